@@ -1,0 +1,49 @@
+# sem_csat: the two commands a new user needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+
+.PHONY: demo test lint typecheck unit lab bench clean
+
+$(VENV)/.installed-base: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-base
+	$(PIP) install --quiet -e ".[dev]"
+	touch $@
+
+$(VENV)/.installed-notebooks: $(VENV)/.installed-base
+	$(PIP) install --quiet -e ".[notebooks]"
+	touch $@
+
+## demo: create the environment and fit the bundled ECSI model to the bundled survey
+demo: $(VENV)/.installed-base
+	$(BIN)/sem-csat demo
+
+## test: linters, type checks and the whole test suite, notebooks included
+test: lint typecheck unit
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check sem_csat tests benchmarks
+	$(BIN)/ruff format --check sem_csat tests benchmarks
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+unit: $(VENV)/.installed-dev
+	MPLBACKEND=Agg $(BIN)/python -m pytest sem_csat tests notebooks --nbmake
+
+## lab: open the notebooks in JupyterLab
+lab: $(VENV)/.installed-notebooks
+	$(BIN)/jupyter lab notebooks/
+
+## bench: print the benchmark figures
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/bench_pls_fit.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis sem-csat-results

@@ -1,0 +1,66 @@
+"""sem_csat: customer-satisfaction structural equation modeling.
+
+Write a model (YAML, lavaan-style text or Python), point it at survey data, and fit it by PLS path
+modeling (the ACSI's own method) or covariance-based SEM.
+
+>>> import sem_csat
+>>> spec = sem_csat.load_spec("ecsi")
+>>> result = sem_csat.fit(spec, sem_csat.datasets.load("ecsi_mobile"))
+>>> result.paths.shape
+(12, 4)
+
+Heavy dependencies (semopy, matplotlib) are imported only when first needed, so that
+``import sem_csat`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from sem_csat._version import __version__
+
+if TYPE_CHECKING:
+    from sem_csat import datasets
+    from sem_csat.data import prepare_data, read_data
+    from sem_csat.fitting import fit
+    from sem_csat.pls.model import PLS
+    from sem_csat.spec.library import list_specs, load_spec
+    from sem_csat.spec.model import ModelSpec
+
+__all__ = [
+    "PLS",
+    "ModelSpec",
+    "__version__",
+    "datasets",
+    "fit",
+    "list_specs",
+    "load_spec",
+    "prepare_data",
+    "read_data",
+]
+
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "ModelSpec": ("sem_csat.spec.model", "ModelSpec"),
+    "load_spec": ("sem_csat.spec.library", "load_spec"),
+    "list_specs": ("sem_csat.spec.library", "list_specs"),
+    "read_data": ("sem_csat.data", "read_data"),
+    "prepare_data": ("sem_csat.data", "prepare_data"),
+    "fit": ("sem_csat.fitting", "fit"),
+    "PLS": ("sem_csat.pls.model", "PLS"),
+    "datasets": ("sem_csat.datasets", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        mod = importlib.import_module(module)
+        value = mod if attr is None else getattr(mod, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sem_csat' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
