@@ -315,7 +315,7 @@ def test_bank_variant_matches_bank_data() -> None:
     columns = [c for c in _columns(_data_file("bank_satisfaction.csv")) if c != "gender"]
     assert list(spec.indicator_names) == columns
     assert _pairs(spec) == BANK_PATHS
-    assert spec.scale == (1.0, 10.0)
+    assert spec.scale == (0.0, 10.0)
 
 
 def test_acsi_structure() -> None:
