@@ -1,0 +1,281 @@
+"""The ``sem-csat`` command line.
+
+::
+
+    sem-csat specs
+    sem-csat validate SPEC [DATA]
+    sem-csat fit SPEC DATA [--method pls] [--scheme path|centroid|factorial]
+                           [--missing listwise|mean] [--na-values V [V ...]] [--out DIR]
+    sem-csat demo [--out DIR]
+
+SPEC is a YAML or lavaan file, or the name of a bundled model (``sem-csat specs``); DATA is a
+CSV/TSV/Excel/SPSS/Parquet file or a bundled data set (``ecsi_mobile``, ``bank_satisfaction``).
+
+A mistake of the user (bad spec, bad data, bad option) prints one line ``error: ...`` to standard
+error and exits with status 2; ``--debug`` shows the traceback instead.  An unexpected internal
+failure exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from sem_csat._version import __version__
+from sem_csat.errors import SemCsatError, UsageError
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+
+DEFAULT_OUT = "sem-csat-results"
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one ``error:`` line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see '{self.prog} --help')"
+        sys.stderr.write(f"error: {message}{hint}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _number_or_text(value: str) -> float | str:
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return int(number) if number.is_integer() else number
+
+
+def _seed(value: str) -> int:
+    try:
+        seed = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the seed must be a whole number, got {value!r}") from None
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"the seed must not be negative, got {seed}")
+    return seed
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
+    common.add_argument(
+        "--quiet", action="store_true", default=argparse.SUPPRESS, help="print no summary"
+    )
+
+    parser = _Parser(
+        prog="sem-csat",
+        description="Customer-satisfaction structural equation modeling (PLS path modeling).",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"sem-csat {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    sub.add_parser("specs", help="list the bundled models", parents=[common])
+
+    data_opts = argparse.ArgumentParser(add_help=False)
+    data_opts.add_argument(
+        "--na-values",
+        nargs="+",
+        type=_number_or_text,
+        default=[],
+        metavar="V",
+        help="codes that mean 'no answer', e.g. --na-values -99 999",
+    )
+    data_opts.add_argument(
+        "--missing",
+        choices=["listwise", "mean"],
+        default="listwise",
+        help="missing data: drop incomplete respondents (default) or replace by the item mean",
+    )
+    data_opts.add_argument("--sep", default=None, help="column delimiter of a text file")
+    data_opts.add_argument(
+        "--decimal", default=None, choices=[".", ","], help="decimal mark of a text file"
+    )
+    data_opts.add_argument("--sheet", default=None, help="Excel sheet name or 0-based index")
+
+    val = sub.add_parser(
+        "validate", help="check a spec, and data against it", parents=[common, data_opts]
+    )
+    val.add_argument("spec", metavar="SPEC", help="YAML/lavaan file or bundled model name")
+    val.add_argument("data", metavar="DATA", nargs="?", help="data file or bundled data set")
+
+    fit = sub.add_parser("fit", help="fit a model to survey data", parents=[common, data_opts])
+    fit.add_argument("spec", metavar="SPEC", help="YAML/lavaan file or bundled model name")
+    fit.add_argument("data", metavar="DATA", help="data file or bundled data set")
+    _fit_options(fit)
+
+    demo = sub.add_parser(
+        "demo", help="fit the bundled ECSI model to the bundled survey", parents=[common]
+    )
+    demo.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help="output folder")
+    return parser
+
+
+def _fit_options(fit: argparse.ArgumentParser) -> None:
+    fit.add_argument("--method", choices=["pls"], default="pls", help="estimation method")
+    fit.add_argument(
+        "--scheme",
+        choices=["path", "centroid", "factorial"],
+        default="path",
+        help="PLS inner weighting scheme (default: path)",
+    )
+    fit.add_argument(
+        "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT})"
+    )
+    fit.add_argument("--seed", type=_seed, default=None, help="random seed (recorded in run.json)")
+
+
+# --------------------------------------------------------------------------- commands
+def _cmd_specs(args: argparse.Namespace, out: TextIO) -> int:
+    from sem_csat.spec.library import list_specs
+
+    infos = list_specs()
+    width = max(len(i.key) for i in infos)
+    for info in infos:
+        out.write(
+            f"{info.key.ljust(width)}  {info.n_constructs} constructs, {info.n_paths:2d} paths  "
+            f"{info.description}\n"
+        )
+    return EXIT_OK
+
+
+def _read(args: argparse.Namespace, source: str) -> object:
+    from sem_csat import datasets
+    from sem_csat.data import read_data
+
+    if not Path(source).suffix and source in datasets.list_datasets():
+        return read_data(datasets.path(source), na_values=args.na_values)
+    sheet: str | int | None = args.sheet
+    if isinstance(sheet, str) and sheet.isdigit():
+        sheet = int(sheet)
+    return read_data(
+        source, sep=args.sep, decimal=args.decimal, sheet=sheet, na_values=args.na_values
+    )
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    from sem_csat.data import prepare_data
+    from sem_csat.spec.library import load_spec
+
+    spec = load_spec(args.spec)
+    out.write(f"{spec!r} is valid.\n")
+    for d in spec.diagnostics:
+        sys.stderr.write(f"{d.severity}: {d.message}\n")
+    if args.data is not None:
+        raw = _read(args, args.data)
+        prepared = prepare_data(spec, raw, missing=args.missing, na_values=args.na_values)  # type: ignore[arg-type]
+        out.write(
+            f"Data {prepared.source}: {prepared.n_used} of {prepared.n_total} respondents usable "
+            f"(missing data: {args.missing}).\n"
+        )
+        for d in prepared.diagnostics:
+            sys.stderr.write(f"{d.severity}: {d.message}\n")
+    return EXIT_OK
+
+
+def _fit_and_write(
+    args: argparse.Namespace,
+    spec_arg: str,
+    data_arg: str,
+    out: TextIO,
+    argv: Sequence[str],
+) -> int:
+    from sem_csat.output import ensure_out_dir, run_info, write_results
+    from sem_csat.pls.model import PLS
+    from sem_csat.spec.library import load_spec
+
+    folder = ensure_out_dir(args.out)
+    spec = load_spec(spec_arg)
+    raw = _read(args, data_arg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = PLS(args.scheme).fit(spec, raw, missing=args.missing, na_values=args.na_values)  # type: ignore[arg-type]
+    spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
+    info = run_info(result, spec_file=spec_file, seed=args.seed, argv=argv)
+    files = write_results(result, folder, info)
+    if not getattr(args, "quiet", False):
+        out.write(result.summary().as_text() + "\n\n")
+        out.write(f"Wrote {len(files)} files to {folder}/\n")
+    for d in result.diagnostics:
+        if d.severity != "info":
+            sys.stderr.write(f"{d.severity}: {d.message}\n")
+    return EXIT_OK
+
+
+def _cmd_fit(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
+    return _fit_and_write(args, args.spec, args.data, out, argv)
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
+    demo_args = argparse.Namespace(
+        na_values=[],
+        missing="listwise",
+        sep=None,
+        decimal=None,
+        sheet=None,
+        scheme="path",
+        seed=None,
+        out=args.out,
+        quiet=getattr(args, "quiet", False),
+    )
+    if not demo_args.quiet:
+        out.write(
+            "Demo: the ECSI model fitted by PLS path modeling to the ECSI mobile-phone survey "
+            "(Tenenhaus et al. 2005, 250 respondents).\n\n"
+        )
+    return _fit_and_write(demo_args, "ecsi", "ecsi_mobile", out, argv)
+
+
+# --------------------------------------------------------------------------- entry point
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 internal error, 2 user error)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    debug = bool(getattr(args, "debug", False))
+    try:
+        if args.command == "specs":
+            return _cmd_specs(args, sys.stdout)
+        if args.command == "validate":
+            return _cmd_validate(args, sys.stdout)
+        if args.command == "fit":
+            return _cmd_fit(args, sys.stdout, ["sem-csat", *args_list])
+        if args.command == "demo":
+            return _cmd_demo(args, sys.stdout, ["sem-csat", *args_list])
+        raise UsageError(f"Unknown command {args.command!r}.")
+    except SemCsatError as exc:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        return 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(
+            f"error: internal error ({type(exc).__name__}: {exc}); this is a bug in sem_csat, "
+            "please report it with the output of --debug\n"
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""One entry point for every estimation method: :func:`fit`.
+
+``fit(spec, data, method=...)`` checks the method name, loads a spec given by name or file and
+dispatches to the engine.  Later methods (CB-SEM estimators, PLSc) plug in here, so that the
+command line, notebooks and scripts share one path from spec and data to a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sem_csat.data import PreparedData, RawData, read_data
+from sem_csat.errors import EstimationError
+from sem_csat.pls.results import PLSResult
+from sem_csat.spec.model import ModelSpec, did_you_mean
+
+__all__ = ["METHODS", "fit"]
+
+#: Estimation methods and what they are.
+METHODS: dict[str, str] = {
+    "pls": "PLS path modeling (Wold/Lohmöller; Mode A reflective, Mode B formative)",
+}
+
+
+def fit(
+    spec: ModelSpec | str | Path,
+    data: pd.DataFrame | RawData | PreparedData | str | Path,
+    *,
+    method: str = "pls",
+    missing: str = "listwise",
+    na_values: Sequence[float | str] = (),
+    **options: Any,
+) -> PLSResult:
+    """Fit a model to survey data.
+
+    Parameters
+    ----------
+    spec
+        A :class:`~sem_csat.spec.model.ModelSpec`, the name of a bundled model (``"ecsi"``) or a
+        YAML / lavaan file.
+    data
+        A DataFrame, a file (CSV, TSV, Excel, SPSS, Parquet) or the name of a bundled data set.
+    method
+        ``"pls"`` (default).
+    missing
+        ``"listwise"`` (default) or ``"mean"``.
+    na_values
+        Numeric codes that mean "no answer", such as ``[-99]``.
+    **options
+        Passed to the engine, e.g. ``scheme="centroid"`` for PLS.
+
+    Returns
+    -------
+    PLSResult
+    """
+    from sem_csat.spec.library import load_spec
+
+    if method not in METHODS:
+        raise EstimationError(
+            f"Unknown method {method!r}{did_you_mean(method, METHODS)}; "
+            f"use one of {', '.join(METHODS)}."
+        )
+    model = spec if isinstance(spec, ModelSpec) else load_spec(spec)
+    if isinstance(data, str | Path):
+        data = load_data(data, na_values=na_values)
+    from sem_csat.pls.model import PLS
+
+    allowed = {"scheme", "tol", "max_iter"}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise EstimationError(
+            f"Unknown option(s) {', '.join(unknown)} for method 'pls'; "
+            f"allowed: {', '.join(sorted(allowed))}."
+        )
+    return PLS(**options).fit(model, data, missing=missing, na_values=na_values)  # type: ignore[arg-type]
+
+
+def load_data(source: str | Path, *, na_values: Sequence[float | str] = ()) -> RawData:
+    """Read a data file, or load a bundled data set when ``source`` is a data-set name."""
+    from sem_csat import datasets
+
+    if isinstance(source, str) and not Path(source).suffix and source in datasets.list_datasets():
+        return read_data(datasets.path(source), na_values=na_values)
+    return read_data(source, na_values=na_values)

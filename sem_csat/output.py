@@ -1,0 +1,158 @@
+"""Write a result to a folder: the stable CSV/JSON output contract of ``sem-csat fit``.
+
+Files (one row per item, full precision, never rounded):
+
+``paths.csv``
+    ``from,to,estimate,std_estimate``
+``outer.csv``
+    ``construct,indicator,weight,loading``
+``r2.csv``
+    ``construct,r2,r2_adj``
+``diagnostics.csv``
+    ``severity,code,message`` (every warning the run produced)
+``run.json``
+    settings, versions, seed, input file hashes, N used / total.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import hashlib
+import json
+import platform
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sem_csat._version import __version__
+from sem_csat.errors import UsageError
+from sem_csat.pls.results import PLSResult
+
+__all__ = ["ensure_out_dir", "file_sha256", "run_info", "write_results"]
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def ensure_out_dir(out: str | Path) -> Path:
+    """Create the output folder if needed; an existing folder is reused, a file is an error."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise UsageError(
+            f"The output path '{path}' is a file, not a folder; choose another --out folder."
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot create the output folder '{path}' ({exc.strerror or exc}); "
+            "choose another --out folder."
+        ) from exc
+    return path
+
+
+def _versions() -> dict[str, str]:
+    import scipy
+
+    return {
+        "sem_csat": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scipy": scipy.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def run_info(
+    result: PLSResult,
+    *,
+    spec_file: str | Path | None = None,
+    seed: int | None = None,
+    argv: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Everything needed to reproduce a run, as written to ``run.json``."""
+    data = result.data
+    settings = {
+        "method": result.method,
+        "scheme": result.settings.scheme,
+        "tol": result.settings.tol,
+        "max_iter": result.settings.max_iter,
+        "missing": result.settings.missing,
+        "na_values": list(result.settings.na_values),
+    }
+    spec_hash = None
+    if spec_file is not None and Path(spec_file).is_file():
+        spec_hash = file_sha256(spec_file)
+    return {
+        "tool": "sem_csat",
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "command": list(argv) if argv is not None else list(sys.argv),
+        "settings": settings,
+        "seed": seed,
+        "versions": _versions(),
+        "spec": {
+            "name": result.spec.name,
+            "source": str(spec_file) if spec_file is not None else result.spec.source,
+            "sha256": spec_hash,
+        },
+        "data": {
+            "source": data.source,
+            "sha256": data.sha256,
+            "n_total": int(data.n_total),
+            "n_used": int(data.n_used),
+        },
+        "estimation": {
+            "converged": result.converged,
+            "iterations": result.iterations,
+            "warnings": sum(d.severity != "info" for d in result.diagnostics),
+        },
+    }
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+
+
+def write_results(
+    result: PLSResult, out: str | Path, info: Mapping[str, Any] | None = None
+) -> list[Path]:
+    """Write the result files to ``out`` and return their paths.
+
+    Parameters
+    ----------
+    result
+        A fitted result.
+    out
+        Output folder (created if missing, reused if it exists).
+    info
+        The ``run.json`` content (see :func:`run_info`); built from the result when omitted.
+    """
+    folder = ensure_out_dir(out)
+    written: list[Path] = []
+    tables = {
+        "paths.csv": result.paths[["from", "to", "estimate", "std_estimate"]],
+        "outer.csv": result.outer[["construct", "indicator", "weight", "loading"]],
+        "r2.csv": result.r2.reset_index()[["construct", "r2", "r2_adj"]],
+        "diagnostics.csv": pd.DataFrame(
+            [d.as_row() for d in result.diagnostics], columns=["severity", "code", "message"]
+        ),
+    }
+    for name, table in tables.items():
+        _write_csv(table, folder / name)
+        written.append(folder / name)
+    payload = dict(info) if info is not None else run_info(result)
+    (folder / "run.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    written.append(folder / "run.json")
+    return written

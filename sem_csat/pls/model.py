@@ -1,0 +1,208 @@
+"""PLS path modeling estimator: spec + survey data -> :class:`~sem_csat.pls.results.PLSResult`.
+
+The estimator follows scikit-learn's discipline: ``__init__`` only stores settings, which are
+checked at the start of :meth:`PLS.fit`; allowed values are declared as data.  The numerical work
+is done by :mod:`sem_csat.pls.engine` on the indicator correlation matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from sem_csat.data import PreparedData, RawData, prepare_data
+from sem_csat.diagnostics import Diagnostic
+from sem_csat.errors import ConvergenceError, EstimationError, SemCsatError
+from sem_csat.pls import engine
+from sem_csat.pls.results import PLSResult
+from sem_csat.spec.model import ModelSpec
+
+__all__ = ["PLS", "PLSSettings", "fit_pls"]
+
+Scheme = Literal["path", "centroid", "factorial"]
+Missing = Literal["listwise", "mean"]
+
+SCHEMES: tuple[str, ...] = ("path", "centroid", "factorial")
+MISSING: tuple[str, ...] = ("listwise", "mean")
+
+
+def _choice(value: object, allowed: Sequence[str], option: str) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise EstimationError(
+            f"{option} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}."
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class PLSSettings:
+    """Settings of a PLS fit; they travel with the result so that it can be reproduced.
+
+    Attributes
+    ----------
+    scheme
+        Inner weighting scheme: ``"path"`` (Lohmöller's path weighting, default),
+        ``"centroid"`` or ``"factorial"``.
+    tol
+        Convergence criterion: largest absolute change of an outer weight (default 1e-7).
+    max_iter
+        Largest number of iterations (default 300); not converging is an error.
+    missing
+        ``"listwise"`` (default) or ``"mean"`` (item-mean replacement).
+    na_values
+        Numeric codes treated as missing before anything else.
+    """
+
+    scheme: Scheme = "path"
+    tol: float = 1e-7
+    max_iter: int = 300
+    missing: Missing = "listwise"
+    na_values: tuple[float | str, ...] = ()
+
+    def check(self) -> PLSSettings:
+        """Validate the settings and return them (raises :class:`EstimationError`)."""
+        _choice(self.scheme, SCHEMES, "scheme")
+        _choice(self.missing, MISSING, "missing")
+        if not (isinstance(self.tol, int | float) and 0 < float(self.tol) < 1):
+            raise EstimationError(f"tol must be a number between 0 and 1; got {self.tol!r}.")
+        if not (isinstance(self.max_iter, int) and self.max_iter >= 1):
+            raise EstimationError(f"max_iter must be a positive integer; got {self.max_iter!r}.")
+        return self
+
+
+class PLS:
+    """PLS path modeling (Wold 1982; Lohmöller 1989) for customer-satisfaction models.
+
+    Reflective constructs are estimated in Mode A, formative constructs in Mode B; the indicators
+    are standardized (mean 0, standard deviation 1) and construct scores have unit variance.
+
+    Parameters
+    ----------
+    scheme
+        Inner weighting scheme: ``"path"`` (default), ``"centroid"`` or ``"factorial"``.
+    tol, max_iter
+        Stop when no outer weight changes by more than ``tol``; give up (an error) after
+        ``max_iter`` iterations.
+
+    Examples
+    --------
+    >>> import sem_csat
+    >>> spec = sem_csat.load_spec("ecsi")
+    >>> result = PLS().fit(spec, sem_csat.datasets.load("ecsi_mobile"))
+    >>> round(result.r2.loc["Satisfaction", "r2"], 4)  # SmartPLS 2.0: 0.6720
+    0.672
+    """
+
+    def __init__(self, scheme: Scheme = "path", *, tol: float = 1e-7, max_iter: int = 300) -> None:
+        self.scheme = scheme
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def fit(
+        self,
+        spec: ModelSpec,
+        data: pd.DataFrame | RawData | PreparedData,
+        *,
+        missing: Missing = "listwise",
+        na_values: Sequence[float | str] = (),
+    ) -> PLSResult:
+        """Estimate the model on survey data.
+
+        Parameters
+        ----------
+        spec
+            The model.
+        data
+            A DataFrame, a :class:`~sem_csat.data.RawData` from :func:`sem_csat.read_data`, or
+            data already prepared for this spec.
+        missing
+            ``"listwise"`` (drop incomplete respondents) or ``"mean"`` (replace a missing answer
+            by the item mean, as SmartPLS and seminr do).
+        na_values
+            Numeric codes that mean "no answer" (e.g. ``[-99]``).
+
+        Returns
+        -------
+        PLSResult
+
+        Raises
+        ------
+        DataError
+            When the data do not fit the spec (missing columns, text, codes such as -99, ...).
+        ConvergenceError
+            When the algorithm does not converge within ``max_iter`` iterations.
+        """
+        settings = PLSSettings(
+            scheme=self.scheme,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            missing=missing,
+            na_values=tuple(na_values),
+        ).check()
+        if not isinstance(spec, ModelSpec):
+            raise SemCsatError(f"spec must be a ModelSpec (see sem_csat.load_spec); got {spec!r}.")
+        if isinstance(data, PreparedData):
+            prepared = data
+        else:
+            prepared = prepare_data(
+                spec, data, missing=settings.missing, na_values=settings.na_values
+            )
+        return _estimate(spec, prepared, settings)
+
+
+def _structure(spec: ModelSpec) -> engine.PLSStructure:
+    pos = {name: k for k, name in enumerate(spec.indicator_names)}
+    blocks = [np.array([pos[i] for i in c.indicator_names]) for c in spec.constructs]
+    modes = ["B" if c.mode == "formative" else "A" for c in spec.constructs]
+    index = {name: k for k, name in enumerate(spec.construct_names)}
+    adjacency = np.zeros((len(index), len(index)), dtype=bool)
+    for p in spec.paths:
+        adjacency[index[p.source], index[p.target]] = True
+    return engine.compile_structure(blocks, modes, adjacency)
+
+
+def _estimate(spec: ModelSpec, prepared: PreparedData, settings: PLSSettings) -> PLSResult:
+    values = prepared.frame.loc[:, list(spec.indicator_names)].to_numpy(dtype=np.float64)
+    structure = _structure(spec)
+    x = engine.standardize(values)
+    r = engine.correlation(values)
+    est = engine.estimate(
+        r, structure, scheme=settings.scheme, tol=settings.tol, max_iter=settings.max_iter
+    )
+    if not bool(np.all(est.converged)):
+        raise ConvergenceError(
+            f"The PLS algorithm did not converge within {settings.max_iter} iterations "
+            f"(scheme '{settings.scheme}', tolerance {settings.tol:g}). This usually means a "
+            "badly specified block (items that do not belong together, or a formative block "
+            "with nearly collinear items); check the loadings of a fit with another scheme, or "
+            "raise max_iter."
+        )
+    diagnostics: list[Diagnostic] = [*spec.diagnostics, *prepared.diagnostics]
+    return PLSResult(
+        spec=spec,
+        settings=settings,
+        data=prepared,
+        estimate=est,
+        standardized=x,
+        diagnostics=tuple(diagnostics),
+    )
+
+
+def fit_pls(
+    spec: ModelSpec,
+    data: pd.DataFrame | RawData | PreparedData,
+    *,
+    scheme: Scheme = "path",
+    missing: Missing = "listwise",
+    na_values: Sequence[float | str] = (),
+    tol: float = 1e-7,
+    max_iter: int = 300,
+) -> PLSResult:
+    """Fit ``spec`` to ``data`` by PLS path modeling; shorthand for ``PLS(...).fit(...)``."""
+    return PLS(scheme, tol=tol, max_iter=max_iter).fit(
+        spec, data, missing=missing, na_values=na_values
+    )

@@ -1,0 +1,267 @@
+"""Results of a PLS path model fit.
+
+A :class:`PLSResult` is immutable: every table is derived from the engine's arrays on first use
+(``functools.cached_property``) and a later fit never changes an earlier result.  The long
+parameter table (:attr:`PLSResult.params`) has the same columns as the CB-SEM one, so tables,
+diagrams and comparisons can treat both engines alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sem_csat.diagnostics import Diagnostic
+from sem_csat.summary import Section, Summary
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from sem_csat.data import PreparedData
+    from sem_csat.pls.engine import PLSEstimate
+    from sem_csat.pls.model import PLSSettings
+    from sem_csat.spec.model import ModelSpec
+
+__all__ = ["PARAM_COLUMNS", "PLSResult"]
+
+#: Columns of every parameter table (lavaan's ``parameterEstimates`` shape).
+PARAM_COLUMNS: tuple[str, ...] = (
+    "lhs",
+    "op",
+    "rhs",
+    "label",
+    "estimate",
+    "std_error",
+    "z_value",
+    "p_value",
+    "ci_lower",
+    "ci_upper",
+    "std_all",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class PLSResult:
+    """A fitted PLS path model.
+
+    Attributes
+    ----------
+    spec
+        The model that was fitted.
+    settings
+        Scheme, tolerance, iteration limit and missing-data policy.
+    data
+        The prepared data (N used / N total, source, hashes, data diagnostics).
+    estimate
+        The engine's raw arrays.
+    standardized
+        The standardized indicator matrix the scores are computed from.
+    diagnostics
+        Everything worth a warning, from the spec, the data and the estimation.
+
+    Notes
+    -----
+    In :attr:`params`, ``=~`` rows hold the loadings and ``<~`` rows the outer weights of every
+    block (whatever its mode), ``~`` rows the path coefficients (``lhs`` is the outcome, as in
+    lavaan), ``~~`` rows the correlations between construct scores and ``r2`` rows the R².  PLS
+    estimates are standardized, so ``std_all`` equals ``estimate``.
+    """
+
+    spec: ModelSpec
+    settings: PLSSettings
+    data: PreparedData
+    estimate: PLSEstimate
+    standardized: NDArray[np.float64]
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    method = "pls"
+
+    # ------------------------------------------------------------------ basic facts
+    @property
+    def constructs(self) -> tuple[str, ...]:
+        """Construct names in spec order."""
+        return self.spec.construct_names
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """Indicator names in spec order."""
+        return self.spec.indicator_names
+
+    @property
+    def n_obs(self) -> int:
+        """Number of respondents used."""
+        return int(self.data.n_used)
+
+    @property
+    def iterations(self) -> int:
+        """Iterations the algorithm needed."""
+        return int(self.estimate.iterations)
+
+    @property
+    def converged(self) -> bool:
+        """Whether the algorithm converged (always True: non-convergence is an error)."""
+        return bool(self.estimate.converged)
+
+    def _cidx(self, name: str) -> int:
+        return self.constructs.index(name)
+
+    # ------------------------------------------------------------------ tables
+    @cached_property
+    def path_matrix(self) -> pd.DataFrame:
+        """Path coefficients as a square table: row = from, column = to (SmartPLS layout)."""
+        return pd.DataFrame(
+            np.asarray(self.estimate.paths), index=self.constructs, columns=self.constructs
+        )
+
+    @cached_property
+    def paths(self) -> pd.DataFrame:
+        """One row per structural path: ``from, to, estimate, std_estimate``."""
+        b = np.asarray(self.estimate.paths)
+        rows = [
+            {
+                "from": p.source,
+                "to": p.target,
+                "estimate": float(b[self._cidx(p.source), self._cidx(p.target)]),
+            }
+            for p in self.spec.paths
+        ]
+        out = pd.DataFrame(rows, columns=["from", "to", "estimate"])
+        out["std_estimate"] = out["estimate"]
+        return out
+
+    @cached_property
+    def weights(self) -> pd.DataFrame:
+        """Outer weights (indicators × constructs); scores ``X_std @ W`` have unit variance."""
+        return pd.DataFrame(
+            np.asarray(self.estimate.weights), index=self.indicators, columns=self.constructs
+        )
+
+    @cached_property
+    def cross_loadings(self) -> pd.DataFrame:
+        """Correlations of every indicator with every construct score."""
+        return pd.DataFrame(
+            np.asarray(self.estimate.loadings), index=self.indicators, columns=self.constructs
+        )
+
+    @cached_property
+    def outer(self) -> pd.DataFrame:
+        """One row per indicator: ``construct, indicator, weight, loading``."""
+        rows = []
+        for c in self.spec.constructs:
+            for i in c.indicator_names:
+                rows.append(
+                    {
+                        "construct": c.name,
+                        "indicator": i,
+                        "weight": float(self.weights.loc[i, c.name]),
+                        "loading": float(self.cross_loadings.loc[i, c.name]),
+                    }
+                )
+        return pd.DataFrame(rows, columns=["construct", "indicator", "weight", "loading"])
+
+    @cached_property
+    def r2(self) -> pd.DataFrame:
+        """R² and adjusted R² of each endogenous construct (index: construct).
+
+        Notes
+        -----
+        :math:`R^2_{adj} = 1 - (1 - R^2)(n - 1)/(n - k - 1)` with :math:`k` predictors.
+        """
+        r2 = np.asarray(self.estimate.r2)
+        n = self.n_obs
+        rows = []
+        for name in self.spec.endogenous:
+            j = self._cidx(name)
+            k = len(self.spec.predecessors(name))
+            adj = 1.0 - (1.0 - r2[j]) * (n - 1) / (n - k - 1) if n - k - 1 > 0 else np.nan
+            rows.append({"construct": name, "r2": float(r2[j]), "r2_adj": float(adj)})
+        return pd.DataFrame(rows, columns=["construct", "r2", "r2_adj"]).set_index("construct")
+
+    @cached_property
+    def construct_correlations(self) -> pd.DataFrame:
+        """Correlations between construct scores."""
+        return pd.DataFrame(
+            np.asarray(self.estimate.construct_corr), index=self.constructs, columns=self.constructs
+        )
+
+    @cached_property
+    def total_effects(self) -> pd.DataFrame:
+        """Total effects as a square table: row = from, column = to."""
+        return pd.DataFrame(
+            np.asarray(self.estimate.total_effects), index=self.constructs, columns=self.constructs
+        )
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """Construct scores (standardized, unit variance) of the respondents used."""
+        w = np.asarray(self.estimate.weights)
+        return pd.DataFrame(
+            self.standardized @ w, index=self.data.frame.index, columns=list(self.constructs)
+        )
+
+    @cached_property
+    def params(self) -> pd.DataFrame:
+        """The long parameter table (lavaan layout; see the class Notes)."""
+        rows: list[dict[str, object]] = []
+        for c in self.spec.constructs:
+            for ind in c.indicators:
+                loading = float(self.cross_loadings.loc[ind.name, c.name])
+                rows.append({"lhs": c.name, "op": "=~", "rhs": ind.name, "estimate": loading})
+        for c in self.spec.constructs:
+            for ind in c.indicators:
+                weight = float(self.weights.loc[ind.name, c.name])
+                rows.append({"lhs": c.name, "op": "<~", "rhs": ind.name, "estimate": weight})
+        for p in self.spec.paths:
+            value = float(self.path_matrix.loc[p.source, p.target])
+            rows.append(
+                {"lhs": p.target, "op": "~", "rhs": p.source, "label": p.label, "estimate": value}
+            )
+        names = self.constructs
+        for a in range(len(names)):
+            for b in range(a + 1, len(names)):
+                value = float(self.construct_correlations.iloc[a, b])
+                rows.append({"lhs": names[a], "op": "~~", "rhs": names[b], "estimate": value})
+        for name, row in self.r2.iterrows():
+            rows.append({"lhs": name, "op": "r2", "rhs": name, "estimate": float(row["r2"])})
+        table = pd.DataFrame(rows).reindex(columns=list(PARAM_COLUMNS))
+        table["label"] = table["label"].astype(object).where(table["label"].notna(), "")
+        table["std_all"] = table["estimate"]
+        return table
+
+    # ------------------------------------------------------------------ display
+    def summary(self) -> Summary:
+        """The text/HTML summary: data, settings, paths, R², outer model, warnings."""
+        d = self.data
+        header = [
+            ("Model", f"{self.spec.name} ({len(self.constructs)} constructs, "
+             f"{len(self.indicators)} indicators, {len(self.spec.paths)} paths)"),
+            ("Method", f"PLS path modeling, {self.settings.scheme} scheme"),
+            ("Data", f"{d.source}: {d.n_used} of {d.n_total} respondents used "
+             f"(missing data: {self.settings.missing})"),
+            ("Converged", f"after {self.iterations} iterations (tolerance {self.settings.tol:g})"),
+        ]
+        paths = self.paths[["from", "to", "estimate"]]
+        sections = [
+            Section("Structural model (path coefficients)", paths),
+            Section("Explained variance", self.r2.reset_index()),
+            Section("Measurement model", self.outer, collapsed=True),
+        ]
+        return Summary(
+            f"sem_csat PLS results: {self.spec.name}", header, sections, self.diagnostics
+        )
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        return (
+            f"<PLSResult {self.spec.name!r}: {self.settings.scheme} scheme, N={self.n_obs}, "
+            f"{len(self.spec.paths)} paths, {len([d for d in self.diagnostics if d.severity != 'info'])} warnings>"
+        )

@@ -1,0 +1,156 @@
+"""A small rendering layer: one :class:`Summary` drives ``str()``, HTML and Markdown.
+
+Results build a :class:`Summary` from titled sections of tables and notes; the summary renders the
+same content as text (for the terminal and ``print``), HTML (for Jupyter's ``_repr_html_``) and
+Markdown.  Numbers are stored unrounded in the tables and only formatted here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sem_csat.diagnostics import Diagnostic
+
+__all__ = ["Section", "Summary", "format_number"]
+
+
+def format_number(value: object, decimals: int = 3) -> str:
+    """Format one cell: floats with ``decimals`` places, NaN as an empty string."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return ""
+        return f"{float(value):.{decimals}f}"
+    return str(value)
+
+
+def _formatted(table: pd.DataFrame, decimals: int) -> pd.DataFrame:
+    return table.apply(lambda col: col.map(lambda v: format_number(v, decimals)))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled block of a summary: an optional table and optional lines of text."""
+
+    title: str
+    table: pd.DataFrame | None = None
+    lines: tuple[str, ...] = ()
+    index: bool = False
+    collapsed: bool = False
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Renderable summary of a result.
+
+    Attributes
+    ----------
+    title
+        First line of the summary.
+    header
+        ``(key, value)`` pairs shown under the title (data, N, settings).
+    sections
+        Tables and text blocks, in order.
+    diagnostics
+        Shown in a visible "Warnings" section when not empty.
+    decimals
+        Decimal places used when rendering numbers.
+    """
+
+    title: str
+    header: Sequence[tuple[str, str]] = ()
+    sections: Sequence[Section] = ()
+    diagnostics: Sequence[Diagnostic] = field(default_factory=tuple)
+    decimals: int = 3
+
+    def as_text(self) -> str:
+        """Plain-text rendering for terminals."""
+        out = [self.title, "=" * len(self.title)]
+        width = max((len(k) for k, _ in self.header), default=0)
+        out += [f"{k.ljust(width)} : {v}" for k, v in self.header]
+        for s in self.sections:
+            out += ["", s.title, "-" * len(s.title)]
+            if s.table is not None:
+                out.append(_formatted(s.table, self.decimals).to_string(index=s.index))
+            out += list(s.lines)
+        warn = [d for d in self.diagnostics if d.severity != "info"]
+        info = [d for d in self.diagnostics if d.severity == "info"]
+        if warn:
+            out += ["", f"Warnings ({len(warn)})", "-" * 12]
+            out += [f"[{d.severity}] {d.code}: {d.message}" for d in warn]
+        if info:
+            out += ["", "Notes", "-----"]
+            out += [f"{d.code}: {d.message}" for d in info]
+        return "\n".join(out)
+
+    def as_markdown(self) -> str:
+        """Markdown rendering (GitHub-flavoured tables)."""
+        out = [f"## {self.title}", ""]
+        out += [f"- **{k}**: {v}" for k, v in self.header]
+        for s in self.sections:
+            out += ["", f"### {s.title}", ""]
+            if s.table is not None:
+                t = _formatted(s.table, self.decimals)
+                if s.index:
+                    t = t.reset_index()
+                cols = [str(c) for c in t.columns]
+                out.append("| " + " | ".join(cols) + " |")
+                out.append("|" + "|".join("---" for _ in cols) + "|")
+                for row in t.itertuples(index=False):
+                    out.append("| " + " | ".join(str(v) for v in row) + " |")
+            out += list(s.lines)
+        if self.diagnostics:
+            out += ["", "### Warnings", ""]
+            out += [f"- **{d.severity}** `{d.code}`: {d.message}" for d in self.diagnostics]
+        return "\n".join(out)
+
+    def as_html(self) -> str:
+        """Self-contained HTML fragment with collapsible sections (for Jupyter)."""
+        esc = html.escape
+        parts = [
+            '<div class="sem-csat-summary">',
+            f"<strong>{esc(self.title)}</strong>",
+        ]
+        if self.header:
+            parts.append("<table>")
+            parts += [
+                f"<tr><th style='text-align:left'>{esc(k)}</th><td style='text-align:left'>"
+                f"{esc(v)}</td></tr>"
+                for k, v in self.header
+            ]
+            parts.append("</table>")
+        warn = [d for d in self.diagnostics if d.severity != "info"]
+        if self.diagnostics:
+            parts.append(
+                f"<details{' open' if warn else ''}><summary>Warnings and notes "
+                f"({len(self.diagnostics)})</summary><ul>"
+            )
+            parts += [
+                f"<li><b>{esc(d.severity)}</b> <code>{esc(d.code)}</code>: {esc(d.message)}</li>"
+                for d in self.diagnostics
+            ]
+            parts.append("</ul></details>")
+        for s in self.sections:
+            parts.append(
+                f"<details{'' if s.collapsed else ' open'}><summary>{esc(s.title)}</summary>"
+            )
+            if s.table is not None:
+                parts.append(_formatted(s.table, self.decimals).to_html(index=s.index, escape=True))
+            parts += [f"<p>{esc(line)}</p>" for line in s.lines]
+            parts.append("</details>")
+        parts.append("</div>")
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
