@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sem_csat.data import PreparedData, RawData, prepare_data
-from sem_csat.diagnostics import Diagnostic
+from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import ConvergenceError, EstimationError, SemCsatError
 from sem_csat.pls import engine
 from sem_csat.pls.results import PLSResult
@@ -93,8 +93,9 @@ class PLS:
     >>> import sem_csat
     >>> spec = sem_csat.load_spec("ecsi")
     >>> result = PLS().fit(spec, sem_csat.datasets.load("ecsi_mobile"))
-    >>> round(result.r2.loc["Satisfaction", "r2"], 4)  # SmartPLS 2.0: 0.6720
-    0.672
+    >>> b = result.path_matrix.loc["Satisfaction", "Loyalty"]
+    >>> print(f"{b:.6f}")  # SmartPLS 2.0.M3 (path weighting): 0.48547762
+    0.485478
     """
 
     def __init__(self, scheme: Scheme = "path", *, tol: float = 1e-7, max_iter: int = 300) -> None:
@@ -135,6 +136,12 @@ class PLS:
             When the data do not fit the spec (missing columns, text, codes such as -99, ...).
         ConvergenceError
             When the algorithm does not converge within ``max_iter`` iterations.
+
+        Warns
+        -----
+        SemCsatWarning
+            Every warning-level diagnostic (dropped rows, missing data, constructs outside the
+            paths, ...) is emitted once and also kept in ``result.diagnostics``.
         """
         settings = PLSSettings(
             scheme=self.scheme,
@@ -162,7 +169,9 @@ def _structure(spec: ModelSpec) -> engine.PLSStructure:
     adjacency = np.zeros((len(index), len(index)), dtype=bool)
     for p in spec.paths:
         adjacency[index[p.source], index[p.target]] = True
-    return engine.compile_structure(blocks, modes, adjacency)
+    return engine.compile_structure(
+        blocks, modes, adjacency, n_indicators=len(pos), names=spec.construct_names
+    )
 
 
 def _estimate(spec: ModelSpec, prepared: PreparedData, settings: PLSSettings) -> PLSResult:
@@ -182,6 +191,7 @@ def _estimate(spec: ModelSpec, prepared: PreparedData, settings: PLSSettings) ->
             "raise max_iter."
         )
     diagnostics: list[Diagnostic] = [*spec.diagnostics, *prepared.diagnostics]
+    emit(diagnostics, stacklevel=4)
     return PLSResult(
         spec=spec,
         settings=settings,

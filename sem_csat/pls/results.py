@@ -150,15 +150,19 @@ class PLSResult:
     @cached_property
     def outer(self) -> pd.DataFrame:
         """One row per indicator: ``construct, indicator, weight, loading``."""
+        w = np.asarray(self.estimate.weights)
+        lam = np.asarray(self.estimate.loadings)
         rows = []
         for c in self.spec.constructs:
+            j = self._cidx(c.name)
             for i in c.indicator_names:
+                k = self.indicators.index(i)
                 rows.append(
                     {
                         "construct": c.name,
                         "indicator": i,
-                        "weight": float(self.weights.loc[i, c.name]),
-                        "loading": float(self.cross_loadings.loc[i, c.name]),
+                        "weight": float(w[k, j]),
+                        "loading": float(lam[k, j]),
                     }
                 )
         return pd.DataFrame(rows, columns=["construct", "indicator", "weight", "loading"])
@@ -207,26 +211,27 @@ class PLSResult:
     def params(self) -> pd.DataFrame:
         """The long parameter table (lavaan layout; see the class Notes)."""
         rows: list[dict[str, object]] = []
-        for c in self.spec.constructs:
-            for ind in c.indicators:
-                loading = float(self.cross_loadings.loc[ind.name, c.name])
-                rows.append({"lhs": c.name, "op": "=~", "rhs": ind.name, "estimate": loading})
-        for c in self.spec.constructs:
-            for ind in c.indicators:
-                weight = float(self.weights.loc[ind.name, c.name])
-                rows.append({"lhs": c.name, "op": "<~", "rhs": ind.name, "estimate": weight})
+        outer = self.outer
+        for op, column in (("=~", "loading"), ("<~", "weight")):
+            for c, i, value in zip(
+                outer["construct"], outer["indicator"], outer[column], strict=True
+            ):
+                rows.append({"lhs": c, "op": op, "rhs": i, "estimate": value})
+        b = np.asarray(self.estimate.paths)
         for p in self.spec.paths:
-            value = float(self.path_matrix.loc[p.source, p.target])
+            value = float(b[self._cidx(p.source), self._cidx(p.target)])
             rows.append(
                 {"lhs": p.target, "op": "~", "rhs": p.source, "label": p.label, "estimate": value}
             )
         names = self.constructs
+        corr = np.asarray(self.estimate.construct_corr)
         for a in range(len(names)):
-            for b in range(a + 1, len(names)):
-                value = float(self.construct_correlations.iloc[a, b])
-                rows.append({"lhs": names[a], "op": "~~", "rhs": names[b], "estimate": value})
-        for name, row in self.r2.iterrows():
-            rows.append({"lhs": name, "op": "r2", "rhs": name, "estimate": float(row["r2"])})
+            for bb in range(a + 1, len(names)):
+                rows.append(
+                    {"lhs": names[a], "op": "~~", "rhs": names[bb], "estimate": float(corr[a, bb])}
+                )
+        for name, value in zip(self.r2.index, self.r2["r2"], strict=True):
+            rows.append({"lhs": name, "op": "r2", "rhs": name, "estimate": value})
         table = pd.DataFrame(rows).reindex(columns=list(PARAM_COLUMNS))
         table["label"] = table["label"].astype(object).where(table["label"].notna(), "")
         table["std_all"] = table["estimate"]
@@ -237,11 +242,17 @@ class PLSResult:
         """The text/HTML summary: data, settings, paths, R², outer model, warnings."""
         d = self.data
         header = [
-            ("Model", f"{self.spec.name} ({len(self.constructs)} constructs, "
-             f"{len(self.indicators)} indicators, {len(self.spec.paths)} paths)"),
+            (
+                "Model",
+                f"{self.spec.name} ({len(self.constructs)} constructs, "
+                f"{len(self.indicators)} indicators, {len(self.spec.paths)} paths)",
+            ),
             ("Method", f"PLS path modeling, {self.settings.scheme} scheme"),
-            ("Data", f"{d.source}: {d.n_used} of {d.n_total} respondents used "
-             f"(missing data: {self.settings.missing})"),
+            (
+                "Data",
+                f"{d.source}: {d.n_used} of {d.n_total} respondents used "
+                f"(missing data: {self.settings.missing})",
+            ),
             ("Converged", f"after {self.iterations} iterations (tolerance {self.settings.tol:g})"),
         ]
         paths = self.paths[["from", "to", "estimate"]]
@@ -261,7 +272,8 @@ class PLSResult:
         return self.summary().as_html()
 
     def __repr__(self) -> str:
+        n_warn = sum(d.severity != "info" for d in self.diagnostics)
         return (
             f"<PLSResult {self.spec.name!r}: {self.settings.scheme} scheme, N={self.n_obs}, "
-            f"{len(self.spec.paths)} paths, {len([d for d in self.diagnostics if d.severity != 'info'])} warnings>"
+            f"{len(self.spec.paths)} paths, {n_warn} warnings>"
         )

@@ -1,0 +1,1 @@
+"""PLS path modeling: the NumPy engine, the estimator and its results."""
