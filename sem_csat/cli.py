@@ -59,14 +59,16 @@ def _seed(value: str) -> int:
     try:
         seed = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"the seed must be a whole number, got {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"the seed must be a whole number, got {value!r}"
+        ) from None
     if seed < 0:
         raise argparse.ArgumentTypeError(f"the seed must not be negative, got {seed}")
     return seed
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
     )
@@ -85,7 +87,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("specs", help="list the bundled models", parents=[common])
 
-    data_opts = argparse.ArgumentParser(add_help=False)
+    data_opts = _Parser(add_help=False)
     data_opts.add_argument(
         "--na-values",
         nargs="+",
@@ -197,7 +199,9 @@ def _fit_and_write(
     from sem_csat.pls.model import PLS
     from sem_csat.spec.library import load_spec
 
-    folder = ensure_out_dir(args.out)
+    out_path = Path(args.out)
+    if out_path.exists() and not out_path.is_dir():
+        ensure_out_dir(out_path)  # raises the one-sentence error before any work is done
     spec = load_spec(spec_arg)
     raw = _read(args, data_arg)
     with warnings.catch_warnings():
@@ -205,6 +209,7 @@ def _fit_and_write(
         result = PLS(args.scheme).fit(spec, raw, missing=args.missing, na_values=args.na_values)  # type: ignore[arg-type]
     spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
     info = run_info(result, spec_file=spec_file, seed=args.seed, argv=argv)
+    folder = ensure_out_dir(out_path)
     files = write_results(result, folder, info)
     if not getattr(args, "quiet", False):
         out.write(result.summary().as_text() + "\n\n")

@@ -33,7 +33,10 @@ def format_number(value: object, decimals: int = 3) -> str:
 
 
 def _formatted(table: pd.DataFrame, decimals: int) -> pd.DataFrame:
-    return table.apply(lambda col: col.map(lambda v: format_number(v, decimals)))
+    out = table.copy()
+    for column in out.columns:
+        out[column] = [format_number(v, decimals) for v in table[column]]
+    return out
 
 
 @dataclass(frozen=True)

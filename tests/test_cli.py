@@ -182,7 +182,10 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     )
     assert ok.returncode == 0, ok.stderr
     bad = subprocess.run(
-        [str(exe), "fit", "no_such_model", "ecsi_mobile"], capture_output=True, text=True, check=False
+        [str(exe), "fit", "no_such_model", "ecsi_mobile"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode == 2
     assert bad.stderr.startswith("error:")
@@ -213,7 +216,10 @@ BAD_SPECS: dict[str, tuple[str, tuple[str, ...]]] = {
     "not_a_mapping": ("- just\n- a list\n", ("bad.yaml",)),
     "empty_file": ("", ("bad.yaml",)),
     "bad_yaml": ("name: [unclosed\nconstructs: {}\n", ("bad.yaml", "line")),
-    "bad_mode": (SMALL_SPEC.replace("[CUSL1, CUSL3]}", "[CUSL1, CUSL3], mode: formativ}"), ("mode",)),
+    "bad_mode": (
+        SMALL_SPEC.replace("[CUSL1, CUSL3]}", "[CUSL1, CUSL3], mode: formativ}"),
+        ("mode",),
+    ),
 }
 
 
@@ -228,7 +234,7 @@ def test_bad_spec_is_one_clear_error(
     code, _, err = run_cli(["fit", str(spec), str(data_file), "--out", str(tmp_path / "o")], capsys)
     assert_user_error(code, err, *needles)
     assert (_sha(spec), _sha(data_file)) == before
-    assert not (tmp_path / "o" / "paths.csv").exists()
+    assert not (tmp_path / "o").exists()
 
 
 def test_lavaan_syntax_error_gives_line_and_column(

@@ -13,6 +13,7 @@ Specs are built from YAML (:mod:`sem_csat.spec.yaml_io`), lavaan-style text
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,28 @@ def check_name(name: object, what: str) -> str:
     return name
 
 
+def check_label(label: object) -> str:
+    """Check a parameter label (lavaan's ``label*item``) and return it."""
+    name = check_name(label, "parameter label")
+    if name == "NA":
+        raise SpecError(
+            "'NA' cannot be a parameter label: lavaan reads 'NA*x' as 'free this parameter'; "
+            "choose another label."
+        )
+    return name
+
+
+def check_fixed(value: object, where: str) -> float:
+    """Check a fixed parameter value (lavaan's ``1*item``) and return it as a float."""
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(float(value))
+    ):
+        raise SpecError(f"The fixed value of {where} must be a finite number, got {value!r}.")
+    return float(value)
+
+
 def check_scale(value: object, where: str) -> Scale:
     """Check an answer scale ``[low, high]`` and return it as a tuple of floats."""
     if (
@@ -115,7 +138,11 @@ class Indicator:
     def __post_init__(self) -> None:
         check_name(self.name, "indicator")
         if self.label is not None:
-            check_name(self.label, "parameter label")
+            check_label(self.label)
+        if self.fixed is not None:
+            object.__setattr__(
+                self, "fixed", check_fixed(self.fixed, f"the loading of '{self.name}'")
+            )
 
 
 @dataclass(frozen=True)
@@ -200,6 +227,13 @@ class Path:
     label: str | None = None
     fixed: float | None = None
 
+    def __post_init__(self) -> None:
+        if self.label is not None:
+            check_label(self.label)
+        if self.fixed is not None:
+            where = f"the path {self.source} -> {self.target}"
+            object.__setattr__(self, "fixed", check_fixed(self.fixed, where))
+
 
 @dataclass(frozen=True)
 class Covariance:
@@ -209,6 +243,13 @@ class Covariance:
     right: str
     label: str | None = None
     fixed: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.label is not None:
+            check_label(self.label)
+        if self.fixed is not None:
+            where = f"the covariance {self.left} ~~ {self.right}"
+            object.__setattr__(self, "fixed", check_fixed(self.fixed, where))
 
 
 @dataclass(frozen=True)
@@ -222,7 +263,9 @@ class ModelSpec:
     constructs
         The constructs with their indicator blocks.
     paths
-        Directed structural paths.
+        Directed structural paths.  They are stored in a canonical order (by target, then by
+        source, both in construct declaration order), so the order in which they were listed
+        does not matter for equality.
     covariances
         Covariances between constructs or between indicator errors (used by CB-SEM).
     description
@@ -271,6 +314,11 @@ class ModelSpec:
         if self.scale is not None:
             object.__setattr__(self, "scale", check_scale(self.scale, "the model"))
         self._validate()
+        # Paths are a set: keep them in one canonical order (by target, then source, both in
+        # declaration order) so that equal models compare equal however their paths were listed.
+        index = {c.name: k for k, c in enumerate(self.constructs)}
+        ordered = sorted(self.paths, key=lambda p: (index[p.target], index[p.source]))
+        object.__setattr__(self, "paths", tuple(ordered))
 
     # ------------------------------------------------------------------ validation
     def _validate(self) -> None:
@@ -281,7 +329,9 @@ class ModelSpec:
         seen: set[str] = set()
         for n in names:
             if n in seen:
-                raise SpecError(f"Construct '{n}' is declared twice{where}; give each a unique name.")
+                raise SpecError(
+                    f"Construct '{n}' is declared twice{where}; give each a unique name."
+                )
             seen.add(n)
         owner: dict[str, str] = {}
         for c in self.constructs:
