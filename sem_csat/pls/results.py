@@ -176,13 +176,12 @@ class PLSResult:
         :math:`R^2_{adj} = 1 - (1 - R^2)(n - 1)/(n - k - 1)` with :math:`k` predictors.
         """
         r2 = np.asarray(self.estimate.r2)
-        n = self.n_obs
-        rows = []
-        for name in self.spec.endogenous:
-            j = self._cidx(name)
-            k = len(self.spec.predecessors(name))
-            adj = 1.0 - (1.0 - r2[j]) * (n - 1) / (n - k - 1) if n - k - 1 > 0 else np.nan
-            rows.append({"construct": name, "r2": float(r2[j]), "r2_adj": float(adj)})
+        adj = np.asarray(self.estimate.adjusted_r2(self.n_obs))
+        rows = [
+            {"construct": name, "r2": float(r2[j]), "r2_adj": float(adj[j])}
+            for name in self.spec.endogenous
+            for j in [self._cidx(name)]
+        ]
         return pd.DataFrame(rows, columns=["construct", "r2", "r2_adj"]).set_index("construct")
 
     @cached_property
