@@ -127,7 +127,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _fit_options(fit: argparse.ArgumentParser) -> None:
-    fit.add_argument("--method", choices=["pls"], default="pls", help="estimation method")
+    fit.add_argument(
+        "--method",
+        choices=["pls", "plsc"],
+        default="pls",
+        help="estimation method: PLS path modeling (default) or consistent PLS",
+    )
     fit.add_argument(
         "--scheme",
         choices=["path", "centroid", "factorial"],
@@ -206,7 +211,8 @@ def _fit_and_write(
     raw = _read(args, data_arg)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = PLS(args.scheme).fit(spec, raw, missing=args.missing, na_values=args.na_values)  # type: ignore[arg-type]
+        estimator = PLS(args.scheme, method=args.method)
+        result = estimator.fit(spec, raw, missing=args.missing, na_values=args.na_values)  # type: ignore[arg-type]
     spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
     info = run_info(result, spec_file=spec_file, seed=args.seed, argv=argv)
     folder = ensure_out_dir(out_path)
@@ -232,6 +238,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int
         decimal=None,
         sheet=None,
         scheme="path",
+        method="pls",
         seed=None,
         out=args.out,
         quiet=getattr(args, "quiet", False),

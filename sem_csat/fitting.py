@@ -23,6 +23,7 @@ __all__ = ["METHODS", "fit"]
 #: Estimation methods and what they are.
 METHODS: dict[str, str] = {
     "pls": "PLS path modeling (Wold/Lohmöller; Mode A reflective, Mode B formative)",
+    "plsc": "consistent PLS (Dijkstra-Henseler): reflective constructs corrected for attenuation",
 }
 
 
@@ -45,7 +46,7 @@ def fit(
     data
         A DataFrame, a file (CSV, TSV, Excel, SPSS, Parquet) or the name of a bundled data set.
     method
-        ``"pls"`` (default).
+        ``"pls"`` (default) or ``"plsc"`` (consistent PLS).
     missing
         ``"listwise"`` (default) or ``"mean"``.
     na_values
@@ -73,10 +74,11 @@ def fit(
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise EstimationError(
-            f"Unknown option(s) {', '.join(unknown)} for method 'pls'; "
+            f"Unknown option(s) {', '.join(unknown)} for method '{method}'; "
             f"allowed: {', '.join(sorted(allowed))}."
         )
-    return PLS(**options).fit(model, data, missing=missing, na_values=na_values)  # type: ignore[arg-type]
+    estimator = PLS(method=method, **options)  # type: ignore[arg-type]
+    return estimator.fit(model, data, missing=missing, na_values=na_values)  # type: ignore[arg-type]
 
 
 def load_data(source: str | Path, *, na_values: Sequence[float | str] = ()) -> RawData:

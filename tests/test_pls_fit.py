@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from _reference import (
     ADANCO_MODE_B,
+    ADANCO_PLSC,
     SMARTPLS,
     TOL_ADANCO,
     TOL_SMARTPLS,
@@ -26,7 +27,12 @@ from _reference import (
 )
 
 import sem_csat
-from sem_csat.errors import ConvergenceError, MissingDataWarning, SemCsatError
+from sem_csat.errors import (
+    ConvergenceError,
+    InadmissibleSolutionWarning,
+    MissingDataWarning,
+    SemCsatError,
+)
 from sem_csat.pls.model import PLS
 from sem_csat.pls.results import PARAM_COLUMNS, PLSResult
 from sem_csat.spec.model import ModelSpec
@@ -237,3 +243,23 @@ def test_import_is_light() -> None:
 
 def test_result_type(ecsi_spec: ModelSpec, ecsi_data: pd.DataFrame) -> None:
     assert isinstance(sem_csat.fit(ecsi_spec, ecsi_data), PLSResult)
+
+
+@needs_shared
+def test_plsc_fit_matches_adanco_common_factor_model() -> None:
+    with pytest.warns(InadmissibleSolutionWarning) as record:
+        result = sem_csat.fit("ecsi_bank", "bank_satisfaction", method="plsc", scheme="centroid")
+    assert result.method == "plsc"
+    # ADANCO's "extreme, but correct" paths around VAL are explained, not hidden
+    codes = {d.code for d in result.diagnostics}
+    assert {"standardized_path_above_one", "construct_correlation_near_one"} <= codes
+    assert any("QUAL -> VAL (2.560)" in str(w.message) for w in record)
+    paths = read_adanco_matrix(ADANCO_PLSC, "Path_Coefficients")
+    for row in result.paths.itertuples():
+        assert row.estimate == pytest.approx(paths.loc[row._1, row.to], abs=TOL_ADANCO)
+    ref = read_adanco_r2(ADANCO_PLSC)
+    for name in ref.index:
+        assert result.r2.loc[name, "r2"] == pytest.approx(ref.loc[name, "r2"], abs=TOL_ADANCO)
+    assert result.rho_a is not None
+    assert result.rho_a.between(0, 1).all()
+    assert "consistent PLS" in str(result)

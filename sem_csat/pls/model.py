@@ -16,8 +16,14 @@ import pandas as pd
 
 from sem_csat.data import PreparedData, RawData, prepare_data
 from sem_csat.diagnostics import Diagnostic, emit
-from sem_csat.errors import ConvergenceError, EstimationError, SemCsatError
+from sem_csat.errors import (
+    ConvergenceError,
+    EstimationError,
+    InadmissibleSolutionWarning,
+    SemCsatError,
+)
 from sem_csat.pls import engine
+from sem_csat.pls.plsc import PLScEstimate, consistent
 from sem_csat.pls.results import PLSResult
 from sem_csat.spec.model import ModelSpec
 
@@ -25,9 +31,11 @@ __all__ = ["PLS", "PLSSettings", "fit_pls"]
 
 Scheme = Literal["path", "centroid", "factorial"]
 Missing = Literal["listwise", "mean"]
+Method = Literal["pls", "plsc"]
 
 SCHEMES: tuple[str, ...] = ("path", "centroid", "factorial")
 MISSING: tuple[str, ...] = ("listwise", "mean")
+METHODS: tuple[str, ...] = ("pls", "plsc")
 
 
 def _choice(value: object, allowed: Sequence[str], option: str) -> str:
@@ -44,6 +52,9 @@ class PLSSettings:
 
     Attributes
     ----------
+    method
+        ``"pls"`` (ordinary PLS) or ``"plsc"`` (consistent PLS: reflective constructs corrected
+        for attenuation with Dijkstra–Henseler's :math:`\\rho_A`; composites left as they are).
     scheme
         Inner weighting scheme: ``"path"`` (Lohmöller's path weighting, default),
         ``"centroid"`` or ``"factorial"``.
@@ -57,6 +68,7 @@ class PLSSettings:
         Numeric codes treated as missing before anything else.
     """
 
+    method: Method = "pls"
     scheme: Scheme = "path"
     tol: float = 1e-7
     max_iter: int = 300
@@ -65,6 +77,7 @@ class PLSSettings:
 
     def check(self) -> PLSSettings:
         """Validate the settings and return them (raises :class:`EstimationError`)."""
+        _choice(self.method, METHODS, "method")
         _choice(self.scheme, SCHEMES, "scheme")
         _choice(self.missing, MISSING, "missing")
         if not (isinstance(self.tol, int | float) and 0 < float(self.tol) < 1):
@@ -84,6 +97,11 @@ class PLS:
     ----------
     scheme
         Inner weighting scheme: ``"path"`` (default), ``"centroid"`` or ``"factorial"``.
+    method
+        ``"pls"`` (default) or ``"plsc"`` for consistent PLS (Dijkstra & Henseler 2015):
+        loadings, construct correlations, paths and R² of reflective constructs are corrected
+        for measurement error; inadmissible corrections (:math:`\\rho_A > 1`, correlations
+        above 1) are reported as warnings.
     tol, max_iter
         Stop when no outer weight changes by more than ``tol``; give up (an error) after
         ``max_iter`` iterations.
@@ -98,8 +116,16 @@ class PLS:
     0.485478
     """
 
-    def __init__(self, scheme: Scheme = "path", *, tol: float = 1e-7, max_iter: int = 300) -> None:
+    def __init__(
+        self,
+        scheme: Scheme = "path",
+        *,
+        method: Method = "pls",
+        tol: float = 1e-7,
+        max_iter: int = 300,
+    ) -> None:
         self.scheme = scheme
+        self.method = method
         self.tol = tol
         self.max_iter = max_iter
 
@@ -144,6 +170,7 @@ class PLS:
             paths, ...) is emitted once and also kept in ``result.diagnostics``.
         """
         settings = PLSSettings(
+            method=self.method,
             scheme=self.scheme,
             tol=self.tol,
             max_iter=self.max_iter,
@@ -191,15 +218,120 @@ def _estimate(spec: ModelSpec, prepared: PreparedData, settings: PLSSettings) ->
             "raise max_iter."
         )
     diagnostics: list[Diagnostic] = [*spec.diagnostics, *prepared.diagnostics]
+    final: engine.PLSEstimate | PLScEstimate = est
+    if settings.method == "plsc":
+        final = consistent(est, r)
+        diagnostics += _plsc_diagnostics(spec, final)
+    diagnostics += _structural_diagnostics(spec, final)
     emit(diagnostics, stacklevel=4)
     return PLSResult(
         spec=spec,
         settings=settings,
         data=prepared,
-        estimate=est,
+        estimate=final,
         standardized=x,
         diagnostics=tuple(diagnostics),
     )
+
+
+def _structural_diagnostics(
+    spec: ModelSpec, est: engine.PLSEstimate | PLScEstimate
+) -> list[Diagnostic]:
+    """Warn about standardized paths beyond ±1 and construct correlations of .95 and above."""
+    out: list[Diagnostic] = []
+    names = spec.construct_names
+    b = np.asarray(est.paths)
+    big = [
+        f"{p.source} -> {p.target} ({b[names.index(p.source), names.index(p.target)]:.3f})"
+        for p in spec.paths
+        if abs(b[names.index(p.source), names.index(p.target)]) > 1
+    ]
+    if big:
+        out.append(
+            Diagnostic(
+                "warning",
+                "standardized_path_above_one",
+                f"Standardized path coefficient(s) beyond ±1: {', '.join(big)}. This happens "
+                "when the predictors of a construct are almost collinear; the individual "
+                "paths then swing wildly and cannot be interpreted (their sum may still be "
+                "stable). Look at the construct correlations and the inner VIF, and consider "
+                "merging the collinear predictors.",
+                InadmissibleSolutionWarning,
+            )
+        )
+    corr = np.asarray(est.construct_corr)
+    high = [
+        f"{names[i]}–{names[j]} ({corr[i, j]:.3f})"
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+        if 0.95 <= abs(corr[i, j]) <= 1
+    ]
+    if high:
+        out.append(
+            Diagnostic(
+                "warning",
+                "construct_correlation_near_one",
+                f"Construct correlation(s) of .95 or more: {', '.join(high)}. Such constructs "
+                "are hardly distinct for these respondents (a discriminant validity problem); "
+                "paths from both into the same outcome are unstable. Check the HTMT ratios and "
+                "whether the items of the two constructs ask different questions.",
+                InadmissibleSolutionWarning,
+            )
+        )
+    return out
+
+
+def _plsc_diagnostics(spec: ModelSpec, est: PLScEstimate) -> list[Diagnostic]:
+    """Turn PLSc's admissibility flags into warnings that say what they mean."""
+    out: list[Diagnostic] = []
+    names = spec.construct_names
+    rho = np.asarray(est.rho_a)
+    high = [f"{names[j]} ({rho[j]:.3f})" for j in range(len(names)) if rho[j] > 1]
+    if bool(est.rho_a_above_one) or high:
+        out.append(
+            Diagnostic(
+                "warning",
+                "plsc_rho_a_above_one",
+                f"Consistent PLS gives a reliability rho_A above 1 for {', '.join(high)}; a "
+                "reliability cannot exceed 1, so the corrected loadings and paths of these "
+                "constructs are not interpretable. Check the block for items with negative "
+                "or very unequal loadings, or report ordinary PLS.",
+                InadmissibleSolutionWarning,
+            )
+        )
+    if bool(est.rho_a_undefined):
+        out.append(
+            Diagnostic(
+                "warning",
+                "plsc_rho_a_undefined",
+                "Consistent PLS cannot compute rho_A for at least one construct (its items "
+                "correlate negatively or not at all); its corrected values are missing. Check "
+                "reverse-coded items and whether the items measure one common factor.",
+                InadmissibleSolutionWarning,
+            )
+        )
+    if bool(est.corr_above_one) or bool(est.not_positive_definite):
+        corr = np.asarray(est.construct_corr)
+        pairs = [
+            f"{names[a]}–{names[b]} ({corr[a, b]:.3f})"
+            for a in range(len(names))
+            for b in range(a + 1, len(names))
+            if abs(corr[a, b]) > 1
+        ]
+        detail = f" ({', '.join(pairs)})" if pairs else ""
+        out.append(
+            Diagnostic(
+                "warning",
+                "plsc_inadmissible_correlations",
+                "After the correction for attenuation the construct correlations are "
+                f"inadmissible{detail}: correlations above 1 or a matrix that is not positive "
+                "definite. The constructs involved are not empirically distinct; the corrected "
+                "paths cannot be interpreted. Check discriminant validity (HTMT) and consider "
+                "merging the constructs.",
+                InadmissibleSolutionWarning,
+            )
+        )
+    return out
 
 
 def fit_pls(
@@ -209,10 +341,11 @@ def fit_pls(
     scheme: Scheme = "path",
     missing: Missing = "listwise",
     na_values: Sequence[float | str] = (),
+    method: Method = "pls",
     tol: float = 1e-7,
     max_iter: int = 300,
 ) -> PLSResult:
     """Fit ``spec`` to ``data`` by PLS path modeling; shorthand for ``PLS(...).fit(...)``."""
-    return PLS(scheme, tol=tol, max_iter=max_iter).fit(
+    return PLS(scheme, method=method, tol=tol, max_iter=max_iter).fit(
         spec, data, missing=missing, na_values=na_values
     )

@@ -24,9 +24,12 @@ if TYPE_CHECKING:
     from sem_csat.data import PreparedData
     from sem_csat.pls.engine import PLSEstimate
     from sem_csat.pls.model import PLSSettings
+    from sem_csat.pls.plsc import PLScEstimate
     from sem_csat.spec.model import ModelSpec
 
 __all__ = ["PARAM_COLUMNS", "PLSResult"]
+
+_METHOD_NAMES = {"pls": "PLS path modeling", "plsc": "consistent PLS (PLSc)"}
 
 #: Columns of every parameter table (lavaan's ``parameterEstimates`` shape).
 PARAM_COLUMNS: tuple[str, ...] = (
@@ -74,11 +77,31 @@ class PLSResult:
     spec: ModelSpec
     settings: PLSSettings
     data: PreparedData
-    estimate: PLSEstimate
+    estimate: PLSEstimate | PLScEstimate
     standardized: NDArray[np.float64]
     diagnostics: tuple[Diagnostic, ...] = ()
 
-    method = "pls"
+    @property
+    def method(self) -> str:
+        """``"pls"`` or ``"plsc"``."""
+        return self.settings.method
+
+    @property
+    def pls_estimate(self) -> PLSEstimate:
+        """The ordinary PLS estimate (for PLSc: before the correction)."""
+        from sem_csat.pls.plsc import PLScEstimate
+
+        est = self.estimate
+        return est.pls if isinstance(est, PLScEstimate) else est
+
+    @property
+    def rho_a(self) -> pd.Series | None:
+        """Dijkstra–Henseler's :math:`\\rho_A` per construct (PLSc only; else ``None``)."""
+        from sem_csat.pls.plsc import PLScEstimate
+
+        if not isinstance(self.estimate, PLScEstimate):
+            return None
+        return pd.Series(np.asarray(self.estimate.rho_a), index=self.constructs, name="rho_a")
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -99,12 +122,12 @@ class PLSResult:
     @property
     def iterations(self) -> int:
         """Iterations the algorithm needed."""
-        return int(self.estimate.iterations)
+        return int(self.pls_estimate.iterations)
 
     @property
     def converged(self) -> bool:
         """Whether the algorithm converged (always True: non-convergence is an error)."""
-        return bool(self.estimate.converged)
+        return bool(self.pls_estimate.converged)
 
     def _cidx(self, name: str) -> int:
         return self.constructs.index(name)
@@ -186,7 +209,7 @@ class PLSResult:
 
     @cached_property
     def construct_correlations(self) -> pd.DataFrame:
-        """Correlations between construct scores."""
+        """Correlations between constructs (PLS: between scores; PLSc: disattenuated)."""
         return pd.DataFrame(
             np.asarray(self.estimate.construct_corr), index=self.constructs, columns=self.constructs
         )
@@ -246,7 +269,7 @@ class PLSResult:
                 f"{self.spec.name} ({len(self.constructs)} constructs, "
                 f"{len(self.indicators)} indicators, {len(self.spec.paths)} paths)",
             ),
-            ("Method", f"PLS path modeling, {self.settings.scheme} scheme"),
+            ("Method", f"{_METHOD_NAMES[self.method]}, {self.settings.scheme} scheme"),
             (
                 "Data",
                 f"{d.source}: {d.n_used} of {d.n_total} respondents used "
@@ -273,6 +296,6 @@ class PLSResult:
     def __repr__(self) -> str:
         n_warn = sum(d.severity != "info" for d in self.diagnostics)
         return (
-            f"<PLSResult {self.spec.name!r}: {self.settings.scheme} scheme, N={self.n_obs}, "
-            f"{len(self.spec.paths)} paths, {n_warn} warnings>"
+            f"<PLSResult {self.spec.name!r}: {self.method}, {self.settings.scheme} scheme, "
+            f"N={self.n_obs}, {len(self.spec.paths)} paths, {n_warn} warnings>"
         )
