@@ -8,6 +8,12 @@ Files (one row per item, full precision, never rounded):
     ``construct,indicator,weight,loading``
 ``r2.csv``
     ``construct,r2,r2_adj``
+``effects.csv``
+    ``from,to,direct,indirect,total`` for every pair linked by a chain of paths
+``index.csv``
+    ``construct,index`` (0–100, ACSI formula) for constructs with a declared answer scale
+``ipma.csv``, ``ipma.png``, ``ipma.pdf``
+    ``target,level,name,importance,performance`` and the map (when the scale is declared)
 ``diagnostics.csv``
     ``severity,code,message`` (every warning the run produced)
 ``run.json``
@@ -22,6 +28,7 @@ import hashlib
 import json
 import platform
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from sem_csat._version import __version__
+from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import UsageError
 from sem_csat.pls.results import PLSResult
 
@@ -125,8 +133,58 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
 
 
+def _csi_outputs(
+    result: PLSResult, folder: Path, figures: bool
+) -> tuple[dict[str, pd.DataFrame], list[Path], list[Diagnostic]]:
+    """Index scores and the IPMA, for the constructs whose answer scale is declared."""
+    from sem_csat.pls.index import index_diagnostics, index_table
+    from sem_csat.pls.ipma import default_target, ipma
+
+    spec = result.spec
+    scaled = [c for c in spec.construct_names if spec.scale_of(c) is not None]
+    tables: dict[str, pd.DataFrame] = {}
+    files: list[Path] = []
+    notes: list[Diagnostic] = []
+    if len(scaled) < len(spec.construct_names):
+        missing = [c for c in spec.construct_names if c not in scaled]
+        notes.append(
+            Diagnostic(
+                "info",
+                "index_needs_scale",
+                f"No answer scale is declared for {', '.join(missing)}, so no index score "
+                "(and no importance-performance map) is computed for them; add 'scale: [1, 10]' "
+                "(your scale) to the spec to get them.",
+            )
+        )
+    if not scaled:
+        return tables, files, notes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables["index.csv"] = index_table(result, scaled)
+    notes += index_diagnostics(result, scaled)
+    if not spec.endogenous:
+        return tables, files, notes
+    target = default_target(spec)
+    drivers = set(spec.topological_order[: spec.topological_order.index(target) + 1])
+    if not drivers <= set(scaled):
+        return tables, files, notes
+    imap = ipma(result, target)
+    tables["ipma.csv"] = imap.table
+    notes += imap.diagnostics
+    if figures:
+        for ext in ("png", "pdf"):
+            path = folder / f"ipma.{ext}"
+            imap.save(path, level="both")
+            files.append(path)
+    return tables, files, notes
+
+
 def write_results(
-    result: PLSResult, out: str | Path, info: Mapping[str, Any] | None = None
+    result: PLSResult,
+    out: str | Path,
+    info: Mapping[str, Any] | None = None,
+    *,
+    figures: bool = True,
 ) -> list[Path]:
     """Write the result files to ``out`` and return their paths.
 
@@ -138,6 +196,8 @@ def write_results(
         Output folder (created if missing, reused if it exists).
     info
         The ``run.json`` content (see :func:`run_info`); built from the result when omitted.
+    figures
+        Also draw the figures (``ipma.png``, ``ipma.pdf``).
     """
     folder = ensure_out_dir(out)
     written: list[Path] = []
@@ -145,10 +205,15 @@ def write_results(
         "paths.csv": result.paths[["from", "to", "estimate", "std_estimate"]],
         "outer.csv": result.outer[["construct", "indicator", "weight", "loading"]],
         "r2.csv": result.r2.reset_index()[["construct", "r2", "r2_adj"]],
-        "diagnostics.csv": pd.DataFrame(
-            [d.as_row() for d in result.diagnostics], columns=["severity", "code", "message"]
-        ),
+        "effects.csv": result.effects[["from", "to", "direct", "indirect", "total"]],
     }
+    csi_tables, csi_files, notes = _csi_outputs(result, folder, figures)
+    tables.update(csi_tables)
+    written += csi_files
+    diagnostics = [*result.diagnostics, *notes]
+    tables["diagnostics.csv"] = pd.DataFrame(
+        [d.as_row() for d in diagnostics], columns=["severity", "code", "message"]
+    )
     for name, table in tables.items():
         _write_csv(table, folder / name)
         written.append(folder / name)

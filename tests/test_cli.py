@@ -119,6 +119,19 @@ def test_demo_fits_the_bundled_ecsi_model(
     # SmartPLS 2.0 (path weighting): Satisfaction -> Loyalty 0.48547762
     row = paths.query("`from` == 'Satisfaction' and to == 'Loyalty'")
     assert row["estimate"].item() == pytest.approx(0.48547762, abs=1e-6)
+    effects = pd.read_csv(out / "effects.csv")
+    assert list(effects.columns) == ["from", "to", "direct", "indirect", "total"]
+    # SmartPLS 2.0 total effect Image -> Loyalty (path weighting): 0.39873238
+    row = effects.query("`from` == 'Image' and to == 'Loyalty'")
+    assert row["total"].item() == pytest.approx(0.39873238, abs=1e-6)
+    index = pd.read_csv(out / "index.csv")
+    assert list(index.columns) == ["construct", "index"]
+    assert index["index"].between(0, 100).all()
+    ipma = pd.read_csv(out / "ipma.csv")
+    assert list(ipma.columns) == ["target", "level", "name", "importance", "performance"]
+    assert set(ipma["target"]) == {"Loyalty"}
+    assert (out / "ipma.png").stat().st_size > 10_000
+    assert (out / "ipma.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_existing_output_folder_is_reused(

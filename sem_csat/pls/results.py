@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from sem_csat.data import PreparedData
     from sem_csat.pls.engine import PLSEstimate
+    from sem_csat.pls.ipma import IPMAResult
     from sem_csat.pls.model import PLSSettings
     from sem_csat.pls.plsc import PLScEstimate
     from sem_csat.spec.model import ModelSpec
@@ -220,6 +221,72 @@ class PLSResult:
         return pd.DataFrame(
             np.asarray(self.estimate.total_effects), index=self.constructs, columns=self.constructs
         )
+
+    # ------------------------------------------------------------------ derived analyses
+    @cached_property
+    def effects(self) -> pd.DataFrame:
+        """Direct, total indirect and total effects: ``from, to, direct, indirect, total``."""
+        from sem_csat.pls.effects import effects_table
+
+        return effects_table(self)
+
+    @cached_property
+    def specific_indirect_effects(self) -> pd.DataFrame:
+        """Every indirect effect along one chain of paths: ``from, to, chain, estimate``."""
+        from sem_csat.pls.effects import specific_indirect_table
+
+        return specific_indirect_table(self)
+
+    @cached_property
+    def index(self) -> pd.DataFrame:
+        """Customer satisfaction index scores (0–100; ACSI formula): ``construct, index``.
+
+        Needs the answer scale in the spec; see :func:`sem_csat.pls.index.index_table`.
+        """
+        from sem_csat.pls.index import index_table
+
+        return index_table(self)
+
+    def ipma(self, target: str | None = None) -> IPMAResult:
+        """Importance–performance map for ``target`` (default: the last endogenous construct)."""
+        from sem_csat.pls.ipma import ipma
+
+        return ipma(self, target)
+
+    @cached_property
+    def f_squared(self) -> pd.DataFrame:
+        """Cohen's f² of every path: ``from, to, r2_included, r2_excluded, f2``."""
+        from sem_csat.pls.assessment import f_squared
+
+        return f_squared(self)
+
+    @cached_property
+    def inner_vif(self) -> pd.DataFrame:
+        """Collinearity of the predictors of each endogenous construct: ``from, to, vif``."""
+        from sem_csat.pls.assessment import inner_vif
+
+        return inner_vif(self)
+
+    @cached_property
+    def outer_vif(self) -> pd.DataFrame:
+        """Collinearity of the items of each block: ``construct, indicator, vif``."""
+        from sem_csat.pls.assessment import outer_vif
+
+        return outer_vif(self)
+
+    def blindfolding(self, omission_distance: int = 7) -> pd.DataFrame:
+        """Stone–Geisser Q² by blindfolding; see :func:`sem_csat.pls.assessment.blindfolding`."""
+        from sem_csat.pls.assessment import blindfolding
+
+        return blindfolding(self, omission_distance)
+
+    def plspredict(
+        self, *, folds: int = 10, repeats: int = 1, seed: int | None = None
+    ) -> pd.DataFrame:
+        """Out-of-sample prediction (PLSpredict); see :func:`sem_csat.pls.assessment.plspredict`."""
+        from sem_csat.pls.assessment import plspredict
+
+        return plspredict(self, folds=folds, repeats=repeats, seed=seed)
 
     @cached_property
     def scores(self) -> pd.DataFrame:
