@@ -201,11 +201,18 @@ class Construct:
                 )
         if self.scale is not None:
             object.__setattr__(self, "scale", check_scale(self.scale, f"construct '{self.name}'"))
-        if self.reliability is not None and not (0.0 < float(self.reliability) <= 1.0):
-            raise SpecError(
-                f"Construct '{self.name}' has reliability {self.reliability}; "
-                "it must lie in (0, 1]."
-            )
+        if self.reliability is not None:
+            value = self.reliability
+            if (
+                not isinstance(value, int | float)
+                or isinstance(value, bool)
+                or not 0.0 < float(value) <= 1.0
+            ):
+                raise SpecError(
+                    f"Construct '{self.name}' has reliability {value!r}; it must be a number "
+                    "in (0, 1]."
+                )
+            object.__setattr__(self, "reliability", float(value))
 
     @property
     def indicator_names(self) -> tuple[str, ...]:
