@@ -209,8 +209,8 @@ class Construct:
                 or not 0.0 < float(value) <= 1.0
             ):
                 raise SpecError(
-                    f"Construct '{self.name}' has reliability {value!r}; it must be a number "
-                    "in (0, 1]."
+                    f"Construct '{self.name}' has reliability {value!r}; it must be a number and "
+                    "must lie in (0, 1]."
                 )
             object.__setattr__(self, "reliability", float(value))
 
