@@ -67,6 +67,42 @@ def _seed(value: str) -> int:
     return seed
 
 
+def _resamples(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"the number of resamples must be a whole number, got {value!r}"
+        ) from None
+    if n != 0 and n < 2:
+        raise argparse.ArgumentTypeError(f"the number of resamples must be at least 2, got {n}")
+    return n
+
+
+def _level(value: str) -> float:
+    try:
+        level = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the level must be a number, got {value!r}") from None
+    if not 0 < level < 1:
+        raise argparse.ArgumentTypeError(
+            f"the level must lie between 0 and 1 (such as 0.95), got {value}"
+        )
+    return level
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"jobs must be a whole number, got {value!r}") from None
+    if jobs == 0 or jobs < -1:
+        raise argparse.ArgumentTypeError(
+            f"jobs must be a positive number or -1 (all cores), got {jobs}"
+        )
+    return jobs
+
+
 def _build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -142,7 +178,31 @@ def _fit_options(fit: argparse.ArgumentParser) -> None:
     fit.add_argument(
         "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT})"
     )
-    fit.add_argument("--seed", type=_seed, default=None, help="random seed (recorded in run.json)")
+    fit.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="random seed of the bootstrap (recorded in run.json)",
+    )
+    fit.add_argument(
+        "--bootstrap",
+        type=_resamples,
+        default=0,
+        metavar="N",
+        help="bootstrap with N resamples (5000 or more for publication; default: none)",
+    )
+    fit.add_argument(
+        "--ci",
+        choices=["percentile", "bca"],
+        default="percentile",
+        help="bootstrap confidence interval (default: percentile)",
+    )
+    fit.add_argument(
+        "--conf", type=_level, default=0.95, help="confidence level of the intervals (default 0.95)"
+    )
+    fit.add_argument(
+        "--jobs", type=_jobs, default=1, metavar="J", help="worker processes for the bootstrap"
+    )
 
 
 # --------------------------------------------------------------------------- commands
@@ -213,12 +273,22 @@ def _fit_and_write(
         warnings.simplefilter("ignore")
         estimator = PLS(args.scheme, method=args.method)
         result = estimator.fit(spec, raw, missing=args.missing, na_values=args.na_values)  # type: ignore[arg-type]
+        if args.bootstrap:
+            quiet = bool(getattr(args, "quiet", False))
+            result = result.bootstrap(
+                args.bootstrap,
+                seed=args.seed,
+                n_jobs=args.jobs,
+                conf=args.conf,
+                ci=args.ci,
+                progress=False if quiet else None,
+            )
     spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
     info = run_info(result, spec_file=spec_file, seed=args.seed, argv=argv)
     folder = ensure_out_dir(out_path)
     files = write_results(result, folder, info)
     if not getattr(args, "quiet", False):
-        out.write(result.summary().as_text() + "\n\n")
+        out.write(result.summary().as_text(collapsed=False) + "\n\n")
         out.write(f"Wrote {len(files)} files to {folder}/\n")
     for d in result.diagnostics:
         if d.severity != "info":
@@ -239,14 +309,19 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int
         sheet=None,
         scheme="path",
         method="pls",
-        seed=None,
+        seed=2026,
+        bootstrap=5000,
+        ci="percentile",
+        conf=0.95,
+        jobs=1,
         out=args.out,
         quiet=getattr(args, "quiet", False),
     )
     if not demo_args.quiet:
         out.write(
             "Demo: the ECSI model fitted by PLS path modeling to the ECSI mobile-phone survey "
-            "(Tenenhaus et al. 2005, 250 respondents).\n\n"
+            "(Tenenhaus et al. 2005, 250 respondents), with 5,000 bootstrap resamples, "
+            "index scores and an importance-performance map.\n\n"
         )
     return _fit_and_write(demo_args, "ecsi", "ecsi_mobile", out, argv)
 

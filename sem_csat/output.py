@@ -3,15 +3,20 @@
 Files (one row per item, full precision, never rounded):
 
 ``paths.csv``
-    ``from,to,estimate,std_estimate``
+    ``from,to,estimate,std_estimate`` (+ ``std_error,t_value,p_value,ci_lower,ci_upper`` when
+    bootstrapped)
 ``outer.csv``
     ``construct,indicator,weight,loading``
 ``r2.csv``
     ``construct,r2,r2_adj``
 ``effects.csv``
-    ``from,to,direct,indirect,total`` for every pair linked by a chain of paths
+    ``from,to,direct,indirect,total`` for every pair linked by a chain of paths (+ ``_se``,
+    ``_ci_lower``, ``_ci_upper`` columns of each when bootstrapped)
+``mediation.csv``, ``specific_indirect.csv``
+    when bootstrapped: VAF and type of mediation per pair; every chain's indirect effect
 ``index.csv``
     ``construct,index`` (0–100, ACSI formula) for constructs with a declared answer scale
+    (+ ``ci_lower,ci_upper`` when bootstrapped)
 ``ipma.csv``, ``ipma.png``, ``ipma.pdf``
     ``target,level,name,importance,performance`` and the map (when the scale is declared)
 ``diagnostics.csv``
@@ -126,6 +131,23 @@ def run_info(
             "iterations": result.iterations,
             "warnings": sum(d.severity != "info" for d in result.diagnostics),
         },
+        "bootstrap": _boot_info(result),
+    }
+
+
+def _boot_info(result: PLSResult) -> dict[str, Any] | None:
+    boot = result.boot
+    if boot is None:
+        return None
+    seed = boot.seed
+    return {
+        "resamples": boot.n_boot,
+        "successful": boot.n_ok,
+        "failures": dict(boot.failures),
+        "seed": list(seed) if isinstance(seed, tuple) else seed,
+        "ci": result.ci,
+        "conf": boot.conf,
+        "sign_change": boot.sign_change,
     }
 
 
@@ -160,8 +182,13 @@ def _csi_outputs(
         return tables, files, notes
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tables["index.csv"] = index_table(result, scaled)
+        index = index_table(result, scaled)
     notes += index_diagnostics(result, scaled)
+    if result.boot is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            index = result.index[["construct", "index", "ci_lower", "ci_upper"]]
+    tables["index.csv"] = index
     if not spec.endogenous:
         return tables, files, notes
     target = default_target(spec)
@@ -201,12 +228,25 @@ def write_results(
     """
     folder = ensure_out_dir(out)
     written: list[Path] = []
+    boot = result.boot is not None
+    path_cols = ["from", "to", "estimate", "std_estimate"]
+    effect_cols = ["from", "to", "direct", "indirect", "total"]
+    if boot:
+        path_cols += ["std_error", "t_value", "p_value", "ci_lower", "ci_upper"]
+        effect_cols += [
+            f"{kind}_{stat}"
+            for kind in ("direct", "indirect", "total")
+            for stat in ("se", "ci_lower", "ci_upper")
+        ]
     tables = {
-        "paths.csv": result.paths[["from", "to", "estimate", "std_estimate"]],
+        "paths.csv": result.paths[path_cols],
         "outer.csv": result.outer[["construct", "indicator", "weight", "loading"]],
         "r2.csv": result.r2.reset_index()[["construct", "r2", "r2_adj"]],
-        "effects.csv": result.effects[["from", "to", "direct", "indirect", "total"]],
+        "effects.csv": result.effects[effect_cols],
     }
+    if boot:
+        tables["mediation.csv"] = result.mediation
+        tables["specific_indirect.csv"] = result.specific_indirect_effects
     csi_tables, csi_files, notes = _csi_outputs(result, folder, figures)
     tables.update(csi_tables)
     written += csi_files

@@ -74,12 +74,15 @@ class Summary:
     diagnostics: Sequence[Diagnostic] = field(default_factory=tuple)
     decimals: int = 3
 
-    def as_text(self) -> str:
-        """Plain-text rendering for terminals."""
+    def as_text(self, *, collapsed: bool = True) -> str:
+        """Plain-text rendering for terminals; ``collapsed=False`` leaves out the sections that
+        HTML shows collapsed (for a short summary)."""
         out = [self.title, "=" * len(self.title)]
         width = max((len(k) for k, _ in self.header), default=0)
         out += [f"{k.ljust(width)} : {v}" for k, v in self.header]
         for s in self.sections:
+            if s.collapsed and not collapsed:
+                continue
             out += ["", s.title, "-" * len(s.title)]
             if s.table is not None:
                 out.append(_formatted(s.table, self.decimals).to_string(index=s.index))

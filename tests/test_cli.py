@@ -98,7 +98,10 @@ def test_fit_writes_the_output_contract(
     assert set(r2["construct"]) == {"Satisfaction", "Loyalty"}
     diag = pd.read_csv(out / "diagnostics.csv")
     assert list(diag.columns) == ["severity", "code", "message"]
+    effects = pd.read_csv(out / "effects.csv")
+    assert list(effects.columns) == ["from", "to", "direct", "indirect", "total"]
     run = json.loads((out / "run.json").read_text())
+    assert run["bootstrap"] is None
     assert run["data"]["n_total"] == 250
     assert run["data"]["n_used"] == 250
     assert run["data"]["sha256"] == _sha(data_file)
@@ -119,14 +122,32 @@ def test_demo_fits_the_bundled_ecsi_model(
     # SmartPLS 2.0 (path weighting): Satisfaction -> Loyalty 0.48547762
     row = paths.query("`from` == 'Satisfaction' and to == 'Loyalty'")
     assert row["estimate"].item() == pytest.approx(0.48547762, abs=1e-6)
+    # the demo bootstraps (5,000 resamples, seed 2026)
+    assert list(paths.columns) == [
+        "from", "to", "estimate", "std_estimate",
+        "std_error", "t_value", "p_value", "ci_lower", "ci_upper",
+    ]  # fmt: skip
+    assert (paths["ci_lower"] <= paths["estimate"]).all()
+    assert (paths["estimate"] <= paths["ci_upper"]).all()
+    assert paths["p_value"].between(0, 1).all()
     effects = pd.read_csv(out / "effects.csv")
-    assert list(effects.columns) == ["from", "to", "direct", "indirect", "total"]
+    assert list(effects.columns[:5]) == ["from", "to", "direct", "indirect", "total"]
+    for kind in ("direct", "indirect", "total"):
+        for stat in ("se", "ci_lower", "ci_upper"):
+            assert f"{kind}_{stat}" in effects.columns
     # SmartPLS 2.0 total effect Image -> Loyalty (path weighting): 0.39873238
     row = effects.query("`from` == 'Image' and to == 'Loyalty'")
     assert row["total"].item() == pytest.approx(0.39873238, abs=1e-6)
     index = pd.read_csv(out / "index.csv")
-    assert list(index.columns) == ["construct", "index"]
+    assert list(index.columns) == ["construct", "index", "ci_lower", "ci_upper"]
     assert index["index"].between(0, 100).all()
+    assert (index["ci_lower"] < index["index"]).all()
+    run = json.loads((out / "run.json").read_text())
+    assert run["bootstrap"]["resamples"] == 5000
+    assert run["bootstrap"]["seed"] == 2026
+    assert (out / "mediation.csv").exists()
+    diag = pd.read_csv(out / "diagnostics.csv")
+    assert "index_imprecise" in set(diag["code"])  # EPSI: 95% CI wider than 4 points
     ipma = pd.read_csv(out / "ipma.csv")
     assert list(ipma.columns) == ["target", "level", "name", "importance", "performance"]
     assert set(ipma["target"]) == {"Loyalty"}
@@ -374,6 +395,11 @@ BAD_OPTIONS: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "seed_negative": (["--seed", "-1"], ("seed",)),
     "unknown_option": (["--frobnicate"], ("frobnicate",)),
     "decimal": (["--decimal", ";"], ("decimal",)),
+    "bootstrap_text": (["--bootstrap", "many"], ("resamples",)),
+    "bootstrap_one": (["--bootstrap", "1"], ("at least 2",)),
+    "ci": (["--ci", "normal"], ("ci",)),
+    "conf_above_one": (["--conf", "95"], ("between 0 and 1",)),
+    "jobs_zero": (["--jobs", "0"], ("jobs",)),
 }
 
 
@@ -403,6 +429,38 @@ def test_output_path_that_is_a_file_is_an_error(
     code, _, err = run_cli(["fit", str(spec_file), str(data_file), "--out", str(target)], capsys)
     assert_user_error(code, err, "taken")
     assert target.read_text() == "not a folder"
+
+
+def test_bootstrap_is_reproducible_for_any_number_of_jobs(
+    tmp_path: Path, spec_file: Path, data_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        args = ["fit", str(spec_file), str(data_file), "--out", str(out), "--quiet"]
+        args += ["--bootstrap", "300", "--seed", "11", "--jobs", jobs, "--ci", "bca"]
+        code, _, err = run_cli(args, capsys)
+        assert code == 0, err
+        outs.append(pd.read_csv(out / "paths.csv"))
+    pd.testing.assert_frame_equal(outs[0], outs[1])
+    run = json.loads((tmp_path / "jobs2" / "run.json").read_text())
+    assert run["bootstrap"]["ci"] == "bca"
+    assert run["seed"] == 11
+
+
+def test_plsc_method_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plsc"
+    code, stdout, _ = run_cli(
+        ["fit", "ecsi_bank", "bank_satisfaction", "--method", "plsc", "--scheme", "centroid",
+         "--out", str(out)],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    assert "consistent PLS" in stdout
+    diag = pd.read_csv(out / "diagnostics.csv")
+    assert "standardized_path_above_one" in set(diag["code"])
 
 
 def test_debug_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

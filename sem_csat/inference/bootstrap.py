@@ -456,10 +456,15 @@ class ReplicateOutput:
         ``(c,)`` strings: ``""`` for a successful replicate, otherwise the reason it failed
         (such as :data:`NOT_CONVERGED` or an engine's error message).  Replicates with a
         constant item are marked :data:`CONSTANT_ITEM` by :func:`run_bootstrap` itself.
+    partial
+        Names of statistics that may be undefined (NaN) in a replicate without making the
+        replicate fail (e.g. an index score whose weights turn negative in a resample); they are
+        summarized component by component over the replicates where they are finite.
     """
 
     stats: Mapping[str, npt.ArrayLike]
     failure: npt.ArrayLike
+    partial: frozenset[str] = frozenset()
 
 
 class ReplicateFunction(Protocol):
@@ -517,8 +522,9 @@ def _evaluate(
     failure = np.array(["" if f is None else str(f) for f in failure], dtype=object)
     failure[moments.constant.any(axis=1)] = CONSTANT_ITEM
     finite = np.ones(c, dtype=bool)
-    for arr in stats.values():
-        finite &= np.isfinite(arr).all(axis=1)
+    for name, arr in stats.items():
+        if name not in out.partial:
+            finite &= np.isfinite(arr).all(axis=1)
     failure[(failure == "") & ~finite] = NONFINITE
     bad = failure != ""
     for arr in stats.values():
@@ -873,7 +879,21 @@ class BootstrapReplicates:
         jack = None
         if self.jackknife is not None:
             jack = self.jackknife[name][self.jackknife_failure == ""]
-        return summarize(self.estimate[name], self.samples(name), jack, _check_conf(conf))
+        samples = self.samples(name)
+        conf = _check_conf(conf)
+        if np.isfinite(samples).all() and (jack is None or np.isfinite(jack).all()):
+            return summarize(self.estimate[name], samples, jack, conf)
+        # a partial statistic: summarize each component over the replicates where it is finite
+        parts = []
+        for k in range(samples.shape[1]):
+            col = samples[:, k]
+            jk = None if jack is None else jack[:, k][np.isfinite(jack[:, k])]
+            parts.append(summarize(self.estimate[name][k : k + 1], col[np.isfinite(col)], jk, conf))
+        return pd.concat(parts, ignore_index=True)
+
+    def n_undefined(self, name: str) -> IntArray:
+        """Per component, how many successful replicates left a partial statistic undefined."""
+        return np.asarray((~np.isfinite(self.samples(name))).sum(axis=0), dtype=np.intp)
 
     def _check(self, name: str) -> str:
         if name not in self.estimate:

@@ -77,6 +77,7 @@ from sem_csat.inference.bootstrap import (
     run_bootstrap,
 )
 from sem_csat.pls import engine
+from sem_csat.pls.plsc import PLScEstimate, consistent
 from sem_csat.summary import Section, Summary
 
 if TYPE_CHECKING:
@@ -114,8 +115,14 @@ STATISTICS: Final = (
     "item_sd",
 )
 
+#: Failure reason of a PLSc resample whose corrected solution is inadmissible.
+INADMISSIBLE: Final = (
+    "inadmissible consistent PLS solution (rho_A above 1, a construct correlation above 1 or "
+    "a construct correlation matrix that is not positive definite)"
+)
+
 #: An extra replicate statistic: ``(estimate, moments) -> {name: (c, k) array}``.
-ExtraStatistic = Callable[[engine.PLSEstimate, Moments], Mapping[str, npt.ArrayLike]]
+ExtraStatistic = Callable[[engine.PLSEstimate | PLScEstimate, Moments], Mapping[str, npt.ArrayLike]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,14 +240,18 @@ class PLSReplicateFunction:
     sign_change: SignChange = "none"
     reference: FloatArray | None = None
     extras: tuple[ExtraStatistic, ...] = ()
+    method: Literal["pls", "plsc"] = "pls"
 
     @cached_property
     def layout(self) -> PLSLayout:
         """Which entries are bootstrapped."""
         return PLSLayout.from_structure(self.structure)
 
-    def estimate(self, moments: Moments) -> engine.PLSEstimate:
-        """Batched (and, with ``sign_change="construct"``, sign-aligned) PLS estimate."""
+    def estimate(self, moments: Moments) -> engine.PLSEstimate | PLScEstimate:
+        """Batched (and, with ``sign_change="construct"``, sign-aligned) PLS or PLSc estimate.
+
+        For PLSc the sign alignment is applied to the PLS weights, before the correction.
+        """
         est = engine.estimate(
             moments.corr,
             self.structure,
@@ -253,9 +264,13 @@ class PLSReplicateFunction:
             signs = construct_signs(est.loadings, self.reference, self.structure)
             if (signs < 0).any():
                 est = _flip(est, signs)
+        if self.method == "plsc":
+            return consistent(est, moments.corr)
         return est
 
-    def statistics(self, est: engine.PLSEstimate, moments: Moments) -> dict[str, FloatArray]:
+    def statistics(
+        self, est: engine.PLSEstimate | PLScEstimate, moments: Moments
+    ) -> dict[str, FloatArray]:
         """The named statistics (:data:`STATISTICS` and the extras) of a batched estimate."""
         lay = self.layout
         total = np.asarray(est.total_effects)
@@ -279,14 +294,22 @@ class PLSReplicateFunction:
                 stats[name] = np.asarray(value, dtype=np.float64)
         return stats
 
-    def failures(self, est: engine.PLSEstimate, moments: Moments) -> npt.NDArray[np.object_]:
+    def failures(
+        self, est: engine.PLSEstimate | PLScEstimate, moments: Moments
+    ) -> npt.NDArray[np.object_]:
         """Failure reason of every replicate (``""`` for success).
 
         Replicates the engine could not estimate are fitted once more on their own, so that the
         reason is the engine's own message (which names the construct); replicates with a
-        constant item are left to :func:`~sem_csat.inference.bootstrap.run_bootstrap`.
+        constant item are left to :func:`~sem_csat.inference.bootstrap.run_bootstrap`.  For
+        PLSc, resamples whose corrected solution is inadmissible (:math:`\\rho_A > 1`,
+        construct correlations above 1, a construct correlation matrix that is not positive
+        definite) are excluded as :data:`INADMISSIBLE`.
         """
         failure = np.full(moments.size, "", dtype=object)
+        if isinstance(est, PLScEstimate):
+            failure[~np.asarray(est.admissible)] = INADMISSIBLE
+            est = est.pls
         failure[~np.asarray(est.converged)] = NOT_CONVERGED
         for b in np.flatnonzero(est.failed):
             if moments.constant[b].any():
@@ -307,7 +330,14 @@ class PLSReplicateFunction:
 
     def __call__(self, moments: Moments, /) -> ReplicateOutput:
         est = self.estimate(moments)
-        return ReplicateOutput(self.statistics(est, moments), self.failures(est, moments))
+        stats = self.statistics(est, moments)
+        partial = frozenset(
+            name
+            for extra in self.extras
+            if getattr(extra, "partial", False)
+            for name in getattr(extra, "names", ())
+        )
+        return ReplicateOutput(stats, self.failures(est, moments), partial)
 
 
 def pls_replicate_fn(
@@ -319,6 +349,7 @@ def pls_replicate_fn(
     sign_change: SignChange = "none",
     reference: npt.ArrayLike | None = None,
     extras: Sequence[ExtraStatistic] = (),
+    method: Literal["pls", "plsc"] = "pls",
 ) -> PLSReplicateFunction:
     """Build the replicate function of a PLS model (for ``run_bootstrap``).
 
@@ -336,6 +367,8 @@ def pls_replicate_fn(
     extras
         Further statistics, ``(estimate, moments) -> {name: (c, k) array}``.  They must be
         picklable to run on several workers (module-level functions or class instances).
+    method
+        ``"pls"`` or ``"plsc"`` (consistent PLS; inadmissible resamples are excluded).
 
     Returns
     -------
@@ -364,6 +397,7 @@ def pls_replicate_fn(
         sign_change=sign_change,
         reference=ref,
         extras=tuple(extras),
+        method=method,
     )
 
 
@@ -649,8 +683,9 @@ def bootstrap_pls(
         result.settings.tol,
         result.settings.max_iter,
         sign_change=sign_change,
-        reference=result.estimate.loadings if sign_change == "construct" else None,
+        reference=result.pls_estimate.loadings if sign_change == "construct" else None,
         extras=extras,
+        method=result.method,  # type: ignore[arg-type]
     )
     x = result.data.frame.loc[:, list(result.indicators)].to_numpy(dtype=np.float64)
     replicates = run_bootstrap(

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -506,3 +506,20 @@ def specific_indirect_table(result: PLSResult) -> pd.DataFrame:
         },
         columns=list(SPECIFIC_COLUMNS),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class ChainStatistic:
+    """Bootstrap extra: the specific indirect effects of a batch of resamples (picklable).
+
+    Returns ``{"specific_indirect": (c, n_chains)}`` for the chains given (from
+    :func:`enumerate_chains`), so that every specific indirect effect gets a bootstrap
+    interval (mediation analysis).
+    """
+
+    chains: tuple[tuple[int, ...], ...]
+
+    def __call__(self, estimate: Any, moments: Any) -> dict[str, FloatArray]:
+        if not self.chains:
+            return {"specific_indirect": np.zeros((np.asarray(estimate.paths).shape[0], 0))}
+        return {"specific_indirect": specific_indirect_effects(estimate.paths, self.chains)}

@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -566,3 +567,34 @@ def index_ci_flags(table: pd.DataFrame, width: float = EPSI_CI_WIDTH) -> IndexPr
             )
         )
     return IndexPrecision(out, tuple(diagnostics))
+
+
+@dataclass(frozen=True, eq=False)
+class IndexStatistic:
+    """Bootstrap extra: the index scores of a batch of resamples (picklable for workers).
+
+    Called with a batched estimate and the resamples' item moments, it returns
+    ``{"index": (c, J)}`` computed by :func:`index_scores` with the declared scales; constructs
+    without a scale are NaN.
+    """
+
+    blocks: tuple[tuple[int, ...], ...]
+    lows: FloatArray
+    highs: FloatArray
+    #: The index may be undefined in a resample (a rescaled weight turns negative) without the
+    #: resample failing: its interval uses the resamples where it is defined.
+    partial: ClassVar[bool] = True
+    names: ClassVar[tuple[str, ...]] = ("index",)
+
+    @classmethod
+    def for_spec(cls, spec: ModelSpec) -> IndexStatistic:
+        """The statistic for every construct of ``spec`` (NaN where no scale is declared)."""
+        scaled = [c for c in spec.construct_names if spec.scale_of(c) is not None]
+        lows, highs = item_scales(spec, scaled)
+        return cls(tuple(tuple(b) for b in _blocks(spec)), lows, highs)
+
+    def __call__(self, estimate: Any, moments: Any) -> dict[str, FloatArray]:
+        values = index_scores(
+            estimate.weights, moments.mean, moments.sd, self.blocks, self.lows, self.highs
+        )
+        return {"index": values}

@@ -8,27 +8,37 @@ diagrams and comparisons can treat both engines alike.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
-from sem_csat.diagnostics import Diagnostic
+from sem_csat.diagnostics import Diagnostic, emit
+from sem_csat.errors import BootstrapFailureWarning
 from sem_csat.summary import Section, Summary
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from sem_csat.data import PreparedData
+    from sem_csat.inference.bootstrap import SeedLike
+    from sem_csat.pls.bootstrap import PLSBootstrap, SignChange
+    from sem_csat.pls.effects import Chain
     from sem_csat.pls.engine import PLSEstimate
     from sem_csat.pls.ipma import IPMAResult
     from sem_csat.pls.model import PLSSettings
     from sem_csat.pls.plsc import PLScEstimate
     from sem_csat.spec.model import ModelSpec
 
-__all__ = ["PARAM_COLUMNS", "PLSResult"]
+__all__ = ["BOOT_COLUMNS", "CI_METHODS", "PARAM_COLUMNS", "PLSResult"]
+
+#: Columns that a bootstrap adds to the result tables.
+BOOT_COLUMNS: tuple[str, ...] = ("std_error", "t_value", "p_value", "ci_lower", "ci_upper")
+#: Bootstrap confidence intervals: percentile or bias-corrected and accelerated (BCa).
+CI_METHODS: tuple[str, ...] = ("percentile", "bca")
 
 _METHOD_NAMES = {"pls": "PLS path modeling", "plsc": "consistent PLS (PLSc)"}
 
@@ -66,6 +76,12 @@ class PLSResult:
         The standardized indicator matrix the scores are computed from.
     diagnostics
         Everything worth a warning, from the spec, the data and the estimation.
+    boot
+        The bootstrap (:meth:`bootstrap`), or ``None``.  When present, :attr:`paths`,
+        :attr:`effects`, :attr:`index`, :attr:`specific_indirect_effects` and :attr:`params`
+        carry standard errors, t values, p values and confidence intervals.
+    ci
+        Which bootstrap interval fills ``ci_lower``/``ci_upper``: ``"percentile"`` or ``"bca"``.
 
     Notes
     -----
@@ -81,6 +97,8 @@ class PLSResult:
     estimate: PLSEstimate | PLScEstimate
     standardized: NDArray[np.float64]
     diagnostics: tuple[Diagnostic, ...] = ()
+    boot: PLSBootstrap | None = None
+    ci: Literal["percentile", "bca"] = "percentile"
 
     @property
     def method(self) -> str:
@@ -155,7 +173,140 @@ class PLSResult:
         ]
         out = pd.DataFrame(rows, columns=["from", "to", "estimate"])
         out["std_estimate"] = out["estimate"]
+        if self.boot is not None:
+            out = self._with_boot(out, self.boot.paths, ["from", "to"])
         return out
+
+    # ------------------------------------------------------------------ bootstrap
+    def bootstrap(
+        self,
+        n_boot: int = 5000,
+        *,
+        seed: SeedLike = None,
+        n_jobs: int | None = 1,
+        conf: float = 0.95,
+        ci: Literal["percentile", "bca"] = "percentile",
+        sign_change: SignChange = "none",
+        progress: bool | None = None,
+    ) -> PLSResult:
+        """Bootstrap the model and return a new result that carries the inference.
+
+        Resamples respondents ``n_boot`` times and re-estimates weights, loadings, paths, R²,
+        total, indirect and specific indirect effects and index scores in every resample (see
+        :func:`sem_csat.pls.bootstrap.bootstrap_pls` for the method, the seeding and the sign
+        handling).  This result is not changed.
+
+        Parameters
+        ----------
+        n_boot
+            Number of resamples (5,000 or more for publication).
+        seed
+            Seed of the one :class:`numpy.random.SeedSequence` all resamples come from; the
+            numbers are the same for any ``n_jobs``.  ``None`` draws a seed and records it.
+        n_jobs
+            Worker processes (joblib); ``None`` uses the active joblib backend (e.g. Dask).
+        conf
+            Confidence level of the intervals.
+        ci
+            ``"percentile"`` (default) or ``"bca"`` for ``ci_lower``/``ci_upper``; both are in
+            :attr:`boot`.
+        sign_change
+            ``"none"`` (default, as SmartPLS) or ``"construct"`` (Tenenhaus et al. 2005).
+        progress
+            Show a progress bar (default: when standard error is a terminal).
+
+        Returns
+        -------
+        PLSResult
+            A copy of this result with :attr:`boot` set.
+        """
+        from sem_csat.errors import UsageError
+        from sem_csat.pls.bootstrap import bootstrap_pls
+        from sem_csat.pls.effects import ChainStatistic
+        from sem_csat.pls.index import IndexStatistic
+
+        if ci not in CI_METHODS:
+            raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
+        if not isinstance(n_boot, int) or isinstance(n_boot, bool) or n_boot < 2:
+            raise UsageError(
+                f"The number of bootstrap resamples must be at least 2; got {n_boot!r}."
+            )
+        extras = (
+            ChainStatistic(tuple(c.nodes for c in self._chains)),
+            IndexStatistic.for_spec(self.spec),
+        )
+        boot = bootstrap_pls(
+            self,
+            n_boot,
+            seed=seed,
+            n_jobs=n_jobs,
+            conf=conf,
+            sign_change=sign_change,
+            progress=progress,
+            extras=extras,
+        )
+        notes = list(boot.diagnostics)
+        undefined = boot.replicates.n_undefined("index") if boot.n_ok else np.zeros(0, int)
+        bad = [
+            f"{name} ({int(k)})"
+            for name, k in zip(self.constructs, undefined, strict=False)
+            if k and self.spec.scale_of(name) is not None
+        ]
+        if bad:
+            notes.append(
+                Diagnostic(
+                    "warning",
+                    "index_undefined_in_resamples",
+                    "The index score is undefined in some bootstrap resamples because an outer "
+                    f"weight turned negative there: {', '.join(bad)} of {boot.n_ok} resamples. "
+                    "Its interval uses the other resamples only; a block whose weights change "
+                    "sign from sample to sample has an item that hardly measures the construct "
+                    "(look at its loading).",
+                    BootstrapFailureWarning,
+                )
+            )
+            emit(notes[-1:], stacklevel=3)
+        new = dataclasses.replace(self, boot=boot, ci=ci)
+        precision = new._index_precision()
+        emit(precision, stacklevel=3)
+        return dataclasses.replace(new, diagnostics=(*self.diagnostics, *notes, *precision))
+
+    def _index_precision(self) -> list[Diagnostic]:
+        """EPSI precision flags of the bootstrapped index scores (CI wider than 4 points)."""
+        import warnings
+
+        from sem_csat.pls.index import index_ci_flags
+
+        scaled = [c for c in self.constructs if self.spec.scale_of(c) is not None]
+        if self.boot is None or not scaled:
+            return []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = self.index
+        table = table[table["construct"].isin(scaled)].reset_index(drop=True)
+        return list(index_ci_flags(table).diagnostics)
+
+    def _with_boot(
+        self, table: pd.DataFrame, boot_table: pd.DataFrame, keys: list[str], prefix: str = ""
+    ) -> pd.DataFrame:
+        """Add ``std_error, t_value, p_value, ci_lower, ci_upper`` from a bootstrap table."""
+        lo, hi = ("ci_lower", "ci_upper") if self.ci == "percentile" else ("bca_lower", "bca_upper")
+        part = boot_table[[*keys, "std_error", "t_value", "p_value", lo, hi]].rename(
+            columns={lo: "ci_lower", hi: "ci_upper"}
+        )
+        if prefix:
+            part = part.rename(columns={c: f"{prefix}{c}" for c in BOOT_COLUMNS})
+        return table.merge(part, on=keys, how="left")
+
+    @cached_property
+    def _chains(self) -> tuple[Chain, ...]:
+        from sem_csat.pls.effects import enumerate_chains
+
+        index = {n: k for k, n in enumerate(self.constructs)}
+        adjacency = np.zeros((len(index), len(index)), dtype=bool)
+        for p in self.spec.paths:
+            adjacency[index[p.source], index[p.target]] = True
+        return tuple(enumerate_chains(adjacency, self.constructs))
 
     @cached_property
     def weights(self) -> pd.DataFrame:
@@ -228,14 +379,66 @@ class PLSResult:
         """Direct, total indirect and total effects: ``from, to, direct, indirect, total``."""
         from sem_csat.pls.effects import effects_table
 
-        return effects_table(self)
+        table = effects_table(self)
+        if self.boot is None:
+            return table
+        sources = {
+            "direct": self.boot.paths,
+            "indirect": self.boot.indirect_effects,
+            "total": self.boot.total_effects,
+        }
+        for kind, boot_table in sources.items():
+            table = self._with_boot(table, boot_table, ["from", "to"], prefix=f"{kind}_")
+            table = table.drop(columns=[f"{kind}_t_value", f"{kind}_p_value"])
+            table = table.rename(columns={f"{kind}_std_error": f"{kind}_se"})
+        return table
 
     @cached_property
     def specific_indirect_effects(self) -> pd.DataFrame:
         """Every indirect effect along one chain of paths: ``from, to, chain, estimate``."""
         from sem_csat.pls.effects import specific_indirect_table
 
-        return specific_indirect_table(self)
+        table = specific_indirect_table(self)
+        if self.boot is None:
+            return table
+        boot = self.boot.table("specific_indirect")
+        boot.index = table.index
+        return self._with_boot(
+            table.assign(_k=range(len(table))), boot.assign(_k=range(len(boot))), ["_k"]
+        ).drop(columns=["_k"])
+
+    @cached_property
+    def mediation(self) -> pd.DataFrame:
+        """Mediation analysis of every pair linked through at least one mediator.
+
+        Columns ``from, to, direct, indirect, total, vaf, direct_significant,
+        indirect_significant, type``: the variance accounted for (VAF = indirect / total,
+        Hair et al. 2017) and the type of mediation of Zhao, Lynch & Chen (2010), with
+        significance judged by whether the bootstrap interval excludes 0.  Needs a bootstrap.
+        """
+        from sem_csat.errors import UsageError
+        from sem_csat.pls.effects import mediation_type, vaf
+
+        if self.boot is None:
+            raise UsageError(
+                "Mediation analysis needs bootstrap intervals; call result.bootstrap(5000) "
+                "first (or pass --bootstrap on the command line)."
+            )
+        eff = self.effects
+        linked = eff["indirect_se"].notna()
+        table = eff.loc[linked, ["from", "to", "direct", "indirect", "total"]].copy()
+        sig_d = (eff["direct_ci_lower"] > 0) | (eff["direct_ci_upper"] < 0)
+        sig_i = (eff["indirect_ci_lower"] > 0) | (eff["indirect_ci_upper"] < 0)
+        table["vaf"] = vaf(table["direct"].to_numpy(), table["indirect"].to_numpy())
+        table["direct_significant"] = sig_d[linked].to_numpy()
+        table["indirect_significant"] = sig_i[linked].to_numpy()
+        table["type"] = mediation_type(
+            table["direct"].to_numpy(),
+            table["indirect"].to_numpy(),
+            table["direct_significant"].to_numpy(),
+            table["indirect_significant"].to_numpy(),
+        )
+        return table.reset_index(drop=True)
 
     @cached_property
     def index(self) -> pd.DataFrame:
@@ -245,7 +448,13 @@ class PLSResult:
         """
         from sem_csat.pls.index import index_table
 
-        return index_table(self)
+        scaled = [c for c in self.constructs if self.spec.scale_of(c) is not None]
+        table = index_table(self, scaled if self.boot is not None else None)
+        if self.boot is None:
+            return table
+        boot = self.boot.table("index")
+        boot["construct"] = list(self.constructs)
+        return self._with_boot(table, boot, ["construct"])
 
     def ipma(self, target: str | None = None) -> IPMAResult:
         """Importance–performance map for ``target`` (default: the last endogenous construct)."""
@@ -324,7 +533,41 @@ class PLSResult:
         table = pd.DataFrame(rows).reindex(columns=list(PARAM_COLUMNS))
         table["label"] = table["label"].astype(object).where(table["label"].notna(), "")
         table["std_all"] = table["estimate"]
+        if self.boot is not None:
+            table = self._fill_boot(table)
         return table
+
+    def _fill_boot(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Put the bootstrap SE, t (as ``z_value``), p and interval into the parameter table."""
+        boot = self.boot
+        if boot is None:
+            return table
+        lo, hi = ("ci_lower", "ci_upper") if self.ci == "percentile" else ("bca_lower", "bca_upper")
+        parts = []
+        for op, frame, lhs, rhs in (
+            ("=~", boot.loadings, "construct", "indicator"),
+            ("<~", boot.weights, "construct", "indicator"),
+            ("~", boot.paths, "to", "from"),
+            ("r2", boot.r2, "construct", "construct"),
+        ):
+            part = pd.DataFrame(
+                {
+                    "lhs": frame[lhs].to_numpy(),
+                    "op": op,
+                    "rhs": frame[rhs].to_numpy(),
+                    "std_error": frame["std_error"].to_numpy(),
+                    "z_value": frame["t_value"].to_numpy(),
+                    "p_value": frame["p_value"].to_numpy(),
+                    "ci_lower": frame[lo].to_numpy(),
+                    "ci_upper": frame[hi].to_numpy(),
+                }
+            )
+            parts.append(part)
+        stats = pd.concat(parts, ignore_index=True)
+        filled = table.drop(columns=list(stats.columns[3:])).merge(
+            stats, on=["lhs", "op", "rhs"], how="left"
+        )
+        return filled.reindex(columns=list(PARAM_COLUMNS))
 
     # ------------------------------------------------------------------ display
     def summary(self) -> Summary:
@@ -344,15 +587,36 @@ class PLSResult:
             ),
             ("Converged", f"after {self.iterations} iterations (tolerance {self.settings.tol:g})"),
         ]
-        paths = self.paths[["from", "to", "estimate"]]
+        cols = ["from", "to", "estimate"]
+        if self.boot is not None:
+            cols += list(BOOT_COLUMNS)
+            header.append(
+                (
+                    "Bootstrap",
+                    f"{self.boot.n_ok} of {self.boot.n_boot} resamples (seed {self.boot.seed}); "
+                    f"{self.boot.conf:.0%} {self.ci} intervals",
+                )
+            )
         sections = [
-            Section("Structural model (path coefficients)", paths),
+            Section("Structural model (path coefficients)", self.paths[cols]),
             Section("Explained variance", self.r2.reset_index()),
+            *self._index_section(),
             Section("Measurement model", self.outer, collapsed=True),
         ]
         return Summary(
             f"sem_csat PLS results: {self.spec.name}", header, sections, self.diagnostics
         )
+
+    def _index_section(self) -> list[Section]:
+        if any(self.spec.scale_of(c) is None for c in self.constructs):
+            return []
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = self.index
+        cols = [c for c in ("construct", "index", "ci_lower", "ci_upper") if c in table]
+        return [Section("Customer satisfaction index (0-100)", table[cols])]
 
     def __str__(self) -> str:
         return self.summary().as_text()
