@@ -444,6 +444,8 @@ class PLSResult:
     def index(self) -> pd.DataFrame:
         """Customer satisfaction index scores (0–100; ACSI formula): ``construct, index``.
 
+        After a bootstrap also ``std_error, ci_lower, ci_upper``.
+
         Needs the answer scale in the spec; see :func:`sem_csat.pls.index.index_table`.
         """
         from sem_csat.pls.index import index_table
@@ -454,7 +456,8 @@ class PLSResult:
             return table
         boot = self.boot.table("index")
         boot["construct"] = list(self.constructs)
-        return self._with_boot(table, boot, ["construct"])
+        # t and p test "index = 0", which nobody asks: keep the standard error and interval
+        return self._with_boot(table, boot, ["construct"]).drop(columns=["t_value", "p_value"])
 
     def ipma(self, target: str | None = None) -> IPMAResult:
         """Importance–performance map for ``target`` (default: the last endogenous construct)."""
