@@ -26,6 +26,52 @@ ADANCO_PLSC = REFERENCE / "adanco_bank_satisfaction" / "common_factor_PLSc"
 TOL_SMARTPLS = 1e-6
 TOL_ADANCO = 1e-5
 
+# The two models as the data README (../shared/data/README.md) states them, written down
+# independently of the bundled spec files.
+ECSI_BLOCKS = {
+    "Image": [f"IMAG{i}" for i in range(1, 6)],
+    "Expectation": [f"CUEX{i}" for i in range(1, 4)],
+    "Quality": [f"PERQ{i}" for i in range(1, 8)],
+    "Value": ["PERV1", "PERV2"],
+    "Satisfaction": [f"CUSA{i}" for i in range(1, 4)],
+    "Complaints": ["CUSCO"],
+    "Loyalty": [f"CUSL{i}" for i in range(1, 4)],
+}
+ECSI_PATHS = [
+    ("Image", "Expectation"),
+    ("Image", "Satisfaction"),
+    ("Image", "Loyalty"),
+    ("Expectation", "Quality"),
+    ("Expectation", "Value"),
+    ("Expectation", "Satisfaction"),
+    ("Quality", "Value"),
+    ("Quality", "Satisfaction"),
+    ("Value", "Satisfaction"),
+    ("Satisfaction", "Complaints"),
+    ("Satisfaction", "Loyalty"),
+    ("Complaints", "Loyalty"),
+]
+BANK_BLOCKS = {
+    "IMAG": [f"imag{i}" for i in range(1, 6)],
+    "EXPE": [f"expe{i}" for i in range(1, 6)],
+    "QUAL": [f"qual{i}" for i in range(1, 6)],
+    "VAL": [f"val{i}" for i in range(1, 5)],
+    "SAT": [f"sat{i}" for i in range(1, 5)],
+    "LOY": [f"loy{i}" for i in range(1, 5)],
+}
+BANK_PATHS = [
+    ("IMAG", "EXPE"),
+    ("IMAG", "SAT"),
+    ("IMAG", "LOY"),
+    ("EXPE", "QUAL"),
+    ("EXPE", "VAL"),
+    ("EXPE", "SAT"),
+    ("QUAL", "VAL"),
+    ("QUAL", "SAT"),
+    ("VAL", "SAT"),
+    ("SAT", "LOY"),
+]
+
 needs_shared = pytest.mark.skipif(
     not REFERENCE.is_dir(),
     reason=f"reference results not found at {REFERENCE} (the shared folder beside the repository)",

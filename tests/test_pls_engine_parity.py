@@ -12,6 +12,10 @@ import pandas as pd
 import pytest
 from _reference import (
     ADANCO_MODE_B,
+    BANK_BLOCKS,
+    BANK_PATHS,
+    ECSI_BLOCKS,
+    ECSI_PATHS,
     SHARED,
     SMARTPLS,
     TOL_ADANCO,
@@ -59,51 +63,6 @@ def _structure(
         n_indicators=len(columns),
         names=names,
     )
-
-
-ECSI_BLOCKS = {
-    "Image": [f"IMAG{i}" for i in range(1, 6)],
-    "Expectation": [f"CUEX{i}" for i in range(1, 4)],
-    "Quality": [f"PERQ{i}" for i in range(1, 8)],
-    "Value": ["PERV1", "PERV2"],
-    "Satisfaction": [f"CUSA{i}" for i in range(1, 4)],
-    "Complaints": ["CUSCO"],
-    "Loyalty": [f"CUSL{i}" for i in range(1, 4)],
-}
-ECSI_PATHS = [
-    ("Image", "Expectation"),
-    ("Image", "Satisfaction"),
-    ("Image", "Loyalty"),
-    ("Expectation", "Quality"),
-    ("Expectation", "Value"),
-    ("Expectation", "Satisfaction"),
-    ("Quality", "Value"),
-    ("Quality", "Satisfaction"),
-    ("Value", "Satisfaction"),
-    ("Satisfaction", "Complaints"),
-    ("Satisfaction", "Loyalty"),
-    ("Complaints", "Loyalty"),
-]
-BANK_BLOCKS = {
-    "IMAG": [f"imag{i}" for i in range(1, 6)],
-    "EXPE": [f"expe{i}" for i in range(1, 6)],
-    "QUAL": [f"qual{i}" for i in range(1, 6)],
-    "VAL": [f"val{i}" for i in range(1, 5)],
-    "SAT": [f"sat{i}" for i in range(1, 5)],
-    "LOY": [f"loy{i}" for i in range(1, 5)],
-}
-BANK_PATHS = [
-    ("IMAG", "EXPE"),
-    ("IMAG", "SAT"),
-    ("IMAG", "LOY"),
-    ("EXPE", "QUAL"),
-    ("EXPE", "VAL"),
-    ("EXPE", "SAT"),
-    ("QUAL", "VAL"),
-    ("QUAL", "SAT"),
-    ("VAL", "SAT"),
-    ("SAT", "LOY"),
-]
 
 
 @pytest.fixture(scope="module")

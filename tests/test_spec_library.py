@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from _reference import BANK_PATHS as BANK_PATH_LIST
+from _reference import ECSI_PATHS as ECSI_PATH_LIST
 
 import sem_csat
 from sem_csat.errors import SpecError
@@ -31,32 +33,8 @@ EXPECTED = {
 }
 KEYS = sorted(EXPECTED)
 
-ECSI_PATHS = {
-    ("Image", "Expectation"),
-    ("Image", "Satisfaction"),
-    ("Image", "Loyalty"),
-    ("Expectation", "Quality"),
-    ("Expectation", "Value"),
-    ("Expectation", "Satisfaction"),
-    ("Quality", "Value"),
-    ("Quality", "Satisfaction"),
-    ("Value", "Satisfaction"),
-    ("Satisfaction", "Complaints"),
-    ("Satisfaction", "Loyalty"),
-    ("Complaints", "Loyalty"),
-}
-BANK_PATHS = {
-    ("IMAG", "EXPE"),
-    ("IMAG", "SAT"),
-    ("IMAG", "LOY"),
-    ("EXPE", "QUAL"),
-    ("EXPE", "VAL"),
-    ("EXPE", "SAT"),
-    ("QUAL", "VAL"),
-    ("QUAL", "SAT"),
-    ("VAL", "SAT"),
-    ("SAT", "LOY"),
-}
+ECSI_PATHS = set(ECSI_PATH_LIST)
+BANK_PATHS = set(BANK_PATH_LIST)
 
 
 def _data_file(name: str) -> Path:
