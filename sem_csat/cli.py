@@ -24,10 +24,13 @@ import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from sem_csat._version import __version__
 from sem_csat.errors import SemCsatError, UsageError
+
+if TYPE_CHECKING:
+    from sem_csat.data import RawData
 
 __all__ = ["main"]
 
@@ -219,16 +222,13 @@ def _cmd_specs(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _read(args: argparse.Namespace, source: str) -> object:
-    from sem_csat import datasets
-    from sem_csat.data import read_data
+def _read(args: argparse.Namespace, source: str) -> RawData:
+    from sem_csat.fitting import load_data
 
-    if not Path(source).suffix and source in datasets.list_datasets():
-        return read_data(datasets.path(source), na_values=args.na_values)
     sheet: str | int | None = args.sheet
     if isinstance(sheet, str) and sheet.isdigit():
         sheet = int(sheet)
-    return read_data(
+    return load_data(
         source, sep=args.sep, decimal=args.decimal, sheet=sheet, na_values=args.na_values
     )
 
@@ -243,7 +243,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         sys.stderr.write(f"{d.severity}: {d.message}\n")
     if args.data is not None:
         raw = _read(args, args.data)
-        prepared = prepare_data(spec, raw, missing=args.missing, na_values=args.na_values)  # type: ignore[arg-type]
+        prepared = prepare_data(spec, raw, missing=args.missing, na_values=args.na_values)
         out.write(
             f"Data {prepared.source}: {prepared.n_used} of {prepared.n_total} respondents usable "
             f"(missing data: {args.missing}).\n"
@@ -272,7 +272,7 @@ def _fit_and_write(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         estimator = PLS(args.scheme, method=args.method)
-        result = estimator.fit(spec, raw, missing=args.missing, na_values=args.na_values)  # type: ignore[arg-type]
+        result = estimator.fit(spec, raw, missing=args.missing, na_values=args.na_values)
         if args.bootstrap:
             quiet = bool(getattr(args, "quiet", False))
             result = result.bootstrap(

@@ -81,10 +81,17 @@ def fit(
     return estimator.fit(model, data, missing=missing, na_values=na_values)  # type: ignore[arg-type]
 
 
-def load_data(source: str | Path, *, na_values: Sequence[float | str] = ()) -> RawData:
+def load_data(
+    source: str | Path,
+    *,
+    na_values: Sequence[float | str] = (),
+    sep: str | None = None,
+    decimal: str | None = None,
+    sheet: str | int | None = None,
+) -> RawData:
     """Read a data file, or load a bundled data set when ``source`` is a data-set name."""
     from sem_csat import datasets
 
     if isinstance(source, str) and not Path(source).suffix and source in datasets.list_datasets():
         return read_data(datasets.path(source), na_values=na_values)
-    return read_data(source, na_values=na_values)
+    return read_data(source, sep=sep, decimal=decimal, sheet=sheet, na_values=na_values)
