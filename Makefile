@@ -44,6 +44,7 @@ lab: $(VENV)/.installed-notebooks
 ## bench: print the benchmark figures
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_pls_fit.py
+	$(BIN)/python benchmarks/bench_bootstrap.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis sem-csat-results
