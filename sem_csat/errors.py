@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = [
     "BootstrapFailureWarning",
+    "CommonMethodWarning",
     "ConvergenceError",
     "ConvergenceWarning",
     "DataError",
@@ -20,6 +21,7 @@ __all__ = [
     "DiscriminantValidityWarning",
     "EstimationError",
     "InadmissibleSolutionWarning",
+    "MeasurementQualityWarning",
     "MissingDataWarning",
     "SemCsatError",
     "SemCsatWarning",
@@ -124,6 +126,14 @@ class InadmissibleSolutionWarning(SemCsatWarning):
 
 class DiscriminantValidityWarning(SemCsatWarning):
     """Two constructs are not empirically distinct."""
+
+
+class MeasurementQualityWarning(SemCsatWarning):
+    """A reliability, convergent-validity or collinearity rule of thumb is violated."""
+
+
+class CommonMethodWarning(MeasurementQualityWarning):
+    """The data show signs of common-method variance (Podsakoff et al. 2003; Kock 2015)."""
 
 
 class BootstrapFailureWarning(SemCsatWarning):

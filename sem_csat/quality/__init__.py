@@ -1,0 +1,80 @@
+"""Measurement quality: reliability, convergent and discriminant validity, common-method bias.
+
+Two entry points build a :class:`QualityReport`:
+
+* :func:`quality` ``(spec, data)``: data only, no fit (Cronbach's α raw and standardized with
+  Feldt intervals, corrected item–total correlations, α if item deleted, indicator VIF, HTMT
+  and HTMT2, Harman's single-factor share);
+* :func:`quality_from_pls` ``(result)``: adds ρ_A, ρ_c and AVE from the loadings,
+  Fornell–Larcker, cross-loadings, Kock's full collinearity VIF and formative weights.
+
+Every measure is judged against a rule of :mod:`sem_csat.quality.thresholds` (value, source,
+advice); violations become warnings and a "Warnings" section of the summary.  The array
+functions (:func:`cronbach_alpha`, :func:`htmt`, ...) accept leading batch axes.
+
+Examples
+--------
+>>> import sem_csat
+>>> from sem_csat.quality import quality
+>>> spec = sem_csat.load_spec("ecsi_bank")
+>>> report = quality(spec, sem_csat.datasets.load("bank_satisfaction"))  # doctest: +SKIP
+"""
+
+from sem_csat.quality.method_bias import full_collinearity_vif, harman_share
+from sem_csat.quality.reliability import (
+    alpha_ci,
+    alpha_if_deleted,
+    average_variance_extracted,
+    composite_reliability,
+    cronbach_alpha,
+    item_total_correlations,
+    rho_a,
+    standardized_alpha,
+)
+from sem_csat.quality.report import (
+    ModelMeasures,
+    QualityReport,
+    quality,
+    quality_from_measures,
+    quality_from_pls,
+)
+from sem_csat.quality.thresholds import (
+    THRESHOLDS,
+    CommonMethodWarning,
+    MeasurementQualityWarning,
+    Threshold,
+)
+from sem_csat.quality.validity import (
+    HTMTBootstrap,
+    cross_loading_margin,
+    fornell_larcker,
+    htmt,
+    htmt_bootstrap,
+)
+
+__all__ = [
+    "THRESHOLDS",
+    "CommonMethodWarning",
+    "HTMTBootstrap",
+    "MeasurementQualityWarning",
+    "ModelMeasures",
+    "QualityReport",
+    "Threshold",
+    "alpha_ci",
+    "alpha_if_deleted",
+    "average_variance_extracted",
+    "composite_reliability",
+    "cronbach_alpha",
+    "cross_loading_margin",
+    "fornell_larcker",
+    "full_collinearity_vif",
+    "harman_share",
+    "htmt",
+    "htmt_bootstrap",
+    "item_total_correlations",
+    "quality",
+    "quality_from_measures",
+    "quality_from_pls",
+    "rho_a",
+    "standardized_alpha",
+]

@@ -1,0 +1,454 @@
+"""The measurement-quality report: tables, verdicts and warnings in one frozen object.
+
+:func:`quality` needs only a spec and data (α raw and standardized with Feldt intervals, item
+statistics, outer VIF, HTMT/HTMT2, Harman).  :func:`quality_from_pls` adds what needs loadings
+and construct scores: ρ_A, ρ_c, AVE, Fornell–Larcker, cross-loadings, full collinearity VIF
+and, for formative blocks, weights with their bootstrap significance.
+
+Extension point for CB-SEM
+--------------------------
+Model-based measures enter through :class:`ModelMeasures`; :func:`quality_from_pls` fills it
+from a :class:`~sem_csat.pls.results.PLSResult`.  A CB-SEM adapter fills it from the fitted
+model's standardized solution (``loadings``, latent ``construct_corr``) and passes McDonald's ω
+(semTools ``compRelSEM``) as ``omega``; :func:`quality_from_measures` then builds the same
+report, with an ``omega`` column in the reliability table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sem_csat.diagnostics import Diagnostic, emit
+from sem_csat.quality import method_bias, reliability, validity
+from sem_csat.quality import thresholds as th
+from sem_csat.summary import Section, Summary
+
+if TYPE_CHECKING:
+    from sem_csat.data import PreparedData, RawData
+    from sem_csat.inference.bootstrap import SeedLike
+    from sem_csat.pls.results import PLSResult
+    from sem_csat.spec.model import ModelSpec
+
+__all__ = [
+    "ModelMeasures",
+    "QualityReport",
+    "quality",
+    "quality_from_measures",
+    "quality_from_pls",
+]
+
+RELIABILITY_COLUMNS = (
+    "construct",
+    "mode",
+    "n_items",
+    "alpha",
+    "alpha_ci_lower",
+    "alpha_ci_upper",
+    "alpha_std",
+    "alpha_std_ci_lower",
+    "alpha_std_ci_upper",
+    "rho_a",
+    "rho_c",
+    "ave",
+)
+ITEM_COLUMNS = (
+    "construct",
+    "indicator",
+    "mode",
+    "loading",
+    "indicator_reliability",
+    "weight",
+    "weight_p_value",
+    "weight_ci_lower",
+    "weight_ci_upper",
+    "item_total_corr",
+    "alpha_if_deleted",
+    "vif",
+)
+VERDICT_COLUMNS = ("measure", "construct", "other", "value", "criterion", "verdict", "source")
+
+
+@dataclass(frozen=True, eq=False)
+class ModelMeasures:
+    """Model-based inputs of a report (from PLS now, from CB-SEM later).
+
+    Attributes
+    ----------
+    method
+        Short name of the estimator (``"pls"``, ``"plsc"``, later ``"cbsem"``).
+    loadings
+        Standardized loading of every indicator on its own construct (index: indicator).
+    construct_corr
+        Construct correlations (square, construct labels) for Fornell–Larcker.
+    cross_loadings
+        Indicators × constructs correlations, or ``None``.
+    score_corr
+        Correlations of construct *scores* for the full collinearity VIF, or ``None``.
+    rho_a
+        ρ_A per construct (NaN where undefined), or ``None``.
+    omega
+        McDonald's ω per construct (CB-SEM), or ``None``.
+    weights
+        Formative weights: ``construct, indicator, weight`` and optionally ``p_value,
+        ci_lower, ci_upper``; or ``None``.
+    """
+
+    method: str
+    loadings: pd.Series
+    construct_corr: pd.DataFrame
+    cross_loadings: pd.DataFrame | None = None
+    score_corr: pd.DataFrame | None = None
+    rho_a: pd.Series | None = None
+    omega: pd.Series | None = None
+    weights: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class QualityReport:
+    """Measurement quality of a model: reliability, validity, common-method bias.
+
+    Attributes
+    ----------
+    spec
+        The model assessed.
+    n_obs
+        Respondents used.
+    method
+        ``"data"`` (data only) or the estimator of the :class:`ModelMeasures`.
+    reliability
+        One row per construct (:data:`RELIABILITY_COLUMNS`, plus ``omega`` for CB-SEM).
+    items
+        One row per indicator (:data:`ITEM_COLUMNS`).
+    htmt, htmt2
+        Square tables labelled by construct (NaN for formative and single-item constructs).
+    fornell_larcker
+        Construct correlations with √AVE on the diagonal (model-based reports only).
+    cross_loadings
+        Indicators × constructs (model-based reports only).
+    full_collinearity
+        ``construct, full_collinearity_vif`` (model-based reports only).
+    harman_share
+        Variance share of the first unrotated component of all items.
+    verdicts
+        One row per judged value: ``measure, construct, other, value, criterion, verdict,
+        source``.
+    diagnostics
+        The violations as warnings (and the data diagnostics for :func:`quality`).
+    htmt_boot
+        Bootstrap inference for HTMT/HTMT2, when requested.
+    conf
+        Level of the α intervals.
+    """
+
+    spec: ModelSpec
+    n_obs: int
+    method: str
+    reliability: pd.DataFrame
+    items: pd.DataFrame
+    htmt: pd.DataFrame
+    htmt2: pd.DataFrame
+    fornell_larcker: pd.DataFrame | None
+    cross_loadings: pd.DataFrame | None
+    full_collinearity: pd.DataFrame | None
+    harman_share: float
+    verdicts: pd.DataFrame
+    diagnostics: tuple[Diagnostic, ...]
+    htmt_boot: validity.HTMTBootstrap | None = None
+    conf: float = 0.95
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by the name the CLI writes it under (square tables keep their labels)."""
+        out = {
+            "reliability": self.reliability,
+            "items": self.items,
+            "htmt": self.htmt,
+            "htmt2": self.htmt2,
+            "verdicts": self.verdicts,
+        }
+        for name, table in (
+            ("fornell_larcker", self.fornell_larcker),
+            ("cross_loadings", self.cross_loadings),
+            ("full_collinearity", self.full_collinearity),
+        ):
+            if table is not None:
+                out[name] = table
+        if self.htmt_boot is not None:
+            out["htmt_bootstrap"] = self.htmt_boot.table
+        return out
+
+    def summary(self) -> Summary:
+        """Text/HTML summary with a Warnings section."""
+        header = [
+            ("Model", f"{self.spec.name} ({len(self.spec.constructs)} constructs)"),
+            ("Based on", "data only" if self.method == "data" else f"{self.method} estimates"),
+            ("Respondents", str(self.n_obs)),
+            ("α intervals", f"{self.conf:.0%} Feldt (1965)"),
+        ]
+        if self.htmt_boot is not None:
+            b = self.htmt_boot
+            header.append(("HTMT bootstrap", f"{b.n_ok} of {b.n_boot} resamples (seed {b.seed})"))
+        sections = [
+            Section("Reliability and convergent validity", self.reliability),
+            Section("Items", self.items, collapsed=True),
+            Section("HTMT", self.htmt, index=True),
+            Section("HTMT2 (geometric means)", self.htmt2, collapsed=True, index=True),
+        ]
+        if self.htmt_boot is not None:
+            sections.append(Section("HTMT bootstrap test", self.htmt_boot.table, collapsed=True))
+        if self.fornell_larcker is not None:
+            sections.append(
+                Section("Fornell–Larcker (√AVE on the diagonal)", self.fornell_larcker, index=True)
+            )
+        if self.cross_loadings is not None:
+            sections.append(
+                Section("Cross-loadings", self.cross_loadings, collapsed=True, index=True)
+            )
+        lines = (f"Harman single-factor share: {self.harman_share:.3f} ({th.HARMAN.criterion})",)
+        sections.append(Section("Common-method bias", self.full_collinearity, lines))
+        shown = self.verdicts.drop(columns=["source"])
+        sections.append(Section("Verdicts (sources in the verdicts table)", shown, collapsed=True))
+        return Summary(
+            f"sem_csat measurement quality: {self.spec.name}", header, sections, self.diagnostics
+        )
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        n_warn = sum(d.severity != "info" for d in self.diagnostics)
+        return (
+            f"<QualityReport {self.spec.name!r}: {self.method}, N={self.n_obs}, "
+            f"{len(self.spec.constructs)} constructs, {n_warn} warnings>"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# entry points
+
+
+def quality(
+    spec: ModelSpec,
+    data: pd.DataFrame | RawData | PreparedData,
+    *,
+    conf: float = 0.95,
+    n_boot: int = 0,
+    seed: SeedLike = None,
+    n_jobs: int | None = 1,
+) -> QualityReport:
+    """Assess measurement quality from the data alone (no model fit).
+
+    Parameters
+    ----------
+    spec
+        The model: its blocks, and which are formative.
+    data
+        Survey data; prepared with :func:`sem_csat.prepare_data` (listwise deletion, reverse
+        coding) unless already prepared.
+    conf
+        Level of the α intervals and of the HTMT bootstrap test.
+    n_boot
+        Resamples for the HTMT bootstrap test (0: no bootstrap; use 5000 for reports).
+    seed, n_jobs
+        Seed and workers of the bootstrap.
+
+    Returns
+    -------
+    QualityReport
+        With α (raw and standardized, Feldt intervals), item statistics, outer VIF, HTMT,
+        HTMT2 and Harman's share; violations are emitted as warnings and kept in
+        ``diagnostics``.
+    """
+    from sem_csat.data import PreparedData, prepare_data
+
+    prepared = data if isinstance(data, PreparedData) else prepare_data(spec, data)
+    return _build(spec, prepared, None, conf, n_boot, seed, n_jobs, prepared.diagnostics)
+
+
+def quality_from_pls(
+    result: PLSResult,
+    *,
+    conf: float = 0.95,
+    n_boot: int = 0,
+    seed: SeedLike = None,
+    n_jobs: int | None = 1,
+) -> QualityReport:
+    """Assess measurement quality of a fitted PLS (or PLSc) model.
+
+    Adds to :func:`quality` the loading-based ρ_c and AVE, ρ_A, Fornell–Larcker with the
+    model's construct correlations (disattenuated for PLSc), cross-loadings, the full
+    collinearity VIF of the construct scores and, for formative blocks, the weights with
+    their bootstrap p-values and intervals when ``result`` was bootstrapped.
+    """
+    est = result.pls_estimate
+    outer = result.outer
+    weights = outer.loc[:, ["construct", "indicator", "weight"]]
+    if result.boot is not None:
+        b = result.boot.weights.loc[
+            :, ["construct", "indicator", "p_value", "ci_lower", "ci_upper"]
+        ]
+        weights = weights.merge(b, on=["construct", "indicator"], how="left")
+    names = list(result.constructs)
+    measures = ModelMeasures(
+        method=result.method,
+        loadings=pd.Series(outer["loading"].to_numpy(), index=outer["indicator"].to_numpy()),
+        construct_corr=result.construct_correlations,
+        cross_loadings=result.cross_loadings.rename_axis("indicator"),
+        score_corr=pd.DataFrame(np.asarray(est.construct_corr), index=names, columns=names),
+        rho_a=pd.Series(reliability.rho_a(result), index=names),
+        weights=weights,
+    )
+    return _build(result.spec, result.data, measures, conf, n_boot, seed, n_jobs, ())
+
+
+def quality_from_measures(
+    spec: ModelSpec,
+    data: pd.DataFrame | RawData | PreparedData,
+    measures: ModelMeasures,
+    *,
+    conf: float = 0.95,
+    n_boot: int = 0,
+    seed: SeedLike = None,
+    n_jobs: int | None = 1,
+) -> QualityReport:
+    """Build a report from model-based measures of any engine (see the module notes)."""
+    from sem_csat.data import PreparedData, prepare_data
+
+    prepared = data if isinstance(data, PreparedData) else prepare_data(spec, data)
+    return _build(spec, prepared, measures, conf, n_boot, seed, n_jobs, ())
+
+
+# --------------------------------------------------------------------------------------------
+# building the tables
+
+
+def _build(
+    spec: ModelSpec,
+    prepared: PreparedData,
+    m: ModelMeasures | None,
+    conf: float,
+    n_boot: int,
+    seed: SeedLike,
+    n_jobs: int | None,
+    carried: tuple[Diagnostic, ...],
+) -> QualityReport:
+    from sem_csat.pls.assessment import _vif
+
+    frame = prepared.frame.loc[:, list(spec.indicator_names)]
+    x = frame.to_numpy(dtype=np.float64)
+    n = x.shape[0]
+    cov = np.cov(x, rowvar=False)
+    corr = reliability.to_correlation(cov)
+    pos = {name: k for k, name in enumerate(spec.indicator_names)}
+    names = list(spec.construct_names)
+
+    rel_rows: list[dict[str, object]] = []
+    item_rows: list[dict[str, object]] = []
+    for c in spec.constructs:
+        k = [pos[i] for i in c.indicator_names]
+        s = cov[np.ix_(k, k)]
+        multi = c.mode == "reflective" and len(k) >= 2
+        nan = np.full(len(k), np.nan)
+        a = float(reliability.cronbach_alpha(s)) if multi else np.nan
+        a_std = float(reliability.standardized_alpha(s)) if multi else np.nan
+        lo, hi = reliability.alpha_ci(np.array([a, a_std]), n, len(k), conf)
+        lam = m.loadings.loc[list(c.indicator_names)].to_numpy(dtype=np.float64) if m else nan
+        row: dict[str, object] = {
+            "construct": c.name,
+            "mode": c.mode,
+            "n_items": len(k),
+            "alpha": a,
+            "alpha_ci_lower": float(lo[0]),
+            "alpha_ci_upper": float(hi[0]),
+            "alpha_std": a_std,
+            "alpha_std_ci_lower": float(lo[1]),
+            "alpha_std_ci_upper": float(hi[1]),
+            "rho_a": float(m.rho_a[c.name]) if m and m.rho_a is not None and multi else np.nan,
+            "rho_c": float(reliability.composite_reliability(lam)) if multi else np.nan,
+            "ave": float(reliability.average_variance_extracted(lam)) if multi else np.nan,
+        }
+        if m is not None and m.omega is not None:
+            row["omega"] = float(m.omega[c.name]) if multi else np.nan
+        rel_rows.append(row)
+        itc = reliability.item_total_correlations(s) if multi else nan
+        aid = reliability.alpha_if_deleted(s) if multi else nan
+        vif = _vif(corr[np.ix_(k, k)])
+        for j, ind in enumerate(c.indicator_names):
+            item_rows.append(
+                {
+                    "construct": c.name,
+                    "indicator": ind,
+                    "mode": c.mode,
+                    "loading": float(lam[j]),
+                    "indicator_reliability": float(lam[j] ** 2),
+                    "item_total_corr": float(itc[j]),
+                    "alpha_if_deleted": float(aid[j]),
+                    "vif": float(vif[j]),
+                }
+            )
+    rel = pd.DataFrame(rel_rows)
+    items = pd.DataFrame(item_rows)
+    if m is not None and m.weights is not None:
+        w = m.weights.rename(
+            columns={
+                "p_value": "weight_p_value",
+                "ci_lower": "weight_ci_lower",
+                "ci_upper": "weight_ci_upper",
+            }
+        )
+        items = items.merge(w, on=["construct", "indicator"], how="left")
+    items = items.reindex(columns=list(ITEM_COLUMNS))
+
+    blocks = validity.htmt_blocks(spec)
+    htmt_tables: dict[str, pd.DataFrame] = {
+        kind: pd.DataFrame(validity.htmt(corr, blocks, kind=kind), index=names, columns=names)
+        for kind in validity.HTMT_KINDS
+    }
+    harman = float(method_bias.harman_share(corr))
+    boot = None
+    if n_boot:
+        boot = validity.htmt_bootstrap(spec, prepared, n_boot, seed=seed, n_jobs=n_jobs, conf=conf)
+
+    fl = cl = fc = None
+    if m is not None:
+        ave = rel.set_index("construct")["ave"].reindex(names).to_numpy()
+        cc = m.construct_corr.loc[names, names].to_numpy(dtype=np.float64)
+        fl = pd.DataFrame(validity.fornell_larcker(cc, ave), index=names, columns=names)
+        cl = m.cross_loadings
+        if m.score_corr is not None:
+            sc = m.score_corr.loc[names, names].to_numpy(dtype=np.float64)
+            fc = pd.DataFrame(
+                {"construct": names, "full_collinearity_vif": method_bias.full_collinearity_vif(sc)}
+            )
+    from sem_csat.quality._verdicts import judge
+
+    verdicts, diags = judge(spec, rel, items, htmt_tables, boot, m, fl, cl, fc, harman)
+    emit([*carried, *diags], stacklevel=4)
+    if boot is not None:
+        emit(boot.diagnostics, stacklevel=4)
+        diags = [*diags, *boot.diagnostics]
+    return QualityReport(
+        spec=spec,
+        n_obs=n,
+        method="data" if m is None else m.method,
+        reliability=rel,
+        items=items,
+        htmt=htmt_tables["htmt"],
+        htmt2=htmt_tables["htmt2"],
+        fornell_larcker=fl,
+        cross_loadings=cl,
+        full_collinearity=fc,
+        harman_share=harman,
+        verdicts=verdicts,
+        diagnostics=(*carried, *diags),
+        htmt_boot=boot,
+        conf=conf,
+    )
