@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sem_csat import datasets
     from sem_csat.data import prepare_data, read_data
     from sem_csat.fitting import fit
+    from sem_csat.measurement import quality
     from sem_csat.pls.model import PLS
     from sem_csat.spec.library import list_specs, load_spec
     from sem_csat.spec.model import ModelSpec
@@ -37,6 +38,7 @@ __all__ = [
     "list_specs",
     "load_spec",
     "prepare_data",
+    "quality",
     "read_data",
 ]
 
@@ -48,6 +50,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "prepare_data": ("sem_csat.data", "prepare_data"),
     "fit": ("sem_csat.fitting", "fit"),
     "PLS": ("sem_csat.pls.model", "PLS"),
+    "quality": ("sem_csat.measurement", "quality"),
     "datasets": ("sem_csat.datasets", None),
 }
 

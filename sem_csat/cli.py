@@ -6,6 +6,7 @@
     sem-csat validate SPEC [DATA]
     sem-csat fit SPEC DATA [--method pls] [--scheme path|centroid|factorial]
                            [--missing listwise|mean] [--na-values V [V ...]] [--out DIR]
+    sem-csat quality SPEC DATA [--out DIR]
     sem-csat demo [--out DIR]
 
 SPEC is a YAML or lavaan file, or the name of a bundled model (``sem-csat specs``); DATA is a
@@ -158,6 +159,17 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("data", metavar="DATA", help="data file or bundled data set")
     _fit_options(fit)
 
+    qual = sub.add_parser(
+        "quality",
+        help="assess the measurement model from the data alone (no structural model)",
+        parents=[common, data_opts],
+    )
+    qual.add_argument("spec", metavar="SPEC", help="YAML/lavaan file or bundled model name")
+    qual.add_argument("data", metavar="DATA", help="data file or bundled data set")
+    qual.add_argument(
+        "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT})"
+    )
+
     demo = sub.add_parser(
         "demo", help="fit the bundled ECSI model to the bundled survey", parents=[common]
     )
@@ -300,6 +312,31 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
     return _fit_and_write(args, args.spec, args.data, out, argv)
 
 
+def _cmd_quality(args: argparse.Namespace, out: TextIO) -> int:
+    from sem_csat.data import prepare_data
+    from sem_csat.measurement import quality
+    from sem_csat.output import ensure_out_dir, write_quality
+    from sem_csat.spec.library import load_spec
+
+    out_path = Path(args.out)
+    if out_path.exists() and not out_path.is_dir():
+        ensure_out_dir(out_path)
+    spec = load_spec(args.spec)
+    raw = _read(args, args.data)
+    prepared = prepare_data(spec, raw, missing=args.missing, na_values=args.na_values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = quality(spec, prepared)
+    files = write_quality(report, out_path)
+    if not getattr(args, "quiet", False):
+        out.write(report.summary().as_text(collapsed=False) + "\n\n")
+        out.write(f"Wrote {len(files)} files to {out_path}/\n")
+    for d in report.diagnostics:
+        if d.severity != "info":
+            sys.stderr.write(f"{d.severity}: {d.message}\n")
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
     demo_args = argparse.Namespace(
         na_values=[],
@@ -343,6 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_validate(args, sys.stdout)
         if args.command == "fit":
             return _cmd_fit(args, sys.stdout, ["sem-csat", *args_list])
+        if args.command == "quality":
+            return _cmd_quality(args, sys.stdout)
         if args.command == "demo":
             return _cmd_demo(args, sys.stdout, ["sem-csat", *args_list])
         raise UsageError(f"Unknown command {args.command!r}.")

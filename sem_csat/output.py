@@ -19,6 +19,9 @@ Files (one row per item, full precision, never rounded):
     (+ ``ci_lower,ci_upper`` when bootstrapped)
 ``ipma.csv``, ``ipma.png``, ``ipma.pdf``
     ``target,level,name,importance,performance`` and the map (when the scale is declared)
+``reliability.csv``, ``items.csv``, ``htmt.csv``, ``htmt2.csv``, ``fornell_larcker.csv``,
+``cross_loadings.csv``
+    the measurement-model assessment (see :func:`quality_tables`)
 ``diagnostics.csv``
     ``severity,code,message`` (every warning the run produced)
 ``run.json``
@@ -44,9 +47,18 @@ import pandas as pd
 from sem_csat._version import __version__
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import UsageError
+from sem_csat.measurement import QualityReport
 from sem_csat.pls.results import PLSResult
 
-__all__ = ["ensure_out_dir", "file_sha256", "run_info", "write_results"]
+__all__ = [
+    "RELIABILITY_COLUMNS",
+    "ensure_out_dir",
+    "file_sha256",
+    "quality_tables",
+    "run_info",
+    "write_quality",
+    "write_results",
+]
 
 
 def file_sha256(path: str | Path) -> str:
@@ -155,6 +167,43 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
 
 
+#: Columns of ``reliability.csv`` (the contract; the report holds more, e.g. alpha CIs).
+RELIABILITY_COLUMNS = ("construct", "alpha", "alpha_std", "rho_a", "rho_c", "ave")
+
+
+def quality_tables(report: QualityReport) -> dict[str, pd.DataFrame]:
+    """The measurement-quality CSV files of a report: name -> table (row labels included)."""
+    tables = report.tables
+    out: dict[str, pd.DataFrame] = {}
+    rel = tables["reliability"]
+    out["reliability.csv"] = rel.reindex(columns=list(RELIABILITY_COLUMNS))
+    out["items.csv"] = tables["items"]
+    for name, label in (
+        ("htmt", "construct"),
+        ("htmt2", "construct"),
+        ("fornell_larcker", "construct"),
+        ("cross_loadings", "indicator"),
+    ):
+        if name in tables:
+            square = tables[name]
+            out[f"{name}.csv"] = square.rename_axis(label).reset_index()
+    return out
+
+
+def write_quality(report: QualityReport, out: str | Path) -> list[Path]:
+    """Write the measurement-quality tables and ``diagnostics.csv`` (``sem-csat quality``)."""
+    folder = ensure_out_dir(out)
+    tables = quality_tables(report)
+    tables["diagnostics.csv"] = pd.DataFrame(
+        [d.as_row() for d in report.diagnostics], columns=["severity", "code", "message"]
+    )
+    written = []
+    for name, table in tables.items():
+        _write_csv(table, folder / name)
+        written.append(folder / name)
+    return written
+
+
 def _csi_outputs(
     result: PLSResult, folder: Path, figures: bool
 ) -> tuple[dict[str, pd.DataFrame], list[Path], list[Diagnostic]]:
@@ -247,7 +296,12 @@ def write_results(
     if boot:
         tables["mediation.csv"] = result.mediation
         tables["specific_indirect.csv"] = result.specific_indirect_effects
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = result.quality
+    tables.update(quality_tables(report))
     csi_tables, csi_files, notes = _csi_outputs(result, folder, figures)
+    notes = [*report.diagnostics, *notes]
     tables.update(csi_tables)
     written += csi_files
     diagnostics = [*result.diagnostics, *notes]

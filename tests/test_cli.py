@@ -467,3 +467,39 @@ def test_debug_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture
     code, _, err = run_cli(["fit", str(tmp_path / "nope.yaml"), "ecsi_mobile", "--debug"], capsys)
     assert code == 2
     assert "Traceback" in err
+
+
+def test_fit_writes_the_measurement_quality_tables(
+    tmp_path: Path, spec_file: Path, data_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code, _, err = run_cli(["fit", str(spec_file), str(data_file), "--out", str(out)], capsys)
+    assert code == 0, err
+    rel = pd.read_csv(out / "reliability.csv")
+    assert list(rel.columns) == ["construct", "alpha", "alpha_std", "rho_a", "rho_c", "ave"]
+    assert rel[["alpha_std", "rho_a", "rho_c", "ave"]].notna().all().all()
+    for name in ("htmt", "htmt2", "fornell_larcker"):
+        square = pd.read_csv(out / f"{name}.csv", index_col=0)
+        assert list(square.index) == list(square.columns) == ["Quality", "Satisfaction", "Loyalty"]
+    cross = pd.read_csv(out / "cross_loadings.csv", index_col=0)
+    assert cross.shape == (8, 3)
+    assert (out / "items.csv").exists()
+
+
+def test_quality_command_needs_no_structural_model(
+    tmp_path: Path, spec_file: Path, data_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "quality"
+    before = _sha(data_file)
+    code, stdout, _ = run_cli(
+        ["quality", str(spec_file), str(data_file), "--out", str(out)], capsys
+    )
+    assert code == 0
+    assert "Quality" in stdout
+    rel = pd.read_csv(out / "reliability.csv")
+    assert rel["alpha"].notna().all()
+    assert rel["rho_c"].isna().all()  # needs loadings, i.e. a fit
+    assert (out / "htmt.csv").exists()
+    assert _sha(data_file) == before
+    code, _, err = run_cli(["quality", str(spec_file), str(tmp_path / "nope.csv")], capsys)
+    assert_user_error(code, err, "nope.csv")

@@ -32,6 +32,7 @@ from sem_csat.errors import (
     InadmissibleSolutionWarning,
     MissingDataWarning,
     SemCsatError,
+    SemCsatWarning,
 )
 from sem_csat.pls.model import PLS
 from sem_csat.pls.results import PARAM_COLUMNS, PLSResult
@@ -263,3 +264,17 @@ def test_plsc_fit_matches_adanco_common_factor_model() -> None:
     assert result.rho_a is not None
     assert result.rho_a.between(0, 1).all()
     assert "consistent PLS" in str(result)
+
+
+def test_quality_is_available_on_the_result_and_without_a_fit(
+    ecsi_spec: ModelSpec, ecsi_data: pd.DataFrame
+) -> None:
+    result = sem_csat.fit(ecsi_spec, ecsi_data)
+    with pytest.warns(SemCsatWarning):
+        report = result.quality
+    rel = report.tables["reliability"].set_index("construct")
+    assert rel.loc["Satisfaction", "rho_c"] > 0.7
+    with pytest.warns(SemCsatWarning):
+        data_only = sem_csat.quality(ecsi_spec, ecsi_data)
+    alpha = data_only.tables["reliability"].set_index("construct")["alpha_std"]
+    assert alpha["Satisfaction"] == pytest.approx(rel.loc["Satisfaction", "alpha_std"])

@@ -32,8 +32,8 @@ from _reference import (
 import sem_csat
 from sem_csat.datasets import load
 from sem_csat.errors import SemCsatWarning
-from sem_csat.quality import htmt, quality, quality_from_pls
-from sem_csat.quality.report import QualityReport
+from sem_csat.measurement import htmt, quality, quality_from_pls
+from sem_csat.measurement.report import QualityReport
 from sem_csat.spec import ModelSpec
 from sem_csat.spec.builders import formative, reflective
 

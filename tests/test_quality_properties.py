@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
-from sem_csat.quality import (
+from sem_csat.measurement import (
     alpha_ci,
     alpha_if_deleted,
     average_variance_extracted,
@@ -28,7 +28,7 @@ from sem_csat.quality import (
     item_total_correlations,
     standardized_alpha,
 )
-from sem_csat.quality.thresholds import HTMT_LIBERAL, LOADING, RHO_C, THRESHOLDS
+from sem_csat.measurement.thresholds import HTMT_LIBERAL, LOADING, RHO_C, THRESHOLDS
 
 TOL_SAME = 1e-12  # the same quantity computed another way
 

@@ -12,15 +12,15 @@ import sem_csat
 from sem_csat.datasets import load
 from sem_csat.errors import DiscriminantValidityWarning, SemCsatWarning, UsageError
 from sem_csat.inference.bootstrap import bootstrap_indices
-from sem_csat.quality import (
+from sem_csat.measurement import (
     MeasurementQualityWarning,
     htmt,
     htmt_bootstrap,
     quality,
     quality_from_pls,
 )
-from sem_csat.quality.report import ITEM_COLUMNS, RELIABILITY_COLUMNS, QualityReport
-from sem_csat.quality.validity import htmt_blocks
+from sem_csat.measurement.report import ITEM_COLUMNS, RELIABILITY_COLUMNS, QualityReport
+from sem_csat.measurement.validity import htmt_blocks
 from sem_csat.spec import ModelSpec
 from sem_csat.spec.builders import formative, reflective
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from sem_csat.data import PreparedData
     from sem_csat.inference.bootstrap import SeedLike
+    from sem_csat.measurement import QualityReport
     from sem_csat.pls.bootstrap import PLSBootstrap, SignChange
     from sem_csat.pls.effects import Chain
     from sem_csat.pls.engine import PLSEstimate
@@ -464,6 +465,17 @@ class PLSResult:
         from sem_csat.pls.ipma import ipma
 
         return ipma(self, target)
+
+    @cached_property
+    def quality(self) -> QualityReport:
+        """The measurement-model assessment (reliability, validity, HTMT, Fornell–Larcker, ...).
+
+        See :func:`sem_csat.measurement.quality_from_pls`; violated rules of thumb become
+        warnings with what to do.
+        """
+        from sem_csat.measurement import quality_from_pls
+
+        return quality_from_pls(self)
 
     @cached_property
     def f_squared(self) -> pd.DataFrame:

@@ -8,20 +8,20 @@ Two entry points build a :class:`QualityReport`:
 * :func:`quality_from_pls` ``(result)``: adds ρ_A, ρ_c and AVE from the loadings,
   Fornell–Larcker, cross-loadings, Kock's full collinearity VIF and formative weights.
 
-Every measure is judged against a rule of :mod:`sem_csat.quality.thresholds` (value, source,
+Every measure is judged against a rule of :mod:`sem_csat.measurement.thresholds` (value, source,
 advice); violations become warnings and a "Warnings" section of the summary.  The array
 functions (:func:`cronbach_alpha`, :func:`htmt`, ...) accept leading batch axes.
 
 Examples
 --------
 >>> import sem_csat
->>> from sem_csat.quality import quality
+>>> from sem_csat.measurement import quality
 >>> spec = sem_csat.load_spec("ecsi_bank")
 >>> report = quality(spec, sem_csat.datasets.load("bank_satisfaction"))  # doctest: +SKIP
 """
 
-from sem_csat.quality.method_bias import full_collinearity_vif, harman_share
-from sem_csat.quality.reliability import (
+from sem_csat.measurement.method_bias import full_collinearity_vif, harman_share
+from sem_csat.measurement.reliability import (
     alpha_ci,
     alpha_if_deleted,
     average_variance_extracted,
@@ -31,20 +31,20 @@ from sem_csat.quality.reliability import (
     rho_a,
     standardized_alpha,
 )
-from sem_csat.quality.report import (
+from sem_csat.measurement.report import (
     ModelMeasures,
     QualityReport,
     quality,
     quality_from_measures,
     quality_from_pls,
 )
-from sem_csat.quality.thresholds import (
+from sem_csat.measurement.thresholds import (
     THRESHOLDS,
     CommonMethodWarning,
     MeasurementQualityWarning,
     Threshold,
 )
-from sem_csat.quality.validity import (
+from sem_csat.measurement.validity import (
     HTMTBootstrap,
     cross_loading_margin,
     fornell_larcker,

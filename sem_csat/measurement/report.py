@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic, emit
-from sem_csat.quality import method_bias, reliability, validity
-from sem_csat.quality import thresholds as th
+from sem_csat.measurement import method_bias, reliability, validity
+from sem_csat.measurement import thresholds as th
 from sem_csat.summary import Section, Summary
 
 if TYPE_CHECKING:
@@ -428,7 +428,7 @@ def _build(
             fc = pd.DataFrame(
                 {"construct": names, "full_collinearity_vif": method_bias.full_collinearity_vif(sc)}
             )
-    from sem_csat.quality._verdicts import judge
+    from sem_csat.measurement._verdicts import judge
 
     verdicts, diags = judge(spec, rel, items, htmt_tables, boot, m, fl, cl, fc, harman)
     emit([*carried, *diags], stacklevel=4)

@@ -3,7 +3,7 @@
 The functions work on plain arrays and accept leading batch axes (``(..., k, k)`` covariance or
 correlation matrices, ``(..., k)`` loadings), so the same code serves a single fit, a bootstrap
 and the property tests.  Which of them a report uses for which block is decided in
-:mod:`sem_csat.quality.report`.
+:mod:`sem_csat.measurement.report`.
 
 Examples
 --------

@@ -1,6 +1,6 @@
 """Rules of thumb for measurement quality, declared as data.
 
-Every measure of :mod:`sem_csat.quality` is judged against a :class:`Threshold`: the admissible
+Every measure of :mod:`sem_csat.measurement` is judged against a :class:`Threshold`: the admissible
 range, where the rule comes from, what a violation means and what to do about it.  The verdict
 of a value is ``"ok"``, ``"low"``, ``"high"`` or ``""`` (not assessable: NaN, a single item, a
 formative block).  Changing a rule means changing one entry of :data:`THRESHOLDS`; nothing else

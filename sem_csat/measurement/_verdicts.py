@@ -1,4 +1,4 @@
-"""Judge every measure of a report against :mod:`sem_csat.quality.thresholds`.
+"""Judge every measure of a report against :mod:`sem_csat.measurement.thresholds`.
 
 Produces the long ``verdicts`` table and one :class:`~sem_csat.diagnostics.Diagnostic` per
 violated rule (listing every construct or item that violates it), so that a summary says what
@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic, Severity
-from sem_csat.quality import thresholds as th
-from sem_csat.quality.report import VERDICT_COLUMNS
-from sem_csat.quality.validity import cross_loading_margin, fornell_larcker_margin
+from sem_csat.measurement import thresholds as th
+from sem_csat.measurement.report import VERDICT_COLUMNS
+from sem_csat.measurement.validity import cross_loading_margin, fornell_larcker_margin
 
 if TYPE_CHECKING:
-    from sem_csat.quality.report import ModelMeasures
-    from sem_csat.quality.validity import HTMTBootstrap
+    from sem_csat.measurement.report import ModelMeasures
+    from sem_csat.measurement.validity import HTMTBootstrap
     from sem_csat.spec.model import ModelSpec
 
 __all__ = ["judge"]
