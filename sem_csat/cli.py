@@ -32,6 +32,7 @@ from sem_csat.errors import SemCsatError, UsageError
 
 if TYPE_CHECKING:
     from sem_csat.data import RawData
+    from sem_csat.spec.model import ModelSpec
 
 __all__ = ["main"]
 
@@ -180,9 +181,10 @@ def _build_parser() -> argparse.ArgumentParser:
 def _fit_options(fit: argparse.ArgumentParser) -> None:
     fit.add_argument(
         "--method",
-        choices=["pls", "plsc"],
+        choices=["pls", "plsc", "ml", "gls", "uls"],
         default="pls",
-        help="estimation method: PLS path modeling (default) or consistent PLS",
+        help="estimation method: PLS path modeling (default), consistent PLS, or covariance-"
+        "based SEM by ML, GLS or ULS",
     )
     fit.add_argument(
         "--scheme",
@@ -281,6 +283,8 @@ def _fit_and_write(
         ensure_out_dir(out_path)  # raises the one-sentence error before any work is done
     spec = load_spec(spec_arg)
     raw = _read(args, data_arg)
+    if args.method in ("ml", "gls", "uls"):
+        return _fit_cbsem(args, spec, raw, spec_arg, out_path, out, argv)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         estimator = PLS(args.scheme, method=args.method)
@@ -299,6 +303,46 @@ def _fit_and_write(
     info = run_info(result, spec_file=spec_file, seed=args.seed, argv=argv)
     folder = ensure_out_dir(out_path)
     files = write_results(result, folder, info)
+    if not getattr(args, "quiet", False):
+        out.write(result.summary().as_text(collapsed=False) + "\n\n")
+        out.write(f"Wrote {len(files)} files to {folder}/\n")
+    for d in result.diagnostics:
+        if d.severity != "info":
+            sys.stderr.write(f"{d.severity}: {d.message}\n")
+    return EXIT_OK
+
+
+def _fit_cbsem(
+    args: argparse.Namespace,
+    spec: ModelSpec,
+    raw: RawData,
+    spec_arg: str,
+    out_path: Path,
+    out: TextIO,
+    argv: Sequence[str],
+) -> int:
+    from sem_csat.cbsem.model import CBSEM
+    from sem_csat.output import cbsem_run_info, ensure_out_dir, write_cbsem_results
+
+    if args.bootstrap:
+        raise UsageError(
+            "--bootstrap is not yet available for the covariance-based methods; "
+            "use it with --method pls or plsc."
+        )
+    if args.missing != "listwise":
+        raise UsageError(
+            f"--missing {args.missing} is not available for --method {args.method}; "
+            "CB-SEM drops incomplete respondents (--missing listwise)."
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = CBSEM(args.method).fit(spec, raw, na_values=args.na_values)
+    spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
+    info = cbsem_run_info(
+        result, spec_file=spec_file, data_sha256=raw.sha256, seed=args.seed, argv=argv
+    )
+    folder = ensure_out_dir(out_path)
+    files = write_cbsem_results(result, folder, info)
     if not getattr(args, "quiet", False):
         out.write(result.summary().as_text(collapsed=False) + "\n\n")
         out.write(f"Wrote {len(files)} files to {folder}/\n")

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from sem_csat.data import PreparedData, RawData, read_data
 from sem_csat.errors import EstimationError
 from sem_csat.pls.results import PLSResult
+
+if TYPE_CHECKING:
+    from sem_csat.cbsem.results import CBSEMResult
 from sem_csat.spec.model import ModelSpec, did_you_mean
 
 __all__ = ["METHODS", "fit"]
@@ -24,7 +27,12 @@ __all__ = ["METHODS", "fit"]
 METHODS: dict[str, str] = {
     "pls": "PLS path modeling (Wold/Lohmöller; Mode A reflective, Mode B formative)",
     "plsc": "consistent PLS (Dijkstra-Henseler): reflective constructs corrected for attenuation",
+    "ml": "covariance-based SEM, maximum likelihood (lavaan's conventions)",
+    "gls": "covariance-based SEM, generalized least squares",
+    "uls": "covariance-based SEM, unweighted least squares",
 }
+#: Methods estimated by the covariance-based engine.
+CBSEM_METHODS = ("ml", "gls", "uls")
 
 
 def fit(
@@ -35,7 +43,7 @@ def fit(
     missing: str = "listwise",
     na_values: Sequence[float | str] = (),
     **options: Any,
-) -> PLSResult:
+) -> PLSResult | CBSEMResult:
     """Fit a model to survey data.
 
     Parameters
@@ -46,7 +54,8 @@ def fit(
     data
         A DataFrame, a file (CSV, TSV, Excel, SPSS, Parquet) or the name of a bundled data set.
     method
-        ``"pls"`` (default) or ``"plsc"`` (consistent PLS).
+        ``"pls"`` (default), ``"plsc"`` (consistent PLS), or the covariance-based estimators
+        ``"ml"``, ``"gls"``, ``"uls"``.
     missing
         ``"listwise"`` (default) or ``"mean"``.
     na_values
@@ -56,7 +65,7 @@ def fit(
 
     Returns
     -------
-    PLSResult
+    PLSResult or CBSEMResult
     """
     from sem_csat.spec.library import load_spec
 
@@ -68,6 +77,19 @@ def fit(
     model = spec if isinstance(spec, ModelSpec) else load_spec(spec)
     if isinstance(data, str | Path):
         data = load_data(data, na_values=na_values)
+    if method in CBSEM_METHODS:
+        from sem_csat.cbsem.model import CBSEM
+
+        if options:
+            raise EstimationError(
+                f"Unknown option(s) {', '.join(sorted(options))} for method '{method}'."
+            )
+        if missing != "listwise":
+            raise EstimationError(
+                f"missing={missing!r} is not available for method '{method}'; CB-SEM drops "
+                "incomplete respondents (missing='listwise')."
+            )
+        return CBSEM(method).fit(model, data, na_values=na_values)
     from sem_csat.pls.model import PLS
 
     allowed = {"scheme", "tol", "max_iter"}

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from sem_csat._version import __version__
+from sem_csat.cbsem.results import CBSEMResult
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import UsageError
 from sem_csat.measurement import QualityReport
@@ -52,10 +53,12 @@ from sem_csat.pls.results import PLSResult
 
 __all__ = [
     "RELIABILITY_COLUMNS",
+    "cbsem_run_info",
     "ensure_out_dir",
     "file_sha256",
     "quality_tables",
     "run_info",
+    "write_cbsem_results",
     "write_quality",
     "write_results",
 ]
@@ -145,6 +148,68 @@ def run_info(
         },
         "bootstrap": _boot_info(result),
     }
+
+
+def cbsem_run_info(
+    result: CBSEMResult,
+    *,
+    spec_file: str | Path | None = None,
+    data_sha256: str | None = None,
+    seed: int | None = None,
+    argv: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """``run.json`` of a covariance-based fit."""
+    est = result.estimate
+    spec_hash = file_sha256(spec_file) if spec_file and Path(spec_file).is_file() else None
+    return {
+        "tool": "sem_csat",
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "command": list(argv) if argv is not None else list(sys.argv),
+        "settings": {"method": result.method, "estimator": est.estimator, "missing": "listwise"},
+        "seed": seed,
+        "versions": _versions(),
+        "spec": {"name": result.spec.name, "source": str(spec_file), "sha256": spec_hash},
+        "data": {
+            "source": result.source,
+            "sha256": data_sha256,
+            "n_total": result.n_total,
+            "n_used": result.n_obs,
+        },
+        "estimation": {
+            "converged": result.converged,
+            "iterations": int(est.iterations),
+            "gradient_norm": float(est.gradient_norm),
+            "free_parameters": int(est.n_free),
+            "df": int(est.df),
+            "warnings": sum(d.severity != "info" for d in result.diagnostics),
+        },
+        "bootstrap": None,
+    }
+
+
+def write_cbsem_results(
+    result: CBSEMResult, out: str | Path, info: Mapping[str, Any]
+) -> list[Path]:
+    """Write ``fit.csv``, ``params.csv``, ``paths.csv``, ``r2.csv``, ``effects.csv``,
+    ``diagnostics.csv`` and ``run.json`` of a covariance-based fit."""
+    folder = ensure_out_dir(out)
+    tables = {
+        "fit.csv": result.fit_table,
+        "params.csv": result.params,
+        "paths.csv": result.paths,
+        "r2.csv": result.r2.reset_index(),
+        "effects.csv": result.effects,
+        "diagnostics.csv": pd.DataFrame(
+            [d.as_row() for d in result.diagnostics], columns=["severity", "code", "message"]
+        ),
+    }
+    written = []
+    for name, table in tables.items():
+        _write_csv(table, folder / name)
+        written.append(folder / name)
+    (folder / "run.json").write_text(json.dumps(dict(info), indent=2, ensure_ascii=False) + "\n")
+    written.append(folder / "run.json")
+    return written
 
 
 def _boot_info(result: PLSResult) -> dict[str, Any] | None:

@@ -1,0 +1,119 @@
+"""Covariance-based SEM estimator: spec + survey data -> a :class:`CBSEMResult`.
+
+The estimator checks its settings at the start of :meth:`CBSEM.fit`, validates the data against
+the spec (the same checks as for PLS), estimates through :mod:`sem_csat.cbsem.estimation`
+(semopy supplies the model structure through the one adapter; the optimisation, standard errors
+and fit indices are sem_csat's own, matched to lavaan), and collects every diagnostic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from sem_csat.cbsem.results import CBSEMResult
+from sem_csat.data import PreparedData, RawData, prepare_data
+from sem_csat.diagnostics import Diagnostic, emit
+from sem_csat.errors import ConvergenceWarning, EstimationError, SemCsatError
+from sem_csat.spec.model import ModelSpec
+
+__all__ = ["CBSEM", "ESTIMATORS"]
+
+Estimator = Literal["ML", "GLS", "ULS"]
+#: Estimators available now, by their command-line names.
+ESTIMATORS: dict[str, Estimator] = {"ml": "ML", "gls": "GLS", "uls": "ULS"}
+
+
+class CBSEM:
+    """Covariance-based SEM (Jöreskog 1973; Bollen 1989) with lavaan's conventions.
+
+    Parameters
+    ----------
+    estimator
+        ``"ml"`` (maximum likelihood, default), ``"gls"`` or ``"uls"``.
+
+    Examples
+    --------
+    >>> import sem_csat
+    >>> spec = sem_csat.load_spec("ecsi_bank")
+    >>> fit = CBSEM().fit(spec, sem_csat.datasets.load("bank_satisfaction"))  # doctest: +SKIP
+    """
+
+    def __init__(self, estimator: str = "ml") -> None:
+        self.estimator = estimator
+
+    def fit(
+        self,
+        spec: ModelSpec,
+        data: pd.DataFrame | RawData | PreparedData,
+        *,
+        na_values: Sequence[float | str] = (),
+    ) -> CBSEMResult:
+        """Estimate the model on survey data (incomplete respondents are dropped listwise).
+
+        Raises
+        ------
+        SpecError
+            Formative constructs (CB-SEM needs common factors: use PLS) or an unidentified
+            model (more free parameters than variances and covariances).
+        DataError
+            When the data do not fit the spec.
+        EstimationError
+            When the estimation cannot be carried out.
+        """
+        key = str(self.estimator).lower()
+        if key not in ESTIMATORS:
+            raise EstimationError(
+                f"estimator must be one of {', '.join(ESTIMATORS)}; got {self.estimator!r}."
+            )
+        if not isinstance(spec, ModelSpec):
+            raise SemCsatError(f"spec must be a ModelSpec (see sem_csat.load_spec); got {spec!r}.")
+        from sem_csat.cbsem.syntax import to_semopy
+
+        to_semopy(spec)  # refuses formative constructs before the data are read
+        if isinstance(data, PreparedData):
+            prepared = data
+        else:
+            prepared = prepare_data(spec, data, missing="listwise", na_values=tuple(na_values))
+        return _estimate(spec, prepared, ESTIMATORS[key])
+
+
+def _estimate(spec: ModelSpec, prepared: PreparedData, estimator: Estimator) -> CBSEMResult:
+    from sem_csat.cbsem.checks import check_data_scale, check_sample_size, check_solution
+    from sem_csat.cbsem.estimation import fit_cbsem
+    from sem_csat.cbsem.fit_indices import fit_indices
+
+    frame = prepared.frame.loc[:, list(spec.indicator_names)]
+    est = fit_cbsem(spec, frame, estimator=estimator)
+    diagnostics: list[Diagnostic] = [*spec.diagnostics, *prepared.diagnostics]
+    diagnostics += check_data_scale(est.sample_cov)
+    diagnostics += check_sample_size(est.n_obs, est.n_free)
+    diagnostics += check_solution(est, spec)
+    fit = None
+    if est.converged:
+        s = np.asarray(est.sample_cov, dtype=np.float64)
+        sigma = np.asarray(est.sigma, dtype=np.float64)
+        fit = fit_indices(s, sigma, est.n_obs, est.n_free, estimator=estimator)
+        diagnostics += fit.diagnostics
+    else:
+        diagnostics.append(
+            Diagnostic(
+                "error",
+                "no_fit_indices",
+                "The estimation did not converge, so sem_csat reports no fit indices: they "
+                "would describe an arbitrary point, not the model.",
+                ConvergenceWarning,
+            )
+        )
+    emit(diagnostics, stacklevel=4)
+    return CBSEMResult(
+        spec=spec,
+        estimate=est,
+        fit=fit,
+        source=prepared.source,
+        n_total=int(prepared.n_total),
+        diagnostics=tuple(diagnostics),
+    )

@@ -1,0 +1,221 @@
+"""Results of a covariance-based SEM fit (ML, GLS, ULS).
+
+A :class:`CBSEMResult` holds the estimation (:class:`~sem_csat.cbsem.estimation.CBSEMEstimate`),
+the fit indices computed by sem_csat itself with lavaan's definitions
+(:func:`~sem_csat.cbsem.fit_indices.fit_indices`) and every diagnostic.  Its tables have the same
+shapes as the PLS result's, so that output, tables and comparisons treat both engines alike:
+:attr:`params` is the long parameter table, :attr:`paths` one row per structural path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sem_csat.diagnostics import Diagnostic
+from sem_csat.summary import Section, Summary
+
+if TYPE_CHECKING:
+    from sem_csat.cbsem.estimation import CBSEMEstimate
+    from sem_csat.cbsem.fit_indices import FitIndices
+    from sem_csat.spec.model import ModelSpec
+
+__all__ = ["PATH_COLUMNS", "CBSEMResult"]
+
+#: Columns of ``paths.csv`` for CB-SEM.
+PATH_COLUMNS: tuple[str, ...] = (
+    "from",
+    "to",
+    "estimate",
+    "std_error",
+    "z_value",
+    "p_value",
+    "ci_lower",
+    "ci_upper",
+    "std_estimate",
+)
+
+_NAMES = {"ML": "maximum likelihood", "GLS": "generalized least squares", "ULS": "unweighted LS"}
+
+
+@dataclass(frozen=True, eq=False)
+class CBSEMResult:
+    """A fitted covariance-based structural equation model.
+
+    Attributes
+    ----------
+    spec
+        The model.
+    estimate
+        Parameter table, implied and sample covariance matrices, convergence facts.
+    fit
+        Fit indices (``None`` when the model did not converge: they would mean nothing).
+    source
+        Where the data came from (file name, ``"<DataFrame>"`` or ``"<covariance matrix>"``).
+    n_total
+        Respondents in the data before missing values were removed.
+    diagnostics
+        Everything worth a warning, from the spec, the data, the estimation and the fit.
+    """
+
+    spec: ModelSpec
+    estimate: CBSEMEstimate
+    fit: FitIndices | None
+    source: str
+    n_total: int
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def method(self) -> str:
+        """The estimator, lower case (``"ml"``, ``"gls"``, ``"uls"``)."""
+        return str(self.estimate.estimator).lower()
+
+    @property
+    def n_obs(self) -> int:
+        """Respondents used."""
+        return int(self.estimate.n_obs)
+
+    @property
+    def converged(self) -> bool:
+        """Whether the optimizer converged."""
+        return bool(self.estimate.converged)
+
+    @property
+    def constructs(self) -> tuple[str, ...]:
+        """Construct names in spec order."""
+        return self.spec.construct_names
+
+    # ------------------------------------------------------------------ tables
+    @cached_property
+    def params(self) -> pd.DataFrame:
+        """The long parameter table (lavaan's layout, unstandardized ``estimate``)."""
+        return self.estimate.table.copy()
+
+    @cached_property
+    def paths(self) -> pd.DataFrame:
+        """One row per structural path, with SE, z, p, 95% CI and the standardized estimate."""
+        t = self.estimate.table
+        reg = t[t["op"] == "~"].rename(
+            columns={"rhs": "from", "lhs": "to", "std_all": "std_estimate"}
+        )
+        order = pd.DataFrame(
+            {
+                "from": pd.Series([p.source for p in self.spec.paths], dtype=object),
+                "to": pd.Series([p.target for p in self.spec.paths], dtype=object),
+            }
+        )
+        reg = reg.astype({"from": object, "to": object})
+        merged = order.merge(reg, on=["from", "to"], how="left")
+        return merged.reindex(columns=list(PATH_COLUMNS))
+
+    @cached_property
+    def r2(self) -> pd.DataFrame:
+        """R² of each endogenous construct: 1 − standardized residual variance.
+
+        ``r2_adj`` is not defined for latent variables and is NaN (the column keeps the shape
+        of ``r2.csv`` the same for both engines).
+        """
+        t = self.estimate.table
+        var = t[(t["op"] == "~~") & (t["lhs"] == t["rhs"])].set_index("lhs")["std_all"]
+        rows = [
+            {"construct": c, "r2": float(1.0 - var[c]), "r2_adj": np.nan}
+            for c in self.spec.endogenous
+        ]
+        return pd.DataFrame(rows, columns=["construct", "r2", "r2_adj"]).set_index("construct")
+
+    @cached_property
+    def path_matrix(self) -> pd.DataFrame:
+        """Unstandardized path coefficients as a square table (row = from, column = to)."""
+        names = list(self.constructs)
+        b = np.zeros((len(names), len(names)))
+        paths = self.paths
+        for src, tgt, value in zip(paths["from"], paths["to"], paths["estimate"], strict=True):
+            b[names.index(str(src)), names.index(str(tgt))] = float(value)
+        return pd.DataFrame(b, index=names, columns=names)
+
+    @cached_property
+    def effects(self) -> pd.DataFrame:
+        """Direct, indirect and total effects (unstandardized): ``from, to, direct, indirect,
+        total`` for every pair joined by a chain of paths."""
+        from sem_csat.pls.effects import total_effects
+
+        b = self.path_matrix.to_numpy()
+        total = total_effects(b)
+        names = list(self.constructs)
+        reach = total_effects((b != 0).astype(float)) > 0
+        adjacency = np.zeros_like(b, dtype=bool)
+        for p in self.spec.paths:
+            adjacency[names.index(p.source), names.index(p.target)] = True
+        reach = reach | adjacency
+        rows = [
+            {
+                "from": names[i],
+                "to": names[j],
+                "direct": float(b[i, j]),
+                "indirect": float(total[i, j] - b[i, j]),
+                "total": float(total[i, j]),
+            }
+            for i in range(len(names))
+            for j in range(len(names))
+            if reach[i, j]
+        ]
+        return pd.DataFrame(rows, columns=["from", "to", "direct", "indirect", "total"])
+
+    @cached_property
+    def fit_table(self) -> pd.DataFrame:
+        """The one-row ``fit.csv`` table (NaN everywhere when there are no fit indices)."""
+        from sem_csat.cbsem.fit_indices import FIT_ROW_COLUMNS
+
+        if self.fit is None:
+            return pd.DataFrame([{c: np.nan for c in FIT_ROW_COLUMNS}])
+        return pd.DataFrame([self.fit.as_row()], columns=list(FIT_ROW_COLUMNS))
+
+    # ------------------------------------------------------------------ display
+    def summary(self) -> Summary:
+        """Text/HTML summary: data, estimator, fit indices, paths, R², warnings."""
+        est = self.estimate
+        header = [
+            (
+                "Model",
+                f"{self.spec.name} ({len(self.constructs)} constructs, "
+                f"{len(self.spec.indicator_names)} indicators, {len(self.spec.paths)} paths)",
+            ),
+            ("Method", f"CB-SEM, {_NAMES.get(est.estimator, est.estimator)} ({est.estimator})"),
+            ("Data", f"{self.source}: {self.n_obs} of {self.n_total} respondents used"),
+            (
+                "Estimation",
+                f"{'converged' if est.converged else 'NOT converged'} after {est.iterations} "
+                f"iterations; {est.n_free} free parameters, df = {est.df}",
+            ),
+        ]
+        sections = []
+        if self.fit is not None:
+            row = self.fit_table.T.reset_index()
+            row.columns = ["index", "value"]
+            sections.append(Section("Fit indices", row))
+        cols = ["from", "to", "estimate", "std_error", "p_value", "std_estimate"]
+        sections += [
+            Section("Structural model", self.paths[cols]),
+            Section("Explained variance", self.r2.reset_index()[["construct", "r2"]]),
+            Section("Parameter table", self.params, collapsed=True),
+        ]
+        return Summary(
+            f"sem_csat CB-SEM results: {self.spec.name}", header, sections, self.diagnostics
+        )
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        n_warn = sum(d.severity != "info" for d in self.diagnostics)
+        return (
+            f"<CBSEMResult {self.spec.name!r}: {self.estimate.estimator}, N={self.n_obs}, "
+            f"df={self.estimate.df}, {n_warn} warnings>"
+        )
