@@ -38,8 +38,22 @@ class CBSEM:
     Examples
     --------
     >>> import sem_csat
-    >>> spec = sem_csat.load_spec("ecsi_bank")
-    >>> fit = CBSEM().fit(spec, sem_csat.datasets.load("bank_satisfaction"))  # doctest: +SKIP
+    >>> from sem_csat.spec import ModelSpec
+    >>> from sem_csat.spec.builders import multi_items, paths, reflective
+    >>> spec = ModelSpec(
+    ...     "Quality and satisfaction",
+    ...     constructs=[
+    ...         reflective("QUAL", multi_items("qual", 1, 5)),
+    ...         reflective("SAT", multi_items("sat", 1, 4)),
+    ...     ],
+    ...     paths=paths("QUAL", "SAT"),
+    ... )
+    >>> fit = CBSEM("ml").fit(spec, sem_csat.datasets.load("bank_satisfaction"))
+    >>> fit.paths[["from", "to", "std_estimate"]].round(3)
+       from   to  std_estimate
+    0  QUAL  SAT         0.801
+    >>> print(f"CFI {fit.fit.cfi:.3f}, RMSEA {fit.fit.rmsea:.3f}")
+    CFI 0.987, RMSEA 0.052
     """
 
     def __init__(self, estimator: str = "ml") -> None:
