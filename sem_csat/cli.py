@@ -181,10 +181,10 @@ def _build_parser() -> argparse.ArgumentParser:
 def _fit_options(fit: argparse.ArgumentParser) -> None:
     fit.add_argument(
         "--method",
-        choices=["pls", "plsc", "ml", "gls", "uls"],
+        choices=["pls", "plsc", "ml", "mlr", "gls", "uls"],
         default="pls",
         help="estimation method: PLS path modeling (default), consistent PLS, or covariance-"
-        "based SEM by ML, GLS or ULS",
+        "based SEM by ML, MLR (robust), GLS or ULS",
     )
     fit.add_argument(
         "--scheme",
@@ -283,7 +283,7 @@ def _fit_and_write(
         ensure_out_dir(out_path)  # raises the one-sentence error before any work is done
     spec = load_spec(spec_arg)
     raw = _read(args, data_arg)
-    if args.method in ("ml", "gls", "uls"):
+    if args.method in ("ml", "mlr", "gls", "uls"):
         return _fit_cbsem(args, spec, raw, spec_arg, out_path, out, argv)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

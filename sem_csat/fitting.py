@@ -28,11 +28,12 @@ METHODS: dict[str, str] = {
     "pls": "PLS path modeling (Wold/Lohmöller; Mode A reflective, Mode B formative)",
     "plsc": "consistent PLS (Dijkstra-Henseler): reflective constructs corrected for attenuation",
     "ml": "covariance-based SEM, maximum likelihood (lavaan's conventions)",
+    "mlr": "covariance-based SEM, ML with robust SEs and the Yuan-Bentler scaled test",
     "gls": "covariance-based SEM, generalized least squares",
     "uls": "covariance-based SEM, unweighted least squares",
 }
 #: Methods estimated by the covariance-based engine.
-CBSEM_METHODS = ("ml", "gls", "uls")
+CBSEM_METHODS = ("ml", "mlr", "gls", "uls")
 
 
 def fit(

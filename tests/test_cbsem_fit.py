@@ -139,3 +139,25 @@ def test_structural_paths_and_r2(hs_data: pd.DataFrame) -> None:
     assert 0 < result.r2.loc["speed", "r2"] < 1
     row = result.effects.query("`from` == 'visual' and to == 'speed'")
     assert row["total"].item() == pytest.approx(result.paths["estimate"].iloc[0])
+
+
+def test_mlr_matches_lavaan(hs_data: pd.DataFrame) -> None:
+    result = sem_csat.fit(HS, hs_data, method="mlr")
+    assert result.method == "mlr"
+    ref = pd.read_csv(LAVAAN / "hs_mlr" / "params.csv")
+    ref = ref[ref["op"] == "=~"].set_index(["lhs", "op", "rhs"])
+    ours = result.params.set_index(["lhs", "op", "rhs"])
+    for key, row in ref.iterrows():
+        if row["se"] > 0:
+            assert ours.loc[key, "std_error"] == pytest.approx(row["se"], abs=TOL_EST), key
+    fit = _lavaan_fit("hs_mlr")
+    row = result.fit_table.iloc[0]
+    expected = {
+        "chi2_scaled": "chisq.scaled",
+        "scaling_factor": "chisq.scaling.factor",
+        "cfi_robust": "cfi.robust",
+        "tli_robust": "tli.robust",
+        "rmsea_robust": "rmsea.robust",
+    }
+    for column, name in expected.items():
+        assert row[column] == pytest.approx(fit[name], rel=TOL_FIT), column

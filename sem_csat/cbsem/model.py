@@ -8,6 +8,7 @@ and fit indices are sem_csat's own, matched to lavaan), and collects every diagn
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Literal
 
@@ -23,8 +24,9 @@ from sem_csat.spec.model import ModelSpec
 __all__ = ["CBSEM", "ESTIMATORS"]
 
 Estimator = Literal["ML", "GLS", "ULS"]
-#: Estimators available now, by their command-line names.
-ESTIMATORS: dict[str, Estimator] = {"ml": "ML", "gls": "GLS", "uls": "ULS"}
+#: Estimators available now, by their command-line names (MLR: ML estimates with robust
+#: standard errors and the Yuan–Bentler scaled test).
+ESTIMATORS: dict[str, Estimator] = {"ml": "ML", "mlr": "ML", "gls": "GLS", "uls": "ULS"}
 
 
 class CBSEM:
@@ -33,7 +35,8 @@ class CBSEM:
     Parameters
     ----------
     estimator
-        ``"ml"`` (maximum likelihood, default), ``"gls"`` or ``"uls"``.
+        ``"ml"`` (maximum likelihood, default), ``"mlr"`` (ML with Huber–White robust standard
+        errors and the Yuan–Bentler scaled χ², as lavaan's MLR), ``"gls"`` or ``"uls"``.
 
     Examples
     --------
@@ -92,16 +95,25 @@ class CBSEM:
             prepared = data
         else:
             prepared = prepare_data(spec, data, missing="listwise", na_values=tuple(na_values))
-        return _estimate(spec, prepared, ESTIMATORS[key])
+        return _estimate(spec, prepared, ESTIMATORS[key], robust=key == "mlr")
 
 
-def _estimate(spec: ModelSpec, prepared: PreparedData, estimator: Estimator) -> CBSEMResult:
+def _estimate(
+    spec: ModelSpec, prepared: PreparedData, estimator: Estimator, *, robust: bool = False
+) -> CBSEMResult:
     from sem_csat.cbsem.checks import check_data_scale, check_sample_size, check_solution
     from sem_csat.cbsem.estimation import fit_cbsem
     from sem_csat.cbsem.fit_indices import fit_indices
 
     frame = prepared.frame.loc[:, list(spec.indicator_names)]
-    est = fit_cbsem(spec, frame, estimator=estimator)
+    rob = None
+    if robust:
+        from sem_csat.cbsem.robust import fit_mlr
+
+        rob = fit_mlr(spec, frame)
+        est = dataclasses.replace(rob.estimate, table=rob.table)
+    else:
+        est = fit_cbsem(spec, frame, estimator=estimator)
     diagnostics: list[Diagnostic] = [*spec.diagnostics, *prepared.diagnostics]
     diagnostics += check_data_scale(est.sample_cov)
     diagnostics += check_sample_size(est.n_obs, est.n_free)
@@ -111,6 +123,10 @@ def _estimate(spec: ModelSpec, prepared: PreparedData, estimator: Estimator) -> 
         s = np.asarray(est.sample_cov, dtype=np.float64)
         sigma = np.asarray(est.sigma, dtype=np.float64)
         fit = fit_indices(s, sigma, est.n_obs, est.n_free, estimator=estimator)
+        if rob is not None:
+            from sem_csat.cbsem.robust import robust_fit_indices
+
+            fit = robust_fit_indices(rob, fit)
         diagnostics += fit.diagnostics
     else:
         diagnostics.append(
@@ -126,6 +142,7 @@ def _estimate(spec: ModelSpec, prepared: PreparedData, estimator: Estimator) -> 
     return CBSEMResult(
         spec=spec,
         estimate=est,
+        robust=rob is not None,
         fit=fit,
         source=prepared.source,
         n_total=int(prepared.n_total),

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sem_csat.cbsem.fit_indices import FitIndices
     from sem_csat.spec.model import ModelSpec
 
-__all__ = ["PATH_COLUMNS", "CBSEMResult"]
+__all__ = ["PATH_COLUMNS", "ROBUST_COLUMNS", "CBSEMResult"]
 
 #: Columns of ``paths.csv`` for CB-SEM.
 PATH_COLUMNS: tuple[str, ...] = (
@@ -37,6 +37,15 @@ PATH_COLUMNS: tuple[str, ...] = (
     "ci_lower",
     "ci_upper",
     "std_estimate",
+)
+
+#: Extra ``fit.csv`` columns of an MLR fit.
+ROBUST_COLUMNS: tuple[str, ...] = (
+    "chi2_scaled",
+    "scaling_factor",
+    "cfi_robust",
+    "tli_robust",
+    "rmsea_robust",
 )
 
 _NAMES = {"ML": "maximum likelihood", "GLS": "generalized least squares", "ULS": "unweighted LS"}
@@ -60,6 +69,9 @@ class CBSEMResult:
         Respondents in the data before missing values were removed.
     diagnostics
         Everything worth a warning, from the spec, the data, the estimation and the fit.
+    robust
+        MLR: the standard errors are Huber–White robust and :attr:`fit` carries the scaled χ²
+        and the robust CFI/TLI/RMSEA.
     """
 
     spec: ModelSpec
@@ -68,11 +80,12 @@ class CBSEMResult:
     source: str
     n_total: int
     diagnostics: tuple[Diagnostic, ...] = ()
+    robust: bool = False
 
     @property
     def method(self) -> str:
-        """The estimator, lower case (``"ml"``, ``"gls"``, ``"uls"``)."""
-        return str(self.estimate.estimator).lower()
+        """The estimator, lower case (``"ml"``, ``"mlr"``, ``"gls"``, ``"uls"``)."""
+        return "mlr" if self.robust else str(self.estimate.estimator).lower()
 
     @property
     def n_obs(self) -> int:
@@ -170,9 +183,14 @@ class CBSEMResult:
         """The one-row ``fit.csv`` table (NaN everywhere when there are no fit indices)."""
         from sem_csat.cbsem.fit_indices import FIT_ROW_COLUMNS
 
+        columns = list(FIT_ROW_COLUMNS) + (list(ROBUST_COLUMNS) if self.robust else [])
         if self.fit is None:
-            return pd.DataFrame([{c: np.nan for c in FIT_ROW_COLUMNS}])
-        return pd.DataFrame([self.fit.as_row()], columns=list(FIT_ROW_COLUMNS))
+            return pd.DataFrame([{c: np.nan for c in columns}])
+        row: dict[str, float] = dict(self.fit.as_row())
+        for name in ROBUST_COLUMNS if self.robust else ():
+            value = getattr(self.fit, name)
+            row[name] = np.nan if value is None else float(value)
+        return pd.DataFrame([row], columns=columns)
 
     # ------------------------------------------------------------------ display
     def summary(self) -> Summary:
@@ -184,7 +202,11 @@ class CBSEMResult:
                 f"{self.spec.name} ({len(self.constructs)} constructs, "
                 f"{len(self.spec.indicator_names)} indicators, {len(self.spec.paths)} paths)",
             ),
-            ("Method", f"CB-SEM, {_NAMES.get(est.estimator, est.estimator)} ({est.estimator})"),
+            (
+                "Method",
+                f"CB-SEM, {_NAMES.get(est.estimator, est.estimator)} ({self.method.upper()}"
+                f"{': robust SEs, Yuan-Bentler scaled test' if self.robust else ''})",
+            ),
             ("Data", f"{self.source}: {self.n_obs} of {self.n_total} respondents used"),
             (
                 "Estimation",
