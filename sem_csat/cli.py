@@ -32,6 +32,7 @@ from sem_csat.errors import SemCsatError, UsageError
 
 if TYPE_CHECKING:
     from sem_csat.data import RawData
+    from sem_csat.diagnostics import Diagnostic
     from sem_csat.spec.model import ModelSpec
 
 __all__ = ["main"]
@@ -222,6 +223,17 @@ def _fit_options(fit: argparse.ArgumentParser) -> None:
     )
 
 
+def _report(d: Diagnostic) -> None:
+    """Print one diagnostic to standard error.
+
+    ``error:`` is reserved for the user's mistakes that stop a run (exit status 2); a finding
+    about the results is a ``warning:`` (``warning (serious):`` when the affected numbers must
+    not be interpreted), and notes are ``note:``.
+    """
+    prefix = {"info": "note", "warning": "warning", "error": "warning (serious)"}[d.severity]
+    sys.stderr.write(f"{prefix}: {d.message}\n")
+
+
 # --------------------------------------------------------------------------- commands
 def _cmd_specs(args: argparse.Namespace, out: TextIO) -> int:
     from sem_csat.spec.library import list_specs
@@ -254,7 +266,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     spec = load_spec(args.spec)
     out.write(f"{spec!r} is valid.\n")
     for d in spec.diagnostics:
-        sys.stderr.write(f"{d.severity}: {d.message}\n")
+        _report(d)
     if args.data is not None:
         raw = _read(args, args.data)
         prepared = prepare_data(spec, raw, missing=args.missing, na_values=args.na_values)
@@ -263,7 +275,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
             f"(missing data: {args.missing}).\n"
         )
         for d in prepared.diagnostics:
-            sys.stderr.write(f"{d.severity}: {d.message}\n")
+            _report(d)
     return EXIT_OK
 
 
@@ -308,7 +320,7 @@ def _fit_and_write(
         out.write(f"Wrote {len(files)} files to {folder}/\n")
     for d in result.diagnostics:
         if d.severity != "info":
-            sys.stderr.write(f"{d.severity}: {d.message}\n")
+            _report(d)
     return EXIT_OK
 
 
@@ -348,7 +360,7 @@ def _fit_cbsem(
         out.write(f"Wrote {len(files)} files to {folder}/\n")
     for d in result.diagnostics:
         if d.severity != "info":
-            sys.stderr.write(f"{d.severity}: {d.message}\n")
+            _report(d)
     return EXIT_OK
 
 
@@ -377,7 +389,7 @@ def _cmd_quality(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"Wrote {len(files)} files to {out_path}/\n")
     for d in report.diagnostics:
         if d.severity != "info":
-            sys.stderr.write(f"{d.severity}: {d.message}\n")
+            _report(d)
     return EXIT_OK
 
 

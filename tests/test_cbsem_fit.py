@@ -161,3 +161,14 @@ def test_mlr_matches_lavaan(hs_data: pd.DataFrame) -> None:
     }
     for column, name in expected.items():
         assert row[column] == pytest.approx(fit[name], rel=TOL_FIT), column
+
+
+def test_findings_are_warnings_not_errors_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["fit", "ecsi_bank", "bank_satisfaction", "--method", "ml", "--quiet",
+                 "--out", str(tmp_path / "o")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0
+    assert not [line for line in err.splitlines() if line.startswith("error:")]
+    assert "warning (serious): EXPE and QUAL are empirically indistinguishable" in err

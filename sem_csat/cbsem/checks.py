@@ -642,12 +642,14 @@ def _collinear(
                 f"estimate {_num(float(r['estimate']))})"
             )
         inside.sort(key=lambda t: -abs(t[2]))
+        span = _r(min(rs)) if _r(min(rs)) == _r(max(rs)) else f"{_r(min(rs))}–{_r(max(rs))}"
+        label = "latent correlation" if len(inside) == 1 else "latent correlations"
         out.append(
             Diagnostic(
                 "error",
                 "cbsem_collinear_constructs",
                 f"{_names(group)} are empirically indistinguishable as latent variables "
-                f"(latent correlations {_r(min(rs))}–{_r(max(rs))}: "
+                f"({label} {span}: "
                 f"{', '.join(_pair(a, b, r) for a, b, r in inside)}); the solution is "
                 "inadmissible and the paths from and among them swing wildly: "
                 f"{' and '.join(swings)}. The data cannot separate the effects of constructs "
