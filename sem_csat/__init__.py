@@ -22,6 +22,7 @@ from sem_csat._version import __version__
 
 if TYPE_CHECKING:
     from sem_csat import datasets
+    from sem_csat.comparison import compare
     from sem_csat.data import prepare_data, read_data
     from sem_csat.fitting import fit
     from sem_csat.measurement import quality
@@ -33,6 +34,7 @@ __all__ = [
     "PLS",
     "ModelSpec",
     "__version__",
+    "compare",
     "datasets",
     "fit",
     "list_specs",
@@ -51,6 +53,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "fit": ("sem_csat.fitting", "fit"),
     "PLS": ("sem_csat.pls.model", "PLS"),
     "quality": ("sem_csat.measurement", "quality"),
+    "compare": ("sem_csat.comparison", "compare"),
     "datasets": ("sem_csat.datasets", None),
 }
 

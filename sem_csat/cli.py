@@ -158,8 +158,21 @@ def _build_parser() -> argparse.ArgumentParser:
 
     fit = sub.add_parser("fit", help="fit a model to survey data", parents=[common, data_opts])
     fit.add_argument("spec", metavar="SPEC", help="YAML/lavaan file or bundled model name")
-    fit.add_argument("data", metavar="DATA", help="data file or bundled data set")
+    fit.add_argument(
+        "data", metavar="DATA", nargs="?", help="data file or bundled data set (or use --cov)"
+    )
     _fit_options(fit)
+    fit.add_argument(
+        "--cov",
+        default=None,
+        metavar="FILE",
+        help="fit a covariance or correlation matrix (CSV, full or lower triangle) instead of "
+        "DATA; CB-SEM methods only",
+    )
+    fit.add_argument("--n", type=int, default=None, metavar="N", help="sample size of --cov")
+    fit.add_argument(
+        "--sds", default=None, metavar="FILE", help="standard deviations for a correlation --cov"
+    )
 
     qual = sub.add_parser(
         "quality",
@@ -365,7 +378,54 @@ def _fit_cbsem(
 
 
 def _cmd_fit(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
+    if args.cov is not None:
+        return _fit_moments(args, out, argv)
+    if args.data is None:
+        raise UsageError(
+            "fit needs DATA (a data file or bundled data set), or --cov FILE --n N for a "
+            "covariance matrix."
+        )
     return _fit_and_write(args, args.spec, args.data, out, argv)
+
+
+def _fit_moments(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
+    from sem_csat.cbsem.model import CBSEM
+    from sem_csat.data.moments import read_summary_statistics
+    from sem_csat.output import cbsem_run_info, ensure_out_dir, file_sha256, write_cbsem_results
+    from sem_csat.spec.library import load_spec
+
+    if args.data is not None:
+        raise UsageError("Give either DATA or --cov, not both.")
+    if args.method not in ("ml", "gls", "uls"):
+        raise UsageError(
+            f"--cov needs a covariance-based method (--method ml, gls or uls); "
+            f"--method {args.method} needs the raw data."
+        )
+    if args.n is None:
+        raise UsageError("--cov needs the sample size: add --n N.")
+    if args.bootstrap:
+        raise UsageError("--bootstrap needs the raw data, not a covariance matrix.")
+    out_path = Path(args.out)
+    if out_path.exists() and not out_path.is_dir():
+        ensure_out_dir(out_path)
+    spec = load_spec(args.spec)
+    stats = read_summary_statistics(args.cov, args.n, spec, sds=args.sds)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = CBSEM(args.method).fit_moments(spec, stats)
+    spec_file = Path(args.spec) if Path(args.spec).is_file() else result.spec.source
+    info = cbsem_run_info(
+        result, spec_file=spec_file, data_sha256=file_sha256(args.cov), seed=args.seed, argv=argv
+    )
+    folder = ensure_out_dir(out_path)
+    files = write_cbsem_results(result, folder, info)
+    if not getattr(args, "quiet", False):
+        out.write(result.summary().as_text(collapsed=False) + "\n\n")
+        out.write(f"Wrote {len(files)} files to {folder}/\n")
+    for d in result.diagnostics:
+        if d.severity != "info":
+            _report(d)
+    return EXIT_OK
 
 
 def _cmd_quality(args: argparse.Namespace, out: TextIO) -> int:

@@ -38,9 +38,12 @@ CBSEM_METHODS = ("ml", "mlr", "gls", "uls")
 
 def fit(
     spec: ModelSpec | str | Path,
-    data: pd.DataFrame | RawData | PreparedData | str | Path,
+    data: pd.DataFrame | RawData | PreparedData | str | Path | None = None,
     *,
     method: str = "pls",
+    cov: pd.DataFrame | str | Path | None = None,
+    n_obs: int | None = None,
+    sds: str | Path | None = None,
     missing: str = "listwise",
     na_values: Sequence[float | str] = (),
     **options: Any,
@@ -61,6 +64,10 @@ def fit(
         ``"listwise"`` (default) or ``"mean"``.
     na_values
         Numeric codes that mean "no answer", such as ``[-99]``.
+    cov, n_obs, sds
+        Instead of ``data``: a covariance or correlation matrix (CSV file or DataFrame, full or
+        lower triangle), its sample size and, for a correlation matrix, a CSV of standard
+        deviations (see :mod:`sem_csat.data.moments`); CB-SEM methods only.
     **options
         Passed to the engine, e.g. ``scheme="centroid"`` for PLS.
 
@@ -76,6 +83,10 @@ def fit(
             f"use one of {', '.join(METHODS)}."
         )
     model = spec if isinstance(spec, ModelSpec) else load_spec(spec)
+    if cov is not None:
+        return _fit_moments(model, method, cov, n_obs, sds, data)
+    if data is None:
+        raise EstimationError("Give the survey data, or a covariance matrix with cov= and n_obs=.")
     if isinstance(data, str | Path):
         data = load_data(data, na_values=na_values)
     if method in CBSEM_METHODS:
@@ -102,6 +113,30 @@ def fit(
         )
     estimator = PLS(method=method, **options)  # type: ignore[arg-type]
     return estimator.fit(model, data, missing=missing, na_values=na_values)  # type: ignore[arg-type]
+
+
+def _fit_moments(
+    model: ModelSpec,
+    method: str,
+    cov: pd.DataFrame | str | Path,
+    n_obs: int | None,
+    sds: str | Path | None,
+    data: object,
+) -> CBSEMResult:
+    from sem_csat.cbsem.model import CBSEM
+    from sem_csat.data.moments import read_summary_statistics
+
+    if data is not None:
+        raise EstimationError("Give either the data or a covariance matrix (cov=), not both.")
+    if method not in CBSEM_METHODS:
+        raise EstimationError(
+            f"A covariance matrix can be fitted by the covariance-based methods "
+            f"({', '.join(CBSEM_METHODS)}), not by '{method}'; PLS needs the raw data."
+        )
+    if n_obs is None:
+        raise EstimationError("A covariance matrix needs its sample size: pass n_obs=N.")
+    stats = read_summary_statistics(cov, n_obs, model, sds=sds)
+    return CBSEM(method).fit_moments(model, stats)
 
 
 def load_data(

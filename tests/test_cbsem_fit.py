@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import sem_csat
+import sem_csat.errors
 from sem_csat.cbsem.results import PATH_COLUMNS, CBSEMResult
 from sem_csat.cli import main
 from sem_csat.errors import SemCsatWarning, SpecError
@@ -172,3 +173,67 @@ def test_findings_are_warnings_not_errors_on_the_command_line(
     assert code == 0
     assert not [line for line in err.splitlines() if line.startswith("error:")]
     assert "warning (serious): EXPE and QUAL are empirically indistinguishable" in err
+
+
+@pytest.mark.parametrize(
+    ("case", "extra"),
+    [
+        ("hs_cov", ["--cov", str(LAVAAN / "hs_cov" / "input_cov.csv")]),
+        (
+            "hs_cor_sd",
+            [
+                "--cov", str(LAVAAN / "hs_cor_sd" / "input_cor_lower.csv"),
+                "--sds", str(LAVAAN / "hs_cor_sd" / "input_sds.csv"),
+            ],
+        ),
+    ],
+)  # fmt: skip
+def test_fit_from_a_published_matrix_matches_lavaan(
+    case: str, extra: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "hs.lav"
+    spec.write_text(HS.to_lavaan())
+    out = tmp_path / case
+    code = main(["fit", str(spec), *extra, "--n", "301", "--method", "ml", "--out", str(out),
+                 "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    fit = pd.read_csv(out / "fit.csv").iloc[0]
+    ref = _lavaan_fit(case)
+    for column in ("chi2", "cfi", "rmsea", "srmr"):
+        assert fit[column] == pytest.approx(ref[FIT_NAMES[column]], rel=TOL_FIT), column
+    params = pd.read_csv(out / "params.csv").set_index(["lhs", "op", "rhs"])
+    ref_params = pd.read_csv(LAVAAN / case / "params.csv").set_index(["lhs", "op", "rhs"])
+    key = ("visual", "=~", "x2")
+    assert params.loc[key, "estimate"] == pytest.approx(ref_params.loc[key, "est"], abs=TOL_EST)
+    assert params.loc[key, "std_error"] == pytest.approx(ref_params.loc[key, "se"], abs=TOL_EST)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--method", "ml"], "--n"),
+        (["--method", "pls", "--n", "301"], "covariance-based"),
+        (["--method", "mlr", "--n", "301"], "covariance-based"),
+        (["--method", "ml", "--n", "1"], "at least 2"),
+    ],
+)
+def test_bad_summary_statistics_input(
+    args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "hs.lav"
+    spec.write_text(HS.to_lavaan())
+    cov = LAVAAN / "hs_cov" / "input_cov.csv"
+    code = main(["fit", str(spec), "--cov", str(cov), *args, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error:")
+    assert needle in err
+
+
+def test_matrix_that_is_not_positive_definite(tmp_path: Path) -> None:
+    bad = pd.read_csv(LAVAAN / "hs_cov" / "input_cov.csv", index_col=0)
+    bad.loc["x1", "x2"] = bad.loc["x2", "x1"] = 10.0
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path)
+    with pytest.raises(sem_csat.errors.DataError, match="not positive definite"):
+        sem_csat.fit(HS, cov=path, n_obs=301, method="ml")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -18,8 +18,13 @@ import pandas as pd
 from sem_csat.cbsem.results import CBSEMResult
 from sem_csat.data import PreparedData, RawData, prepare_data
 from sem_csat.diagnostics import Diagnostic, emit
-from sem_csat.errors import ConvergenceWarning, EstimationError, SemCsatError
+from sem_csat.errors import ConvergenceWarning, DataWarning, EstimationError, SemCsatError
 from sem_csat.spec.model import ModelSpec
+
+if TYPE_CHECKING:
+    from sem_csat.cbsem.estimation import CBSEMEstimate
+    from sem_csat.cbsem.robust import RobustResult
+    from sem_csat.data.moments import SummaryStatistics
 
 __all__ = ["CBSEM", "ESTIMATORS"]
 
@@ -97,16 +102,50 @@ class CBSEM:
             prepared = prepare_data(spec, data, missing="listwise", na_values=tuple(na_values))
         return _estimate(spec, prepared, ESTIMATORS[key], robust=key == "mlr")
 
+    def fit_moments(self, spec: ModelSpec, stats: SummaryStatistics) -> CBSEMResult:
+        """Estimate the model from a covariance or correlation matrix and N (no raw data).
+
+        The matrix is taken as an unbiased (divisor N − 1) covariance matrix, as published
+        tables give it; for ML it is rescaled by (N − 1)/N as lavaan does.  MLR needs raw data.
+        """
+        key = str(self.estimator).lower()
+        if key not in ESTIMATORS:
+            raise EstimationError(
+                f"estimator must be one of {', '.join(ESTIMATORS)}; got {self.estimator!r}."
+            )
+        if key == "mlr":
+            raise EstimationError(
+                "MLR needs the raw data (its robust standard errors use every respondent's "
+                "answers); with a covariance matrix use method 'ml'."
+            )
+        from sem_csat.cbsem.estimation import fit_cbsem
+        from sem_csat.cbsem.syntax import to_semopy
+
+        to_semopy(spec)
+        est = fit_cbsem(spec, cov=stats.matrix, n_obs=stats.n_obs, estimator=ESTIMATORS[key])
+        notes: list[Diagnostic] = list(spec.diagnostics)
+        if stats.kind == "correlation":
+            notes.append(
+                Diagnostic(
+                    "warning",
+                    "fitted_to_correlations",
+                    f"'{stats.source}' is a correlation matrix and no standard deviations were "
+                    "given, so the model was fitted to standardized variables: the estimates "
+                    "are standardized, and their standard errors can be wrong (Cudeck 1989). "
+                    "Give the SDs (--sds FILE, sds=...) when the study reports them.",
+                    DataWarning,
+                )
+            )
+        return _finish(spec, est, None, stats.source, stats.n_obs, notes)
+
 
 def _estimate(
     spec: ModelSpec, prepared: PreparedData, estimator: Estimator, *, robust: bool = False
 ) -> CBSEMResult:
-    from sem_csat.cbsem.checks import check_data_scale, check_sample_size, check_solution
     from sem_csat.cbsem.estimation import fit_cbsem
-    from sem_csat.cbsem.fit_indices import fit_indices
 
     frame = prepared.frame.loc[:, list(spec.indicator_names)]
-    rob = None
+    rob: RobustResult | None = None
     if robust:
         from sem_csat.cbsem.robust import fit_mlr
 
@@ -114,7 +153,24 @@ def _estimate(
         est = dataclasses.replace(rob.estimate, table=rob.table)
     else:
         est = fit_cbsem(spec, frame, estimator=estimator)
-    diagnostics: list[Diagnostic] = [*spec.diagnostics, *prepared.diagnostics]
+    notes = [*spec.diagnostics, *prepared.diagnostics]
+    return _finish(spec, est, rob, prepared.source, int(prepared.n_total), notes)
+
+
+def _finish(
+    spec: ModelSpec,
+    est: CBSEMEstimate,
+    rob: RobustResult | None,
+    source: str,
+    n_total: int,
+    notes: list[Diagnostic],
+) -> CBSEMResult:
+    """Post-fit checks and fit indices; emits the warnings and builds the result."""
+    from sem_csat.cbsem.checks import check_data_scale, check_sample_size, check_solution
+    from sem_csat.cbsem.fit_indices import fit_indices
+
+    estimator = est.estimator
+    diagnostics = list(notes)
     diagnostics += check_data_scale(est.sample_cov)
     diagnostics += check_sample_size(est.n_obs, est.n_free)
     diagnostics += check_solution(est, spec)
@@ -144,7 +200,7 @@ def _estimate(
         estimate=est,
         robust=rob is not None,
         fit=fit,
-        source=prepared.source,
-        n_total=int(prepared.n_total),
+        source=source,
+        n_total=n_total,
         diagnostics=tuple(diagnostics),
     )
