@@ -539,13 +539,21 @@ def _run_chunk(
     task: _Task,
     widths: Mapping[str, int],
 ) -> _ChunkResult:
-    """Work of one chunk (runs in a worker): counts, moments, statistics."""
-    if task.kind == "boot":
-        counts = _bootstrap_counts(root, x.shape[0], task.start, task.stop)
-        moments = _moments_from_counts(x, counts, task.start)
-    else:
-        moments = leave_one_out_moments(x, np.arange(task.start, task.stop))
-    stats, failure = _evaluate(fn, moments, widths)
+    """Work of one chunk (runs in a worker): counts, moments, statistics.
+
+    BLAS runs single-threaded inside a chunk, in the main process as in the workers: a
+    multi-threaded matrix product sums in another order, and the numbers must not depend on
+    how many processes or threads the machine offers.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        if task.kind == "boot":
+            counts = _bootstrap_counts(root, x.shape[0], task.start, task.stop)
+            moments = _moments_from_counts(x, counts, task.start)
+        else:
+            moments = leave_one_out_moments(x, np.arange(task.start, task.stop))
+        stats, failure = _evaluate(fn, moments, widths)
     constant = moments.constant.sum(axis=0).astype(np.intp)
     return _ChunkResult(task=task, stats=stats, failure=failure, constant=constant)
 
