@@ -140,9 +140,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     data_opts.add_argument(
         "--missing",
-        choices=["listwise", "mean"],
+        choices=["listwise", "mean", "fiml"],
         default="listwise",
-        help="missing data: drop incomplete respondents (default) or replace by the item mean",
+        help="missing data: drop incomplete respondents (default), replace by the item mean "
+        "(PLS), or full-information ML (CB-SEM: --method ml or mlr)",
     )
     data_opts.add_argument("--sep", default=None, help="column delimiter of a text file")
     data_opts.add_argument(
@@ -310,6 +311,11 @@ def _fit_and_write(
     raw = _read(args, data_arg)
     if args.method in ("ml", "mlr", "gls", "uls"):
         return _fit_cbsem(args, spec, raw, spec_arg, out_path, out, argv)
+    if args.missing == "fiml":
+        raise UsageError(
+            "--missing fiml is full-information maximum likelihood, a covariance-based method: "
+            "use it with --method ml or mlr; for PLS use --missing listwise or mean."
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         estimator = PLS(args.scheme, method=args.method)
@@ -354,14 +360,16 @@ def _fit_cbsem(
             "--bootstrap is not yet available for the covariance-based methods; "
             "use it with --method pls or plsc."
         )
-    if args.missing != "listwise":
+    if args.missing == "mean":
         raise UsageError(
-            f"--missing {args.missing} is not available for --method {args.method}; "
-            "CB-SEM drops incomplete respondents (--missing listwise)."
+            f"--missing mean is not available for --method {args.method}; use --missing "
+            "listwise, or --missing fiml (full-information ML, with --method ml or mlr)."
         )
+    if args.missing == "fiml" and args.method not in ("ml", "mlr"):
+        raise UsageError(f"--missing fiml needs --method ml or mlr, not {args.method}.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = CBSEM(args.method).fit(spec, raw, na_values=args.na_values)
+        result = CBSEM(args.method).fit(spec, raw, missing=args.missing, na_values=args.na_values)
     spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
     info = cbsem_run_info(
         result, spec_file=spec_file, data_sha256=raw.sha256, seed=args.seed, argv=argv

@@ -61,7 +61,7 @@ def fit(
         ``"pls"`` (default), ``"plsc"`` (consistent PLS), or the covariance-based estimators
         ``"ml"``, ``"gls"``, ``"uls"``.
     missing
-        ``"listwise"`` (default) or ``"mean"``.
+        ``"listwise"`` (default), ``"mean"`` (PLS) or ``"fiml"`` (CB-SEM ``"ml"``/``"mlr"``).
     na_values
         Numeric codes that mean "no answer", such as ``[-99]``.
     cov, n_obs, sds
@@ -96,12 +96,7 @@ def fit(
             raise EstimationError(
                 f"Unknown option(s) {', '.join(sorted(options))} for method '{method}'."
             )
-        if missing != "listwise":
-            raise EstimationError(
-                f"missing={missing!r} is not available for method '{method}'; CB-SEM drops "
-                "incomplete respondents (missing='listwise')."
-            )
-        return CBSEM(method).fit(model, data, na_values=na_values)
+        return CBSEM(method).fit(model, data, missing=missing, na_values=na_values)
     from sem_csat.pls.model import PLS
 
     allowed = {"scheme", "tol", "max_iter"}

@@ -165,7 +165,11 @@ def cbsem_run_info(
         "tool": "sem_csat",
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "command": list(argv) if argv is not None else list(sys.argv),
-        "settings": {"method": result.method, "estimator": est.estimator, "missing": "listwise"},
+        "settings": {
+            "method": result.method,
+            "estimator": est.estimator,
+            "missing": "fiml" if "~1" in set(result.params["op"]) else "listwise",
+        },
         "seed": seed,
         "versions": _versions(),
         "spec": {"name": result.spec.name, "source": str(spec_file), "sha256": spec_hash},

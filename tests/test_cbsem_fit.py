@@ -12,8 +12,10 @@ relative.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -237,3 +239,46 @@ def test_matrix_that_is_not_positive_definite(tmp_path: Path) -> None:
     bad.to_csv(path)
     with pytest.raises(sem_csat.errors.DataError, match="not positive definite"):
         sem_csat.fit(HS, cov=path, n_obs=301, method="ml")
+
+
+@pytest.mark.parametrize(("method", "case"), [("ml", "hs_fiml"), ("mlr", "hs_fiml_mlr")])
+def test_fiml_matches_lavaan(
+    method: str, case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "hs.lav"
+    spec.write_text(HS.to_lavaan())
+    data = LAVAAN / "hs1939_missing.csv"
+    out = tmp_path / case
+    code = main(["fit", str(spec), str(data), "--method", method, "--missing", "fiml",
+                 "--out", str(out), "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    fit = pd.read_csv(out / "fit.csv").iloc[0]
+    ref = _lavaan_fit(case)
+    names = {"chi2": "chisq", "df": "df", "loglik": "logl", "aic": "aic", "bic": "bic",
+             "rmsea": "rmsea", "srmr": "srmr"}  # fmt: skip
+    if method == "mlr":
+        names |= {"chi2_scaled": "chisq.scaled", "scaling_factor": "chisq.scaling.factor"}
+    for column, name in names.items():
+        assert fit[column] == pytest.approx(ref[name], rel=TOL_FIT), column
+    params = pd.read_csv(out / "params.csv").set_index(["lhs", "op", "rhs"])
+    lav = pd.read_csv(LAVAAN / case / "params.csv").set_index(["lhs", "op", "rhs"])
+    for key in [("visual", "=~", "x2"), ("x1", "~1", ""), ("speed", "~~", "speed")]:
+        lav_key = key if key[1] != "~1" else (key[0], key[1], np.nan)
+        row = lav.loc[lav_key] if key[1] != "~1" else lav.xs(("x1", "~1"), level=[0, 1]).iloc[0]
+        ours = params.loc[key] if key[1] != "~1" else params.xs(("x1", "~1"), level=[0, 1]).iloc[0]
+        assert ours["estimate"] == pytest.approx(row["est"], abs=TOL_EST), key
+        assert ours["std_error"] == pytest.approx(row["se"], abs=TOL_EST), key
+    run = json.loads((out / "run.json").read_text())
+    assert run["settings"]["missing"] == "fiml"
+
+
+def test_fiml_is_refused_for_pls_and_gls(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for method in ("pls", "gls"):
+        code = main(["fit", "ecsi", "ecsi_mobile", "--method", method, "--missing", "fiml",
+                     "--out", str(tmp_path / method)])  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err.startswith("error:")
+        assert "fiml" in err

@@ -72,9 +72,14 @@ class CBSEM:
         spec: ModelSpec,
         data: pd.DataFrame | RawData | PreparedData,
         *,
+        missing: str = "listwise",
         na_values: Sequence[float | str] = (),
     ) -> CBSEMResult:
-        """Estimate the model on survey data (incomplete respondents are dropped listwise).
+        """Estimate the model on survey data.
+
+        ``missing="listwise"`` (default) drops incomplete respondents; ``missing="fiml"`` uses
+        every answer given (full-information ML, for ``"ml"`` and ``"mlr"``), as lavaan's
+        ``missing="fiml"``.
 
         Raises
         ------
@@ -96,10 +101,20 @@ class CBSEM:
         from sem_csat.cbsem.syntax import to_semopy
 
         to_semopy(spec)  # refuses formative constructs before the data are read
+        if missing not in ("listwise", "fiml"):
+            raise EstimationError(
+                f"missing must be 'listwise' or 'fiml' for covariance-based SEM; got {missing!r}."
+            )
+        if missing == "fiml" and key not in ("ml", "mlr"):
+            raise EstimationError(
+                f"FIML is maximum likelihood: use it with 'ml' or 'mlr', not '{key}'."
+            )
         if isinstance(data, PreparedData):
             prepared = data
         else:
-            prepared = prepare_data(spec, data, missing="listwise", na_values=tuple(na_values))
+            prepared = prepare_data(spec, data, missing=missing, na_values=tuple(na_values))  # type: ignore[arg-type]
+        if missing == "fiml" and bool(prepared.frame.isna().to_numpy().any()):
+            return _estimate_fiml(spec, prepared, robust=key == "mlr")
         return _estimate(spec, prepared, ESTIMATORS[key], robust=key == "mlr")
 
     def fit_moments(self, spec: ModelSpec, stats: SummaryStatistics) -> CBSEMResult:
@@ -155,6 +170,100 @@ def _estimate(
         est = fit_cbsem(spec, frame, estimator=estimator)
     notes = [*spec.diagnostics, *prepared.diagnostics]
     return _finish(spec, est, rob, prepared.source, int(prepared.n_total), notes)
+
+
+def _estimate_fiml(spec: ModelSpec, prepared: PreparedData, *, robust: bool) -> CBSEMResult:
+    """Full-information ML on incomplete data (see :mod:`sem_csat.cbsem.fiml`)."""
+    import dataclasses as _dc
+
+    from sem_csat.cbsem import adapter
+    from sem_csat.cbsem.estimation import CBSEMEstimate
+    from sem_csat.cbsem.fiml import em_saturated, fit_fiml
+    from sem_csat.cbsem.fit_indices import fit_indices
+    from sem_csat.cbsem.syntax import to_semopy
+
+    items = list(spec.indicator_names)
+    frame = prepared.frame.loc[:, items]
+    _, sigma_em, _ = em_saturated(frame.to_numpy(dtype=np.float64))
+    syntax = to_semopy(spec)
+    variances = {i: float(v) for i, v in zip(items, np.diag(sigma_em), strict=True)}
+    text = syntax.with_variances(variances) if syntax.needs_variances else syntax.text
+    structure = adapter.build_structure(
+        text, sigma_em, items, len(frame), label_names=dict(syntax.names), semopy_fit=True
+    )
+    fe = fit_fiml(
+        structure,
+        frame,
+        robust=robust,
+        order=[*spec.construct_names, *items],
+        declared_covariances=[(c.left, c.right) for c in spec.covariances],
+    )
+    est = CBSEMEstimate(
+        table=fe.table,
+        sigma=fe.sigma,
+        sample_cov=fe.sigma_h1,
+        n_obs=fe.n_obs,
+        n_free=fe.n_free,
+        df=fe.df,
+        estimator="ML",
+        fmin=fe.chi2 / (2 * fe.n_obs),
+        theta=fe.theta,
+        vcov=fe.vcov,
+        iterations=fe.em_iterations,
+        converged=fe.converged,
+        gradient_norm=fe.gradient_norm,
+        information_singular=fe.information_singular,
+    )
+    from sem_csat.cbsem.checks import check_sample_size, check_solution
+
+    diagnostics = [*spec.diagnostics, *prepared.diagnostics]
+    diagnostics += check_sample_size(est.n_obs, est.n_free)
+    diagnostics += check_solution(est, spec)
+    fit = None
+    if est.converged:
+        q, n = fe.n_free, fe.n_obs
+        approx = fit_indices(
+            fe.sigma_h1.to_numpy(), fe.sigma.to_numpy(), n, q,
+            means=fe.mu_h1.to_numpy(), implied_means=fe.mu.to_numpy(),
+        )  # fmt: skip
+        rmsea = float(np.sqrt(max(fe.chi2 - fe.df, 0.0) / (fe.df * n))) if fe.df > 0 else np.nan
+        fit = _dc.replace(
+            approx,
+            chi2=fe.chi2,
+            df=fe.df,
+            p_value=fe.p_value,
+            loglik=fe.loglik,
+            aic=-2 * fe.loglik + 2 * q,
+            bic=-2 * fe.loglik + q * np.log(n),
+            rmsea=rmsea,
+            cfi=np.nan,
+            tli=np.nan,
+            rmsea_ci_lower=np.nan,
+            rmsea_ci_upper=np.nan,
+            gfi=np.nan,
+            agfi=np.nan,
+        )
+        diagnostics.append(
+            Diagnostic(
+                "info",
+                "fiml_fit_indices",
+                "With FIML, chi-square, log-likelihood, AIC, BIC, RMSEA and SRMR are reported; "
+                "CFI, TLI, GFI and the RMSEA interval need a FIML baseline model that sem_csat "
+                "does not fit yet, so they are left empty.",
+            )
+        )
+        if robust:
+            fit = _dc.replace(fit, chi2_scaled=fe.chi2_scaled, scaling_factor=fe.scaling_factor)
+    emit(diagnostics, stacklevel=4)
+    return CBSEMResult(
+        spec=spec,
+        estimate=est,
+        fit=fit,
+        source=prepared.source,
+        n_total=int(prepared.n_total),
+        diagnostics=tuple(diagnostics),
+        robust=robust,
+    )
 
 
 def _finish(

@@ -64,8 +64,8 @@ from sem_csat.spec.model import ModelSpec
 
 __all__ = ["MISSING_POLICIES", "MissingPolicy", "PreparedData", "prepare_data"]
 
-MissingPolicy = Literal["listwise", "mean"]
-MISSING_POLICIES: Final[tuple[MissingPolicy, ...]] = ("listwise", "mean")
+MissingPolicy = Literal["listwise", "mean", "fiml"]
+MISSING_POLICIES: Final[tuple[MissingPolicy, ...]] = ("listwise", "mean", "fiml")
 """Allowed values of ``missing``: drop incomplete rows, or replace by the item mean."""
 
 MIN_ROWS: Final = 10
@@ -138,7 +138,9 @@ def prepare_data(
         :func:`~sem_csat.data.read_data`'s defaults).  It is never modified.
     missing
         ``"listwise"`` (default) drops rows with a missing answer on any indicator; ``"mean"``
-        replaces each missing answer by the mean of its item, as SmartPLS and seminr do.
+        replaces each missing answer by the mean of its item, as SmartPLS and seminr do;
+        ``"fiml"`` keeps the missing answers as NaN for full-information maximum likelihood
+        (CB-SEM only; rows without any answer are still dropped).
     na_values
         Missing-value codes (``[-99]``, ``["k.A."]``) applied to the indicator columns; codes
         that :func:`~sem_csat.data.read_data` already applied to ``raw`` are skipped.
@@ -316,6 +318,19 @@ def _handle_missing(
         if k
     )
     among = f"among the {n_rows} rows with at least one answer: {shares}"
+    if policy == "fiml":
+        message = (
+            f"Full-information maximum likelihood: all {n_rows} rows of {src} with at least one "
+            f"answer are used, {plural(int(per_col.sum()), 'missing answer')} included (they are "
+            f"not imputed; each respondent contributes the answers given). Share missing per "
+            f"item {among}. FIML assumes the answers are missing at random."
+        )
+        return (
+            matrix,
+            keep,
+            n_imputed,
+            Diagnostic("info", "missing_fiml", message, MissingDataWarning),
+        )
     if policy == "listwise":
         incomplete = keep & np.isnan(matrix).any(axis=1)
         keep = keep & ~incomplete
