@@ -172,6 +172,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--n", type=int, default=None, metavar="N", help="sample size of --cov")
     fit.add_argument(
+        "--ordered",
+        action="store_true",
+        help="treat the items as ordinal (polychoric correlations; with --method wlsmv, "
+        "which implies it)",
+    )
+    fit.add_argument(
         "--sds", default=None, metavar="FILE", help="standard deviations for a correlation --cov"
     )
 
@@ -196,10 +202,10 @@ def _build_parser() -> argparse.ArgumentParser:
 def _fit_options(fit: argparse.ArgumentParser) -> None:
     fit.add_argument(
         "--method",
-        choices=["pls", "plsc", "ml", "mlr", "gls", "uls"],
+        choices=["pls", "plsc", "ml", "mlr", "gls", "uls", "wlsmv"],
         default="pls",
         help="estimation method: PLS path modeling (default), consistent PLS, or covariance-"
-        "based SEM by ML, MLR (robust), GLS or ULS",
+        "based SEM by ML, MLR (robust), GLS, ULS or WLSMV (ordinal items)",
     )
     fit.add_argument(
         "--scheme",
@@ -309,7 +315,12 @@ def _fit_and_write(
         ensure_out_dir(out_path)  # raises the one-sentence error before any work is done
     spec = load_spec(spec_arg)
     raw = _read(args, data_arg)
-    if args.method in ("ml", "mlr", "gls", "uls"):
+    if args.ordered and args.method != "wlsmv":
+        raise UsageError(
+            f"--ordered treats the items as ordinal, which needs --method wlsmv (not "
+            f"{args.method})."
+        )
+    if args.method in ("ml", "mlr", "gls", "uls", "wlsmv"):
         return _fit_cbsem(args, spec, raw, spec_arg, out_path, out, argv)
     if args.missing == "fiml":
         raise UsageError(
@@ -406,7 +417,8 @@ def _fit_moments(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> 
         raise UsageError("Give either DATA or --cov, not both.")
     if args.method not in ("ml", "gls", "uls"):
         raise UsageError(
-            f"--cov needs a covariance-based method (--method ml, gls or uls); "
+            f"--cov needs a covariance-based method for continuous items (--method ml, gls or "
+            "uls); "
             f"--method {args.method} needs the raw data."
         )
     if args.n is None:

@@ -31,9 +31,10 @@ METHODS: dict[str, str] = {
     "mlr": "covariance-based SEM, ML with robust SEs and the Yuan-Bentler scaled test",
     "gls": "covariance-based SEM, generalized least squares",
     "uls": "covariance-based SEM, unweighted least squares",
+    "wlsmv": "covariance-based SEM for ordinal items: DWLS on polychoric correlations, WLSMV test",
 }
 #: Methods estimated by the covariance-based engine.
-CBSEM_METHODS = ("ml", "mlr", "gls", "uls")
+CBSEM_METHODS = ("ml", "mlr", "gls", "uls", "wlsmv")
 
 
 def fit(

@@ -282,3 +282,39 @@ def test_fiml_is_refused_for_pls_and_gls(
         assert code == 2
         assert err.startswith("error:")
         assert "fiml" in err
+
+
+def test_wlsmv_on_ordinal_items_matches_lavaan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = ModelSpec(
+        "ECSI ordinal",
+        constructs=[
+            reflective("Expectation", ["CUEX1", "CUEX2", "CUEX3"]),
+            reflective("Value", ["PERV1", "PERV2"]),
+            reflective("Satisfaction", ["CUSA1", "CUSA2", "CUSA3"]),
+            reflective("Loyalty", ["CUSL1", "CUSL2", "CUSL3"]),
+        ],
+    )
+    path = tmp_path / "ordinal.lav"
+    path.write_text(spec.to_lavaan())
+    out = tmp_path / "wlsmv"
+    code = main(["fit", str(path), "ecsi_mobile", "--method", "wlsmv", "--ordered",
+                 "--out", str(out), "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    fit = pd.read_csv(out / "fit.csv").iloc[0]
+    ref = _lavaan_fit("ecsi_wlsmv")
+    names = {"chi2": "chisq", "df": "df", "p_value": "pvalue", "cfi": "cfi", "tli": "tli",
+             "rmsea": "rmsea", "srmr": "srmr", "chi2_scaled": "chisq.scaled",
+             "scaling_factor": "chisq.scaling.factor"}  # fmt: skip
+    for column, name in names.items():
+        assert fit[column] == pytest.approx(ref[name], rel=TOL_FIT), column
+    params = pd.read_csv(out / "params.csv").set_index(["lhs", "op", "rhs"])
+    lav = pd.read_csv(LAVAAN / "ecsi_wlsmv" / "params.csv").set_index(["lhs", "op", "rhs"])
+    for key in [("Value", "=~", "PERV2"), ("Loyalty", "=~", "CUSL3"), ("CUSA1", "|", "t5")]:
+        assert params.loc[key, "estimate"] == pytest.approx(lav.loc[key, "est"], abs=TOL_EST)
+        assert params.loc[key, "std_error"] == pytest.approx(lav.loc[key, "se"], abs=TOL_EST)
+    code = main(["fit", str(path), "ecsi_mobile", "--method", "ml", "--ordered"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "wlsmv" in err

@@ -32,6 +32,8 @@ Estimator = Literal["ML", "GLS", "ULS"]
 #: Estimators available now, by their command-line names (MLR: ML estimates with robust
 #: standard errors and the Yuan–Bentler scaled test).
 ESTIMATORS: dict[str, Estimator] = {"ml": "ML", "mlr": "ML", "gls": "GLS", "uls": "ULS"}
+#: Estimators for ordinal (ordered-categorical) items.
+ORDINAL_ESTIMATORS: tuple[str, ...] = ("wlsmv",)
 
 
 class CBSEM:
@@ -92,9 +94,10 @@ class CBSEM:
             When the estimation cannot be carried out.
         """
         key = str(self.estimator).lower()
-        if key not in ESTIMATORS:
+        if key not in ESTIMATORS and key not in ORDINAL_ESTIMATORS:
             raise EstimationError(
-                f"estimator must be one of {', '.join(ESTIMATORS)}; got {self.estimator!r}."
+                f"estimator must be one of {', '.join([*ESTIMATORS, *ORDINAL_ESTIMATORS])}; "
+                f"got {self.estimator!r}."
             )
         if not isinstance(spec, ModelSpec):
             raise SemCsatError(f"spec must be a ModelSpec (see sem_csat.load_spec); got {spec!r}.")
@@ -113,6 +116,8 @@ class CBSEM:
             prepared = data
         else:
             prepared = prepare_data(spec, data, missing=missing, na_values=tuple(na_values))  # type: ignore[arg-type]
+        if key == "wlsmv":
+            return _estimate_wlsmv(spec, prepared)
         if missing == "fiml" and bool(prepared.frame.isna().to_numpy().any()):
             return _estimate_fiml(spec, prepared, robust=key == "mlr")
         return _estimate(spec, prepared, ESTIMATORS[key], robust=key == "mlr")
@@ -170,6 +175,94 @@ def _estimate(
         est = fit_cbsem(spec, frame, estimator=estimator)
     notes = [*spec.diagnostics, *prepared.diagnostics]
     return _finish(spec, est, rob, prepared.source, int(prepared.n_total), notes)
+
+
+def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData) -> CBSEMResult:
+    """Ordinal items: DWLS on polychoric correlations with WLSMV's robust SEs and test."""
+    import dataclasses as _dc
+    from typing import Any, cast
+
+    from sem_csat.cbsem import adapter
+    from sem_csat.cbsem.checks import check_sample_size, check_solution
+    from sem_csat.cbsem.estimation import CBSEMEstimate
+    from sem_csat.cbsem.fit_indices import FitIndices, fit_indices
+    from sem_csat.cbsem.ordinal import fit_wlsmv, polychoric
+    from sem_csat.cbsem.syntax import to_semopy
+
+    items = list(spec.indicator_names)
+    frame = prepared.frame.loc[:, items]
+    poly = polychoric(frame, items)
+    corr = poly.correlation.loc[items, items]
+    structure = adapter.build_structure(
+        to_semopy(spec).text, corr.to_numpy(), items, poly.n_obs,
+        label_names=dict(to_semopy(spec).names),
+    )  # fmt: skip
+    fw = fit_wlsmv(
+        structure,
+        frame,
+        items,
+        poly=poly,
+        order=[*spec.construct_names, *items],
+        declared_covariances=[(c.left, c.right) for c in spec.covariances],
+    )
+    est = CBSEMEstimate(
+        table=fw.table,
+        sigma=fw.sigma,
+        sample_cov=corr,
+        n_obs=fw.n_obs,
+        n_free=fw.n_free,
+        df=fw.df,
+        estimator=cast(Any, "DWLS"),
+        fmin=fw.fmin,
+        theta=fw.theta,
+        vcov=fw.vcov,
+        iterations=fw.iterations,
+        converged=fw.converged,
+        gradient_norm=fw.gradient_norm,
+        information_singular=bool(not np.isfinite(fw.vcov).all()),
+    )
+    diagnostics = [*spec.diagnostics, *prepared.diagnostics]
+    diagnostics += check_sample_size(est.n_obs, est.n_free)
+    diagnostics += check_solution(est, spec)
+    fit: FitIndices | None = None
+    if est.converged:
+        # the residual indices from the correlation structure; the test statistics and the
+        # incremental indices from the DWLS chi-square (lavaan uses N - 1 for DWLS)
+        base = fit_indices(corr.to_numpy(), fw.sigma.loc[items, items].to_numpy(), fw.n_obs,
+                           est.n_free - len(poly.thresholds), estimator="ULS")  # fmt: skip
+        chi2, df, bchi2, bdf = fw.chisq, fw.df, fw.baseline_chisq, fw.baseline_df
+        excess = max(chi2 - df, 0.0)
+        cfi = 1.0 - excess / max(bchi2 - bdf, excess, 1e-300)
+        tli = ((bchi2 / bdf) - (chi2 / df)) / ((bchi2 / bdf) - 1.0) if df > 0 else np.nan
+        rmsea = float(np.sqrt(excess / (df * (fw.n_obs - 1)))) if df > 0 else np.nan
+        nan = float("nan")
+        fit = _dc.replace(
+            base,
+            chi2=chi2, df=df, p_value=fw.pvalue, cfi=cfi, tli=tli, rmsea=rmsea,
+            rmsea_ci_lower=nan, rmsea_ci_upper=nan, loglik=nan, aic=nan, bic=nan,
+            gfi=nan, agfi=nan, chi2_scaled=fw.chisq_scaled, scaling_factor=fw.scaling_factor,
+        )  # fmt: skip
+        diagnostics.append(
+            Diagnostic(
+                "info",
+                "wlsmv_fit_indices",
+                "WLSMV: chi-square, CFI, TLI and RMSEA are computed from the DWLS test "
+                "statistic as lavaan does, SRMR from the polychoric correlations; the "
+                "mean-and-variance adjusted chi-square is chi2_scaled. There is no likelihood, "
+                "so log-likelihood, AIC and BIC are empty.",
+            )
+        )
+    emit(diagnostics, stacklevel=4)
+    return CBSEMResult(
+        spec=spec,
+        estimate=est,
+        fit=fit,
+        source=prepared.source,
+        n_total=int(prepared.n_total),
+        diagnostics=tuple(diagnostics),
+        robust=True,
+        label="wlsmv",
+    )
 
 
 def _estimate_fiml(spec: ModelSpec, prepared: PreparedData, *, robust: bool) -> CBSEMResult:

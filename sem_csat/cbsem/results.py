@@ -48,7 +48,12 @@ ROBUST_COLUMNS: tuple[str, ...] = (
     "rmsea_robust",
 )
 
-_NAMES = {"ML": "maximum likelihood", "GLS": "generalized least squares", "ULS": "unweighted LS"}
+_NAMES = {
+    "DWLS": "diagonally weighted least squares on polychoric correlations",
+    "ML": "maximum likelihood",
+    "GLS": "generalized least squares",
+    "ULS": "unweighted LS",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +76,9 @@ class CBSEMResult:
         Everything worth a warning, from the spec, the data, the estimation and the fit.
     robust
         MLR: the standard errors are Huber–White robust and :attr:`fit` carries the scaled χ²
-        and the robust CFI/TLI/RMSEA.
+        and the robust CFI/TLI/RMSEA (WLSMV: robust SEs and the adjusted χ²).
+    label
+        The method's name when it is not the estimator's (``"wlsmv"``).
     """
 
     spec: ModelSpec
@@ -81,10 +88,13 @@ class CBSEMResult:
     n_total: int
     diagnostics: tuple[Diagnostic, ...] = ()
     robust: bool = False
+    label: str | None = None
 
     @property
     def method(self) -> str:
         """The estimator, lower case (``"ml"``, ``"mlr"``, ``"gls"``, ``"uls"``)."""
+        if self.label is not None:
+            return self.label
         return "mlr" if self.robust else str(self.estimate.estimator).lower()
 
     @property
@@ -205,7 +215,7 @@ class CBSEMResult:
             (
                 "Method",
                 f"CB-SEM, {_NAMES.get(est.estimator, est.estimator)} ({self.method.upper()}"
-                f"{': robust SEs, Yuan-Bentler scaled test' if self.robust else ''})",
+                f"{': robust SEs, scaled test' if self.robust else ''})",
             ),
             ("Data", f"{self.source}: {self.n_obs} of {self.n_total} respondents used"),
             (
