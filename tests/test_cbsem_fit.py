@@ -318,3 +318,20 @@ def test_wlsmv_on_ordinal_items_matches_lavaan(
     err = capsys.readouterr().err
     assert code == 2
     assert "wlsmv" in err
+
+
+def test_rescaling_items_changes_nothing(hs_data: pd.DataFrame) -> None:
+    """semopy 2.3.11 changes chi-square when one item is multiplied by 1000; we must not."""
+    base = sem_csat.fit(HS, hs_data, method="ml")
+    scaled = hs_data.copy()
+    scaled["x1"] *= 1000
+    scaled["x5"] /= 1000
+    other = sem_csat.fit(HS, scaled, method="ml")  # an info note only, no warning
+    assert other.fit.chi2 == pytest.approx(base.fit.chi2, rel=1e-9)
+    a = base.params.set_index(["lhs", "op", "rhs"])
+    b = other.params.set_index(["lhs", "op", "rhs"])
+    np.testing.assert_allclose(a["std_all"], b["std_all"], atol=1e-9)
+    np.testing.assert_allclose(a["z_value"], b["z_value"], atol=1e-6)
+    codes = {d.code for d in other.diagnostics}
+    assert "items_badly_scaled" in codes
+    assert not codes & {"cbsem_zero_variance", "cbsem_information_singular"}

@@ -315,7 +315,10 @@ def _variances(est: CBSEMEstimate, sol: _Solution, fixed: set[str]) -> list[Diag
     table = est.table
     rows = table[(table["op"] == "~~") & (table["lhs"] == table["rhs"])]
     s_diag = np.diag(est.sample_cov.to_numpy(dtype=float))
-    zero_tol = _ZERO_TOL * max(1.0, float(np.max(s_diag)) if s_diag.size else 1.0)
+    item_var = dict(zip(map(str, est.sample_cov.index), s_diag, strict=True))
+    # scale-free: an item's residual variance against that item's variance (so that rescaling
+    # one item changes nothing), a latent variance against the typical item variance
+    typical = float(np.median(s_diag)) if s_diag.size else 1.0
     endogenous = set(sol.constructs) & {str(x) for x in table.loc[table["op"] == "~", "lhs"]}
     neg_items: list[str] = []
     neg_latent: list[str] = []
@@ -324,7 +327,7 @@ def _variances(est: CBSEMEstimate, sol: _Solution, fixed: set[str]) -> list[Diag
         name, value = str(row["lhs"]), float(row["estimate"])
         if not _is_free(row, est, fixed):
             continue
-        if abs(value) <= zero_tol:
+        if abs(value) <= _ZERO_TOL * item_var.get(name, typical):
             zero.append(name)
             continue
         if value >= 0:

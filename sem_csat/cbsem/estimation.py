@@ -474,10 +474,18 @@ def _vcov(info: FloatArray, n_eff: float) -> tuple[FloatArray, bool]:
     q = info.shape[0]
     if q == 0:
         return np.zeros((0, 0)), False
-    eig = np.linalg.eigvalsh(info)
+    # judge singularity on the correlation form D^-1/2 I D^-1/2 of the information matrix, so
+    # that the verdict does not depend on the units of the items (a rescaled item rescales its
+    # parameters, not the rank of the information)
+    d = np.diag(info).copy()
+    if not np.all(np.isfinite(d)) or np.any(d <= 0.0):
+        return np.full((q, q), np.nan), True
+    scale = 1.0 / np.sqrt(d)
+    corr = info * np.outer(scale, scale)
+    eig = np.linalg.eigvalsh(corr)
     if not np.all(np.isfinite(eig)) or eig[0] <= _RANK_TOL * max(eig[-1], 0.0):
         return np.full((q, q), np.nan), True
-    out: FloatArray = np.linalg.inv(info) / n_eff
+    out: FloatArray = np.outer(scale, scale) * np.linalg.inv(corr) / n_eff
     return 0.5 * (out + out.T), False
 
 
