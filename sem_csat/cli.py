@@ -366,10 +366,10 @@ def _fit_cbsem(
     from sem_csat.cbsem.model import CBSEM
     from sem_csat.output import cbsem_run_info, ensure_out_dir, write_cbsem_results
 
-    if args.bootstrap:
+    if args.bootstrap and (args.method == "wlsmv" or args.missing == "fiml"):
         raise UsageError(
-            "--bootstrap is not yet available for the covariance-based methods; "
-            "use it with --method pls or plsc."
+            "--bootstrap is available for --method ml, mlr, gls and uls with complete data; "
+            "not with --method wlsmv or --missing fiml."
         )
     if args.missing == "mean":
         raise UsageError(
@@ -381,6 +381,16 @@ def _fit_cbsem(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = CBSEM(args.method).fit(spec, raw, missing=args.missing, na_values=args.na_values)
+        if args.bootstrap:
+            quiet = bool(getattr(args, "quiet", False))
+            result = result.bootstrap(
+                args.bootstrap,
+                seed=args.seed,
+                n_jobs=args.jobs,
+                conf=args.conf,
+                ci=args.ci,
+                progress=False if quiet else None,
+            )
     spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
     info = cbsem_run_info(
         result, spec_file=spec_file, data_sha256=raw.sha256, seed=args.seed, argv=argv

@@ -187,7 +187,16 @@ def cbsem_run_info(
             "df": int(est.df),
             "warnings": sum(d.severity != "info" for d in result.diagnostics),
         },
-        "bootstrap": None,
+        "bootstrap": None
+        if result.boot is None
+        else {
+            "resamples": result.boot.n_boot,
+            "successful": result.boot.n_ok,
+            "failures": dict(result.boot.failures),
+            "seed": result.boot.seed,
+            "ci": result.ci,
+            "conf": result.boot.conf,
+        },
     }
 
 

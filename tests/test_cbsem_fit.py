@@ -127,7 +127,7 @@ def test_cli_writes_the_cbsem_contract(
     assert list(params.columns[:3]) == ["lhs", "op", "rhs"]
     for name in ("paths.csv", "r2.csv", "effects.csv", "diagnostics.csv", "run.json"):
         assert (out / name).exists()
-    code = main(["fit", str(spec), str(data), "--method", "ml", "--bootstrap", "100"])
+    code = main(["fit", str(spec), str(data), "--method", "wlsmv", "--bootstrap", "100"])
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error:")
@@ -335,3 +335,40 @@ def test_rescaling_items_changes_nothing(hs_data: pd.DataFrame) -> None:
     codes = {d.code for d in other.diagnostics}
     assert "items_badly_scaled" in codes
     assert not codes & {"cbsem_zero_variance", "cbsem_information_singular"}
+
+
+def test_cbsem_bootstrap_through_the_cli(
+    tmp_path: Path, hs_data: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = dataclasses.replace(
+        HS,
+        paths=sem_csat.spec.builders.paths("visual", "textual")
+        + sem_csat.spec.builders.paths("textual", "speed"),
+    )
+    path = tmp_path / "hs.lav"
+    path.write_text(spec.to_lavaan())
+    data = tmp_path / "hs.csv"
+    hs_data.to_csv(data, index=False)
+    tables = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"boot{jobs}"
+        code = main(["fit", str(path), str(data), "--method", "ml", "--bootstrap", "200",
+                     "--seed", "3", "--jobs", jobs, "--out", str(out), "--quiet"])  # fmt: skip
+        assert code == 0, capsys.readouterr().err
+        tables.append((pd.read_csv(out / "paths.csv"), pd.read_csv(out / "effects.csv")))
+    pd.testing.assert_frame_equal(tables[0][0], tables[1][0])
+    pd.testing.assert_frame_equal(tables[0][1], tables[1][1])
+    paths, effects = tables[0]
+    assert list(paths.columns) == list(PATH_COLUMNS)
+    assert (paths["ci_lower"] < paths["estimate"]).all()
+    assert (paths["estimate"] < paths["ci_upper"]).all()
+    row = effects.query("`from` == 'visual' and to == 'speed'")
+    assert row["indirect_se"].item() > 0
+    assert (
+        row["indirect_ci_lower"].item() < row["indirect"].item() < row["indirect_ci_upper"].item()
+    )
+    analytic = sem_csat.fit(spec, hs_data, method="ml").paths
+    ratio = paths["std_error"] / analytic["std_error"]
+    assert ratio.between(0.6, 1.6).all()  # bootstrap and information-based SEs agree roughly
+    run = json.loads((tmp_path / "boot2" / "run.json").read_text())
+    assert run["bootstrap"]["resamples"] == 200

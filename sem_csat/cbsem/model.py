@@ -174,7 +174,7 @@ def _estimate(
     else:
         est = fit_cbsem(spec, frame, estimator=estimator)
     notes = [*spec.diagnostics, *prepared.diagnostics]
-    return _finish(spec, est, rob, prepared.source, int(prepared.n_total), notes)
+    return _finish(spec, est, rob, prepared.source, int(prepared.n_total), notes, data=frame)
 
 
 def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData) -> CBSEMResult:
@@ -366,6 +366,8 @@ def _finish(
     source: str,
     n_total: int,
     notes: list[Diagnostic],
+    *,
+    data: pd.DataFrame | None = None,
 ) -> CBSEMResult:
     """Post-fit checks and fit indices; emits the warnings and builds the result."""
     from sem_csat.cbsem.checks import check_data_scale, check_sample_size, check_solution
@@ -405,4 +407,5 @@ def _finish(
         source=source,
         n_total=n_total,
         diagnostics=tuple(diagnostics),
+        data=data,
     )

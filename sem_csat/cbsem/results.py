@@ -9,9 +9,10 @@ shapes as the PLS result's, so that output, tables and comparisons treat both en
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from sem_csat.diagnostics import Diagnostic
 from sem_csat.summary import Section, Summary
 
 if TYPE_CHECKING:
+    from sem_csat.cbsem.bootstrap import CBSEMBootstrap
     from sem_csat.cbsem.estimation import CBSEMEstimate
     from sem_csat.cbsem.fit_indices import FitIndices
     from sem_csat.spec.model import ModelSpec
@@ -79,6 +81,15 @@ class CBSEMResult:
         and the robust CFI/TLI/RMSEA (WLSMV: robust SEs and the adjusted χ²).
     label
         The method's name when it is not the estimator's (``"wlsmv"``).
+    data
+        The complete item data that were fitted (for the bootstrap; ``None`` for summary
+        statistics, FIML and WLSMV fits).
+    boot
+        The bootstrap (:meth:`bootstrap`), or ``None``; then :attr:`paths` carries bootstrap
+        standard errors and intervals and :attr:`effects` intervals of the indirect and total
+        effects.
+    ci
+        Which bootstrap interval fills ``ci_lower``/``ci_upper``: ``"percentile"`` or ``"bca"``.
     """
 
     spec: ModelSpec
@@ -89,6 +100,9 @@ class CBSEMResult:
     diagnostics: tuple[Diagnostic, ...] = ()
     robust: bool = False
     label: str | None = None
+    data: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
+    boot: CBSEMBootstrap | None = None
+    ci: Literal["percentile", "bca"] = "percentile"
 
     @property
     def method(self) -> str:
@@ -132,8 +146,56 @@ class CBSEMResult:
             }
         )
         reg = reg.astype({"from": object, "to": object})
-        merged = order.merge(reg, on=["from", "to"], how="left")
+        merged = order.merge(reg, on=["from", "to"], how="left").reindex(columns=list(PATH_COLUMNS))
+        if self.boot is None:
+            return merged
+        boot = self._boot_columns(self.boot.params[self.boot.params["op"] == "~"])
+        boot = boot.rename(columns={"rhs": "from", "lhs": "to"}).drop(columns=["op"])
+        merged = merged.drop(columns=["std_error", "z_value", "p_value", "ci_lower", "ci_upper"])
+        merged = merged.merge(boot, on=["from", "to"], how="left")
         return merged.reindex(columns=list(PATH_COLUMNS))
+
+    def _boot_columns(self, table: pd.DataFrame) -> pd.DataFrame:
+        lo, hi = ("ci_lower", "ci_upper") if self.ci == "percentile" else ("bca_lower", "bca_upper")
+        keys = [c for c in ("lhs", "op", "rhs", "from", "to", "effect") if c in table.columns]
+        out = table[[*keys, "std_error", "t_value", "p_value", lo, hi]].rename(
+            columns={"t_value": "z_value", lo: "ci_lower", hi: "ci_upper"}
+        )
+        return out.astype({k: object for k in keys})
+
+    def bootstrap(
+        self,
+        n_boot: int = 1000,
+        *,
+        seed: int | None = None,
+        n_jobs: int | None = 1,
+        conf: float = 0.95,
+        ci: Literal["percentile", "bca"] = "percentile",
+        progress: bool | None = None,
+    ) -> CBSEMResult:
+        """Bootstrap the fit (lavaan's ``se="bootstrap"``) and return a new result.
+
+        Standard errors and intervals of the paths, and intervals of the indirect and total
+        effects, then come from ``n_boot`` resamples of the respondents, re-estimated by a
+        batched warm-started optimizer (:func:`sem_csat.cbsem.bootstrap.bootstrap_cbsem`).
+        The numbers are identical for any ``n_jobs``.
+        """
+        from sem_csat.cbsem.bootstrap import bootstrap_cbsem
+        from sem_csat.errors import UsageError
+
+        if ci not in ("percentile", "bca"):
+            raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
+        if self.data is None or self.method in ("wlsmv",) or "~1" in set(self.params["op"]):
+            raise UsageError(
+                "The CB-SEM bootstrap needs complete raw data fitted by ML, MLR, GLS or ULS; it "
+                "is not available for covariance-matrix input, FIML or WLSMV fits."
+            )
+        boot = bootstrap_cbsem(
+            self, n_boot, data=self.data, seed=seed, n_jobs=n_jobs, conf=conf, progress=progress
+        )
+        return dataclasses.replace(
+            self, boot=boot, ci=ci, diagnostics=(*self.diagnostics, *boot.diagnostics)
+        )
 
     @cached_property
     def r2(self) -> pd.DataFrame:
@@ -186,7 +248,27 @@ class CBSEMResult:
             for j in range(len(names))
             if reach[i, j]
         ]
-        return pd.DataFrame(rows, columns=["from", "to", "direct", "indirect", "total"])
+        table = pd.DataFrame(rows, columns=["from", "to", "direct", "indirect", "total"])
+        if self.boot is None:
+            return table
+        table = table.astype({"from": object, "to": object})
+        direct = self.paths[["from", "to", "std_error", "ci_lower", "ci_upper"]]
+        parts = {"direct": direct.astype({"from": object, "to": object})}
+        for kind in ("indirect", "total"):
+            part = self._boot_columns(self.boot.effects[self.boot.effects["effect"] == kind])
+            parts[kind] = part.drop(columns=["effect"])[
+                ["from", "to", "std_error", "ci_lower", "ci_upper"]
+            ]
+        for kind, part in parts.items():
+            renamed = part.rename(
+                columns={
+                    "std_error": f"{kind}_se",
+                    "ci_lower": f"{kind}_ci_lower",
+                    "ci_upper": f"{kind}_ci_upper",
+                }
+            )
+            table = table.merge(renamed, on=["from", "to"], how="left")
+        return table
 
     @cached_property
     def fit_table(self) -> pd.DataFrame:
