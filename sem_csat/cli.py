@@ -202,10 +202,10 @@ def _build_parser() -> argparse.ArgumentParser:
 def _fit_options(fit: argparse.ArgumentParser) -> None:
     fit.add_argument(
         "--method",
-        choices=["pls", "plsc", "ml", "mlr", "gls", "uls", "wlsmv"],
+        choices=["pls", "plsc", "ml", "mlr", "gls", "uls", "dwls", "wlsmv"],
         default="pls",
         help="estimation method: PLS path modeling (default), consistent PLS, or covariance-"
-        "based SEM by ML, MLR (robust), GLS, ULS or WLSMV (ordinal items)",
+        "based SEM by ML, MLR (robust), GLS, ULS, or DWLS/WLSMV (ordinal items)",
     )
     fit.add_argument(
         "--scheme",
@@ -315,12 +315,12 @@ def _fit_and_write(
         ensure_out_dir(out_path)  # raises the one-sentence error before any work is done
     spec = load_spec(spec_arg)
     raw = _read(args, data_arg)
-    if args.ordered and args.method != "wlsmv":
+    if args.ordered and args.method not in ("dwls", "wlsmv"):
         raise UsageError(
-            f"--ordered treats the items as ordinal, which needs --method wlsmv (not "
+            f"--ordered treats the items as ordinal, which needs --method wlsmv or dwls (not "
             f"{args.method})."
         )
-    if args.method in ("ml", "mlr", "gls", "uls", "wlsmv"):
+    if args.method in ("ml", "mlr", "gls", "uls", "dwls", "wlsmv"):
         return _fit_cbsem(args, spec, raw, spec_arg, out_path, out, argv)
     if args.missing == "fiml":
         raise UsageError(
@@ -366,7 +366,7 @@ def _fit_cbsem(
     from sem_csat.cbsem.model import CBSEM
     from sem_csat.output import cbsem_run_info, ensure_out_dir, write_cbsem_results
 
-    if args.bootstrap and (args.method == "wlsmv" or args.missing == "fiml"):
+    if args.bootstrap and (args.method in ("dwls", "wlsmv") or args.missing == "fiml"):
         raise UsageError(
             "--bootstrap is available for --method ml, mlr, gls and uls with complete data; "
             "not with --method wlsmv or --missing fiml."

@@ -32,9 +32,10 @@ METHODS: dict[str, str] = {
     "gls": "covariance-based SEM, generalized least squares",
     "uls": "covariance-based SEM, unweighted least squares",
     "wlsmv": "covariance-based SEM for ordinal items: DWLS on polychoric correlations, WLSMV test",
+    "dwls": "covariance-based SEM for ordinal items: DWLS, standard errors from the information",
 }
 #: Methods estimated by the covariance-based engine.
-CBSEM_METHODS = ("ml", "mlr", "gls", "uls", "wlsmv")
+CBSEM_METHODS = ("ml", "mlr", "gls", "uls", "dwls", "wlsmv")
 
 
 def fit(

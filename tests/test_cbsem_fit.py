@@ -372,3 +372,28 @@ def test_cbsem_bootstrap_through_the_cli(
     assert ratio.between(0.6, 1.6).all()  # bootstrap and information-based SEs agree roughly
     run = json.loads((tmp_path / "boot2" / "run.json").read_text())
     assert run["bootstrap"]["resamples"] == 200
+
+
+def test_dwls_standard_errors_match_lavaan(tmp_path: Path) -> None:
+    spec = ModelSpec(
+        "ECSI ordinal",
+        constructs=[
+            reflective("Expectation", ["CUEX1", "CUEX2", "CUEX3"]),
+            reflective("Value", ["PERV1", "PERV2"]),
+            reflective("Satisfaction", ["CUSA1", "CUSA2", "CUSA3"]),
+            reflective("Loyalty", ["CUSL1", "CUSL2", "CUSL3"]),
+        ],
+    )
+    with pytest.warns(SemCsatWarning, match="per parameter"):
+        result = sem_csat.fit(spec, "ecsi_mobile", method="dwls")
+    assert result.method == "dwls"
+    lav = pd.read_csv(LAVAAN / "ecsi_dwls" / "params.csv")
+    lav = lav[lav["op"].isin(["=~", "|"]) & (lav["se"] > 0)].set_index(["lhs", "op", "rhs"])
+    ours = result.params.set_index(["lhs", "op", "rhs"])
+    for key, row in lav.iterrows():
+        assert ours.loc[key, "estimate"] == pytest.approx(row["est"], abs=TOL_EST), key
+        assert ours.loc[key, "std_error"] == pytest.approx(row["se"], abs=TOL_EST), key
+    fit = result.fit_table.iloc[0]
+    ref = _lavaan_fit("ecsi_dwls")
+    for column in ("chi2", "cfi", "rmsea", "srmr"):
+        assert fit[column] == pytest.approx(ref[FIT_NAMES[column]], rel=TOL_FIT), column

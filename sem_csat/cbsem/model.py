@@ -33,7 +33,7 @@ Estimator = Literal["ML", "GLS", "ULS"]
 #: standard errors and the Yuan–Bentler scaled test).
 ESTIMATORS: dict[str, Estimator] = {"ml": "ML", "mlr": "ML", "gls": "GLS", "uls": "ULS"}
 #: Estimators for ordinal (ordered-categorical) items.
-ORDINAL_ESTIMATORS: tuple[str, ...] = ("wlsmv",)
+ORDINAL_ESTIMATORS: tuple[str, ...] = ("wlsmv", "dwls")
 
 
 class CBSEM:
@@ -116,8 +116,8 @@ class CBSEM:
             prepared = data
         else:
             prepared = prepare_data(spec, data, missing=missing, na_values=tuple(na_values))  # type: ignore[arg-type]
-        if key == "wlsmv":
-            return _estimate_wlsmv(spec, prepared)
+        if key in ORDINAL_ESTIMATORS:
+            return _estimate_wlsmv(spec, prepared, robust=key == "wlsmv")
         if missing == "fiml" and bool(prepared.frame.isna().to_numpy().any()):
             return _estimate_fiml(spec, prepared, robust=key == "mlr")
         return _estimate(spec, prepared, ESTIMATORS[key], robust=key == "mlr")
@@ -177,8 +177,9 @@ def _estimate(
     return _finish(spec, est, rob, prepared.source, int(prepared.n_total), notes, data=frame)
 
 
-def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData) -> CBSEMResult:
-    """Ordinal items: DWLS on polychoric correlations with WLSMV's robust SEs and test."""
+def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData, *, robust: bool) -> CBSEMResult:
+    """Ordinal items: DWLS on polychoric correlations; WLSMV adds robust SEs and the adjusted
+    test (``robust=True``), plain DWLS reports expected-information SEs and the DWLS χ²."""
     import dataclasses as _dc
     from typing import Any, cast
 
@@ -204,6 +205,7 @@ def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData) -> CBSEMResult:
         poly=poly,
         order=[*spec.construct_names, *items],
         declared_covariances=[(c.left, c.right) for c in spec.covariances],
+        robust=robust,
     )
     est = CBSEMEstimate(
         table=fw.table,
@@ -240,7 +242,9 @@ def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData) -> CBSEMResult:
             base,
             chi2=chi2, df=df, p_value=fw.pvalue, cfi=cfi, tli=tli, rmsea=rmsea,
             rmsea_ci_lower=nan, rmsea_ci_upper=nan, loglik=nan, aic=nan, bic=nan,
-            gfi=nan, agfi=nan, chi2_scaled=fw.chisq_scaled, scaling_factor=fw.scaling_factor,
+            gfi=nan, agfi=nan,
+            chi2_scaled=fw.chisq_scaled if robust else None,
+            scaling_factor=fw.scaling_factor if robust else None,
         )  # fmt: skip
         diagnostics.append(
             Diagnostic(
@@ -260,8 +264,8 @@ def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData) -> CBSEMResult:
         source=prepared.source,
         n_total=int(prepared.n_total),
         diagnostics=tuple(diagnostics),
-        robust=True,
-        label="wlsmv",
+        robust=robust,
+        label="wlsmv" if robust else "dwls",
     )
 
 

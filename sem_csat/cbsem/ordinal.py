@@ -595,6 +595,7 @@ def fit_wlsmv(
     order: Sequence[str] = (),
     declared_covariances: Sequence[tuple[str, str]] = (),
     gtol: float = 1e-9,
+    robust: bool = True,
 ) -> WLSMVEstimate:
     """Fit a model to ordinal items by DWLS on polychoric correlations, with WLSMV corrections.
 
@@ -615,6 +616,11 @@ def fit_wlsmv(
         ``(left, right)`` pairs as the user wrote them; they keep that orientation.
     gtol
         Convergence tolerance on max |∂F/∂θ|.
+    robust
+        ``True`` (WLSMV): sandwich standard errors; ``False`` (plain DWLS, lavaan's
+        ``estimator="DWLS"``): standard errors from the expected information
+        :math:`(\\Delta^\\top W \\Delta)^{-1}/(N-1)`.  The test statistics are reported either
+        way.
 
     Returns
     -------
@@ -723,7 +729,9 @@ def fit_wlsmv(
     e = delta.T @ wd
     e_inv = np.linalg.inv(e)
     meat = wd.T @ gamma @ wd
-    vcov = e_inv @ meat @ e_inv / (n - 1)
+    # WLSMV (lavaan's se = "robust.sem"): the sandwich; plain DWLS (se = "standard", expected
+    # information): the bread alone
+    vcov = e_inv @ meat @ e_inv / (n - 1) if robust else e_inv / (n - 1)
     vcov = 0.5 * (vcov + vcov.T)
     u = np.diag(w) - wd @ e_inv @ wd.T
     chisq = (n - 1) * fmin

@@ -185,7 +185,7 @@ class CBSEMResult:
 
         if ci not in ("percentile", "bca"):
             raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
-        if self.data is None or self.method in ("wlsmv",) or "~1" in set(self.params["op"]):
+        if self.data is None or self.method in ("wlsmv", "dwls") or "~1" in set(self.params["op"]):
             raise UsageError(
                 "The CB-SEM bootstrap needs complete raw data fitted by ML, MLR, GLS or ULS; it "
                 "is not available for covariance-matrix input, FIML or WLSMV fits."
