@@ -180,6 +180,12 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--sds", default=None, metavar="FILE", help="standard deviations for a correlation --cov"
     )
+    fit.add_argument(
+        "--means",
+        default=None,
+        metavar="FILE",
+        help="item means for --cov (checked and recorded; the models have no mean structure)",
+    )
 
     qual = sub.add_parser(
         "quality",
@@ -439,7 +445,7 @@ def _fit_moments(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> 
     if out_path.exists() and not out_path.is_dir():
         ensure_out_dir(out_path)
     spec = load_spec(args.spec)
-    stats = read_summary_statistics(args.cov, args.n, spec, sds=args.sds)
+    stats = read_summary_statistics(args.cov, args.n, spec, sds=args.sds, means=args.means)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = CBSEM(args.method).fit_moments(spec, stats)
@@ -447,6 +453,7 @@ def _fit_moments(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> 
     info = cbsem_run_info(
         result, spec_file=spec_file, data_sha256=file_sha256(args.cov), seed=args.seed, argv=argv
     )
+    info["data"]["means"] = None if stats.means is None else stats.means.to_dict()
     folder = ensure_out_dir(out_path)
     files = write_cbsem_results(result, folder, info)
     if not getattr(args, "quiet", False):

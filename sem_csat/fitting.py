@@ -46,6 +46,7 @@ def fit(
     cov: pd.DataFrame | str | Path | None = None,
     n_obs: int | None = None,
     sds: str | Path | None = None,
+    means: str | Path | None = None,
     missing: str = "listwise",
     na_values: Sequence[float | str] = (),
     **options: Any,
@@ -66,10 +67,11 @@ def fit(
         ``"listwise"`` (default), ``"mean"`` (PLS) or ``"fiml"`` (CB-SEM ``"ml"``/``"mlr"``).
     na_values
         Numeric codes that mean "no answer", such as ``[-99]``.
-    cov, n_obs, sds
+    cov, n_obs, sds, means
         Instead of ``data``: a covariance or correlation matrix (CSV file or DataFrame, full or
-        lower triangle), its sample size and, for a correlation matrix, a CSV of standard
-        deviations (see :mod:`sem_csat.data.moments`); CB-SEM methods only.
+        lower triangle), its sample size, for a correlation matrix a CSV of standard
+        deviations, and optionally the item means (see :mod:`sem_csat.data.moments`); CB-SEM
+        methods only.
     **options
         Passed to the engine, e.g. ``scheme="centroid"`` for PLS.
 
@@ -86,7 +88,7 @@ def fit(
         )
     model = spec if isinstance(spec, ModelSpec) else load_spec(spec)
     if cov is not None:
-        return _fit_moments(model, method, cov, n_obs, sds, data)
+        return _fit_moments(model, method, cov, n_obs, sds, data, means)
     if data is None:
         raise EstimationError("Give the survey data, or a covariance matrix with cov= and n_obs=.")
     if isinstance(data, str | Path):
@@ -119,6 +121,7 @@ def _fit_moments(
     n_obs: int | None,
     sds: str | Path | None,
     data: object,
+    means: str | Path | None = None,
 ) -> CBSEMResult:
     from sem_csat.cbsem.model import CBSEM
     from sem_csat.data.moments import read_summary_statistics
@@ -132,7 +135,7 @@ def _fit_moments(
         )
     if n_obs is None:
         raise EstimationError("A covariance matrix needs its sample size: pass n_obs=N.")
-    stats = read_summary_statistics(cov, n_obs, model, sds=sds)
+    stats = read_summary_statistics(cov, n_obs, model, sds=sds, means=means)
     return CBSEM(method).fit_moments(model, stats)
 
 

@@ -397,3 +397,28 @@ def test_dwls_standard_errors_match_lavaan(tmp_path: Path) -> None:
     ref = _lavaan_fit("ecsi_dwls")
     for column in ("chi2", "cfi", "rmsea", "srmr"):
         assert fit[column] == pytest.approx(ref[FIT_NAMES[column]], rel=TOL_FIT), column
+
+
+def test_means_are_checked_and_recorded(
+    tmp_path: Path, hs_data: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "hs.lav"
+    spec.write_text(HS.to_lavaan())
+    means = tmp_path / "means.csv"
+    hs_data.mean().rename("mean").rename_axis("variable").to_csv(means)
+    cov = LAVAAN / "hs_cov" / "input_cov.csv"
+    out = tmp_path / "m"
+    code = main(["fit", str(spec), "--cov", str(cov), "--n", "301", "--means", str(means),
+                 "--method", "ml", "--out", str(out), "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    run = json.loads((out / "run.json").read_text())
+    assert run["data"]["means"]["x1"] == pytest.approx(hs_data["x1"].mean())
+    fit = pd.read_csv(out / "fit.csv").iloc[0]
+    assert fit["chi2"] == pytest.approx(_lavaan_fit("hs_cov")["chisq"], rel=TOL_FIT)
+    bad = tmp_path / "bad_means.csv"
+    bad.write_text("variable,mean\nx1,4.9\n")
+    code = main(["fit", str(spec), "--cov", str(cov), "--n", "301", "--means", str(bad),
+                 "--method", "ml", "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "x2" in err

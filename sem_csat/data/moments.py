@@ -37,12 +37,17 @@ class SummaryStatistics:
         ``"covariance"`` or ``"correlation"`` (a unit diagonal and no SDs).
     source
         The file name.
+    means
+        Item means, when given.  sem_csat's models have no mean structure (no intercepts or
+        latent means), so, as in lavaan without ``meanstructure=TRUE``, the means are checked
+        and recorded but do not change any estimate.
     """
 
     matrix: pd.DataFrame
     n_obs: int
     kind: str
     source: str
+    means: pd.Series | None = None
 
 
 def _read_table(path: Path, what: str) -> pd.DataFrame:
@@ -63,6 +68,7 @@ def read_summary_statistics(
     spec: ModelSpec,
     *,
     sds: str | Path | None = None,
+    means: str | Path | None = None,
 ) -> SummaryStatistics:
     """Read a covariance or correlation matrix for ``spec`` and check it.
 
@@ -77,6 +83,8 @@ def read_summary_statistics(
         The model: every indicator must be in the matrix (other variables are ignored).
     sds
         Optional CSV ``variable,sd`` turning a correlation matrix into a covariance matrix.
+    means
+        Optional CSV ``variable,mean`` (see :attr:`SummaryStatistics.means`).
 
     Raises
     ------
@@ -155,4 +163,16 @@ def read_summary_statistics(
             "errors or rounding; a matrix assembled from different samples (pairwise) can "
             "also cause this."
         )
-    return SummaryStatistics(matrix=matrix, n_obs=n_obs, kind=kind, source=name)
+    mean_values = None
+    if means is not None:
+        mean_table = _read_table(Path(means), "means")
+        m = pd.to_numeric(mean_table.iloc[:, 0], errors="coerce")
+        m.index = [str(i).strip() for i in m.index]
+        lacking = [i for i in spec.indicator_names if i not in m.index or not np.isfinite(m[i])]
+        if lacking:
+            raise DataError(
+                f"The means file '{Path(means).name}' gives no numeric mean for "
+                f"{', '.join(repr(x) for x in lacking)}."
+            )
+        mean_values = m.loc[list(spec.indicator_names)].astype(float)
+    return SummaryStatistics(matrix=matrix, n_obs=n_obs, kind=kind, source=name, means=mean_values)
