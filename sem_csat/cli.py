@@ -321,7 +321,7 @@ def _fit_and_write(
         ensure_out_dir(out_path)  # raises the one-sentence error before any work is done
     spec = load_spec(spec_arg)
     raw = _read(args, data_arg)
-    if args.ordered and args.method not in ("dwls", "wlsmv"):
+    if getattr(args, "ordered", False) and args.method not in ("dwls", "wlsmv"):
         raise UsageError(
             f"--ordered treats the items as ordinal, which needs --method wlsmv or dwls (not "
             f"{args.method})."

@@ -188,8 +188,11 @@ def test_semopy_leaves_single_indicator_constructs_unidentified(ecsi: pd.DataFra
     assert model.fit(ecsi).success
     ins = model.inspect().set_index(["lval", "op", "rval"])
     # lavaan fixes CUSCO ~~ CUSCO at 0; semopy frees it and splits var(CUSCO) arbitrarily
-    assert ins.loc[("CUSCO", "~~", "CUSCO"), "Estimate"] > 1.0
-    assert float(ins.loc[("CUSCO", "~~", "CUSCO"), "Std. Err"]) > 1e6  # 2**24: singular
+    # (where the split lands depends on the optimizer's path, so only its freedom and the
+    # singular information are asserted)
+    se = ins.loc[("CUSCO", "~~", "CUSCO"), "Std. Err"]
+    assert se != "-"  # a free parameter
+    assert not np.isfinite(float(se)) or float(se) > 1e3  # 2**24 here: singular information
 
 
 def test_semopy_constraint_syntax_reaches_eval() -> None:
