@@ -204,6 +204,7 @@ def write_cbsem_results(
     result: CBSEMResult, out: str | Path, info: Mapping[str, Any]
 ) -> list[Path]:
     """Write ``fit.csv``, ``params.csv``, ``paths.csv``, ``r2.csv``, ``effects.csv``,
+    the measurement-quality tables (``reliability.csv`` with ρ_c = ω, ...; with raw data),
     ``diagnostics.csv`` and ``run.json`` of a covariance-based fit."""
     folder = ensure_out_dir(out)
     tables = {
@@ -212,10 +213,17 @@ def write_cbsem_results(
         "paths.csv": result.paths,
         "r2.csv": result.r2.reset_index(),
         "effects.csv": result.effects,
-        "diagnostics.csv": pd.DataFrame(
-            [d.as_row() for d in result.diagnostics], columns=["severity", "code", "message"]
-        ),
     }
+    diagnostics = list(result.diagnostics)
+    if result.data is not None and result.method not in ("wlsmv", "dwls"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report = result.quality
+        tables.update(quality_tables(report))
+        diagnostics += report.diagnostics
+    tables["diagnostics.csv"] = pd.DataFrame(
+        [d.as_row() for d in diagnostics], columns=["severity", "code", "message"]
+    )
     written = []
     for name, table in tables.items():
         _write_csv(table, folder / name)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -422,3 +423,26 @@ def test_means_are_checked_and_recorded(
     err = capsys.readouterr().err
     assert code == 2
     assert "x2" in err
+
+
+@pytest.mark.parametrize("case", ["hs_ml", "ecsi_cfa"])
+def test_cbsem_reliability_matches_semtools(case: str, hs_data: pd.DataFrame) -> None:
+    if case == "hs_ml":
+        spec, data = HS, hs_data
+    else:
+        spec = dataclasses.replace(sem_csat.load_spec("ecsi"), paths=())
+        data = sem_csat.datasets.load("ecsi_mobile")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SemCsatWarning)  # HS: low alpha; ECSI: non-PD
+        result = sem_csat.fit(spec, data, method="ml")
+        rel = result.quality.tables["reliability"].set_index("construct")
+    omega = pd.read_csv(LAVAAN / "semtools" / "compRelSEM.csv")
+    omega = omega[(omega["model"] == case) & ~omega["tau_eq"] & omega["obs_var"]]
+    ave = pd.read_csv(LAVAAN / "semtools" / "AVE.csv")
+    ave = ave[(ave["model"] == case) & ave["obs_var"]]
+    assert len(omega) > 0
+    for row in omega.itertuples():
+        assert rel.loc[row.factor, "rho_c"] == pytest.approx(row.value, abs=1e-4), row.factor
+        assert rel.loc[row.factor, "omega"] == pytest.approx(row.value, abs=1e-4), row.factor
+    for row in ave.itertuples():
+        assert rel.loc[row.factor, "ave"] == pytest.approx(row.value, abs=1e-4), row.factor

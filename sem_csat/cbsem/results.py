@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sem_csat.cbsem.bootstrap import CBSEMBootstrap
     from sem_csat.cbsem.estimation import CBSEMEstimate
     from sem_csat.cbsem.fit_indices import FitIndices
+    from sem_csat.measurement import QualityReport
     from sem_csat.spec.model import ModelSpec
 
 __all__ = ["PATH_COLUMNS", "ROBUST_COLUMNS", "CBSEMResult"]
@@ -162,6 +163,62 @@ class CBSEMResult:
             columns={"t_value": "z_value", lo: "ci_lower", hi: "ci_upper"}
         )
         return out.astype({k: object for k in keys})
+
+    @cached_property
+    def quality(self) -> QualityReport:
+        """Measurement quality of the fit (reliability, AVE, HTMT, Fornell–Larcker, ...).
+
+        Loadings are the standardized loadings of the model, construct correlations the
+        model-implied latent correlations, and ``omega`` McDonald's ω as semTools'
+        ``compRelSEM`` computes it by default:
+        :math:`\\omega = (\\sum\\lambda)^2\\psi / \\mathbf 1^\\top S \\mathbf 1` with the
+        unstandardized loadings λ, the factor variance ψ and the observed covariance matrix S
+        (divisor N) of the block; ``rho_c`` is this ω, and the AVE is
+        :math:`\\sum\\lambda_i^2\\psi / \\sum s_{ii}` (semTools' ``AVE``).
+        Needs the raw data (not available after fitting a covariance matrix).
+        """
+        from sem_csat.cbsem.checks import latent_covariance
+        from sem_csat.errors import UsageError
+        from sem_csat.measurement import ModelMeasures, quality_from_measures
+
+        if self.data is None:
+            raise UsageError(
+                "The measurement-quality report needs the raw data (alpha, HTMT); it is not "
+                "available for a fit to a covariance matrix, FIML or WLSMV."
+            )
+        t = self.estimate.table
+        load = t[t["op"] == "=~"]
+        std = pd.Series(load["std_all"].to_numpy(), index=load["rhs"].astype(str).to_numpy())
+        lat = latent_covariance(self.estimate, self.spec)
+        sd = np.sqrt(np.clip(np.diag(lat.to_numpy()), 0, None))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corr = lat / np.outer(sd, sd)
+        s = np.cov(self.data.to_numpy(dtype=np.float64), rowvar=False, ddof=0)
+        items = list(self.spec.indicator_names)
+        omega: dict[str, float] = {}
+        ave: dict[str, float] = {}
+        for c in self.spec.constructs:
+            rows = load[load["lhs"] == c.name]
+            lam = rows["estimate"].to_numpy(dtype=np.float64)
+            k = [items.index(str(i)) for i in rows["rhs"]]
+            total = float(np.ones(len(k)) @ s[np.ix_(k, k)] @ np.ones(len(k)))
+            psi = float(
+                lat.to_numpy()[self.constructs.index(c.name)][self.constructs.index(c.name)]
+            )
+            multi = len(k) > 1
+            omega[c.name] = float(lam.sum() ** 2 * psi / total) if multi else np.nan
+            variances = float(np.trace(s[np.ix_(k, k)]))
+            ave[c.name] = float((lam**2).sum() * psi / variances) if multi else np.nan
+        names = list(lat.index)
+        measures = ModelMeasures(
+            method=self.method,
+            loadings=std,
+            construct_corr=pd.DataFrame(np.asarray(corr), index=names, columns=names),
+            omega=pd.Series(omega),
+            rho_c=pd.Series(omega),
+            ave=pd.Series(ave),
+        )
+        return quality_from_measures(self.spec, self.data, measures)
 
     def bootstrap(
         self,

@@ -93,6 +93,10 @@ class ModelMeasures:
         ρ_A per construct (NaN where undefined), or ``None``.
     omega
         McDonald's ω per construct (CB-SEM), or ``None``.
+    rho_c, ave
+        Model-based composite reliability and AVE per construct that replace the values
+        computed from the standardized loadings (CB-SEM: semTools' ``compRelSEM`` and ``AVE``
+        with observed variances), or ``None``.
     weights
         Formative weights: ``construct, indicator, weight`` and optionally ``p_value,
         ci_lower, ci_upper``; or ``None``.
@@ -105,6 +109,8 @@ class ModelMeasures:
     score_corr: pd.DataFrame | None = None
     rho_a: pd.Series | None = None
     omega: pd.Series | None = None
+    rho_c: pd.Series | None = None
+    ave: pd.Series | None = None
     weights: pd.DataFrame | None = None
 
 
@@ -372,8 +378,20 @@ def _build(
             "alpha_std_ci_lower": float(lo[1]),
             "alpha_std_ci_upper": float(hi[1]),
             "rho_a": float(m.rho_a[c.name]) if m and m.rho_a is not None and multi else np.nan,
-            "rho_c": float(reliability.composite_reliability(lam)) if multi else np.nan,
-            "ave": float(reliability.average_variance_extracted(lam)) if multi else np.nan,
+            "rho_c": (
+                float(m.rho_c[c.name])
+                if m is not None and m.rho_c is not None
+                else float(reliability.composite_reliability(lam))
+            )
+            if multi
+            else np.nan,
+            "ave": (
+                float(m.ave[c.name])
+                if m is not None and m.ave is not None
+                else float(reliability.average_variance_extracted(lam))
+            )
+            if multi
+            else np.nan,
         }
         if m is not None and m.omega is not None:
             row["omega"] = float(m.omega[c.name]) if multi else np.nan
