@@ -22,6 +22,8 @@ Files (one row per item, full precision, never rounded):
 ``reliability.csv``, ``items.csv``, ``htmt.csv``, ``htmt2.csv``, ``fornell_larcker.csv``,
 ``cross_loadings.csv``
     the measurement-model assessment (see :func:`quality_tables`)
+``htmt_bootstrap.csv``
+    with ``--bootstrap``: HTMT and HTMT2 intervals and the test against .85 and .90
 ``diagnostics.csv``
     ``severity,code,message`` (every warning the run produced)
 ``run.json``
@@ -50,6 +52,7 @@ from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import UsageError
 from sem_csat.measurement import QualityReport
 from sem_csat.pls.results import PLSResult
+from sem_csat.spec.model import ModelSpec
 
 __all__ = [
     "RELIABILITY_COLUMNS",
@@ -221,6 +224,11 @@ def write_cbsem_results(
             report = result.quality
         tables.update(quality_tables(report))
         diagnostics += report.diagnostics
+        if result.boot is not None:
+            tables["htmt_bootstrap.csv"] = htmt_bootstrap_table(
+                result.spec, result.data, result.boot.n_boot, result.boot.seed, 1,
+                result.boot.conf,
+            )  # fmt: skip
     tables["diagnostics.csv"] = pd.DataFrame(
         [d.as_row() for d in diagnostics], columns=["severity", "code", "message"]
     )
@@ -274,6 +282,24 @@ def quality_tables(report: QualityReport) -> dict[str, pd.DataFrame]:
             square = tables[name]
             out[f"{name}.csv"] = square.rename_axis(label).reset_index()
     return out
+
+
+def htmt_bootstrap_table(
+    spec: ModelSpec,
+    data: pd.DataFrame,
+    n_boot: int,
+    seed: Any,
+    n_jobs: int | None,
+    conf: float,
+) -> pd.DataFrame:
+    """``htmt_bootstrap.csv``: HTMT and HTMT2 with percentile intervals, the one-sided 95% upper
+    bound and the test against .85 and .90 (Henseler et al. 2015), from the run's resamples."""
+    from sem_csat.measurement import htmt_bootstrap
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hb = htmt_bootstrap(spec, data, n_boot, seed=seed, n_jobs=n_jobs, conf=conf, progress=False)
+    return hb.table
 
 
 def write_quality(report: QualityReport, out: str | Path) -> list[Path]:
@@ -386,6 +412,11 @@ def write_results(
         warnings.simplefilter("ignore")
         report = result.quality
     tables.update(quality_tables(report))
+    if result.boot is not None:
+        seed = result.boot.seed
+        tables["htmt_bootstrap.csv"] = htmt_bootstrap_table(
+            result.spec, result.data.frame, result.boot.n_boot, seed, 1, result.boot.conf
+        )
     csi_tables, csi_files, notes = _csi_outputs(result, folder, figures)
     notes = [*report.diagnostics, *notes]
     tables.update(csi_tables)

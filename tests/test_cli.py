@@ -146,6 +146,8 @@ def test_demo_fits_the_bundled_ecsi_model(
     assert run["bootstrap"]["resamples"] == 5000
     assert run["bootstrap"]["seed"] == 2026
     assert (out / "mediation.csv").exists()
+    htmt = pd.read_csv(out / "htmt_bootstrap.csv")
+    assert {"estimate", "upper_bound", "distinct_085", "distinct_090"} <= set(htmt.columns)
     diag = pd.read_csv(out / "diagnostics.csv")
     assert "index_imprecise" in set(diag["code"])  # EPSI: 95% CI wider than 4 points
     ipma = pd.read_csv(out / "ipma.csv")
