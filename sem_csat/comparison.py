@@ -309,6 +309,12 @@ def compare(*results: Result, names: Sequence[str] | None = None) -> Comparison:
     labels = _names(results, names)
     if any(isinstance(r, PLSResult) for r in results):
         return _compare_engines(results, labels)
+    # an MLR fit from sem_csat.fit(method="mlr") carries its robust corrections: use them, so
+    # that nested MLR models get the Satorra-Bentler scaled difference
+    results = tuple(
+        r.robust_result if isinstance(r, CBSEMResult) and r.robust_result is not None else r
+        for r in results
+    )
     return _compare_nested(results, labels)
 
 

@@ -313,3 +313,15 @@ def test_side_by_side_needs_exactly_one_of_each(
         compare(pls, pls, names=["a", "b"])
     with pytest.raises(UsageError, match="got PLS, MLR"):
         compare(pls, mlr["full"])
+
+
+def test_mlr_fits_from_the_public_api_get_the_scaled_difference(hs: pd.DataFrame) -> None:
+    import sem_csat
+
+    data = hs[ITEMS]
+    full = sem_csat.fit(_three_factor(), data, method="mlr")
+    restricted = sem_csat.fit(_three_factor(orthogonal=True), data, method="mlr")
+    result = compare(full, restricted)
+    test = result.tests.iloc[0]
+    ref = _lrt("orth_mlr").loc["restricted"]
+    assert _close(float(test["chi2_diff"]), float(ref["Chisq diff"]))

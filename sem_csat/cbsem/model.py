@@ -412,4 +412,5 @@ def _finish(
         n_total=n_total,
         diagnostics=tuple(diagnostics),
         data=data,
+        robust_result=rob,
     )

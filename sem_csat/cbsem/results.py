@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sem_csat.cbsem.bootstrap import CBSEMBootstrap
     from sem_csat.cbsem.estimation import CBSEMEstimate
     from sem_csat.cbsem.fit_indices import FitIndices
+    from sem_csat.cbsem.robust import RobustResult
     from sem_csat.measurement import QualityReport
     from sem_csat.spec.model import ModelSpec
 
@@ -91,6 +92,9 @@ class CBSEMResult:
         effects.
     ci
         Which bootstrap interval fills ``ci_lower``/``ci_upper``: ``"percentile"`` or ``"bca"``.
+    robust_result
+        The MLR corrections (:class:`~sem_csat.cbsem.robust.RobustResult`) of an MLR fit, used
+        by :func:`sem_csat.compare` for the Satorra–Bentler scaled difference test.
     """
 
     spec: ModelSpec
@@ -104,6 +108,7 @@ class CBSEMResult:
     data: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
     boot: CBSEMBootstrap | None = None
     ci: Literal["percentile", "bca"] = "percentile"
+    robust_result: RobustResult | None = dataclasses.field(default=None, repr=False)
 
     @property
     def method(self) -> str:
