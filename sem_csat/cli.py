@@ -31,8 +31,10 @@ from sem_csat._version import __version__
 from sem_csat.errors import SemCsatError, UsageError
 
 if TYPE_CHECKING:
+    from sem_csat.cbsem.results import CBSEMResult
     from sem_csat.data import RawData
     from sem_csat.diagnostics import Diagnostic
+    from sem_csat.pls.results import PLSResult
     from sem_csat.spec.model import ModelSpec
 
 __all__ = ["main"]
@@ -249,6 +251,28 @@ def _fit_options(fit: argparse.ArgumentParser) -> None:
     )
 
 
+def _progress(args: argparse.Namespace) -> bool | None:
+    """The bootstrap's progress bar: off with --quiet, else on when stderr is a terminal."""
+    return False if getattr(args, "quiet", False) else None
+
+
+def _finish_run(
+    args: argparse.Namespace,
+    result: PLSResult | CBSEMResult,
+    files: Sequence[Path],
+    folder: Path,
+    out: TextIO,
+) -> int:
+    """Print the short summary (unless --quiet) and every finding, after the files are written."""
+    if not getattr(args, "quiet", False):
+        out.write(result.summary().as_text(collapsed=False) + "\n\n")
+        out.write(f"Wrote {len(files)} files to {folder}/\n")
+    for d in result.diagnostics:
+        if d.severity != "info":
+            _report(d)
+    return EXIT_OK
+
+
 def _report(d: Diagnostic) -> None:
     """Print one diagnostic to standard error.
 
@@ -338,26 +362,18 @@ def _fit_and_write(
         estimator = PLS(args.scheme, method=args.method)
         result = estimator.fit(spec, raw, missing=args.missing, na_values=args.na_values)
         if args.bootstrap:
-            quiet = bool(getattr(args, "quiet", False))
             result = result.bootstrap(
                 args.bootstrap,
                 seed=args.seed,
                 n_jobs=args.jobs,
                 conf=args.conf,
                 ci=args.ci,
-                progress=False if quiet else None,
+                progress=_progress(args),
             )
     spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
     info = run_info(result, spec_file=spec_file, seed=args.seed, argv=argv)
     folder = ensure_out_dir(out_path)
-    files = write_results(result, folder, info)
-    if not getattr(args, "quiet", False):
-        out.write(result.summary().as_text(collapsed=False) + "\n\n")
-        out.write(f"Wrote {len(files)} files to {folder}/\n")
-    for d in result.diagnostics:
-        if d.severity != "info":
-            _report(d)
-    return EXIT_OK
+    return _finish_run(args, result, write_results(result, folder, info), folder, out)
 
 
 def _fit_cbsem(
@@ -388,28 +404,20 @@ def _fit_cbsem(
         warnings.simplefilter("ignore")
         result = CBSEM(args.method).fit(spec, raw, missing=args.missing, na_values=args.na_values)
         if args.bootstrap:
-            quiet = bool(getattr(args, "quiet", False))
             result = result.bootstrap(
                 args.bootstrap,
                 seed=args.seed,
                 n_jobs=args.jobs,
                 conf=args.conf,
                 ci=args.ci,
-                progress=False if quiet else None,
+                progress=_progress(args),
             )
     spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
     info = cbsem_run_info(
         result, spec_file=spec_file, data_sha256=raw.sha256, seed=args.seed, argv=argv
     )
     folder = ensure_out_dir(out_path)
-    files = write_cbsem_results(result, folder, info)
-    if not getattr(args, "quiet", False):
-        out.write(result.summary().as_text(collapsed=False) + "\n\n")
-        out.write(f"Wrote {len(files)} files to {folder}/\n")
-    for d in result.diagnostics:
-        if d.severity != "info":
-            _report(d)
-    return EXIT_OK
+    return _finish_run(args, result, write_cbsem_results(result, folder, info), folder, out)
 
 
 def _cmd_fit(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
@@ -455,14 +463,7 @@ def _fit_moments(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> 
     )
     info["data"]["means"] = None if stats.means is None else stats.means.to_dict()
     folder = ensure_out_dir(out_path)
-    files = write_cbsem_results(result, folder, info)
-    if not getattr(args, "quiet", False):
-        out.write(result.summary().as_text(collapsed=False) + "\n\n")
-        out.write(f"Wrote {len(files)} files to {folder}/\n")
-    for d in result.diagnostics:
-        if d.severity != "info":
-            _report(d)
-    return EXIT_OK
+    return _finish_run(args, result, write_cbsem_results(result, folder, info), folder, out)
 
 
 def _cmd_quality(args: argparse.Namespace, out: TextIO) -> int:
