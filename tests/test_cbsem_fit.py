@@ -256,7 +256,8 @@ def test_fiml_matches_lavaan(
     fit = pd.read_csv(out / "fit.csv").iloc[0]
     ref = _lavaan_fit(case)
     names = {"chi2": "chisq", "df": "df", "loglik": "logl", "aic": "aic", "bic": "bic",
-             "rmsea": "rmsea", "srmr": "srmr"}  # fmt: skip
+             "rmsea": "rmsea", "srmr": "srmr", "cfi": "cfi", "tli": "tli",
+             "rmsea_ci_lower": "rmsea.ci.lower", "rmsea_ci_upper": "rmsea.ci.upper"}  # fmt: skip
     if method == "mlr":
         names |= {"chi2_scaled": "chisq.scaled", "scaling_factor": "chisq.scaling.factor"}
     for column, name in names.items():
