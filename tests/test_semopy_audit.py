@@ -192,7 +192,10 @@ def test_semopy_leaves_single_indicator_constructs_unidentified(ecsi: pd.DataFra
     # singular information are asserted)
     se = ins.loc[("CUSCO", "~~", "CUSCO"), "Std. Err"]
     assert se != "-"  # a free parameter
-    assert not np.isfinite(float(se)) or float(se) > 1e3  # 2**24 here: singular information
+    # one more free parameter than lavaan's 8 (2 loadings, 3 residuals, 1 variance, 1 residual
+    # variance of C, 1 path): the model is not identified, and semopy's standard errors then
+    # come from a pseudo-inverse (their size varies from run to run, so it is not asserted)
+    assert len(model.param_vals) == 9
 
 
 def test_semopy_constraint_syntax_reaches_eval() -> None:
