@@ -25,7 +25,7 @@ import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
 from sem_csat._version import __version__
 from sem_csat.errors import SemCsatError, UsageError
@@ -251,6 +251,23 @@ def _fit_options(fit: argparse.ArgumentParser) -> None:
     )
 
 
+_R = TypeVar("_R", "PLSResult", "CBSEMResult")
+
+
+def _bootstrap(args: argparse.Namespace, result: _R) -> _R:
+    """Bootstrap ``result`` when --bootstrap N was given (either engine)."""
+    if not args.bootstrap:
+        return result
+    return result.bootstrap(
+        args.bootstrap,
+        seed=args.seed,
+        n_jobs=args.jobs,
+        conf=args.conf,
+        ci=args.ci,
+        progress=_progress(args),
+    )
+
+
 def _progress(args: argparse.Namespace) -> bool | None:
     """The bootstrap's progress bar: off with --quiet, else on when stderr is a terminal."""
     return False if getattr(args, "quiet", False) else None
@@ -360,16 +377,9 @@ def _fit_and_write(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         estimator = PLS(args.scheme, method=args.method)
-        result = estimator.fit(spec, raw, missing=args.missing, na_values=args.na_values)
-        if args.bootstrap:
-            result = result.bootstrap(
-                args.bootstrap,
-                seed=args.seed,
-                n_jobs=args.jobs,
-                conf=args.conf,
-                ci=args.ci,
-                progress=_progress(args),
-            )
+        result = _bootstrap(
+            args, estimator.fit(spec, raw, missing=args.missing, na_values=args.na_values)
+        )
     spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
     info = run_info(result, spec_file=spec_file, seed=args.seed, argv=argv)
     folder = ensure_out_dir(out_path)
@@ -402,16 +412,8 @@ def _fit_cbsem(
         raise UsageError(f"--missing fiml needs --method ml or mlr, not {args.method}.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = CBSEM(args.method).fit(spec, raw, missing=args.missing, na_values=args.na_values)
-        if args.bootstrap:
-            result = result.bootstrap(
-                args.bootstrap,
-                seed=args.seed,
-                n_jobs=args.jobs,
-                conf=args.conf,
-                ci=args.ci,
-                progress=_progress(args),
-            )
+        fitted = CBSEM(args.method).fit(spec, raw, missing=args.missing, na_values=args.na_values)
+        result = _bootstrap(args, fitted)
     spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
     info = cbsem_run_info(
         result, spec_file=spec_file, data_sha256=raw.sha256, seed=args.seed, argv=argv

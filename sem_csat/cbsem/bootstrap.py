@@ -67,6 +67,7 @@ from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import DataError, EstimationError, UsageError
 from sem_csat.inference.bootstrap import (
     NOT_CONVERGED,
+    BootstrapFacts,
     BootstrapReplicates,
     Moments,
     ReplicateOutput,
@@ -575,7 +576,7 @@ class CBSEMReplicateFunction:
 
 
 @dataclass(frozen=True, eq=False)
-class CBSEMBootstrap:
+class CBSEMBootstrap(BootstrapFacts):
     """Bootstrap results of a covariance-based SEM (from :func:`bootstrap_cbsem`).
 
     Every table has its labels followed by the columns ``estimate`` (full sample),
@@ -603,26 +604,6 @@ class CBSEMBootstrap:
     layout: CBSEMLayout = dataclasses.field(repr=False)
     conf: float
     diagnostics: tuple[Diagnostic, ...] = ()
-
-    @property
-    def n_boot(self) -> int:
-        """Number of resamples drawn."""
-        return self.replicates.n_boot
-
-    @property
-    def n_ok(self) -> int:
-        """Number of resamples that could be estimated (the others are excluded)."""
-        return self.replicates.n_ok
-
-    @property
-    def seed(self) -> int | tuple[int, ...]:
-        """The seed (root entropy); the same seed repeats the run."""
-        return self.replicates.seed
-
-    @property
-    def failures(self) -> dict[str, int]:
-        """Number of failed resamples by reason."""
-        return self.replicates.failures
 
     def at_level(self, conf: float) -> CBSEMBootstrap:
         """The same bootstrap with intervals at another confidence level (no refitting)."""

@@ -99,6 +99,7 @@ __all__ = [
     "NONFINITE",
     "NOT_CONVERGED",
     "SUMMARY_COLUMNS",
+    "BootstrapFacts",
     "BootstrapReplicates",
     "Moments",
     "ReplicateFunction",
@@ -1227,3 +1228,29 @@ def run_bootstrap(
         spawn_key=tuple(int(k) for k in root.spawn_key),
         n_obs=n,
     )
+
+
+class BootstrapFacts:
+    """Run facts shared by every engine's bootstrap results (they hold ``replicates``)."""
+
+    replicates: BootstrapReplicates
+
+    @property
+    def n_boot(self) -> int:
+        """Number of resamples drawn."""
+        return self.replicates.n_boot
+
+    @property
+    def n_ok(self) -> int:
+        """Number of resamples that could be estimated (the others are excluded)."""
+        return self.replicates.n_ok
+
+    @property
+    def seed(self) -> int | tuple[int, ...]:
+        """The seed (root entropy); the same seed repeats the run."""
+        return self.replicates.seed
+
+    @property
+    def failures(self) -> dict[str, int]:
+        """Number of failed resamples by reason."""
+        return self.replicates.failures

@@ -70,6 +70,7 @@ from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import EstimationError, UsageError
 from sem_csat.inference.bootstrap import (
     NOT_CONVERGED,
+    BootstrapFacts,
     BootstrapReplicates,
     Moments,
     ReplicateOutput,
@@ -406,7 +407,7 @@ def pls_replicate_fn(
 
 
 @dataclass(frozen=True, eq=False)
-class PLSBootstrap:
+class PLSBootstrap(BootstrapFacts):
     """Bootstrap results of a PLS path model (from :func:`bootstrap_pls`).
 
     Every table has one row per parameter and the columns ``estimate`` (full sample),
@@ -436,26 +437,6 @@ class PLSBootstrap:
     diagnostics: tuple[Diagnostic, ...] = ()
 
     # ------------------------------------------------------------------ run facts
-    @property
-    def n_boot(self) -> int:
-        """Number of resamples drawn."""
-        return self.replicates.n_boot
-
-    @property
-    def n_ok(self) -> int:
-        """Number of resamples that could be estimated (the others are excluded)."""
-        return self.replicates.n_ok
-
-    @property
-    def seed(self) -> int | tuple[int, ...]:
-        """The seed (root entropy); ``bootstrap_pls(result, n_boot, seed=seed)`` repeats the run."""
-        return self.replicates.seed
-
-    @property
-    def failures(self) -> dict[str, int]:
-        """Number of failed resamples by reason."""
-        return self.replicates.failures
-
     def at_level(self, conf: float) -> PLSBootstrap:
         """The same bootstrap with intervals at another confidence level (no refitting)."""
         return bootstrap_from_replicates(self.result, self.replicates, conf, self.sign_change)
