@@ -259,7 +259,9 @@ def test_fiml_matches_lavaan(
              "rmsea": "rmsea", "srmr": "srmr", "cfi": "cfi", "tli": "tli",
              "rmsea_ci_lower": "rmsea.ci.lower", "rmsea_ci_upper": "rmsea.ci.upper"}  # fmt: skip
     if method == "mlr":
-        names |= {"chi2_scaled": "chisq.scaled", "scaling_factor": "chisq.scaling.factor"}
+        names |= {"chi2_scaled": "chisq.scaled", "scaling_factor": "chisq.scaling.factor",
+                  "cfi_robust": "cfi.robust", "tli_robust": "tli.robust",
+                  "rmsea_robust": "rmsea.robust"}  # fmt: skip
     for column, name in names.items():
         assert fit[column] == pytest.approx(ref[name], rel=TOL_FIT), column
     params = pd.read_csv(out / "params.csv").set_index(["lhs", "op", "rhs"])

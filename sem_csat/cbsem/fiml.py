@@ -378,12 +378,16 @@ def _vech_gradient(g_sigma: FloatArray) -> FloatArray:
     return out
 
 
-def _saturated_trace(patterns: Sequence[_Pattern], mu: FloatArray, sigma: FloatArray) -> float:
-    """tr(A₁⁻¹B₁) of the unrestricted model (μ, vech Σ) at its ML estimate.
+def saturated_information(
+    patterns: Sequence[_Pattern], mu: FloatArray, sigma: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Observed information A₁ and score cross-product B₁ of the unrestricted model.
 
-    A₁ is the observed information (central differences of the analytic gradient), B₁ the sum of
-    outer products of the case-wise scores ∂ log L_i/∂μ_o = u_i and
-    ∂ log L_i/∂Σ_oo = −½(W − u_i u_iᵀ), u_i = W(y_io − μ_o), W = Σ_oo⁻¹.
+    The parameters are (μ, σ_ab for a ≤ b, row-major upper triangle), at the ML (EM) estimate.
+    A₁ = −∂² log L/∂ξ∂ξᵀ by central differences of the analytic gradient; B₁ = Σ_i s_i s_iᵀ with
+    the case-wise scores ∂ log L_i/∂μ_o = u_i and ∂ log L_i/∂Σ_oo = −½(W − u_i u_iᵀ),
+    u_i = W(y_io − μ_o), W = Σ_oo⁻¹.  Both are totals over the N cases (divide by N for lavaan's
+    unit information).
     """
     p = mu.size
     iu = np.triu_indices(p)
@@ -416,7 +420,13 @@ def _saturated_trace(patterns: Sequence[_Pattern], mu: FloatArray, sigma: FloatA
             s_mu[o] = ui
             rows.append(np.concatenate([s_mu, _vech_gradient(g)]))
     scores = np.asarray(rows)
-    return float(np.trace(np.linalg.solve(info, scores.T @ scores)))
+    return info, scores.T @ scores
+
+
+def _saturated_trace(patterns: Sequence[_Pattern], mu: FloatArray, sigma: FloatArray) -> float:
+    """tr(A₁⁻¹B₁) of the unrestricted model (see :func:`saturated_information`)."""
+    info, meat = saturated_information(patterns, mu, sigma)
+    return float(np.trace(np.linalg.solve(info, meat)))
 
 
 def _prepare(structure: ModelStructure, data: pd.DataFrame | FloatArray) -> tuple[FloatArray, int]:

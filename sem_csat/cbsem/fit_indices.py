@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -495,37 +495,18 @@ def fit_indices(
                     f"(chi-square = {chi2:.4g}); the estimation has probably not converged.",
                 )
             )
-    p_value = _NAN
-    if estimator != "ULS" and df > 0:
-        p_value = float(stats.chi2.sf(chi2, df))
-    baseline_p_value = _NAN
-    if estimator != "ULS" and baseline_df > 0:
-        baseline_p_value = float(stats.chi2.sf(baseline_chi2, baseline_df))
-
-    incremental = _incremental(chi2, df, baseline_chi2, baseline_df)
-    rmsea = _rmsea(chi2, df, n_stat)
-    ci_lower, ci_upper = _rmsea_ci(chi2, df, n_stat, ci_level)
-    rmsea_p, rmsea_notclose_p = _NAN, _NAN
-    if df > 0:
-        rmsea_p = float(stats.ncx2.sf(chi2, df, n_stat * df * close_h0**2))
-        rmsea_notclose_p = float(stats.ncx2.cdf(chi2, df, n_stat * df * notclose_h0**2))
-
-    residual = _residual_indices(s, sig, ybar, mu)
+    residual: dict[str, Any] = _residual_indices(s, sig, ybar, mu)
 
     gfi = 1.0 - gfi_num / gfi_den
     agfi = 1.0 - (n_moments / df) * (1.0 - gfi) if df > 0 else _NAN
     pgfi = (df / n_moments) * gfi
 
-    aic = bic = bic2 = _NAN
-    if estimator == "ML":
-        aic = -2.0 * loglik + 2.0 * n_params
-        bic = -2.0 * loglik + n_params * math.log(n_obs)
-        bic2 = -2.0 * loglik + n_params * math.log((n_obs + 2.0) / 24.0)
-
-    cn_05 = cn_01 = _NAN
-    if df > 0 and chi2 > 0.0:
-        cn_05 = float(stats.chi2.ppf(0.95, df)) / (chi2 / n_stat) + 1.0
-        cn_01 = float(stats.chi2.ppf(0.99, df)) / (chi2 / n_stat) + 1.0
+    tests = chi2_based_indices(
+        chi2, df, baseline_chi2, baseline_df,
+        n_obs=n_obs, n_stat=n_stat, n_params=n_params,
+        p_values=estimator != "ULS", loglik=loglik, unrestricted_loglik=unrestricted,
+        ci_level=ci_level, close_h0=close_h0, notclose_h0=notclose_h0,
+    )  # fmt: skip
 
     return FitIndices(
         estimator=estimator,
@@ -534,38 +515,110 @@ def fit_indices(
         n_params=n_params,
         n_moments=n_moments,
         meanstructure=meanstructure,
-        fmin=chi2 / (2.0 * n_obs),
-        chi2=chi2,
-        df=df,
-        p_value=p_value,
-        baseline_chi2=baseline_chi2,
-        baseline_df=baseline_df,
-        baseline_p_value=baseline_p_value,
-        **incremental,
-        loglik=loglik,
-        unrestricted_loglik=unrestricted,
-        aic=aic,
-        bic=bic,
-        bic2=bic2,
-        rmsea=rmsea,
-        rmsea_ci_lower=ci_lower,
-        rmsea_ci_upper=ci_upper,
-        rmsea_ci_level=ci_level,
-        rmsea_pvalue=rmsea_p,
-        rmsea_close_h0=close_h0,
-        rmsea_notclose_pvalue=rmsea_notclose_p,
-        rmsea_notclose_h0=notclose_h0,
+        **tests,
         **residual,
-        cn_05=cn_05,
-        cn_01=cn_01,
         gfi=gfi,
         agfi=agfi,
         pgfi=pgfi,
-        mfi=math.exp(-0.5 * (chi2 - df) / n_stat),
-        ecvi=chi2 / n_stat + 2.0 * n_params / n_stat,
         saturated=saturated,
         diagnostics=tuple(diagnostics),
     )
+
+
+def chi2_based_indices(
+    chi2: float,
+    df: int,
+    baseline_chi2: float,
+    baseline_df: int,
+    *,
+    n_obs: int,
+    n_stat: int,
+    n_params: int,
+    p_values: bool = True,
+    loglik: float = _NAN,
+    unrestricted_loglik: float = _NAN,
+    ci_level: float = 0.90,
+    close_h0: float = 0.05,
+    notclose_h0: float = 0.08,
+) -> dict[str, Any]:
+    """The fields of :class:`FitIndices` that follow from the test statistics alone.
+
+    Shared by :func:`fit_indices` (statistics from moments) and the FIML fit
+    (:mod:`sem_csat.cbsem.fiml_fit`, statistics from casewise likelihoods); the formulas are
+    those listed in :func:`fit_indices`.
+
+    Parameters
+    ----------
+    chi2, df
+        Test statistic of the model and its degrees of freedom.
+    baseline_chi2, baseline_df
+        The same for the independence (baseline) model.
+    n_obs
+        Sample size N (AIC, BIC and ``fmin`` use it).
+    n_stat
+        N or N − 1, as the estimator uses it in χ² (RMSEA, Hoelter's N, MFI, ECVI).
+    n_params
+        Free parameters q.
+    p_values
+        False for ULS, whose statistic is not χ²-distributed.
+    loglik, unrestricted_loglik
+        Log-likelihoods of the model and of the unrestricted model (ML only; NaN otherwise).
+    ci_level, close_h0, notclose_h0
+        As in :func:`fit_indices`.
+
+    Returns
+    -------
+    dict
+        Keyword arguments for :class:`FitIndices`.
+    """
+    p_value = _NAN
+    if p_values and df > 0:
+        p_value = float(stats.chi2.sf(chi2, df))
+    baseline_p_value = _NAN
+    if p_values and baseline_df > 0:
+        baseline_p_value = float(stats.chi2.sf(baseline_chi2, baseline_df))
+    incremental = _incremental(chi2, df, baseline_chi2, baseline_df)
+    ci_lower, ci_upper = _rmsea_ci(chi2, df, n_stat, ci_level)
+    rmsea_p, rmsea_notclose_p = _NAN, _NAN
+    if df > 0:
+        rmsea_p = float(stats.ncx2.sf(chi2, df, n_stat * df * close_h0**2))
+        rmsea_notclose_p = float(stats.ncx2.cdf(chi2, df, n_stat * df * notclose_h0**2))
+    aic = bic = bic2 = _NAN
+    if math.isfinite(loglik):
+        aic = -2.0 * loglik + 2.0 * n_params
+        bic = -2.0 * loglik + n_params * math.log(n_obs)
+        bic2 = -2.0 * loglik + n_params * math.log((n_obs + 2.0) / 24.0)
+    cn_05 = cn_01 = _NAN
+    if df > 0 and chi2 > 0.0:
+        cn_05 = float(stats.chi2.ppf(0.95, df)) / (chi2 / n_stat) + 1.0
+        cn_01 = float(stats.chi2.ppf(0.99, df)) / (chi2 / n_stat) + 1.0
+    return {
+        "fmin": chi2 / (2.0 * n_obs),
+        "chi2": chi2,
+        "df": df,
+        "p_value": p_value,
+        "baseline_chi2": baseline_chi2,
+        "baseline_df": baseline_df,
+        "baseline_p_value": baseline_p_value,
+        **incremental,
+        "loglik": loglik,
+        "unrestricted_loglik": unrestricted_loglik,
+        "aic": aic,
+        "bic": bic,
+        "bic2": bic2,
+        "rmsea": _rmsea(chi2, df, n_stat),
+        "rmsea_ci_lower": ci_lower,
+        "rmsea_ci_upper": ci_upper,
+        "rmsea_ci_level": ci_level,
+        "rmsea_pvalue": rmsea_p,
+        "rmsea_close_h0": close_h0,
+        "rmsea_notclose_pvalue": rmsea_notclose_p,
+        "rmsea_notclose_h0": notclose_h0,
+        "cn_05": cn_05,
+        "cn_01": cn_01,
+        "mfi": math.exp(-0.5 * (chi2 - df) / n_stat),
+        "ecvi": chi2 / n_stat + 2.0 * n_params / n_stat,
+    }
 
 
 # --------------------------------------------------------------------------------------------

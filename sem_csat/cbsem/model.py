@@ -271,12 +271,10 @@ def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData, *, robust: bool) ->
 
 def _estimate_fiml(spec: ModelSpec, prepared: PreparedData, *, robust: bool) -> CBSEMResult:
     """Full-information ML on incomplete data (see :mod:`sem_csat.cbsem.fiml`)."""
-    import dataclasses as _dc
-
     from sem_csat.cbsem import adapter
     from sem_csat.cbsem.estimation import CBSEMEstimate
     from sem_csat.cbsem.fiml import em_saturated, fit_fiml
-    from sem_csat.cbsem.fit_indices import _incremental, _rmsea, _rmsea_ci, fit_indices
+    from sem_csat.cbsem.fiml_fit import fiml_fit_indices
     from sem_csat.cbsem.syntax import to_semopy
 
     items = list(spec.indicator_names)
@@ -318,52 +316,18 @@ def _estimate_fiml(spec: ModelSpec, prepared: PreparedData, *, robust: bool) -> 
     diagnostics += check_solution(est, spec)
     fit = None
     if est.converged:
-        q, n = fe.n_free, fe.n_obs
-        approx = fit_indices(
-            fe.sigma_h1.to_numpy(), fe.sigma.to_numpy(), n, q,
-            means=fe.mu_h1.to_numpy(), implied_means=fe.mu.to_numpy(),
-        )  # fmt: skip
-        # the FIML baseline (independence) model: with a diagonal covariance matrix the casewise
-        # likelihood factorizes, so its ML estimates are each item's mean and variance (divisor
-        # n_j) over the answers given to it
-        y = frame.to_numpy(dtype=np.float64)
-        ll_base = 0.0
-        for j in range(y.shape[1]):
-            col = y[:, j][np.isfinite(y[:, j])]
-            var = float(np.mean((col - col.mean()) ** 2))
-            ll_base += float(-0.5 * col.size * (np.log(2 * np.pi * var) + 1.0))
-        p = y.shape[1]
-        chi2_base, df_base = 2.0 * (fe.loglik_h1 - ll_base), p * (p - 1) // 2
-        incremental = _incremental(fe.chi2, fe.df, chi2_base, df_base)
-        lower, upper = _rmsea_ci(fe.chi2, fe.df, n, 0.90)
-        nan = float("nan")
-        fit = _dc.replace(
-            approx,
-            chi2=fe.chi2,
-            df=fe.df,
-            p_value=fe.p_value,
-            loglik=fe.loglik,
-            aic=-2 * fe.loglik + 2 * q,
-            bic=-2 * fe.loglik + q * np.log(n),
-            rmsea=_rmsea(fe.chi2, fe.df, n),
-            rmsea_ci_lower=lower,
-            rmsea_ci_upper=upper,
-            cfi=incremental["cfi"],
-            tli=incremental["tli"],
-            gfi=nan,
-            agfi=nan,
-        )
+        fit = fiml_fit_indices(structure, fe, frame.to_numpy(dtype=np.float64))
         diagnostics.append(
             Diagnostic(
                 "info",
                 "fiml_fit_indices",
                 "With FIML the chi-square compares the model with the unrestricted model "
-                "estimated by EM, and CFI/TLI use the FIML independence model, as lavaan does; "
-                "GFI and AGFI are not defined for incomplete data and are left empty.",
+                "estimated by EM and CFI/TLI use the FIML independence model, as lavaan does. "
+                "The robust CFI, TLI and RMSEA are Zhang & Savalei's (2023) corrections for "
+                "missing data, which estimate what these indices would be with complete data; "
+                "prefer them when the share of missing answers is not small.",
             )
         )
-        if robust:
-            fit = _dc.replace(fit, chi2_scaled=fe.chi2_scaled, scaling_factor=fe.scaling_factor)
     emit(diagnostics, stacklevel=4)
     return CBSEMResult(
         spec=spec,
