@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from sem_csat.data import PreparedData, RawData
     from sem_csat.inference.bootstrap import BootstrapReplicates, SeedLike
     from sem_csat.spec.model import ModelSpec
+    from sem_csat.summary import Summary
 
 __all__ = [
     "HTMT_KINDS",
@@ -275,6 +276,28 @@ class HTMTBootstrap:
             f"<HTMTBootstrap: {self.n_ok}/{self.n_boot} resamples, seed {self.seed}, "
             f"{len(self.table) // 2} pairs>"
         )
+
+    def summary(self) -> Summary:
+        """HTMT and HTMT2 with their intervals and the tests against .85 and .90."""
+        from sem_csat.summary import Section, Summary
+
+        cols = ["statistic", "construct_a", "construct_b", "estimate", "ci_lower", "ci_upper",
+                "upper_bound", "distinct_085", "distinct_090"]  # fmt: skip
+        return Summary(
+            "HTMT bootstrap",
+            [
+                ("Resamples", f"{self.n_ok} of {self.n_boot} usable (seed {self.seed})"),
+                ("Confidence level", f"{self.conf:g}"),
+            ],
+            [Section("Heterotrait-monotrait ratios", self.table[cols])],
+            self.diagnostics,
+        )
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
 
 
 def htmt_blocks(spec: ModelSpec) -> list[list[int]]:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from sem_csat.pls.results import PLSResult
     from sem_csat.spec.model import ModelSpec
+    from sem_csat.summary import Summary
 
 __all__ = ["IPMA_COLUMNS", "IPMAResult", "default_target", "ipma"]
 
@@ -156,6 +157,29 @@ class IPMAResult:
     def __repr__(self) -> str:
         n = int((self.table["level"] == "construct").sum())
         return f"<IPMAResult target={self.target!r}: {n} drivers>"
+
+    def summary(self) -> Summary:
+        """Importance (total effect) and performance (0–100) of every driver, constructs first."""
+        from sem_csat.summary import Section, Summary
+
+        constructs = self.table[self.table["level"] == "construct"]
+        indicators = self.table[self.table["level"] == "indicator"]
+        cols = ["name", "importance", "performance"]
+        return Summary(
+            f"Importance-performance map for {self.target}",
+            [("Target", self.target), ("Drivers", str(len(constructs)))],
+            [
+                Section("Constructs", constructs[cols]),
+                Section("Indicators", indicators[cols], collapsed=True),
+            ],
+            self.diagnostics,
+        )
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
 
     def figure(
         self,

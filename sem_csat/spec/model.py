@@ -19,10 +19,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path as _FsPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import SpecError, SpecWarning
+
+if TYPE_CHECKING:
+    from sem_csat.summary import Summary
 
 __all__ = [
     "Construct",
@@ -569,6 +572,66 @@ class ModelSpec:
         from sem_csat.spec.lavaan import write_lavaan
 
         return write_lavaan(self)
+
+    def summary(self) -> Summary:
+        """The spec as a :class:`~sem_csat.summary.Summary`: constructs, paths, covariances.
+
+        Drives ``str(spec)`` and the spec's display in Jupyter, so a model can be checked before
+        it is fitted.
+        """
+        import pandas as pd
+
+        from sem_csat.summary import Section, Summary
+
+        def scale_text(c: Construct) -> str:
+            scale = self.scale_of(c.name)
+            return "" if scale is None else f"{scale[0]:g}–{scale[1]:g}"
+
+        constructs = pd.DataFrame(
+            [
+                {
+                    "construct": c.name,
+                    "label": c.label or "",
+                    "mode": c.mode,
+                    "indicators": ", ".join(i.name for i in c.indicators),
+                    "reversed": ", ".join(c.reverse),
+                    "scale": scale_text(c),
+                }
+                for c in self.constructs
+            ]
+        )
+        paths = pd.DataFrame(
+            [{"from": p.source, "to": p.target, "label": p.label or ""} for p in self.paths],
+            columns=["from", "to", "label"],
+        )
+        sections = [Section("Constructs", constructs), Section("Structural paths", paths)]
+        if self.covariances:
+            cov = pd.DataFrame(
+                [
+                    {"left": c.left, "right": c.right, "label": c.label or ""}
+                    for c in self.covariances
+                ]
+            )
+            sections.append(Section("Covariances", cov))
+        if self.references:
+            sections.append(Section("References", lines=tuple(self.references), collapsed=True))
+        header = [
+            ("Source", str(self.source or "")),
+            (
+                "Size",
+                f"{len(self.constructs)} constructs, {len(self.indicator_names)} indicators, "
+                f"{len(self.paths)} paths",
+            ),
+        ]
+        if self.description:
+            header.insert(0, ("Description", self.description))
+        return Summary(f"sem_csat model: {self.name}", header, sections, self.diagnostics)
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
 
     def __repr__(self) -> str:
         return (
