@@ -1,0 +1,518 @@
+"""Drawing path diagrams with matplotlib (no Graphviz), and saving them for journals.
+
+matplotlib is imported inside the functions, so ``import sem_csat`` stays fast, and the figure
+is a bare :class:`matplotlib.figure.Figure` (no pyplot), so no GUI or global state is touched.
+
+Examples
+--------
+>>> import sem_csat
+>>> from sem_csat.diagram import path_diagram
+>>> d = path_diagram(sem_csat.load_spec("acsi"))
+>>> d  # doctest: +ELLIPSIS
+<Diagram 'ACSI': 6 constructs, 9 paths, 3.50 x ... in, grey>
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sem_csat.diagram.geometry import is_wide
+from sem_csat.diagram.layout import Layout, compute_layout
+from sem_csat.diagram.themes import SIZES, THEMES, Theme
+from sem_csat.errors import SpecWarning, UsageError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from sem_csat.spec.model import ModelSpec
+
+__all__ = [
+    "CJK_FONTS",
+    "DEFAULT_FONT",
+    "Diagram",
+    "find_cjk_font",
+    "fmt_number",
+    "path_diagram",
+    "significance_stars",
+]
+
+DEFAULT_FONT = "DejaVu Sans"
+#: Families tried, in order, for Chinese, Japanese and Korean labels.
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK KR",
+    "Source Han Sans SC",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Noto Serif CJK SC",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+)
+_FORMATS = (".pdf", ".svg", ".png", ".eps", ".tex")
+_MARGIN_PT = 4.0
+
+
+_CJK_FILE_HINTS = (
+    "cjk",
+    "wqy",
+    "wenquanyi",
+    "sourcehan",
+    "simhei",
+    "yahei",
+    "pingfang",
+    "hiragino",
+)
+
+
+def find_cjk_font() -> str | None:
+    """Name of an installed font family with CJK glyphs (see :data:`CJK_FONTS`), or ``None``.
+
+    Fonts installed after matplotlib built its font cache are found too: system font files
+    whose names suggest CJK coverage are registered with matplotlib's font manager (in memory
+    only; the cache on disk is left alone).
+    """
+    from matplotlib import font_manager
+
+    def pick() -> str | None:
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        return next((name for name in CJK_FONTS if name in installed), None)
+
+    found = pick()
+    if found is not None:
+        return found
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    for path in sorted(font_manager.findSystemFonts()):
+        name = Path(path).name.lower().replace("-", "").replace("_", "")
+        if path not in known and any(hint in name for hint in _CJK_FILE_HINTS):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # pragma: no cover - broken font file
+                continue
+    return pick()
+
+
+def fmt_number(value: float, decimals: int, *, bounded: bool = True) -> str:
+    """Format a coefficient APA-style: no leading zero when ``|value| < 1``, a true minus sign.
+
+    >>> fmt_number(0.684, 2), fmt_number(-0.05, 2), fmt_number(1.54, 2)
+    ('.68', '−.05', '1.54')
+    """
+    text = f"{abs(value):.{decimals}f}"
+    if bounded and text.startswith("0.") and decimals > 0:
+        text = text[1:]
+    negative = value < 0 and any(ch not in "0." for ch in text)
+    return ("−" if negative else "") + text
+
+
+def significance_stars(p: float) -> str:
+    """Significance stars: ``*`` p < .05, ``**`` p < .01, ``***`` p < .001.
+
+    >>> significance_stars(0.0004), significance_stars(0.03), significance_stars(0.2)
+    ('***', '*', '')
+    """
+    if not math.isfinite(p):
+        return ""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+@dataclass(frozen=True)
+class _Values:
+    spec: ModelSpec
+    paths: dict[tuple[str, str], tuple[float, float, float, float]]  # est, p, lo, hi
+    r2: dict[str, float]
+    outer: dict[tuple[str, str], float]
+
+
+def _num(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _extract(source: object) -> _Values:
+    """Read the spec and standardized estimates from a spec, a PLS or a CB-SEM result."""
+    from sem_csat.spec.model import ModelSpec
+
+    if isinstance(source, ModelSpec):
+        return _Values(source, {}, {}, {})
+    spec = getattr(source, "spec", None)
+    table = getattr(source, "paths", None)
+    if not isinstance(spec, ModelSpec) or table is None or not hasattr(source, "r2"):
+        raise UsageError(
+            "path_diagram() draws a ModelSpec, a PLS result or a CB-SEM result, got "
+            f"{type(source).__name__}; pass sem_csat.load_spec(...) or a result of "
+            "sem_csat.fit()."
+        )
+    cols = set(table.columns)
+    paths: dict[tuple[str, str], tuple[float, float, float, float]] = {}
+    for row in table.to_dict("records"):
+        est, std = _num(row.get("estimate")), _num(row.get("std_estimate"))
+        value = std if math.isfinite(std) else est
+        lo, hi = _num(row.get("ci_lower")), _num(row.get("ci_upper"))
+        if "std_estimate" in cols and est != 0 and math.isfinite(est) and value != est:
+            # CB-SEM intervals are unstandardized: rescale them like the estimate.
+            lo, hi = sorted((lo * value / est, hi * value / est))
+        paths[(str(row["from"]), str(row["to"]))] = (value, _num(row.get("p_value")), lo, hi)
+    r2_table: Any = getattr(source, "r2")  # noqa: B009 - checked with hasattr above
+    r2 = {str(k): _num(v) for k, v in r2_table["r2"].items()}
+    outer: dict[tuple[str, str], float] = {}
+    params = getattr(source, "outer", None)
+    if params is not None and {"construct", "indicator", "loading"} <= set(params.columns):
+        for row in params.to_dict("records"):
+            c = spec.construct(str(row["construct"]))
+            col = "weight" if c.mode == "formative" and "weight" in row else "loading"
+            outer[(c.name, str(row["indicator"]))] = _num(row[col])
+    else:
+        params = getattr(source, "params", None)
+        if params is not None and {"lhs", "op", "rhs", "std_all"} <= set(params.columns):
+            for row in params[params["op"] == "=~"].to_dict("records"):
+                outer[(str(row["lhs"]), str(row["rhs"]))] = _num(row["std_all"])
+    return _Values(spec, paths, r2, outer)
+
+
+class Diagram:
+    """A drawn path diagram: a matplotlib figure plus the layout it was drawn from.
+
+    Attributes
+    ----------
+    figure, ax
+        The :class:`matplotlib.figure.Figure` and its single axes.
+    layout
+        The :class:`~sem_csat.diagram.layout.Layout` (coordinates in points before scaling).
+    spec
+        The model drawn.
+    edge_artists
+        The arrow patch of every edge, by ``(source id, target id)``.
+    """
+
+    def __init__(
+        self,
+        figure: Figure,
+        ax: Axes,
+        layout: Layout,
+        spec: ModelSpec,
+        *,
+        theme: str,
+        scale: float,
+        families: list[str],
+        edge_artists: dict[tuple[str, str], Any],
+        dashed: frozenset[tuple[str, str]],
+    ) -> None:
+        self.figure = figure
+        self.ax = ax
+        self.layout = layout
+        self.spec = spec
+        self.theme = theme
+        self.scale = scale
+        self.families = families
+        self.edge_artists = edge_artists
+        self.dashed = dashed
+
+    def __repr__(self) -> str:
+        w, h = self.figure.get_size_inches()
+        return (
+            f"<Diagram {self.spec.name!r}: {len(self.spec.constructs)} constructs, "
+            f"{len(self.spec.paths)} paths, {w:.2f} x {h:.2f} in, {self.theme}>"
+        )
+
+    @contextmanager
+    def _rc(self, **extra: Any) -> Iterator[None]:
+        import matplotlib as mpl
+
+        params: Any = {"pdf.fonttype": 42, "ps.fonttype": 42, **extra}
+        with mpl.rc_context(params):
+            yield
+
+    def save(self, path: str | Path, *, dpi: int = 300) -> Path:
+        """Save the diagram; the format follows the suffix (.pdf, .svg, .png, .eps, .tex).
+
+        PDF and EPS embed TrueType fonts, SVG keeps text as text (``svg.fonttype='none'``),
+        PNG uses ``dpi`` (at least 300 is advised for print: a double-column figure is then
+        2160 px wide), and ``.tex`` writes the TikZ picture of :meth:`to_tikz`.
+        """
+        out = Path(path)
+        suffix = out.suffix.lower()
+        if suffix not in _FORMATS:
+            raise UsageError(
+                f"Cannot save a diagram as '{out.name}': use one of {', '.join(_FORMATS)}."
+            )
+        if out.parent.exists() and not out.parent.is_dir():
+            raise UsageError(f"Cannot save into '{out.parent}': it is a file, not a folder.")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".tex":
+            out.write_text(self.to_tikz(), encoding="utf-8")
+            return out
+        rc = {"svg.fonttype": "none"} if suffix == ".svg" else {}
+        with self._rc(**rc):
+            self.figure.savefig(out, dpi=dpi, facecolor=self.figure.get_facecolor())
+        return out
+
+    def to_tikz(self) -> str:
+        """A ``tikzpicture`` with the same geometry (see :func:`sem_csat.diagram.tikz.to_tikz`)."""
+        from sem_csat.diagram.tikz import to_tikz
+
+        return to_tikz(self.layout, scale=self.scale, dashed=self.dashed)
+
+    def _repr_svg_(self) -> str:
+        buf = io.StringIO()
+        with self._rc(**{"svg.fonttype": "none"}):
+            self.figure.savefig(buf, format="svg")
+        return buf.getvalue()
+
+
+def _construct_text(
+    spec: ModelSpec, values: _Values, show_r2: bool, use_label: dict[str, bool], wrap: int
+) -> dict[str, list[str]]:
+    import textwrap
+
+    out: dict[str, list[str]] = {}
+    for c in spec.constructs:
+        text = c.display if use_label[c.name] else c.name
+        lines = textwrap.wrap(text, wrap) or [text]
+        r2 = values.r2.get(c.name, math.nan)
+        if show_r2 and c.name in spec.endogenous and math.isfinite(r2):
+            lines.append(f"R² = {fmt_number(r2, 2)}")
+        out[c.name] = lines
+    return out
+
+
+def _choose_fonts(spec: ModelSpec, font: str | None) -> tuple[list[str], dict[str, bool]]:
+    """Font families to use and, per construct, whether its label can be shown."""
+    cjk = [c for c in spec.constructs if any(is_wide(ch) for ch in c.display)]
+    families = [font or DEFAULT_FONT]
+    use_label = {c.name: True for c in spec.constructs}
+    if not cjk or font is not None:
+        return families, use_label
+    found = find_cjk_font()
+    if found is not None:
+        return [*families, found], use_label
+    names = ", ".join(f"'{c.name}' ({c.display})" for c in cjk)
+    warnings.warn(
+        f"No installed font has the Chinese/Japanese/Korean characters in the labels of {names}; "
+        "the diagram shows the construct names instead. Install a CJK font (on Debian/Ubuntu: "
+        "apt install fonts-noto-cjk) or pass font='<family>' to path_diagram().",
+        SpecWarning,
+        stacklevel=3,
+    )
+    for c in cjk:
+        use_label[c.name] = False
+    return families, use_label
+
+
+def path_diagram(
+    source: object,
+    *,
+    indicators: bool = False,
+    theme: str = "grey",
+    size: str = "single",
+    stars: bool = True,
+    ci: bool = False,
+    decimals: int = 2,
+    font: str | None = None,
+    title: str | None = None,
+    show_r2: bool = True,
+) -> Diagram:
+    """Draw the path diagram of a model or of fitted results.
+
+    Parameters
+    ----------
+    source
+        A :class:`~sem_csat.spec.model.ModelSpec` (the model only), a PLS result
+        (coefficients, R², loadings; bootstrap p-values and intervals when present) or a CB-SEM
+        result (standardized solution: ``std_estimate`` and ``std_all``).
+    indicators
+        Also draw the indicators as boxes, with loadings (reflective) or weights (formative).
+    theme
+        ``"grey"`` (journal greyscale, default) or ``"colour"``.
+    size
+        ``"single"`` column (3.5 in, 89 mm) or ``"double"`` column (7.2 in, 183 mm) width.
+    stars
+        Mark significant paths with ``*`` (p < .05), ``**`` (p < .01), ``***`` (p < .001).
+    ci
+        Print the 95 % interval ``[lo, hi]`` after each coefficient (needs a bootstrap or a
+        CB-SEM result).  CB-SEM intervals are rescaled to the standardized metric.
+    decimals
+        Decimals of coefficients, R² and loadings.
+    font
+        Font family; default DejaVu Sans (ships with matplotlib, so images are reproducible),
+        with a CJK fallback font when labels need one.
+    title
+        Optional title above the diagram.
+    show_r2
+        Print ``R² = .68`` inside endogenous constructs.
+
+    Returns
+    -------
+    Diagram
+        Non-significant paths (p ≥ .05, or an interval containing 0) are dashed.
+
+    Raises
+    ------
+    UsageError
+        For an unknown theme or size, a negative ``decimals``, or ``ci=True`` without intervals.
+    """
+    if theme not in THEMES:
+        raise UsageError(f"Unknown theme {theme!r}; use one of {', '.join(sorted(THEMES))}.")
+    if size not in SIZES:
+        raise UsageError(f"Unknown size {size!r}; use 'single' or 'double'.")
+    if not isinstance(decimals, int) or not 0 <= decimals <= 6:
+        raise UsageError(f"decimals must be a whole number from 0 to 6, got {decimals!r}.")
+    values = _extract(source)
+    spec = values.spec
+    if ci and values.paths and not any(math.isfinite(v[2]) for v in values.paths.values()):
+        raise UsageError(
+            "ci=True needs confidence intervals; bootstrap the PLS result first "
+            "(result.bootstrap(n_boot=...)) or pass ci=False."
+        )
+    families, use_label = _choose_fonts(spec, font)
+    sz = SIZES[size]
+    wrap = 14 if size == "single" else 16
+    node_text = _construct_text(spec, values, show_r2, use_label, wrap)
+    labels: dict[tuple[str, str], str] = {}
+    dashed: set[tuple[str, str]] = set()
+    for (s, t), (est, p, lo, hi) in values.paths.items():
+        text = fmt_number(est, decimals)
+        if ci and math.isfinite(lo) and math.isfinite(hi):
+            text += f" [{fmt_number(lo, decimals)}, {fmt_number(hi, decimals)}]"
+            if lo <= 0 <= hi:
+                dashed.add((s, t))
+        elif stars:
+            text += significance_stars(p)
+        if math.isfinite(p) and p >= 0.05 and not ci:
+            dashed.add((s, t))
+        labels[(s, t)] = text
+    if indicators:
+        for (c, ind), v in values.outer.items():
+            if math.isfinite(v):
+                labels[(c, ind)] = fmt_number(v, decimals)
+    layout = compute_layout(
+        spec,
+        indicators=indicators,
+        node_text=node_text,
+        edge_labels=labels,
+        font_size=sz.font_size,
+    )
+    return _draw(layout, spec, THEMES[theme], theme, sz.width_in, families, title, dashed)
+
+
+def _draw(
+    layout: Layout,
+    spec: ModelSpec,
+    th: Theme,
+    theme_name: str,
+    width_in: float,
+    families: list[str],
+    title: str | None,
+    dashed_paths: set[tuple[str, str]],
+) -> Diagram:
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
+    from matplotlib.path import Path as MplPath
+
+    b = layout.bounds
+    avail = width_in * 72 - 2 * _MARGIN_PT
+    scale = min(1.0, avail / b.width)
+    title_pt = 2.2 * layout.font_size * scale if title else 0.0
+    height_pt = b.height * scale + 2 * _MARGIN_PT + title_pt
+    fig = Figure(figsize=(width_in, height_pt / 72), facecolor=th.background)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_axis_off()
+    # 1 data unit = 1 layout point; centre the drawing horizontally.
+    half_w = width_in * 72 / 2 / scale
+    ax.set_xlim(b.x - half_w, b.x + half_w)
+    ax.set_ylim(b.bottom - _MARGIN_PT / scale, b.top + (_MARGIN_PT + title_pt) / scale)
+    font = {"family": families}
+    for n in layout.nodes:
+        s = n.shape
+        if s.kind == "ellipse":
+            patch: Any = Ellipse((s.x, s.y), s.width, s.height)
+            face, edge = th.construct_face, th.construct_edge
+        else:
+            patch = Rectangle((s.x - s.width / 2, s.y - s.height / 2), s.width, s.height)
+            face, edge = th.indicator_face, th.indicator_edge
+        patch.set(facecolor=face, edgecolor=edge, linewidth=th.line_width, zorder=2)
+        ax.add_patch(patch)
+        ax.text(
+            s.x,
+            s.y,
+            "\n".join(n.lines),
+            ha="center",
+            va="center",
+            ma="center",
+            fontsize=n.font_size * scale,
+            color=th.text,
+            zorder=3,
+            linespacing=1.1,
+            fontdict=font,
+        )
+    artists: dict[tuple[str, str], Any] = {}
+    dashed: set[tuple[str, str]] = set()
+    for e in layout.edges:
+        is_dashed = e.kind == "path" and (e.source, e.target) in dashed_paths
+        if is_dashed:
+            dashed.add((e.source, e.target))
+        colour = th.path if e.kind == "path" else th.indicator_arrow
+        arrow = FancyArrowPatch(
+            path=MplPath(list(e.points)),
+            arrowstyle=f"-|>,head_length={0.6 * layout.font_size * scale:.3f},"
+            f"head_width={0.28 * layout.font_size * scale:.3f}",
+            mutation_scale=1,
+            linewidth=th.arrow_width,
+            linestyle="--" if is_dashed else "-",
+            color=colour,
+            zorder=1,
+            joinstyle="round",
+            capstyle="butt",
+        )
+        ax.add_patch(arrow)
+        artists[(e.source, e.target)] = arrow
+        if e.label and e.label_box is not None:
+            ax.text(
+                e.label_box.x,
+                e.label_box.y,
+                e.label,
+                ha="center",
+                va="center",
+                fontsize=e.label_size * scale,
+                color=th.label_text,
+                zorder=4,
+                fontdict=font,
+                bbox={"boxstyle": "square,pad=0.05", "facecolor": th.background, "linewidth": 0},
+            )
+    if title:
+        ax.text(
+            b.x,
+            b.top + (_MARGIN_PT / 2 + title_pt / 2) / scale,
+            title,
+            ha="center",
+            va="center",
+            fontsize=layout.font_size * scale * 1.15,
+            fontweight="bold",
+            color=th.text,
+            fontdict=font,
+        )
+    return Diagram(
+        fig,
+        ax,
+        layout,
+        spec,
+        theme=theme_name,
+        scale=scale,
+        families=families,
+        edge_artists=artists,
+        dashed=frozenset(dashed),
+    )
