@@ -1,8 +1,10 @@
-"""A small rendering layer: one :class:`Summary` drives ``str()``, HTML and Markdown.
+"""A small rendering layer: one :class:`Summary` drives ``str()``, HTML, Markdown and LaTeX.
 
 Results build a :class:`Summary` from titled sections of tables and notes; the summary renders the
-same content as text (for the terminal and ``print``), HTML (for Jupyter's ``_repr_html_``) and
-Markdown.  Numbers are stored unrounded in the tables and only formatted here.
+same content as text (for the terminal and ``print``), HTML (for Jupyter's ``_repr_html_``),
+Markdown and LaTeX (booktabs).  Numbers are stored unrounded in the tables and only formatted
+here.  A section's table is either a DataFrame (every column shown, floats with ``decimals``
+places) or a publication :class:`~sem_csat.tables.Table`, which carries its own APA formatting.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic
+from sem_csat.tables.latex import LATEX_PREAMBLE, latex_escape
+from sem_csat.tables.table import Table
 
 __all__ = ["Section", "Summary", "format_number"]
 
@@ -41,10 +45,15 @@ def _formatted(table: pd.DataFrame, decimals: int) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Section:
-    """A titled block of a summary: an optional table and optional lines of text."""
+    """A titled block of a summary: an optional table and optional lines of text.
+
+    ``table`` is a DataFrame (shown with the summary's decimals; ``index=True`` shows its index)
+    or a :class:`~sem_csat.tables.Table` (shown with its own formats, without its number and
+    title, since the section title stands above it).
+    """
 
     title: str
-    table: pd.DataFrame | None = None
+    table: pd.DataFrame | Table | None = None
     lines: tuple[str, ...] = ()
     index: bool = False
     collapsed: bool = False
@@ -84,7 +93,9 @@ class Summary:
             if s.collapsed and not collapsed:
                 continue
             out += ["", s.title, "-" * len(s.title)]
-            if s.table is not None:
+            if isinstance(s.table, Table):
+                out.append(s.table.to_text(heading=False))
+            elif s.table is not None:
                 out.append(_formatted(s.table, self.decimals).to_string(index=s.index))
             out += list(s.lines)
         warn = [d for d in self.diagnostics if d.severity != "info"]
@@ -103,7 +114,9 @@ class Summary:
         out += [f"- **{k}**: {v}" for k, v in self.header]
         for s in self.sections:
             out += ["", f"### {s.title}", ""]
-            if s.table is not None:
+            if isinstance(s.table, Table):
+                out.append(s.table.to_markdown(heading=False))
+            elif s.table is not None:
                 t = _formatted(s.table, self.decimals)
                 if s.index:
                     t = t.reset_index()
@@ -148,12 +161,46 @@ class Summary:
             parts.append(
                 f"<details{'' if s.collapsed else ' open'}><summary>{esc(s.title)}</summary>"
             )
-            if s.table is not None:
+            if isinstance(s.table, Table):
+                parts.append(s.table.to_html(heading=False))
+            elif s.table is not None:
                 parts.append(_formatted(s.table, self.decimals).to_html(index=s.index, escape=True))
             parts += [f"<p>{esc(line)}</p>" for line in s.lines]
             parts.append("</details>")
         parts.append("</div>")
         return "\n".join(parts)
+
+    def as_latex(self) -> str:
+        r"""LaTeX rendering: ``\section*`` title, header list, one booktabs table per section.
+
+        Needs ``\usepackage{booktabs}`` and ``\usepackage{threeparttable}``
+        (:data:`sem_csat.tables.latex.LATEX_PREAMBLE`).  The tables are not floats, so they stay
+        under their section headings.
+        """
+        esc = latex_escape
+        out = ["% sem_csat summary; needs:", *(f"% {p}" for p in LATEX_PREAMBLE.splitlines())]
+        out.append(r"\section*{" + esc(self.title) + "}")
+        if self.header:
+            out.append(r"\begin{tabular}{@{}ll@{}}")
+            out += [rf"{esc(k)} & {esc(v)} \\" for k, v in self.header]
+            out.append(r"\end{tabular}")
+        for s in self.sections:
+            out += ["", r"\subsection*{" + esc(s.title) + "}"]
+            table = s.table
+            if table is not None and not isinstance(table, Table):
+                table = Table.from_frame(table, s.title, index=s.index, decimals=self.decimals)
+            if table is not None:
+                out += [r"\begin{center}", table.to_latex(heading=False, float_env=False)]
+                out.append(r"\end{center}")
+            out += [esc(line) + "\n" for line in s.lines]
+        if self.diagnostics:
+            out += ["", r"\subsection*{Warnings}", r"\begin{itemize}"]
+            out += [
+                rf"\item \textbf{{{esc(d.severity)}}} \texttt{{{esc(d.code)}}}: {esc(d.message)}"
+                for d in self.diagnostics
+            ]
+            out.append(r"\end{itemize}")
+        return "\n".join(out)
 
     def __str__(self) -> str:
         return self.as_text()

@@ -1,0 +1,151 @@
+"""Word (.docx) rendering of tables with python-docx, in APA layout.
+
+Each table is preceded by its number in bold ("Table 1") and its title in italics, drawn with
+horizontal rules only (above the headings, below the headings, under spanner headings and at
+the bottom; set as cell-border XML because Word's built-in table styles draw grids), and
+followed by the note ("*Note.*" in italics) and the probability note with superscript stars.
+
+References
+----------
+American Psychological Association (2020). *Publication Manual of the American Psychological
+Association* (7th ed.), sections 7.8–7.14 (table components, borders, notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sem_csat.tables.apa import STAR_LEVELS
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.table import _Cell
+    from docx.text.paragraph import Paragraph
+
+    from sem_csat.tables.table import Table
+
+__all__ = ["add_table", "write_docx"]
+
+_EDGES = ("top", "bottom")  # schema order inside w:tcBorders
+
+
+def _set_borders(cell: _Cell, edges: Iterable[str]) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    wanted = set(edges)
+    if not wanted:
+        return
+    tc_pr = cell._tc.get_or_add_tcPr()
+    old = tc_pr.find(qn("w:tcBorders"))
+    if old is not None:
+        tc_pr.remove(old)
+    borders = OxmlElement("w:tcBorders")
+    for edge in _EDGES:
+        if edge in wanted:
+            element = OxmlElement(f"w:{edge}")
+            element.set(qn("w:val"), "single")
+            element.set(qn("w:sz"), "8")
+            element.set(qn("w:space"), "0")
+            element.set(qn("w:color"), "000000")
+            borders.append(element)
+    tc_pr.append(borders)
+
+
+def _write(paragraph: Paragraph, text: str, stars: str = "", *, bold: bool = False) -> None:
+    run = paragraph.add_run(text)
+    run.bold = bold or None
+    if stars:
+        sup = paragraph.add_run(stars)
+        sup.font.superscript = True
+
+
+def _align(paragraph: Paragraph, align: str) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    paragraph.alignment = {
+        "left": WD_ALIGN_PARAGRAPH.LEFT,
+        "right": WD_ALIGN_PARAGRAPH.RIGHT,
+        "center": WD_ALIGN_PARAGRAPH.CENTER,
+    }[align]
+
+
+def add_table(document: DocxDocument, table: Table) -> None:
+    """Append ``table`` to ``document``: number, italic title, ruled table, notes.
+
+    Parameters
+    ----------
+    document
+        A ``docx.Document()``.
+    table
+        The table to add.
+    """
+    if table.number_label:
+        _write(document.add_paragraph(), table.number_label, bold=True)
+    title = document.add_paragraph().add_run(table.heading)
+    title.italic = True
+
+    spans = table.spanners()
+    body = table.cells()
+    n_head = 2 if spans else 1
+    grid = document.add_table(rows=n_head + len(body), cols=len(table.columns))
+    borders: dict[tuple[int, int], set[str]] = {}
+
+    def mark(row: int, col: int, edge: str) -> None:
+        borders.setdefault((row, col), set()).add(edge)
+
+    for j in range(len(table.columns)):
+        mark(0, j, "top")
+        mark(n_head - 1, j, "bottom")
+        mark(n_head + len(body) - 1, j, "bottom")
+    if spans:
+        for s in spans:
+            if not s.label:
+                continue
+            merged = grid.cell(0, s.start).merge(grid.cell(0, s.start + s.span - 1))
+            merged.text = ""
+            paragraph = merged.paragraphs[0]
+            _write(paragraph, s.label)
+            _align(paragraph, "center")
+            mark(0, s.start, "bottom")
+    for j, col in enumerate(table.columns):
+        paragraph = grid.cell(n_head - 1, j).paragraphs[0]
+        _write(paragraph, col.label)
+        _align(paragraph, col.align)
+    for i, row in enumerate(body):
+        for j, (cell, col) in enumerate(zip(row, table.columns, strict=True)):
+            paragraph = grid.cell(n_head + i, j).paragraphs[0]
+            _write(paragraph, cell.text, cell.stars)
+            _align(paragraph, col.align)
+    for (i, j), edges in borders.items():
+        _set_borders(grid.cell(i, j), edges)
+
+    if table.note:
+        paragraph = document.add_paragraph()
+        note = paragraph.add_run("Note.")
+        note.italic = True
+        paragraph.add_run(" " + table.note)
+    if table.has_stars:
+        paragraph = document.add_paragraph()
+        for k, (level, mark_) in enumerate(reversed(STAR_LEVELS)):
+            sup = paragraph.add_run(mark_)
+            sup.font.superscript = True
+            p = paragraph.add_run("p")
+            p.italic = True
+            paragraph.add_run(f" < {str(level)[1:]}." + (" " if k < len(STAR_LEVELS) - 1 else ""))
+
+
+def write_docx(tables: Sequence[Table], path: str | Path) -> Path:
+    """Write ``tables`` to a new Word document at ``path`` (one after another); return it."""
+    import docx
+
+    document = docx.Document()
+    for k, table in enumerate(tables):
+        if k:
+            document.add_paragraph()
+        add_table(document, table)
+    out = Path(path)
+    document.save(str(out))
+    return out
