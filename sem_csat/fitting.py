@@ -88,6 +88,16 @@ def fit(
         )
     model = spec if isinstance(spec, ModelSpec) else load_spec(spec)
     if cov is not None:
+        ignored = [
+            name
+            for name, given in (("missing", missing != "listwise"), ("na_values", bool(na_values)))
+            if given
+        ] + sorted(options)
+        if ignored:
+            raise EstimationError(
+                f"{', '.join(ignored)} cannot be used with a covariance matrix (cov=): they "
+                "concern raw answers, which a matrix does not have; leave them out."
+            )
         return _fit_moments(model, method, cov, n_obs, sds, data, means)
     if data is None:
         raise EstimationError("Give the survey data, or a covariance matrix with cov= and n_obs=.")
@@ -128,10 +138,12 @@ def _fit_moments(
 
     if data is not None:
         raise EstimationError("Give either the data or a covariance matrix (cov=), not both.")
-    if method not in CBSEM_METHODS:
+    if method not in ("ml", "gls", "uls"):
         raise EstimationError(
-            f"A covariance matrix can be fitted by the covariance-based methods "
-            f"({', '.join(CBSEM_METHODS)}), not by '{method}'; PLS needs the raw data."
+            f"A covariance matrix can be fitted by method 'ml', 'gls' or 'uls', not by "
+            f"'{method}': {'PLS' if method in ('pls', 'plsc') else method.upper()} needs the raw "
+            "answers (MLR for its robust corrections, DWLS/WLSMV for the polychoric "
+            "correlations)."
         )
     if n_obs is None:
         raise EstimationError("A covariance matrix needs its sample size: pass n_obs=N.")

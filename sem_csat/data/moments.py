@@ -110,7 +110,7 @@ def read_summary_statistics(
             "its header and its first column."
         )
     try:
-        values = table.to_numpy(dtype=np.float64)
+        values = table.to_numpy(dtype=np.float64, copy=True)
     except ValueError:
         raise DataError(
             f"The matrix in '{name}' contains text; only numbers (and NA above the diagonal) "

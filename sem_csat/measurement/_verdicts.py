@@ -139,7 +139,6 @@ def judge(
                 i,
                 _num(r["alpha_if_deleted"]) - float(alpha[c]),
                 severity="info",
-                shown=_num(r["alpha_if_deleted"]),
             )
             col.add("vif", th.OUTER_VIF, c, i, _num(r["vif"]))
         else:
