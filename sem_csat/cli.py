@@ -200,6 +200,40 @@ def _build_parser() -> argparse.ArgumentParser:
         "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT})"
     )
 
+    diag = sub.add_parser(
+        "diagram",
+        help="draw the path diagram of a model, or of results written by 'fit'",
+        parents=[common],
+    )
+    diag.add_argument("spec", metavar="SPEC", help="YAML/lavaan file or bundled model name")
+    diag.add_argument(
+        "--from",
+        dest="results",
+        default=None,
+        metavar="RESULTS_DIR",
+        help="draw the estimates in a folder written by 'sem-csat fit' (default: the model only)",
+    )
+    diag.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="output file; the format follows the suffix: .pdf, .svg, .png, .eps or .tex (TikZ)",
+    )
+    diag.add_argument("--indicators", action="store_true", help="also draw the indicators")
+    diag.add_argument("--theme", choices=["grey", "colour"], default="grey", help="colours")
+    diag.add_argument(
+        "--size", choices=["single", "double"], default="double", help="journal column width"
+    )
+    diag.add_argument(
+        "--ci", action="store_true", help="label paths with their confidence interval"
+    )
+    diag.add_argument(
+        "--decimals", type=int, choices=range(1, 5), default=2, metavar="D", help="decimals"
+    )
+    diag.add_argument("--font", default=None, help="font family for the labels")
+    diag.add_argument("--dpi", type=int, default=300, help="resolution of a PNG (default 300)")
+
     demo = sub.add_parser(
         "demo", help="fit the bundled ECSI model to the bundled survey", parents=[common]
     )
@@ -493,6 +527,36 @@ def _cmd_quality(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_diagram(args: argparse.Namespace, out: TextIO) -> int:
+    from sem_csat.diagram import path_diagram
+    from sem_csat.publication import read_results_folder
+    from sem_csat.spec.library import load_spec
+
+    spec = load_spec(args.spec)
+    source: object = spec
+    if args.results is not None:
+        source = read_results_folder(args.results, spec)
+    if args.dpi < 72:
+        raise UsageError(f"--dpi must be at least 72 (300 or more for print), got {args.dpi}.")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        diagram = path_diagram(
+            source,
+            indicators=args.indicators,
+            theme=args.theme,
+            size=args.size,
+            ci=args.ci,
+            decimals=args.decimals,
+            font=args.font,
+        )
+        path = diagram.save(args.output, dpi=args.dpi)
+    for w in caught:
+        sys.stderr.write(f"warning: {w.message}\n")
+    if not getattr(args, "quiet", False):
+        out.write(f"Wrote {path}\n")
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
     demo_args = argparse.Namespace(
         na_values=[],
@@ -538,6 +602,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_fit(args, sys.stdout, ["sem-csat", *args_list])
         if args.command == "quality":
             return _cmd_quality(args, sys.stdout)
+        if args.command == "diagram":
+            return _cmd_diagram(args, sys.stdout)
         if args.command == "demo":
             return _cmd_demo(args, sys.stdout, ["sem-csat", *args_list])
         raise UsageError(f"Unknown command {args.command!r}.")

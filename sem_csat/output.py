@@ -204,11 +204,12 @@ def cbsem_run_info(
 
 
 def write_cbsem_results(
-    result: CBSEMResult, out: str | Path, info: Mapping[str, Any]
+    result: CBSEMResult, out: str | Path, info: Mapping[str, Any], *, figures: bool = True
 ) -> list[Path]:
     """Write ``fit.csv``, ``params.csv``, ``paths.csv``, ``r2.csv``, ``effects.csv``,
     the measurement-quality tables (``reliability.csv`` with ρ_c = ω, ...; with raw data),
-    ``diagnostics.csv`` and ``run.json`` of a covariance-based fit."""
+    ``diagnostics.csv`` and ``run.json`` of a covariance-based fit; with ``figures`` also the
+    publication files (:func:`sem_csat.publication.write_publication`)."""
     folder = ensure_out_dir(out)
     tables = {
         "fit.csv": result.fit_table,
@@ -238,6 +239,11 @@ def write_cbsem_results(
         written.append(folder / name)
     (folder / "run.json").write_text(json.dumps(dict(info), indent=2, ensure_ascii=False) + "\n")
     written.append(folder / "run.json")
+    if figures:
+        from sem_csat.publication import write_publication
+
+        extra = diagnostics[len(result.diagnostics) :]
+        written += write_publication(result, folder, info, extra_diagnostics=extra)
     return written
 
 
@@ -258,7 +264,11 @@ def _boot_info(result: PLSResult) -> dict[str, Any] | None:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    """Write ``frame`` with full precision; text cells that a spreadsheet would run as a formula
+    (``=``, ``+``, ``-``, ``@`` first) are prefixed with ``'`` (numbers are untouched)."""
+    from sem_csat.tables import safe_frame
+
+    safe_frame(frame).to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
 
 
 #: Columns of ``reliability.csv`` (the contract; the report holds more, e.g. alpha CIs).
@@ -385,7 +395,9 @@ def write_results(
     info
         The ``run.json`` content (see :func:`run_info`); built from the result when omitted.
     figures
-        Also draw the figures (``ipma.png``, ``ipma.pdf``).
+        Also draw the figures (``ipma.png``, ``ipma.pdf``) and write the publication files:
+        ``diagram.pdf/.svg/.png``, ``tables.tex/.md/.docx`` and ``report.html``
+        (:func:`sem_csat.publication.write_publication`).
     """
     folder = ensure_out_dir(out)
     written: list[Path] = []
@@ -431,4 +443,8 @@ def write_results(
     payload = dict(info) if info is not None else run_info(result)
     (folder / "run.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     written.append(folder / "run.json")
+    if figures:
+        from sem_csat.publication import write_publication
+
+        written += write_publication(result, folder, payload, extra_diagnostics=notes)
     return written

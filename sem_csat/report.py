@@ -1,0 +1,293 @@
+"""The self-contained HTML report that ``sem-csat fit`` writes as ``report.html``.
+
+One file, readable offline and archivable with the paper's data: inline CSS, the path diagram and
+the importance–performance map as inline SVG, no script and nothing loaded from the network.
+Every name that comes from the spec or the data is HTML-escaped.
+
+Sections, in the order a reviewer asks for them: warnings (first, so that they are seen), the
+model and its diagram, the data (N used of N total, missing answers), measurement quality, the
+structural results, global fit (CB-SEM), index scores and the IPMA (PLS with a declared answer
+scale), and the settings and versions that make the run reproducible.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sem_csat.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sem_csat.cbsem.results import CBSEMResult
+    from sem_csat.pls.results import PLSResult
+
+__all__ = ["render_report", "write_report"]
+
+_CSS = """
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #222;
+       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+h2 { font-size: 1.25rem; border-bottom: 1px solid #bbb; padding-bottom: .2rem; margin-top: 2rem; }
+h3 { font-size: 1.05rem; }
+.subtitle { color: #555; margin-top: 0; }
+table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .9rem; }
+caption { caption-side: top; text-align: left; font-style: italic; padding-bottom: .3rem; }
+th, td { padding: .2rem .6rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+thead th { border-bottom: 1px solid #222; }
+table { border-top: 2px solid #222; border-bottom: 2px solid #222; }
+.note { font-size: .85rem; color: #444; }
+.warnings { border-left: 4px solid #b35900; background: #fff6ec; padding: .5rem 1rem; }
+.warnings.none { border-left-color: #3a7d44; background: #f0f8f1; }
+.severity-error { color: #a00000; font-weight: bold; }
+.severity-warning { color: #b35900; font-weight: bold; }
+.severity-info { color: #555; }
+dl.facts { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
+dl.facts dt { font-weight: bold; }
+dl.facts dd { margin: 0; }
+figure { margin: 1rem 0; }
+figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: .85rem; color: #444; }
+pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; font-size: .8rem; }
+"""
+
+_SVG_START = re.compile(r"<svg\b", re.IGNORECASE)
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def figure_svg(figure: Figure) -> str:
+    """The figure as an inline ``<svg>`` element (no XML prolog or DOCTYPE; text as paths so that
+    it renders the same without the fonts installed)."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "sem_csat"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
+    text = buffer.getvalue()
+    match = _SVG_START.search(text)
+    return text[match.start() :] if match else ""
+
+
+def _facts(items: Iterable[tuple[str, object]]) -> str:
+    rows = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in items)
+    return f'<dl class="facts">{rows}</dl>'
+
+
+def _warnings_section(diagnostics: Sequence[Diagnostic]) -> str:
+    serious = [d for d in diagnostics if d.severity != "info"]
+    notes = [d for d in diagnostics if d.severity == "info"]
+    if serious:
+        items = "".join(
+            f'<li><span class="severity-{_esc(d.severity)}">{_esc(d.severity)}</span> '
+            f"<code>{_esc(d.code)}</code>: {_esc(d.message)}</li>"
+            for d in serious
+        )
+        body = (
+            f'<div class="warnings"><p>{len(serious)} finding(s) to read before the results are '
+            f"interpreted or published:</p><ul>{items}</ul></div>"
+        )
+    else:
+        body = (
+            '<div class="warnings none"><p>No warnings: the estimation raised no problem.</p></div>'
+        )
+    if notes:
+        items = "".join(f"<li><code>{_esc(d.code)}</code>: {_esc(d.message)}</li>" for d in notes)
+        body += f"<details><summary>Notes ({len(notes)})</summary><ul>{items}</ul></details>"
+    return f'<section id="warnings"><h2>Warnings</h2>{body}</section>'
+
+
+def _is_pls(result: object) -> bool:
+    return hasattr(result, "settings") and hasattr(result, "outer")
+
+
+def _model_section(result: PLSResult | CBSEMResult) -> str:
+    from sem_csat.diagram import path_diagram
+
+    spec = result.spec
+    parts = ['<section id="model"><h2>Model</h2>']
+    if spec.description:
+        parts.append(f"<p>{_esc(spec.description)}</p>")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        diagram = path_diagram(result, size="double")
+    parts.append(
+        f"<figure>{figure_svg(diagram.figure)}<figcaption>Path diagram of {_esc(spec.name)}: "
+        "standardized coefficients; * p &lt; .05, ** p &lt; .01, *** p &lt; .001 where p-values "
+        "are available; dashed paths are not significant at .05.</figcaption></figure>"
+    )
+    rows = "".join(
+        f"<tr><td>{_esc(c.name)}</td><td>{_esc(c.label or '')}</td><td>{_esc(c.mode)}</td>"
+        f"<td>{_esc(', '.join(i.name for i in c.indicators))}</td></tr>"
+        for c in spec.constructs
+    )
+    parts.append(
+        "<table><caption>Constructs and their indicators</caption><thead><tr><th>Construct</th>"
+        f"<th>Label</th><th>Mode</th><th>Indicators</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _data_section(result: PLSResult | CBSEMResult, info: Mapping[str, Any]) -> str:
+    data = info.get("data", {}) if isinstance(info.get("data"), Mapping) else {}
+    settings = info.get("settings", {}) if isinstance(info.get("settings"), Mapping) else {}
+    n_total = data.get("n_total", getattr(result, "n_total", result.n_obs))
+    n_used = data.get("n_used", result.n_obs)
+    facts: list[tuple[str, object]] = [
+        ("Source", data.get("source", "")),
+        ("Respondents used", f"{n_used} of {n_total}"),
+        ("Missing answers", settings.get("missing", "listwise")),
+    ]
+    na = settings.get("na_values")
+    if na:
+        facts.append(("Missing-value codes", ", ".join(str(v) for v in na)))
+    if _is_pls(result):
+        imputed = {k: v for k, v in result.data.n_imputed.items() if v}  # type: ignore[union-attr]
+        if imputed:
+            facts.append(
+                (
+                    "Values replaced by the item mean",
+                    ", ".join(f"{k}: {v}" for k, v in imputed.items()),
+                )
+            )
+    if data.get("sha256"):
+        facts.append(("SHA-256 of the data file", data["sha256"]))
+    return f'<section id="data"><h2>Data</h2>{_facts(facts)}</section>'
+
+
+def _tables_section(section_id: str, title: str, tables: Sequence[Any]) -> str:
+    if not tables:
+        return ""
+    body = "".join(t.to_html() for t in tables)
+    return f'<section id="{section_id}"><h2>{_esc(title)}</h2>{body}</section>'
+
+
+def _csi_section(result: PLSResult) -> str:
+    from sem_csat.pls.ipma import default_target
+    from sem_csat.tables import index_table, ipma_table
+
+    spec = result.spec
+    if not spec.endogenous or any(spec.scale_of(c) is None for c in spec.construct_names):
+        return ""
+    parts = ['<section id="csi"><h2>Index scores and importance–performance map</h2>']
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parts.append(index_table(result).to_html())
+        try:
+            imap = result.ipma(default_target(spec))
+        except Exception:
+            imap = None
+        if imap is not None:
+            parts.append(ipma_table(result).to_html())
+            parts.append(
+                f"<figure>{figure_svg(imap.figure())}<figcaption>Importance–performance map "
+                f"for {_esc(imap.target)}.</figcaption></figure>"
+            )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _reproducibility_section(info: Mapping[str, Any]) -> str:
+    settings = info.get("settings", {})
+    facts: list[tuple[str, object]] = [(str(k), v) for k, v in dict(settings).items()]
+    if info.get("seed") is not None:
+        facts.append(("seed", info["seed"]))
+    if info.get("command"):
+        facts.append(("command", " ".join(str(a) for a in info["command"])))
+    versions = dict(info.get("versions", {}))
+    body = _facts(facts) + "<h3>Versions</h3>" + _facts(versions.items())
+    body += (
+        "<details><summary>run.json</summary><pre>"
+        f"{_esc(json.dumps(dict(info), indent=2, ensure_ascii=False, default=str))}</pre></details>"
+    )
+    return f'<section id="reproducibility"><h2>Settings and versions</h2>{body}</section>'
+
+
+def render_report(
+    result: PLSResult | CBSEMResult,
+    info: Mapping[str, Any] | None = None,
+    *,
+    extra_diagnostics: Sequence[Diagnostic] = (),
+) -> str:
+    """The complete HTML document of a fitted result.
+
+    Parameters
+    ----------
+    result
+        A PLS or CB-SEM result.
+    info
+        The run facts written to ``run.json`` (:func:`sem_csat.output.run_info` or
+        :func:`sem_csat.output.cbsem_run_info`); settings, data facts and versions come from it.
+    extra_diagnostics
+        Findings of the run that are not stored on the result (measurement-quality verdicts,
+        index notes); shown in the Warnings section with the result's own.
+
+    Returns
+    -------
+    str
+        A standalone HTML5 document.
+    """
+    from sem_csat.tables import publication_tables
+
+    if info is None:
+        from sem_csat.output import cbsem_run_info, run_info
+
+        info = run_info(result) if _is_pls(result) else cbsem_run_info(result)  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tableset = publication_tables(result)
+    groups: dict[str, list[Any]] = {"measurement": [], "structural": [], "fit": []}
+    for table in tableset.tables:
+        groups.setdefault(table.kind, []).append(table)
+    diagnostics = [*result.diagnostics, *extra_diagnostics]
+    method = str(getattr(result, "method", "")).upper()
+    title = f"sem_csat report: {result.spec.name}"
+    subtitle = f"{method} on {result.n_obs} respondents"
+    if info.get("created"):
+        subtitle += f" · {info['created']}"
+    sections = [
+        _warnings_section(diagnostics),
+        _model_section(result),
+        _data_section(result, info),
+        _tables_section("measurement", "Measurement quality", groups.get("measurement", [])),
+        _tables_section("structural", "Structural model", groups.get("structural", [])),
+        _tables_section("fit", "Model fit", groups.get("fit", [])),
+    ]
+    if _is_pls(result):
+        sections.append(_csi_section(result))  # type: ignore[arg-type]
+    sections.append(_reproducibility_section(info))
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
+        f'<h1>{_esc(title)}</h1><p class="subtitle">{_esc(subtitle)}</p>'
+        + "".join(sections)
+        + "</body></html>\n"
+    )
+
+
+def write_report(
+    result: PLSResult | CBSEMResult,
+    out: str | Path,
+    info: Mapping[str, Any] | None = None,
+    *,
+    extra_diagnostics: Sequence[Diagnostic] = (),
+) -> Path:
+    """Write ``report.html`` into the folder ``out`` and return its path."""
+    path = Path(out) / "report.html"
+    path.write_text(
+        render_report(result, info, extra_diagnostics=extra_diagnostics), encoding="utf-8"
+    )
+    return path
