@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: demo test lint typecheck unit lab bench clean
+.PHONY: demo test lint typecheck unit lab bench paper clean
 
 $(VENV)/.installed-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,8 @@ demo: $(VENV)/.installed-base
 test: lint typecheck unit
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check sem_csat tests benchmarks
-	$(BIN)/ruff format --check sem_csat tests benchmarks
+	$(BIN)/ruff check sem_csat tests benchmarks paper
+	$(BIN)/ruff format --check sem_csat tests benchmarks paper
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -45,6 +45,11 @@ lab: $(VENV)/.installed-notebooks
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_pls_fit.py
 	$(BIN)/python benchmarks/bench_bootstrap.py
+
+## paper: regenerate the paper's tables, figures and benchmarks, then build paper/paper.pdf
+paper: $(VENV)/.installed-dev
+	MPLBACKEND=Agg $(BIN)/python paper/make_paper.py --bench
+	$(BIN)/python paper/build_pdf.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis sem-csat-results
