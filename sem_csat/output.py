@@ -263,12 +263,21 @@ def _boot_info(result: PLSResult) -> dict[str, Any] | None:
     }
 
 
+#: Operators of the parameter table, written as they are: sem_csat's own fixed vocabulary
+#: (lavaan's), never user text, and ``params.csv`` is read back by programs.
+_OPERATORS = frozenset({"=~", "<~", "~", "~~", "~1", "|", "~*~", "r2", ":=", "=="})
+
+
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` with full precision; text cells that a spreadsheet would run as a formula
-    (``=``, ``+``, ``-``, ``@`` first) are prefixed with ``'`` (numbers are untouched)."""
+    (``=``, ``+``, ``-``, ``@`` first) are prefixed with ``'`` (numbers are untouched), except
+    the parameter table's operator column (``op``: ``=~``, ``~~``, ...)."""
     from sem_csat.tables import safe_frame
 
-    safe_frame(frame).to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    safe = safe_frame(frame)
+    if "op" in frame.columns and set(frame["op"].dropna().astype(str)) <= _OPERATORS:
+        safe["op"] = frame["op"].to_numpy()
+    safe.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
 
 
 #: Columns of ``reliability.csv`` (the contract; the report holds more, e.g. alpha CIs).

@@ -586,7 +586,8 @@ def publication_tables(result: Any) -> TableSet:
 
     PLS/PLSc: measurement model, discriminant validity, structural model, then index scores
     and the importance–performance map when the spec has an answer scale.  CB-SEM:
-    measurement model, discriminant validity, structural model, model fit.  A
+    measurement model, discriminant validity, structural model, model fit; the first two need
+    the raw data and are left out after a fit to a covariance matrix, FIML or WLSMV.  A
     :class:`~sem_csat.comparison.Comparison`: the compared paths (or models) and R².
     """
     tables: list[Table] = []
@@ -596,7 +597,12 @@ def publication_tables(result: Any) -> TableSet:
             tables.append(comparison_r2_table(result))
         return TableSet.numbered(tables)
     _check(result, "publication_tables")
-    tables += [measurement_table(result), discriminant_table(result), structural_table(result)]
+    for build_quality in (measurement_table, discriminant_table):
+        try:
+            tables.append(build_quality(result))
+        except UsageError:  # no raw data (covariance matrix, FIML, WLSMV): no quality tables
+            continue
+    tables.append(structural_table(result))
     fit = fit_table(result)
     if fit is not None:
         tables.append(fit)
