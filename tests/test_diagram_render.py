@@ -17,10 +17,11 @@ import pytest
 
 import sem_csat
 from sem_csat.diagram import Diagram, path_diagram
-from sem_csat.diagram.render import find_cjk_font, fmt_number
+from sem_csat.diagram.render import find_cjk_font
 from sem_csat.errors import SpecWarning, UsageError
 from sem_csat.spec import ModelSpec
 from sem_csat.spec.builders import paths, reflective
+from sem_csat.tables.apa import format_value
 
 BASELINE_DIR = Path(__file__).resolve().parent / "baseline" / "diagram"
 HAS_CJK = find_cjk_font() is not None
@@ -95,7 +96,7 @@ def test_pls_bootstrap_stars_and_dashes() -> None:
     for (s, t), row in table.iterrows():
         style = d.edge_artists[(s, t)].get_linestyle()
         assert style == ("--" if row["p_value"] >= 0.05 else "-"), (s, t)
-        label = fmt_number(row["estimate"], 2)
+        label = format_value(row["estimate"], "bounded", 2)
         assert any(x.startswith(label) for x in shown), label
     assert any(x.endswith("***") for x in shown)
     assert any("R² = ." in x for x in shown)
@@ -119,9 +120,11 @@ def test_cbsem_uses_standardized_values() -> None:
     d = path_diagram(result, indicators=True)
     shown = texts(d)
     std = result.paths.set_index(["from", "to"])["std_estimate"]  # type: ignore[attr-defined]
-    assert any(t.startswith(fmt_number(std[("Image", "Satisfaction")], 2)) for t in shown)
+    assert any(
+        t.startswith(format_value(std[("Image", "Satisfaction")], "bounded", 2)) for t in shown
+    )
     loading = result.params.query("op == '=~' and rhs == 'CUSA3'")["std_all"].iloc[0]  # type: ignore[attr-defined]
-    assert fmt_number(loading, 2) in shown
+    assert format_value(loading, "bounded", 2) in shown
 
 
 def test_saves_every_format(tmp_path: Path) -> None:

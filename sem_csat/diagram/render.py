@@ -27,6 +27,8 @@ from sem_csat.diagram.geometry import is_wide
 from sem_csat.diagram.layout import Layout, compute_layout
 from sem_csat.diagram.themes import SIZES, THEMES, Theme
 from sem_csat.errors import SpecWarning, UsageError
+from sem_csat.tables.apa import format_value
+from sem_csat.tables.apa import stars as star_marks
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -39,9 +41,7 @@ __all__ = [
     "DEFAULT_FONT",
     "Diagram",
     "find_cjk_font",
-    "fmt_number",
     "path_diagram",
-    "significance_stars",
 ]
 
 DEFAULT_FONT = "DejaVu Sans"
@@ -102,30 +102,6 @@ def find_cjk_font() -> str | None:
             except (OSError, RuntimeError, ValueError):  # pragma: no cover - broken font file
                 continue
     return pick()
-
-
-def fmt_number(value: float, decimals: int, *, bounded: bool = True) -> str:
-    """Format a coefficient APA-style: no leading zero when ``|value| < 1``, a true minus sign.
-
-    >>> fmt_number(0.684, 2), fmt_number(-0.05, 2), fmt_number(1.54, 2)
-    ('.68', '−.05', '1.54')
-    """
-    text = f"{abs(value):.{decimals}f}"
-    if bounded and text.startswith("0.") and decimals > 0:
-        text = text[1:]
-    negative = value < 0 and any(ch not in "0." for ch in text)
-    return ("−" if negative else "") + text
-
-
-def significance_stars(p: float) -> str:
-    """Significance stars: ``*`` p < .05, ``**`` p < .01, ``***`` p < .001.
-
-    >>> significance_stars(0.0004), significance_stars(0.03), significance_stars(0.2)
-    ('***', '*', '')
-    """
-    if not math.isfinite(p):
-        return ""
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
 @dataclass(frozen=True)
@@ -285,7 +261,7 @@ def _construct_text(
         lines = textwrap.wrap(text, wrap) or [text]
         r2 = values.r2.get(c.name, math.nan)
         if show_r2 and c.name in spec.endogenous and math.isfinite(r2):
-            lines.append(f"R² = {fmt_number(r2, 2)}")
+            lines.append("R² = " + format_value(r2, "bounded", 2))
         out[c.name] = lines
     return out
 
@@ -385,20 +361,21 @@ def path_diagram(
     labels: dict[tuple[str, str], str] = {}
     dashed: set[tuple[str, str]] = set()
     for (s, t), (est, p, lo, hi) in values.paths.items():
-        text = fmt_number(est, decimals)
+        text = format_value(est, "bounded", decimals)
         if ci and math.isfinite(lo) and math.isfinite(hi):
-            text += f" [{fmt_number(lo, decimals)}, {fmt_number(hi, decimals)}]"
+            lo_text, hi_text = (format_value(v, "bounded", decimals) for v in (lo, hi))
+            text += f" [{lo_text}, {hi_text}]"
             if lo <= 0 <= hi:
                 dashed.add((s, t))
         elif stars:
-            text += significance_stars(p)
+            text += star_marks(p)
         if math.isfinite(p) and p >= 0.05 and not ci:
             dashed.add((s, t))
         labels[(s, t)] = text
     if indicators:
         for (c, ind), v in values.outer.items():
             if math.isfinite(v):
-                labels[(c, ind)] = fmt_number(v, decimals)
+                labels[(c, ind)] = format_value(v, "bounded", decimals)
     layout = compute_layout(
         spec,
         indicators=indicators,
