@@ -87,11 +87,16 @@ def write_publication(
         diagram = path_diagram(result, size="double")
         for name in DIAGRAM_FILES:
             written.append(diagram.save(contained_path(folder, name), dpi=300))
-        diagram.figure.clear()
         tables = publication_tables(result)
     for path in tables.write(folder):
         written.append(contained_path(folder, path.name))
-    written.append(write_report(result, folder, info, extra_diagnostics=extra_diagnostics))
+    written.append(
+        write_report(
+            result, folder, info, extra_diagnostics=extra_diagnostics, tables=tables,
+            diagram=diagram,
+        )
+    )  # fmt: skip
+    diagram.figure.clear()
     return written
 
 

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sem_csat.cbsem.results import CBSEMResult
+    from sem_csat.diagram import Diagram
     from sem_csat.pls.results import PLSResult
+    from sem_csat.tables import TableSet
 
 __all__ = ["render_report", "write_report"]
 
@@ -111,16 +113,11 @@ def _is_pls(result: object) -> bool:
     return hasattr(result, "settings") and hasattr(result, "outer")
 
 
-def _model_section(result: PLSResult | CBSEMResult) -> str:
-    from sem_csat.diagram import path_diagram
-
+def _model_section(result: PLSResult | CBSEMResult, diagram: Diagram) -> str:
     spec = result.spec
     parts = ['<section id="model"><h2>Model</h2>']
     if spec.description:
         parts.append(f"<p>{_esc(spec.description)}</p>")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        diagram = path_diagram(result, size="double")
     parts.append(
         f"<figure>{figure_svg(diagram.figure)}<figcaption>Path diagram of {_esc(spec.name)}: "
         "standardized coefficients; * p &lt; .05, ** p &lt; .01, *** p &lt; .001 where p-values "
@@ -173,27 +170,27 @@ def _tables_section(section_id: str, title: str, tables: Sequence[Any]) -> str:
     return f'<section id="{section_id}"><h2>{_esc(title)}</h2>{body}</section>'
 
 
-def _csi_section(result: PLSResult) -> str:
+def _csi_section(result: PLSResult, tables: Sequence[Any]) -> str:
+    """The index and IPMA tables of the table set, with the IPMA figure."""
+    from sem_csat.errors import SemCsatError
     from sem_csat.pls.ipma import default_target
-    from sem_csat.tables import index_table, ipma_table
 
     spec = result.spec
-    if not spec.endogenous or any(spec.scale_of(c) is None for c in spec.construct_names):
+    if not tables or not spec.endogenous:
         return ""
     parts = ['<section id="csi"><h2>Index scores and importance–performance map</h2>']
+    parts += [t.to_html() for t in tables]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parts.append(index_table(result).to_html())
         try:
             imap = result.ipma(default_target(spec))
-        except Exception:
+        except (SemCsatError, ValueError):  # an undefined map: the tables say why
             imap = None
-        if imap is not None:
-            parts.append(ipma_table(result).to_html())
-            parts.append(
-                f"<figure>{figure_svg(imap.figure())}<figcaption>Importance–performance map "
-                f"for {_esc(imap.target)}.</figcaption></figure>"
-            )
+    if imap is not None:
+        parts.append(
+            f"<figure>{figure_svg(imap.figure())}<figcaption>Importance–performance map "
+            f"for {_esc(imap.target)}.</figcaption></figure>"
+        )
     parts.append("</section>")
     return "".join(parts)
 
@@ -219,6 +216,8 @@ def render_report(
     info: Mapping[str, Any] | None = None,
     *,
     extra_diagnostics: Sequence[Diagnostic] = (),
+    tables: TableSet | None = None,
+    diagram: Diagram | None = None,
 ) -> str:
     """The complete HTML document of a fitted result.
 
@@ -232,12 +231,17 @@ def render_report(
     extra_diagnostics
         Findings of the run that are not stored on the result (measurement-quality verdicts,
         index notes); shown in the Warnings section with the result's own.
+    tables, diagram
+        The result's :func:`~sem_csat.tables.publication_tables` and
+        :func:`~sem_csat.diagram.path_diagram` (double column) when the caller has them
+        already; made here otherwise.
 
     Returns
     -------
     str
         A standalone HTML5 document.
     """
+    from sem_csat.diagram import path_diagram
     from sem_csat.tables import publication_tables
 
     if info is None:
@@ -246,7 +250,8 @@ def render_report(
         info = run_info(result) if _is_pls(result) else cbsem_run_info(result)  # type: ignore[arg-type]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tableset = publication_tables(result)
+        tableset = tables if tables is not None else publication_tables(result)
+        diagram = diagram if diagram is not None else path_diagram(result, size="double")
     groups: dict[str, list[Any]] = {"measurement": [], "structural": [], "fit": []}
     for table in tableset.tables:
         groups.setdefault(table.kind, []).append(table)
@@ -258,14 +263,14 @@ def render_report(
         subtitle += f" · {info['created']}"
     sections = [
         _warnings_section(diagnostics),
-        _model_section(result),
+        _model_section(result, diagram),
         _data_section(result, info),
         _tables_section("measurement", "Measurement quality", groups.get("measurement", [])),
         _tables_section("structural", "Structural model", groups.get("structural", [])),
         _tables_section("fit", "Model fit", groups.get("fit", [])),
     ]
     if _is_pls(result):
-        sections.append(_csi_section(result))  # type: ignore[arg-type]
+        sections.append(_csi_section(result, groups.get("index", [])))  # type: ignore[arg-type]
     sections.append(_reproducibility_section(info))
     return (
         "<!DOCTYPE html>\n"
@@ -284,10 +289,14 @@ def write_report(
     info: Mapping[str, Any] | None = None,
     *,
     extra_diagnostics: Sequence[Diagnostic] = (),
+    tables: TableSet | None = None,
+    diagram: Diagram | None = None,
 ) -> Path:
-    """Write ``report.html`` into the folder ``out`` and return its path."""
+    """Write ``report.html`` into the folder ``out`` and return its path (arguments as in
+    :func:`render_report`)."""
     path = Path(out) / "report.html"
-    path.write_text(
-        render_report(result, info, extra_diagnostics=extra_diagnostics), encoding="utf-8"
+    page = render_report(
+        result, info, extra_diagnostics=extra_diagnostics, tables=tables, diagram=diagram
     )
+    path.write_text(page, encoding="utf-8")
     return path
