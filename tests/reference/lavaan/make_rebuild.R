@@ -1,0 +1,125 @@
+#!/usr/bin/env Rscript
+# =============================================================================
+# lavaan 0.6-14 reference cases for the CB-SEM rebuild (issue 12): a
+# single-indicator construct, GLS/ULS/MLR on the near-collinear ECSI bank SEM,
+# FIML and WLSMV on the bank survey, defined parameters (:=), equality
+# constraints (==), second-order factors, modification indices, mean
+# structures and std.lv.
+#
+# Run from the repository root:
+#
+#     Rscript tests/reference/lavaan/make_rebuild.R
+#
+# Needs R with lavaan and semTools only.  Writes one folder per case into
+# tests/reference/lavaan/ (file layout: README.md, "Per-case folder"; this
+# script adds modindices.csv and partable.csv to every case) and the data
+# files bank_satisfaction_m99.csv, bank_satisfaction_missing.csv and
+# bank_satisfaction_ordinal5.csv.  Deterministic: a rerun with the same
+# versions reproduces every file byte for byte.  Takes about 2-3 minutes (the
+# FIML fits of the 27-item bank model dominate).
+# =============================================================================
+
+script_dir <- local({
+  args <- commandArgs(trailingOnly = FALSE)
+  f <- sub("^--file=", "", args[grep("^--file=", args)])
+  if (length(f) == 1) dirname(normalizePath(f)) else "tests/reference/lavaan"
+})
+OUT <- script_dir
+REPO <- normalizePath(file.path(OUT, "..", "..", ".."))
+DATASETS <- file.path(REPO, "sem_csat", "datasets")
+source(file.path(OUT, "ref_common.R"))
+
+hs <- read.csv(file.path(OUT, "hs1939.csv"))
+pd <- read.csv(file.path(OUT, "political_democracy.csv"))
+bank <- read.csv(file.path(DATASETS, "bank_satisfaction.csv"))
+BANK_ITEMS <- names(bank)[1:27]
+BANK_CSV <- "sem_csat/datasets/bank_satisfaction.csv"
+
+# -----------------------------------------------------------------------------
+# Models
+# -----------------------------------------------------------------------------
+
+HS_MODEL <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+"
+
+# The ECSI bank model of model_specs/ecsi_bank.yaml, translated by hand.
+BANK_MEASUREMENT <- "
+IMAG =~ imag1 + imag2 + imag3 + imag4 + imag5
+EXPE =~ expe1 + expe2 + expe3 + expe4 + expe5
+QUAL =~ qual1 + qual2 + qual3 + qual4 + qual5
+VAL  =~ val1 + val2 + val3 + val4
+SAT  =~ sat1 + sat2 + sat3 + sat4
+LOY  =~ loy1 + loy2 + loy3 + loy4
+"
+BANK_STRUCTURAL <- "
+EXPE ~ IMAG
+QUAL ~ EXPE
+VAL  ~ EXPE + QUAL
+SAT  ~ IMAG + EXPE + QUAL + VAL
+LOY  ~ IMAG + SAT
+"
+BANK_SEM <- paste0(BANK_MEASUREMENT, BANK_STRUCTURAL)
+
+# Textbook model: two correlated 3-item exogenous constructs (quality, value),
+# a single-item satisfaction construct and a 3-item loyalty construct.
+# lavaan's auto.fix.single fixes the residual variance of sat1 to 0, so SAT is
+# sat1 itself.
+TEXTBOOK <- "
+QUAL =~ qual1 + qual2 + qual3
+VAL  =~ val1 + val2 + val3
+SAT  =~ sat1
+LOY  =~ loy1 + loy2 + loy3
+SAT ~ QUAL + VAL
+LOY ~ QUAL + VAL + SAT
+"
+TEXTBOOK_ITEMS <- c("qual1", "qual2", "qual3", "val1", "val2", "val3", "sat1",
+                    "loy1", "loy2", "loy3")
+
+fits <- list()
+
+# =============================================================================
+# 1. Textbook model with a single-indicator construct
+# =============================================================================
+
+for (est in c("ML", "GLS", "ULS", "MLR")) {
+  case <- if (est == "ML") "textbook_single" else paste0("textbook_single_", tolower(est))
+  fits[[case]] <- fit_case(case,
+    sem(TEXTBOOK, data = bank, estimator = est), TEXTBOOK,
+    paste0("Bank survey textbook SEM: QUAL (qual1-3) and VAL (val1-3) correlated exogenous, ",
+           "single-item SAT (sat1; loading 1, residual variance fixed to 0 by lavaan's ",
+           "auto.fix.single), LOY (loy1-3); QUAL, VAL -> SAT, LOY; SAT -> LOY. sem() defaults, ",
+           "estimator='", est, "'."),
+    BANK_CSV)
+}
+
+# The same data with the code -99 ("no answer") written into 3 % of the 6750
+# item cells (round(0.03 * 250 * 27) = 202 cells, gender untouched), drawn
+# with sample.int(6750, 202) after set.seed(2028), column-major cell order.
+fix_rng(2028)
+bank_m99 <- bank
+m <- as.matrix(bank[, BANK_ITEMS])
+n_m99 <- round(0.03 * length(m))
+m[sample.int(length(m), n_m99)] <- -99L
+bank_m99[, BANK_ITEMS] <- m
+write_csv17(bank_m99, file.path(OUT, "bank_satisfaction_m99.csv"))
+
+# lavaan is given the file with -99 read as NA; missing = "listwise" (the
+# default) then drops every row with an NA in one of the ten model items.
+bank_m99_na <- read.csv(file.path(OUT, "bank_satisfaction_m99.csv"), na.strings = "-99")
+res <- with_warnings(sem(TEXTBOOK, data = bank_m99_na))
+used <- lavInspect(res$value, "case.idx")
+dropped <- setdiff(seq_len(nrow(bank)), used)
+fits$textbook_single_na <- write_case("textbook_single_na", res, TEXTBOOK,
+  paste0("textbook_single on bank_satisfaction_m99.csv (-99 = missing, read as NA), ",
+         "missing='listwise' (default): rows with -99 in any of the ten model items are ",
+         "dropped (listwise_dropped_rows, 1-based data rows)."),
+  "bank_satisfaction_m99.csv",
+  extra = list(missing_code = -99, n_code_cells = n_m99, code_seed = 2028,
+               n_code_cells_model_items = sum(bank_m99[, TEXTBOOK_ITEMS] == -99),
+               listwise_used_rows_n = length(used),
+               listwise_dropped_rows = dropped))
+
+cat("done:", OUT, "\n")
