@@ -219,4 +219,176 @@ fits$wlsmv17 <- fit_case("wlsmv17",
   "bank_satisfaction_ordinal5.csv",
   extra = list(recoding = "0-2 -> 1, 3-4 -> 2, 5-6 -> 3, 7-8 -> 4, 9-10 -> 5"))
 
+# =============================================================================
+# 5. Defined parameters (:=), delta-method standard errors
+# =============================================================================
+
+# Mediation on Bollen's political democracy data: ind60 -> dem60 -> dem65
+# with the direct path ind60 -> dem65 (the tutorial's residual covariances,
+# no equality constraints on the loadings).
+DEFINED_PD <- "
+ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + y2 + y3 + y4
+dem65 =~ y5 + y6 + y7 + y8
+dem60 ~ a*ind60
+dem65 ~ c*ind60 + b*dem60
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8
+ind  := a*b
+tot  := c + a*b
+prop := a*b/(c + a*b)
+"
+for (est in c("ML", "MLR")) {
+  case <- paste0("defined_", tolower(est))
+  fits[[case]] <- fit_case(case,
+    sem(DEFINED_PD, data = pd, estimator = est), DEFINED_PD,
+    paste0("Mediation ind60 -> dem60 -> dem65 (political_democracy.csv) with labels a, b, c and ",
+           "defined parameters ind := a*b, tot := c + a*b, prop := a*b/(c + a*b); ",
+           "estimator='", est, "'. The := rows carry delta-method SEs, z, p and Wald CIs."),
+    "political_democracy.csv")
+}
+
+# The same construction on the bank survey: VAL -> SAT -> LOY.
+DEFINED_BANK <- "
+VAL =~ val1 + val2 + val3 + val4
+SAT =~ sat1 + sat2 + sat3 + sat4
+LOY =~ loy1 + loy2 + loy3 + loy4
+SAT ~ a*VAL
+LOY ~ c*VAL + b*SAT
+ind  := a*b
+tot  := c + a*b
+prop := a*b/(c + a*b)
+"
+for (est in c("ML", "MLR")) {
+  case <- paste0("defined_bank_", tolower(est))
+  fits[[case]] <- fit_case(case,
+    sem(DEFINED_BANK, data = bank, estimator = est), DEFINED_BANK,
+    paste0("Mediation VAL -> SAT -> LOY on the bank survey with ind := a*b, tot := c + a*b, ",
+           "prop := a*b/(c + a*b); estimator='", est, "'."),
+    BANK_CSV)
+}
+
+# =============================================================================
+# 6. Linear equality constraints (==)
+# =============================================================================
+
+EQUALITY_AB <- paste0(sub("visual  =~ x1 + x2 + x3", "visual  =~ x1 + a*x2 + b*x3", HS_MODEL,
+                          fixed = TRUE), "a == b\n")
+fits$equality_ab <- fit_case("equality_ab",
+  cfa(EQUALITY_AB, data = hs), EQUALITY_AB,
+  "HS 3-factor CFA with the loadings of x2 (a) and x3 (b) constrained by a == b; ML. The == row is in partable.csv (parameterEstimates() leaves it out).",
+  "hs1939.csv")
+
+EQUALITY_2B <- paste0(HS_MODEL, "x2 ~~ a*x2\nx1 ~~ b*x1\na == 2*b\n")
+fits$equality_2b <- fit_case("equality_2b",
+  cfa(EQUALITY_2B, data = hs), EQUALITY_2B,
+  "HS 3-factor CFA with the residual variance of x2 (a) equal to twice that of x1 (b): a == 2*b; ML.",
+  "hs1939.csv")
+
+# =============================================================================
+# 7. Second-order factors
+# =============================================================================
+
+SECOND_HS <- paste0(HS_MODEL, "g =~ visual + textual + speed\n")
+for (est in c("ML", "MLR")) {
+  case <- paste0("second_order_hs_", tolower(est))
+  fits[[case]] <- fit_case(case,
+    cfa(SECOND_HS, data = hs, estimator = est), SECOND_HS,
+    paste0("HS second-order CFA: g =~ visual + textual + speed over the three first-order ",
+           "factors (marker identification at both levels); estimator='", est, "'. With three ",
+           "first-order factors the second-order part is just identified, so the fit equals hs_ml."),
+    "hs1939.csv")
+}
+
+# Relationship-quality-style model: RQ over item-level QUAL, VAL and SAT,
+# RQ -> LOY.
+SECOND_BANK <- "
+QUAL =~ qual1 + qual2 + qual3 + qual4 + qual5
+VAL  =~ val1 + val2 + val3 + val4
+SAT  =~ sat1 + sat2 + sat3 + sat4
+LOY  =~ loy1 + loy2 + loy3 + loy4
+RQ   =~ QUAL + VAL + SAT
+LOY  ~ RQ
+"
+for (est in c("ML", "MLR")) {
+  case <- paste0("second_order_bank_", tolower(est))
+  fits[[case]] <- fit_case(case,
+    sem(SECOND_BANK, data = bank, estimator = est), SECOND_BANK,
+    paste0("Bank survey second-order model RQ =~ QUAL + VAL + SAT (first-order factors on their ",
+           "items), LOY (loy1-4) ~ RQ; estimator='", est, "'."),
+    BANK_CSV)
+}
+
+# lavaan reports a negative residual variance of VAL in that model (a Heywood
+# case, kept as lavaan's behaviour).  A variant whose solution is proper:
+# RQ =~ IMAG + QUAL + SAT.
+SECOND_BANK2 <- "
+IMAG =~ imag1 + imag2 + imag3 + imag4 + imag5
+QUAL =~ qual1 + qual2 + qual3 + qual4 + qual5
+SAT  =~ sat1 + sat2 + sat3 + sat4
+LOY  =~ loy1 + loy2 + loy3 + loy4
+RQ   =~ IMAG + QUAL + SAT
+LOY  ~ RQ
+"
+for (est in c("ML", "MLR")) {
+  case <- paste0("second_order_bank2_", tolower(est))
+  fits[[case]] <- fit_case(case,
+    sem(SECOND_BANK2, data = bank, estimator = est), SECOND_BANK2,
+    paste0("Bank survey second-order model RQ =~ IMAG + QUAL + SAT (first-order factors on ",
+           "their items), LOY (loy1-4) ~ RQ; estimator='", est, "'. Proper solution."),
+    BANK_CSV)
+}
+
+# =============================================================================
+# 8. Modification indices of the HS CFA under four estimators
+# =============================================================================
+
+# The same fits as hs_ml, hs_mlr, hs_gls and hs_uls (make_reference.R), in new
+# folders that add modindices.csv and partable.csv.
+for (est in c("ML", "MLR", "GLS", "ULS")) {
+  case <- paste0("mi_hs_", tolower(est))
+  fits[[case]] <- fit_case(case,
+    cfa(HS_MODEL, data = hs, estimator = est), HS_MODEL,
+    paste0("HS 3-factor CFA, estimator='", est, "' (same fit as hs_", tolower(est),
+           "), with modindices(fit, sort.=FALSE, minimum.value=0) in modindices.csv."),
+    "hs1939.csv")
+}
+
+# =============================================================================
+# 9. Mean structures
+# =============================================================================
+
+fits$means_hs <- fit_case("means_hs",
+  cfa(HS_MODEL, data = hs, meanstructure = TRUE), HS_MODEL,
+  "HS 3-factor CFA with meanstructure=TRUE: free intercepts of x1-x9, latent means fixed to 0; ML. Estimates and chi-square equal hs_ml, the intercepts equal the sample means.",
+  "hs1939.csv")
+
+# Explicit intercept syntax: x1 ~ 1 (switches the mean structure on), a
+# labelled intercept and a latent mean fixed to a non-zero value.
+MEANS_EXPLICIT <- paste0(HS_MODEL, "x1 ~ 1\nx2 ~ i2*1\nspeed ~ 0.5*1\n")
+fits$means_explicit <- fit_case("means_explicit",
+  cfa(MEANS_EXPLICIT, data = hs), MEANS_EXPLICIT,
+  "HS 3-factor CFA with x1 ~ 1, a labelled intercept x2 ~ i2*1 and the latent mean of speed fixed to 0.5 (speed ~ 0.5*1); the remaining intercepts are added free and the other latent means fixed to 0; ML.",
+  "hs1939.csv")
+
+# A free latent mean identified by fixing the marker's intercept to 0, and
+# two intercepts held equal through a shared label.
+MEANS_FREE_LV <- paste0(HS_MODEL, "x4 ~ 0*1\ntextual ~ 1\nx5 ~ t*1\nx6 ~ t*1\n")
+fits$means_free_lv <- fit_case("means_free_lv",
+  cfa(MEANS_FREE_LV, data = hs), MEANS_FREE_LV,
+  "HS 3-factor CFA with a mean structure: intercept of x4 fixed to 0 and the latent mean of textual free (textual ~ 1), intercepts of x5 and x6 equal (shared label t); ML.",
+  "hs1939.csv")
+
+# =============================================================================
+# 10. std.lv identification
+# =============================================================================
+
+fits$std_lv <- fit_case("std_lv",
+  cfa(HS_MODEL, data = hs, std.lv = TRUE), HS_MODEL,
+  "HS 3-factor CFA with std.lv=TRUE: latent variances fixed to 1, every loading free; ML. Same fit as hs_ml.",
+  "hs1939.csv")
+
 cat("done:", OUT, "\n")
