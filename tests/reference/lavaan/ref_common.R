@@ -275,7 +275,8 @@ write_case <- function(case, res, model, description, data_file = NULL,
     group_labels = as.list(group_labels),
     estimator_requested = if (!is.null(estimator_requested)) estimator_requested
                           else if (is.null(fit@call$estimator)) "ML (default)"
-                          else as.character(fit@call$estimator),
+                          else if (is.character(fit@call$estimator)) fit@call$estimator
+                          else stop("pass estimator_requested for ", case),
     estimator = opts$estimator,
     se = opts$se,
     test = opts$test,
@@ -299,6 +300,11 @@ write_case <- function(case, res, model, description, data_file = NULL,
 # Fit (the lavaan call `expr` is evaluated lazily, inside the warning
 # handler) and write the case.
 fit_case <- function(case, expr, model, description, data_file, ...) {
+  # The estimator name as passed (e.g. "MLR", which lavaan stores as "ML"):
+  # the call's argument evaluated in the caller's frame, since the stored call
+  # may only hold a variable name.
+  est_arg <- substitute(expr)$estimator
+  est <- if (is.null(est_arg)) NULL else eval(est_arg, parent.frame())
   res <- with_warnings(expr)
-  write_case(case, res, model, description, data_file, ...)
+  write_case(case, res, model, description, data_file, estimator_requested = est, ...)
 }
