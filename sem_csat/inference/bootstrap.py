@@ -110,7 +110,10 @@ __all__ = [
     "jackknife_acceleration",
     "leave_one_out_moments",
     "moments_from_counts",
+    "parallel_map",
     "percentile_interval",
+    "progress_bar",
+    "replicate_rng",
     "run_bootstrap",
     "seed_sequence",
     "summarize",
@@ -179,8 +182,13 @@ def seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
     )
 
 
-def _generator(root: np.random.SeedSequence, b: int) -> np.random.Generator:
-    """Generator of replicate ``b``: ``default_rng(root.spawn(B)[b])`` for a fresh root."""
+def replicate_rng(root: np.random.SeedSequence, b: int) -> np.random.Generator:
+    """Generator of replicate ``b``: ``default_rng(root.spawn(B)[b])`` for a fresh root.
+
+    Built from ``SeedSequence(root.entropy, spawn_key=(*root.spawn_key, b))``, so it neither
+    depends on nor changes ``root``'s spawn counter; every resampling scheme (bootstrap,
+    permutations) draws replicate ``b`` from it, whatever chunk or worker computes it.
+    """
     child = np.random.SeedSequence(
         root.entropy, spawn_key=(*root.spawn_key, b), pool_size=root.pool_size
     )
@@ -218,7 +226,7 @@ def bootstrap_indices(
     True
     """
     root = seed_sequence(seed)
-    rows = [_generator(root, int(b)).integers(0, n_obs, size=n_obs) for b in replicates]
+    rows = [replicate_rng(root, int(b)).integers(0, n_obs, size=n_obs) for b in replicates]
     return np.array(rows, dtype=np.intp).reshape(len(rows), n_obs)
 
 
@@ -228,7 +236,7 @@ def _bootstrap_counts(
     """``(stop - start, n_obs)`` draw counts of replicates ``start, ..., stop - 1``."""
     counts = np.empty((stop - start, n_obs))
     for row, b in enumerate(range(start, stop)):
-        idx = _generator(root, b).integers(0, n_obs, size=n_obs)
+        idx = replicate_rng(root, b).integers(0, n_obs, size=n_obs)
         counts[row] = np.bincount(idx, minlength=n_obs)
     return counts
 
@@ -377,7 +385,7 @@ def _finish(
     )
 
 
-def moments_from_counts(X: npt.ArrayLike, counts: npt.ArrayLike) -> Moments:
+def moments_from_counts(X: npt.ArrayLike, counts: npt.ArrayLike, *, first: int = 0) -> Moments:
     """Moments of the replicates given by draw counts (one row per replicate).
 
     Parameters
@@ -387,6 +395,11 @@ def moments_from_counts(X: npt.ArrayLike, counts: npt.ArrayLike) -> Moments:
     counts
         ``(c, n)`` non-negative counts (or weights) per replicate and respondent; each row must
         sum to at least 2.
+    first
+        Number of the replicate in the first row (default 0).  Row ``r`` is computed in row
+        ``(first + r) % 64`` of a fixed tile, so that a replicate's moments are bit-identical
+        whatever chunk it is computed in (see the module notes); pass the replicate number of
+        the first row when a run is split into chunks.
 
     Returns
     -------
@@ -410,7 +423,7 @@ def moments_from_counts(X: npt.ArrayLike, counts: npt.ArrayLike) -> Moments:
     >>> bool(np.allclose(m.corr[0], np.corrcoef(X[[0, 0, 1, 3]].T)))
     True
     """
-    return _moments_from_counts(np.asarray(X, dtype=np.float64), counts, 0)
+    return _moments_from_counts(np.asarray(X, dtype=np.float64), counts, int(first))
 
 
 def _moments_from_counts(x: FloatArray, counts: npt.ArrayLike, first: int) -> Moments:
@@ -1084,17 +1097,20 @@ def _default_chunk(n_boot: int, n: int, p: int, workers: int) -> int:
     return max(1, min(cap, max(target, _MIN_CHUNK)))
 
 
-def _progress_bar(total: int, progress: bool | None) -> Any:
+def progress_bar(
+    total: int, progress: bool | None, *, desc: str = "bootstrap", unit: str = "resample"
+) -> Any:
+    """A tqdm progress bar on stderr: None shows it on a terminal after a second; else as told."""
     from tqdm import tqdm
 
     if progress is None:
         stream = sys.stderr
         on = stream is not None and hasattr(stream, "isatty") and stream.isatty()
-        return tqdm(total=total, disable=not on, delay=1.0, unit="resample", desc="bootstrap")
-    return tqdm(total=total, disable=not progress, unit="resample", desc="bootstrap")
+        return tqdm(total=total, disable=not on, delay=1.0, unit=unit, desc=desc)
+    return tqdm(total=total, disable=not progress, unit=unit, desc=desc)
 
 
-def _parallel_map(n_jobs: int | None, calls: list[Any]) -> Iterator[Any]:
+def parallel_map(n_jobs: int | None, calls: list[Any]) -> Iterator[Any]:
     """Run the delayed ``calls`` through joblib, yielding results in order as they finish."""
     from joblib import Parallel
 
@@ -1204,8 +1220,8 @@ def run_bootstrap(
     constant = np.zeros(p, dtype=np.intp)
 
     calls = [delayed(_run_chunk)(replicate_fn, x, root, task, widths) for task in tasks]
-    with _progress_bar(n_boot + (n if jackknife else 0), progress) as bar:
-        for res in _parallel_map(n_jobs, calls):
+    with progress_bar(n_boot + (n if jackknife else 0), progress) as bar:
+        for res in parallel_map(n_jobs, calls):
             t = res.task
             target, fail = (boot, boot_failure) if t.kind == "boot" else (jack, jack_failure)
             for name, arr in res.stats.items():
