@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from sem_csat.diagnostics import Diagnostic
+from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import SemCsatError, SemCsatWarning
 from sem_csat.groups.split import GroupedData, Missing, split
 from sem_csat.pls.model import PLS, PLSSettings
@@ -249,10 +249,10 @@ def fit_split(
         na_values=tuple(data.pooled.na_values),
     ).check()
     results: dict[str, PLSResult] = {}
-    diagnostics = list(data.diagnostics)
-    # the spec's findings are the same in every group: keep them once, unprefixed
-    seen = {d.message for d in (*data.spec.diagnostics, *data.diagnostics)}
-    diagnostics += [d for d in data.spec.diagnostics if d not in diagnostics]
+    # the spec's and the pooled data's findings concern every group: keep them once, unprefixed
+    diagnostics = list(dict.fromkeys((*data.spec.diagnostics, *data.diagnostics)))
+    seen = {d.message for d in diagnostics}
+    emit(diagnostics, stacklevel=4)
     for g in data.levels:
         prefix = f"In {data.name(g)}"
         with warnings.catch_warnings():

@@ -132,6 +132,7 @@ class _PairJob:
 
     fn: PLSReplicateFunction
     x: FloatArray  # (n, p) the pair's rows
+    positions: IntArray  # (n,) their positions in the pooled frame
     n_a: int
     corr: FloatArray  # (p, p) pooled correlation matrix of the pair
     scores_t: FloatArray  # (J, n) pooled-model composite scores of the pair
@@ -169,9 +170,18 @@ def _score_moments(scores_t: FloatArray, rows: IntArray) -> tuple[FloatArray, Fl
 
 
 def _statistics(
-    job: _PairJob, rows_a: IntArray, rows_b: IntArray, ma: Moments, mb: Moments
+    job: _PairJob,
+    rows_a: IntArray,
+    rows_b: IntArray,
+    ma: Moments,
+    mb: Moments,
+    mask: bool = True,
 ) -> tuple[dict[str, FloatArray], ObjectArray, dict[str, FloatArray], dict[str, FloatArray]]:
-    """Differences, MICOM statistics and failures of a batch; also each group's statistics."""
+    """Differences, MICOM statistics and failures of a batch; also each group's statistics.
+
+    With ``mask`` (permutations) the statistics of failed elements are NaN; without it (the
+    observed groups, already fitted and warned about) they are kept as estimated.
+    """
     fn = job.fn
     est_a, est_b = fn.estimate(ma), fn.estimate(mb)
     sa, sb = fn.statistics(est_a, ma), fn.statistics(est_b, mb)
@@ -193,9 +203,10 @@ def _statistics(
         if name != "index":  # the index may be undefined without the permutation failing
             finite &= np.isfinite(arr).all(axis=1)
     failure[(failure == "") & ~finite] = "non-finite statistic"
-    bad = failure != ""
-    for arr in stats.values():
-        arr[bad] = np.nan
+    if mask:
+        bad = failure != ""
+        for arr in stats.values():
+            arr[bad] = np.nan
     return stats, failure, sa, sb
 
 
@@ -263,6 +274,12 @@ class PairPermutations:
         ``(n_perm,)`` reason each permutation failed, ``""`` where it succeeded.
     spawn_key
         Spawn key of the pair's seed sequence (the run's seed is on :class:`GroupPermutations`).
+    positions
+        ``(n_a + n_b,)`` positions in ``GroupedData.pooled.frame`` of the pair's rows, in the
+        order the permutations index them: group ``a``'s rows, then group ``b``'s, each in
+        data order.
+    root
+        The pair's seed sequence (:meth:`split` redraws any permutation from it).
     """
 
     group_a: str
@@ -275,6 +292,8 @@ class PairPermutations:
     replicates: Mapping[str, FloatArray]
     failure: ObjectArray
     spawn_key: tuple[int, ...]
+    positions: IntArray
+    root: np.random.SeedSequence
 
     @property
     def n_perm(self) -> int:
@@ -296,6 +315,15 @@ class PairPermutations:
     def failures(self) -> dict[str, int]:
         """Failed permutations by reason, most frequent first."""
         return dict(Counter(str(f) for f in self.failure if f != "").most_common())
+
+    def split(self, u: int) -> tuple[IntArray, IntArray]:
+        """Rows of the permuted groups ``a`` and ``b`` of permutation ``u``.
+
+        Positions in ``GroupedData.pooled.frame``: ``perm = default_rng(child_u)
+        .permutation(n_a + n_b)``, group ``a`` = ``positions[sort(perm[:n_a])]``.
+        """
+        perm = replicate_rng(self.root, int(u)).permutation(self.n_a + self.n_b)
+        return self.positions[np.sort(perm[: self.n_a])], self.positions[np.sort(perm[self.n_a :])]
 
     def samples(self, name: str) -> FloatArray:
         """``(n_ok, k)`` successful permutations of statistic ``name``."""
@@ -357,16 +385,19 @@ class GroupPermutations:
 
 
 def _pair_job(fits: GroupFits, a: str, b: str, root: np.random.SeedSequence) -> _PairJob:
-    x, in_a = fits.data.pair(a, b)
-    order = np.concatenate([np.flatnonzero(in_a), np.flatnonzero(~in_a)])
-    x = np.ascontiguousarray(x[order])  # group a's rows first: observed split = first n_a
+    data = fits.data
+    ia, ib = data.levels.index(a), data.levels.index(b)
+    positions = np.concatenate([np.flatnonzero(data.codes == ia), np.flatnonzero(data.codes == ib)])
+    # group a's rows first: the observed split is the first n_a rows
+    x = np.ascontiguousarray(data.values()[positions])
     pooled = fits.pooled(a, b)
     weights = np.asarray(pooled.pls_estimate.weights, dtype=np.float64)
     scores = engine.construct_scores(engine.standardize(x), weights)
     return _PairJob(
         fn=group_replicate_fn(fits),
         x=x,
-        n_a=int(in_a.sum()),
+        positions=positions.astype(np.intp),
+        n_a=int(np.count_nonzero(data.codes == ia)),
         corr=engine.correlation(x),
         scores_t=np.ascontiguousarray(scores.T),
         root=root,
@@ -378,8 +409,8 @@ def _observed(job: _PairJob) -> tuple[dict[str, FloatArray], ...]:
     rows_b = np.arange(job.n_a, job.n, dtype=np.intp)[None, :]
     ma = moments_from_counts(job.x, _counts(rows_a, job.n))
     mb = moments_from_counts(job.x, _counts(rows_b, job.n))
-    stats, failure, sa, sb = _statistics(job, rows_a, rows_b, ma, mb)
-    if failure[0] not in ("", CONSTANT_IN_GROUP):
+    stats, failure, sa, sb = _statistics(job, rows_a, rows_b, ma, mb, mask=False)
+    if not all(np.isfinite(v[0]).all() for k, v in stats.items() if k != "index"):
         # the groups were fitted on their own before, so this is a failure of the comparison
         raise EstimationError(f"The observed groups cannot be compared: {failure[0]}")
     first = {k: v[0].copy() for k, v in stats.items()}
@@ -496,6 +527,8 @@ def permute_groups(
             replicates=rep,
             failure=fail,
             spawn_key=tuple(int(k) for k in job.root.spawn_key),
+            positions=job.positions,
+            root=job.root,
         )
         for (a, b), job, obs, rep, fail in zip(
             fits.pairs, jobs, observed, reps, failures, strict=True

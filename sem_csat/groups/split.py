@@ -160,13 +160,6 @@ class GroupedData:
         frame = self.pooled.frame if level is None else self.groups[self._check(level)].frame
         return frame.to_numpy(dtype=np.float64)
 
-    def pair(self, a: str, b: str) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-        """Item values of the rows of groups ``a`` and ``b`` and which of them belong to ``a``."""
-        ia, ib = self.levels.index(self._check(a)), self.levels.index(self._check(b))
-        rows = (self.codes == ia) | (self.codes == ib)
-        x = self.pooled.frame.to_numpy(dtype=np.float64)[rows]
-        return x, self.codes[rows] == ia
-
     def pooled_data(self, a: str, b: str) -> PreparedData:
         """The prepared data of groups ``a`` and ``b`` together (the pooled data of a pair)."""
         if len(self.levels) == 2:
