@@ -276,7 +276,8 @@ def test_skipping_one_run_leaves_its_columns_empty(different: MGAResult) -> None
 def test_the_same_seed_repeats_and_is_recorded(different: MGAResult) -> None:
     again = mga(different.fits, 1000, 1000, seed=1, progress=False, n_jobs=2)
     pd.testing.assert_frame_equal(again.details, different.details)
-    assert different.permutations is not None and different.bootstraps is not None
+    assert different.permutations is not None
+    assert different.bootstraps is not None
     assert different.permutations.seed == 1
     assert different.bootstraps.seed == 1
 

@@ -20,8 +20,12 @@ DataFrame), ``.summary()`` (text, HTML, Markdown, LaTeX) and a one-line ``repr``
 >>> cmp = compare_groups(sem_csat.load_spec("ecsi_bank"),
 ...                      sem_csat.datasets.load("bank_satisfaction"), "gender",
 ...                      n_perm=200, n_boot=200, seed=1, progress=False)
->>> cmp.micom.verdicts["invariance"].tolist()
-['full', 'full', 'full', 'full', 'full', 'full']
+>>> cmp.micom.verdicts[["construct", "invariance"]].T.to_numpy().tolist()
+[['IMAG', 'EXPE', 'QUAL', 'VAL', 'SAT', 'LOY'], ['full', 'full', 'full', 'none', 'partial', 'full']]
+>>> cmp.mga.table[["from", "to", "difference", "p_permutation", "p_henseler"]].tail(2).round(3)
+   from   to  difference  p_permutation  p_henseler
+8  IMAG  LOY       0.388          0.015       0.003
+9   SAT  LOY      -0.455          0.005       0.001
 """
 
 from sem_csat.groups.bootstrap import GroupBootstraps, bootstrap_groups

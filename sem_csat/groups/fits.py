@@ -311,9 +311,9 @@ def fit_groups(
     ...                   sem_csat.datasets.load("bank_satisfaction"), "gender")
     >>> fits.paths.head(3).round(3)
        from    to  female   male
-    0  IMAG  EXPE   0.593  0.704
-    1  EXPE  QUAL   0.817  0.868
-    2  EXPE   VAL   0.198  0.118
+    0  IMAG  EXPE   0.619  0.484
+    1  EXPE  QUAL   0.837  0.858
+    2  EXPE   VAL   0.174  0.038
     """
     grouped = split(
         spec,

@@ -237,7 +237,7 @@ def parametric_test(
     --------
     >>> r = parametric_test([0.2], [0.05], [0.05], 100, 100)
     >>> round(float(r.t[0]), 4), float(r.df[0])
-    (20.1008, 198.0)
+    (2.8427, 198.0)
     """
     d = np.asarray(difference, dtype=np.float64)
     sa = np.asarray(se_a, dtype=np.float64)
