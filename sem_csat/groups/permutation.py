@@ -135,7 +135,9 @@ class _PairJob:
     positions: IntArray  # (n,) their positions in the pooled frame
     n_a: int
     corr: FloatArray  # (p, p) pooled correlation matrix of the pair
-    scores_t: FloatArray  # (J, n) pooled-model composite scores of the pair
+    centre: FloatArray  # (p,) pooled item means of the pair
+    scale: FloatArray  # (p,) pooled item standard deviations (ddof=1)
+    weights: FloatArray  # (p, J) outer weights of the pooled model (unit-variance scores)
     root: np.random.SeedSequence
 
     @property
@@ -159,20 +161,25 @@ def _composite_corr(wa: FloatArray, wb: FloatArray, corr: FloatArray) -> FloatAr
     return out
 
 
-def _score_moments(scores_t: FloatArray, rows: IntArray) -> tuple[FloatArray, FloatArray]:
-    """Means and variances (``ddof=1``) of the scores of the given rows: ``(c, J)`` each."""
-    picked = scores_t[:, rows]  # (J, c, m): the summed axis is the last one, row by row
-    m = rows.shape[1]
-    mean = picked.sum(axis=-1) / m
-    centred = picked - mean[:, :, None]
-    var = (centred * centred).sum(axis=-1) / (m - 1)
-    return mean.T, var.T
+def _score_moments(job: _PairJob, m: Moments) -> tuple[FloatArray, FloatArray]:
+    """Means and variances (``ddof=1``) of the pooled model's scores in a batch of groups.
+
+    The scores are :math:`\\xi = Z w` with the pooled standardization
+    :math:`Z = (X - \\mu) / \\sigma`, so a group's mean is :math:`((\\bar x_g - \\mu)/\\sigma)^\\top
+    w` and its variance :math:`w^\\top D S_g D w` with :math:`D = \\operatorname{diag}(1/\\sigma)`
+    and the group's covariance matrix :math:`S_g`: both follow from the group's moments.
+    ``einsum`` without BLAS keeps every element's sums in a fixed order.
+    """
+    w = job.weights
+    mean = np.einsum("cp,pj->cj", (m.mean - job.centre) / job.scale, w)
+    rel = m.sd / job.scale
+    cov = m.corr * rel[:, :, None] * rel[:, None, :]
+    var = np.einsum("cpq,pj,qj->cj", cov, w, w)
+    return mean, var
 
 
 def _statistics(
     job: _PairJob,
-    rows_a: IntArray,
-    rows_b: IntArray,
     ma: Moments,
     mb: Moments,
     mask: bool = True,
@@ -193,8 +200,8 @@ def _statistics(
     stats["compositional"] = _composite_corr(
         np.asarray(est_a.weights), np.asarray(est_b.weights), job.corr
     )
-    mean_a, var_a = _score_moments(job.scores_t, rows_a)
-    mean_b, var_b = _score_moments(job.scores_t, rows_b)
+    mean_a, var_a = _score_moments(job, ma)
+    mean_b, var_b = _score_moments(job, mb)
     stats["mean"] = mean_a - mean_b
     with np.errstate(divide="ignore", invalid="ignore"):
         stats["log_variance"] = np.log(var_a) - np.log(var_b)
@@ -210,21 +217,12 @@ def _statistics(
     return stats, failure, sa, sb
 
 
-def _split_rows(job: _PairJob, start: int, stop: int) -> tuple[IntArray, IntArray]:
-    """Rows of the permuted groups a and b of permutations ``start .. stop - 1``."""
-    n, n_a = job.n, job.n_a
-    rows_a = np.empty((stop - start, n_a), dtype=np.intp)
-    rows_b = np.empty((stop - start, n - n_a), dtype=np.intp)
+def _split_counts(job: _PairJob, start: int, stop: int) -> FloatArray:
+    """``(c, n)`` membership (1/0) of the permuted group a in permutations ``start .. stop-1``."""
+    counts = np.zeros((stop - start, job.n))
     for r, u in enumerate(range(start, stop)):
-        perm = replicate_rng(job.root, u).permutation(n)
-        rows_a[r] = np.sort(perm[:n_a])
-        rows_b[r] = np.sort(perm[n_a:])
-    return rows_a, rows_b
-
-
-def _counts(rows: IntArray, n: int) -> FloatArray:
-    counts = np.zeros((rows.shape[0], n))
-    np.put_along_axis(counts, rows, 1.0, axis=1)
+        perm = replicate_rng(job.root, u).permutation(job.n)
+        counts[r, perm[: job.n_a]] = 1.0
     return counts
 
 
@@ -242,10 +240,10 @@ def _run_chunk(job: _PairJob, pair: int, start: int, stop: int) -> _ChunkResult:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
-        rows_a, rows_b = _split_rows(job, start, stop)
-        ma = moments_from_counts(job.x, _counts(rows_a, job.n), first=start)
-        mb = moments_from_counts(job.x, _counts(rows_b, job.n), first=start)
-        stats, failure, _, _ = _statistics(job, rows_a, rows_b, ma, mb)
+        in_a = _split_counts(job, start, stop)
+        ma = moments_from_counts(job.x, in_a, first=start)
+        mb = moments_from_counts(job.x, 1.0 - in_a, first=start)
+        stats, failure, _, _ = _statistics(job, ma, mb)
     return _ChunkResult(pair, start, stop, stats, failure)
 
 
@@ -391,25 +389,24 @@ def _pair_job(fits: GroupFits, a: str, b: str, root: np.random.SeedSequence) -> 
     # group a's rows first: the observed split is the first n_a rows
     x = np.ascontiguousarray(data.values()[positions])
     pooled = fits.pooled(a, b)
-    weights = np.asarray(pooled.pls_estimate.weights, dtype=np.float64)
-    scores = engine.construct_scores(engine.standardize(x), weights)
     return _PairJob(
         fn=group_replicate_fn(fits),
         x=x,
         positions=positions.astype(np.intp),
         n_a=int(np.count_nonzero(data.codes == ia)),
         corr=engine.correlation(x),
-        scores_t=np.ascontiguousarray(scores.T),
+        centre=x.mean(axis=0),
+        scale=x.std(axis=0, ddof=1),
+        weights=np.asarray(pooled.pls_estimate.weights, dtype=np.float64),
         root=root,
     )
 
 
 def _observed(job: _PairJob) -> tuple[dict[str, FloatArray], ...]:
-    rows_a = np.arange(job.n_a, dtype=np.intp)[None, :]
-    rows_b = np.arange(job.n_a, job.n, dtype=np.intp)[None, :]
-    ma = moments_from_counts(job.x, _counts(rows_a, job.n))
-    mb = moments_from_counts(job.x, _counts(rows_b, job.n))
-    stats, failure, sa, sb = _statistics(job, rows_a, rows_b, ma, mb, mask=False)
+    in_a = (np.arange(job.n) < job.n_a).astype(np.float64)[None, :]
+    ma = moments_from_counts(job.x, in_a)
+    mb = moments_from_counts(job.x, 1.0 - in_a)
+    stats, failure, sa, sb = _statistics(job, ma, mb, mask=False)
     if not all(np.isfinite(v[0]).all() for k, v in stats.items() if k != "index"):
         # the groups were fitted on their own before, so this is a failure of the comparison
         raise EstimationError(f"The observed groups cannot be compared: {failure[0]}")
