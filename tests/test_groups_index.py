@@ -169,3 +169,30 @@ def test_compare_groups_from_data_and_bad_calls() -> None:
         compare_groups(spec, bank, "gender", alpha=0.7)
     small = compare_groups(spec, bank, "gender", n_perm=20, n_boot=20, seed=1, progress=False)
     assert small.fits.data.sizes == {"female": 148, "male": 102}
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(
+    bank_fits: GroupFits, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sem_csat.groups import permute_groups
+
+    permute_groups(bank_fits, 20, seed=1, progress=True)
+    assert "permutations" in capsys.readouterr().err
+    permute_groups(bank_fits, 20, seed=1)  # captured stderr is not a terminal
+    permute_groups(bank_fits, 20, seed=1, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_group_fits_display_side_by_side(bank_fits: GroupFits, waves: pd.DataFrame) -> None:
+    text = str(bank_fits)
+    assert "Path coefficients" in text
+    assert "female (N=148), male (N=102)" in text
+    assert "Configural invariance (MICOM step 1)" in text
+    assert "\n" not in repr(bank_fits)
+    assert list(bank_fits.r2.columns) == ["construct", "female", "male"]
+    wave_fits = fit_groups(sem_csat.load_spec("ecsi"), waves, "wave")
+    result = micom(wave_fits, 50, seed=1, progress=False)
+    assert "Waves" in result.summary().as_text()
+    assert "wave a minus wave b" in result.summary().as_text()
+    assert "every wave's estimation converged" in result.summary().as_text()
+    assert result.table.columns.tolist()[:2] == ["construct", "step"]
