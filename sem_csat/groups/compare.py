@@ -112,12 +112,12 @@ class GroupComparison:
             Section(
                 f"Path differences ({d.noun} a minus {d.noun} b)",
                 self.mga.table,
-                lines=self.mga._method_lines(),
+                lines=self.mga.method_notes(),
             ),
         ]
         if self.index is not None:
             sections.append(
-                Section(f"Index by {d.noun}", self.index.table, lines=self.index._sentences())
+                Section(f"Index by {d.noun}", self.index.table, lines=self.index.sentences())
             )
         sections.append(Section("MICOM details", self.micom.table, collapsed=True))
         sections.append(Section("Effect differences", self.mga.effects, collapsed=True))

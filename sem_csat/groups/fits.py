@@ -119,24 +119,21 @@ class GroupFits:
 
     def result(self, level: str) -> PLSResult:
         """The fit of one group."""
-        return self.results[self.data._check(level)]
+        return self.results[self.data.check_level(level)]
 
     def pooled(self, a: str | None = None, b: str | None = None) -> PLSResult:
         """The model fitted to the pooled data of groups ``a`` and ``b`` (default: all groups).
 
         MICOM's step 3 compares the groups' means and variances of these composite scores.
         """
-        if a is None or b is None:
-            a, b = self.levels[0], self.levels[-1]
-            key = ("", "")
-            data = self.data.pooled
+        if a is None or b is None or len(self.levels) == 2:
+            key, label, data = ("", ""), "the pooled data", self.data.pooled
         else:
-            key = (self.data._check(a), self.data._check(b))
+            pair = sorted((self.data.check_level(a), self.data.check_level(b)))
+            key = (pair[0], pair[1])
+            label = f"the pooled data of '{a}' and '{b}'"
             data = self.data.pooled_data(a, b)
-        if len(self.levels) == 2:
-            key = ("", "")
         if key not in self._pooled:
-            label = "the pooled data" if key == ("", "") else f"the pooled data of '{a}' and '{b}'"
             with group_context(f"In {label}"):
                 self._pooled[key] = _fit(self.settings, self.spec, data)
         return self._pooled[key]

@@ -183,7 +183,8 @@ class IndexComparison:
             )
         return tuple(out)
 
-    def _sentences(self) -> tuple[str, ...]:
+    def sentences(self) -> tuple[str, ...]:
+        """Every difference in words, with MICOM step 2 beside it (for summaries)."""
         noun = self.fits.data.noun
         out = []
         for r in self.details.to_dict("records"):
@@ -227,7 +228,7 @@ class IndexComparison:
         ]
         sections = [
             Section(f"Index by {d.noun}", self.table),
-            Section("Reading", lines=self._sentences()),
+            Section("Reading", lines=self.sentences()),
         ]
         title = (
             f"sem_csat index {'change across waves' if d.waves else 'comparison'}: "

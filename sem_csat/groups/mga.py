@@ -245,7 +245,8 @@ class MGAResult:
                 ]
         return tuple(out)
 
-    def _method_lines(self) -> tuple[str, ...]:
+    def method_notes(self) -> tuple[str, ...]:
+        """The tests and formulas behind the p-values, as sentences (for summaries)."""
         centre = (
             "replicates shifted to centre on each group's estimate (Sarstedt et al. 2011; cSEM)"
             if self.centring == "estimate"
@@ -293,7 +294,7 @@ class MGAResult:
             Section(
                 f"Path differences ({d.noun} a minus {d.noun} b)",
                 self.table,
-                lines=self._method_lines(),
+                lines=self.method_notes(),
             ),
             Section("Total and indirect effects", self.effects, collapsed=True),
         ]

@@ -157,14 +157,14 @@ class GroupedData:
 
     def values(self, level: str | None = None) -> FloatArray:
         """``(n, p)`` item values of one group (or of all groups), in spec order."""
-        frame = self.pooled.frame if level is None else self.groups[self._check(level)].frame
+        frame = self.pooled.frame if level is None else self.groups[self.check_level(level)].frame
         return frame.to_numpy(dtype=np.float64)
 
     def pooled_data(self, a: str, b: str) -> PreparedData:
         """The prepared data of groups ``a`` and ``b`` together (the pooled data of a pair)."""
         if len(self.levels) == 2:
             return self.pooled
-        ia, ib = self.levels.index(self._check(a)), self.levels.index(self._check(b))
+        ia, ib = self.levels.index(self.check_level(a)), self.levels.index(self.check_level(b))
         rows = np.flatnonzero((self.codes == ia) | (self.codes == ib))
         return _subset(self.pooled, rows, f"{self.column} = {a} or {b}")
 
@@ -181,7 +181,8 @@ class GroupedData:
 
         return fit_split(self, method=method, scheme=scheme, tol=tol, max_iter=max_iter)
 
-    def _check(self, level: str) -> str:
+    def check_level(self, level: str) -> str:
+        """Return ``level`` if it is one of the groups; otherwise a UsageError naming them."""
         if level not in self.levels:
             raise UsageError(
                 f"Column '{self.column}' has no {self.noun} '{level}'"

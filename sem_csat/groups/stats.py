@@ -79,6 +79,8 @@ from typing import Final, Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from sem_csat.errors import UsageError
+
 __all__ = [
     "CENTRINGS",
     "Centring",
@@ -186,7 +188,7 @@ def henseler_probability(
     array([0.])
     """
     if centring not in CENTRINGS:
-        raise ValueError(f"centring must be 'estimate' or 'bootstrap_mean'; got {centring!r}.")
+        raise UsageError(f"centring must be 'estimate' or 'bootstrap_mean'; got {centring!r}.")
     ea = np.asarray(estimate_a, dtype=np.float64).reshape(-1)
     eb = np.asarray(estimate_b, dtype=np.float64).reshape(-1)
     cols_a, cols_b = _columns(samples_a), _columns(samples_b)
