@@ -20,6 +20,7 @@ __all__ = [
     "DataWarning",
     "DiscriminantValidityWarning",
     "EstimationError",
+    "FigureWarning",
     "InadmissibleSolutionWarning",
     "MeasurementQualityWarning",
     "MissingDataWarning",
@@ -106,6 +107,10 @@ class SemCsatWarning(UserWarning):
 
 class SpecWarning(SemCsatWarning):
     """Something in a specification is legal but probably unintended."""
+
+
+class FigureWarning(SemCsatWarning):
+    """A figure cannot be drawn as asked at print size (it needs a wider column, ...)."""
 
 
 class DataWarning(SemCsatWarning):

@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 import sem_csat
 from sem_csat.diagram import Layout, compute_layout
-from sem_csat.diagram.geometry import on_border, rects_overlap, segment_hits_shape
+from sem_csat.diagram.geometry import (
+    on_border,
+    rects_overlap,
+    sample_path,
+    segment_hits_shape,
+)
 from sem_csat.diagram.layout import edge_crossings
 from sem_csat.errors import UsageError
 from sem_csat.spec import ModelSpec
@@ -35,9 +40,9 @@ def check_invariants(lay: Layout, spec: ModelSpec) -> None:
         assert all(math.isfinite(v) for v in (n.x, n.y, n.shape.width, n.shape.height))
         assert n.shape.width > 0
         assert n.shape.height > 0
-    # every path points strictly to the right
+    # every path points strictly along the flow (right, or down in a top-to-bottom layout)
     for p in spec.paths:
-        assert nodes[p.source].x < nodes[p.target].x
+        assert lay.flow(p.source) < lay.flow(p.target)
     # no two nodes overlap
     for a, b in itertools.combinations(lay.nodes, 2):
         assert not rects_overlap(a.shape.bbox, b.shape.bbox), (a.id, b.id)
@@ -45,8 +50,9 @@ def check_invariants(lay: Layout, spec: ModelSpec) -> None:
         # endpoints on the borders of their nodes
         assert on_border(nodes[e.source].shape, e.points[0]), (e.source, e.target)
         assert on_border(nodes[e.target].shape, e.points[-1]), (e.source, e.target)
-        # no segment through another node
-        for p, q in e.segments:
+        # no segment through another node, nor the rounded curve that is drawn
+        drawn = sample_path(*lay.edge_path(e))
+        for p, q in [*e.segments, *itertools.pairwise(drawn)]:
             for n in lay.nodes:
                 if n.id not in (e.source, e.target):
                     assert not segment_hits_shape(p, q, n.shape), (e.source, e.target, n.id)
@@ -57,12 +63,22 @@ def check_invariants(lay: Layout, spec: ModelSpec) -> None:
         assert not rects_overlap(a, b)
 
 
+FLOWS = {
+    "left to right": {},
+    "top to bottom": {"orientation": "TB", "font_size": 7.0, "detail_size": 7.0},
+    "zigzag": {"zigzag": True, "font_size": 7.0, "detail_size": 7.0, "spacing": 0.75},
+}
+
+
+@pytest.mark.parametrize("flow", sorted(FLOWS))
 @pytest.mark.parametrize("indicators", [False, True])
 @pytest.mark.parametrize("key", SPECS)
-def test_bundled_specs_layout_invariants(key: str, indicators: bool) -> None:
+def test_bundled_specs_layout_invariants(key: str, indicators: bool, flow: str) -> None:
     spec = sem_csat.load_spec(key)
-    lay = compute_layout(spec, indicators=indicators, edge_labels=fake_labels(spec, indicators))
+    labels = fake_labels(spec, indicators)
+    lay = compute_layout(spec, indicators=indicators, edge_labels=labels, **FLOWS[flow])
     check_invariants(lay, spec)
+    assert lay.orientation == FLOWS[flow].get("orientation", "LR")
     n_ind = len(spec.indicator_names) if indicators else 0
     assert len(lay.nodes) == len(spec.constructs) + n_ind
     assert len(lay.edges) == len(spec.paths) + n_ind
@@ -155,8 +171,65 @@ def random_specs(draw: st.DrawFn) -> ModelSpec:
     return ModelSpec("Random", constructs, tuple(Path(names[i], names[j]) for i, j in chosen))
 
 
-@settings(max_examples=10, deadline=None)
-@given(random_specs(), st.booleans())
-def test_random_dags_keep_invariants(spec: ModelSpec, indicators: bool) -> None:
-    lay = compute_layout(spec, indicators=indicators, edge_labels=fake_labels(spec, indicators))
+@settings(max_examples=12, deadline=None)
+@given(random_specs(), st.booleans(), st.sampled_from(sorted(FLOWS)))
+def test_random_dags_keep_invariants(spec: ModelSpec, indicators: bool, flow: str) -> None:
+    labels = fake_labels(spec, indicators)
+    lay = compute_layout(spec, indicators=indicators, edge_labels=labels, **FLOWS[flow])
     check_invariants(lay, spec)
+
+
+def test_top_to_bottom_is_the_reflected_flow() -> None:
+    spec = sem_csat.load_spec("scsb")
+    lr = compute_layout(spec)
+    tb = compute_layout(spec, orientation="TB")
+    assert tb.layers == lr.layers
+    # exogenous constructs on top, outcomes at the bottom; text is never rotated
+    assert tb.node("Expectations").y > tb.node("Loyalty").y
+    for n in tb.nodes:
+        assert n.lines == lr.node(n.id).lines
+        assert n.shape.width > n.shape.height
+    assert tb.bounds.height > tb.bounds.width
+
+
+def test_long_paths_bend_smoothly_and_only_between_layers() -> None:
+    lay = compute_layout(sem_csat.load_spec("ecsi"))
+    long = lay.edge("Image", "Loyalty")
+    verts, codes = lay.edge_path(long)
+    assert len(long.points) > 2
+    assert 3 in codes  # the bends are quadratic curves
+    assert verts[0] == long.points[0]
+    assert verts[-1] == long.points[-1]
+    short = lay.edge("Image", "Expectation")
+    assert lay.edge_path(short) == (list(short.points), [1, 2])
+
+
+def test_labels_keep_clear_of_arrowheads() -> None:
+    from sem_csat.diagram.geometry import rects_overlap as overlap
+
+    spec = sem_csat.load_spec("ecsi")
+    lay = compute_layout(spec, indicators=True, edge_labels=fake_labels(spec, True))
+    heads = lay.heads()
+    assert len(heads) == len(lay.edges)
+    for e in lay.edges:
+        assert e.label_box is not None
+        assert not any(overlap(e.label_box, h) for h in heads), (e.source, e.target)
+
+
+def test_zigzag_shortens_chains() -> None:
+    spec = sem_csat.load_spec("ecsi")
+    plain = compute_layout(spec, font_size=7.0, detail_size=7.0, spacing=0.75)
+    zigzag = compute_layout(spec, font_size=7.0, detail_size=7.0, spacing=0.75, zigzag=True)
+    assert zigzag.bounds.width < plain.bounds.width
+    check_invariants(zigzag, spec)
+
+
+def test_layout_within_a_width() -> None:
+    from sem_csat.diagram.layout import layout_within
+
+    spec = sem_csat.load_spec("ecsi")
+    full = compute_layout(spec)
+    assert layout_within(spec, full.bounds.width + 1.0) == full
+    assert layout_within(spec, full.bounds.width / 2) is None
+    with pytest.raises(UsageError, match="orientation"):
+        compute_layout(spec, orientation="RL")  # type: ignore[arg-type]

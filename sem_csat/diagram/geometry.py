@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,9 +29,12 @@ __all__ = [
     "Shape",
     "border_point",
     "char_width",
+    "head_box",
     "is_wide",
     "on_border",
     "rects_overlap",
+    "rounded_corners",
+    "sample_path",
     "segment_hits_rect",
     "segment_hits_shape",
     "segments_cross",
@@ -201,3 +205,81 @@ def segments_cross(p1: Point, p2: Point, q1: Point, q2: Point) -> bool:
     return ((d1 > eps and d2 < -eps) or (d1 < -eps and d2 > eps)) and (
         (d3 > eps and d4 < -eps) or (d3 < -eps and d4 > eps)
     )
+
+
+def head_box(points: Sequence[Point], length: float, half_width: float) -> Rect:
+    """Bounding rectangle of the arrowhead at the end of the polyline ``points``.
+
+    The head is the triangle with its tip at the last point, ``length`` long along the last
+    segment and ``half_width`` wide on either side of it.
+
+    >>> head_box([(0.0, 0.0), (10.0, 0.0)], 4.0, 1.5)
+    Rect(x=8.0, y=0.0, width=4.0, height=3.0)
+    """
+    (x0, y0), (x1, y1) = points[-2], points[-1]
+    d = math.dist((x0, y0), (x1, y1)) or 1.0
+    ux, uy = (x1 - x0) / d, (y1 - y0) / d
+    bx, by = x1 - length * ux, y1 - length * uy
+    xs = (x1, bx - half_width * uy, bx + half_width * uy)
+    ys = (y1, by + half_width * ux, by - half_width * ux)
+    left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
+    return Rect((left + right) / 2, (bottom + top) / 2, right - left, top - bottom)
+
+
+def rounded_corners(points: Sequence[Point], radius: float) -> tuple[list[Point], list[int]]:
+    """A polyline whose interior corners are rounded by quadratic Bézier arcs.
+
+    Each corner ``P`` between neighbours ``A`` and ``B`` is replaced by a curve from ``P``
+    moved ``r`` toward ``A`` to ``P`` moved ``r`` toward ``B``, with ``P`` as control point,
+    where ``r`` is ``radius`` but at most half of either segment.  The curve stays inside the
+    triangle of these three points, so it keeps close to the polyline.
+
+    Returns
+    -------
+    vertices, codes
+        In the layout of :class:`matplotlib.path.Path`: codes 1 (move to), 2 (line to) and
+        3 (quadratic curve: a control point followed by an end point).
+
+    Examples
+    --------
+    >>> rounded_corners([(0.0, 0.0), (10.0, 0.0), (10.0, 10.0)], 2.0)
+    ([(0.0, 0.0), (8.0, 0.0), (10.0, 0.0), (10.0, 2.0), (10.0, 10.0)], [1, 2, 3, 3, 2])
+    """
+    verts: list[Point] = [points[0]]
+    codes = [1]
+    for a, p, b in zip(points[:-2], points[1:-1], points[2:], strict=True):
+        la, lb = math.dist(a, p), math.dist(p, b)
+        r = min(radius, la / 2, lb / 2)
+        if r <= 0:
+            verts.append(p)
+            codes.append(2)
+            continue
+        p1 = (p[0] + (a[0] - p[0]) * r / la, p[1] + (a[1] - p[1]) * r / la)
+        p2 = (p[0] + (b[0] - p[0]) * r / lb, p[1] + (b[1] - p[1]) * r / lb)
+        verts += [p1, p, p2]
+        codes += [2, 3, 3]
+    verts.append(points[-1])
+    codes.append(2)
+    return verts, codes
+
+
+def sample_path(vertices: Sequence[Point], codes: Sequence[int], steps: int = 8) -> list[Point]:
+    """Points along a path of :func:`rounded_corners` (curves sampled at ``steps`` points)."""
+    out: list[Point] = []
+    k = 0
+    while k < len(codes):
+        if codes[k] == 3:
+            p0, c, p2 = out[-1], vertices[k], vertices[k + 1]
+            for i in range(1, steps + 1):
+                t = i / steps
+                out.append(
+                    (
+                        (1 - t) ** 2 * p0[0] + 2 * (1 - t) * t * c[0] + t**2 * p2[0],
+                        (1 - t) ** 2 * p0[1] + 2 * (1 - t) * t * c[1] + t**2 * p2[1],
+                    )
+                )
+            k += 2
+        else:
+            out.append(vertices[k])
+            k += 1
+    return out

@@ -3,7 +3,9 @@
 For every label, candidate positions are generated along its own edge: at several fractions of
 each segment, either beside the line (offset along the normal just far enough for the text box
 to clear it) or centred on the line (drawn with a white background).  The first candidate whose
-box overlaps no node, no label placed before and no segment of any other edge wins.  Labels are
+box overlaps no node, no arrowhead, no label placed before and no segment of any other edge,
+and has no other edge close by (so that it cannot be read as that edge's label), wins; failing
+that, the first free one.  Labels are
 placed in order, longest first, so that the hardest ones choose first.
 
 Examples
@@ -33,9 +35,10 @@ from sem_csat.diagram.geometry import (
     segment_hits_rect,
 )
 
-__all__ = ["LabelRequest", "label_conflicts", "place_labels"]
+__all__ = ["LabelRequest", "count_problems", "label_conflicts", "place_labels"]
 
-_FRACTIONS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74)
+_FRACTIONS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82)
+_NEAR = 0.7  # clearance from other edges, in label heights, that makes a place unambiguous
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,17 @@ def label_conflicts(
     edges: Sequence[tuple[Point, ...]],
     placed: Sequence[Rect],
     pad: float,
+    heads: Sequence[Rect] = (),
 ) -> int:
-    """Number of objects that the label ``box`` of edge ``own`` would collide with."""
+    """Number of objects that the label ``box`` of edge ``own`` would collide with.
+
+    The objects are node outlines, arrowheads (bounding boxes, the edge's own included),
+    labels already placed and segments of other edges (and of its own edge, unless the label
+    sits on the line with a background).
+    """
     grown = box.inflate(pad)
     n = sum(1 for s in shapes if rects_overlap(grown, s.bbox))
+    n += sum(1 for h in heads if rects_overlap(grown, h))
     n += sum(1 for r in placed if rects_overlap(grown, r))
     for k, pts in enumerate(edges):
         if k == own and on_line:
@@ -89,12 +99,96 @@ def label_conflicts(
     return n
 
 
+class _Obstacles:
+    """The fixed obstacles of a labelling, indexed for fast counting (numpy arrays).
+
+    Counts the same collisions as :func:`label_conflicts` (labels placed so far are checked
+    by the caller); segments are first screened by their bounding boxes, then tested
+    exactly.
+    """
+
+    def __init__(
+        self, shapes: Sequence[Shape], heads: Sequence[Rect], edges: Sequence[tuple[Point, ...]]
+    ) -> None:
+        import numpy as np
+
+        rects = [s.bbox for s in shapes] + list(heads)
+        self.rects = np.array(
+            [(r.left, r.bottom, r.right, r.top) for r in rects], dtype=float
+        ).reshape(-1, 4)
+        segs = [(k, p, q) for k, pts in enumerate(edges) for p, q in itertools.pairwise(pts)]
+        self.owner = np.array([k for k, _, _ in segs], dtype=int)
+        self.points = [(p, q) for _, p, q in segs]
+        xy = np.array([(*p, *q) for _, p, q in segs], dtype=float).reshape(-1, 4)
+        self.seg_box = np.column_stack(
+            [
+                np.minimum(xy[:, 0], xy[:, 2]),
+                np.minimum(xy[:, 1], xy[:, 3]),
+                np.maximum(xy[:, 0], xy[:, 2]),
+                np.maximum(xy[:, 1], xy[:, 3]),
+            ]
+        )
+
+    def count(self, box: Rect, own: int, on_line: bool, pad: float, rects: bool = True) -> int:
+        import numpy as np
+
+        g = box.inflate(pad)
+        n = 0
+        if rects and len(self.rects):
+            r = self.rects
+            n += int(
+                np.count_nonzero(
+                    (g.left < r[:, 2])
+                    & (r[:, 0] < g.right)
+                    & (g.bottom < r[:, 3])
+                    & (r[:, 1] < g.top)
+                )
+            )
+        if len(self.seg_box):
+            b = self.seg_box
+            near = (
+                (b[:, 0] <= g.right)
+                & (g.left <= b[:, 2])
+                & (b[:, 1] <= g.top)
+                & (g.bottom <= b[:, 3])
+            )
+            if on_line:
+                near &= self.owner != own
+            for i in np.flatnonzero(near):
+                p, q = self.points[i]
+                n += segment_hits_rect(p, q, g)
+        return n
+
+
+def count_problems(
+    shapes: Sequence[Shape],
+    edges: Sequence[tuple[Point, ...]],
+    boxes: Sequence[Rect | None],
+    heads: Sequence[Rect] = (),
+) -> int:
+    """Total :func:`label_conflicts` of the label ``boxes[k]`` of every edge ``edges[k]``
+    (without clearance), each checked against the labels before it."""
+    index = _Obstacles(shapes, heads, edges)
+    total = 0
+    placed: list[Rect] = []
+    for k, box in enumerate(boxes):
+        if box is None:
+            continue
+        own = list(itertools.pairwise(edges[k]))
+        on_line = any(segment_hits_rect(p, q, box) for p, q in own)
+        total += index.count(box, k, on_line, 0.0)
+        total += sum(1 for r in placed if rects_overlap(box, r))
+        placed.append(box)
+    return total
+
+
 def place_labels(
     shapes: Sequence[Shape],
     requests: Sequence[LabelRequest | None],
     *,
     pad: float,
     others: Sequence[tuple[Point, ...]] = (),
+    heads: Sequence[Rect] = (),
 ) -> list[Rect | None]:
     """Choose a box for every label request (``None`` requests get ``None``).
 
@@ -108,6 +202,8 @@ def place_labels(
         Clearance kept around every label box.
     others
         Polylines of edges without a label, which labels must avoid too.
+    heads
+        Bounding boxes of the arrowheads, which labels must not touch.
 
     Returns
     -------
@@ -116,6 +212,7 @@ def place_labels(
         collisions is returned (check with :func:`label_conflicts`).
     """
     edges = [r.points if r is not None else () for r in requests] + list(others)
+    index = _Obstacles(shapes, heads, edges)
     boxes: list[Rect | None] = [None] * len(requests)
     placed: list[Rect] = []
     todo = sorted(
@@ -127,13 +224,23 @@ def place_labels(
         if req is None:  # pragma: no cover - filtered above
             continue
         best: tuple[int, Rect] | None = None
+        free: Rect | None = None
         for rect, on_line in _candidates(req, pad):
-            c = label_conflicts(rect, k, on_line, shapes, edges, placed, pad)
+            grown = rect.inflate(pad)
+            c = index.count(rect, k, on_line, pad)
+            c += sum(1 for r in placed if rects_overlap(grown, r))
             if best is None or c < best[0]:
                 best = (c, rect)
             if c == 0:
-                break
-        if best is not None:
-            boxes[k] = best[1]
-            placed.append(best[1])
+                # prefer a place where no other edge passes close by: a label between two
+                # near edges could be read as belonging to either
+                near = index.count(rect, k, True, pad + _NEAR * req.height, rects=False)
+                if near == 0:
+                    free = rect
+                    break
+                free = free or rect
+        chosen = free or (best[1] if best is not None else None)
+        if chosen is not None:
+            boxes[k] = chosen
+            placed.append(chosen)
     return boxes

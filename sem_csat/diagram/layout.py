@@ -60,24 +60,45 @@ from sem_csat.diagram.geometry import (
     Rect,
     Shape,
     border_point,
-    segment_hits_rect,
+    head_box,
+    rounded_corners,
     segment_hits_shape,
     segments_cross,
     text_width,
 )
-from sem_csat.diagram.labels import LabelRequest, label_conflicts, place_labels
+from sem_csat.diagram.labels import LabelRequest, count_problems, place_labels
 from sem_csat.diagram.ordering import LayeredGraph, is_dummy, longest_path_layers
 from sem_csat.errors import UsageError
 
 if TYPE_CHECKING:
     from sem_csat.spec.model import ModelSpec
 
-__all__ = ["Edge", "Layout", "Node", "compute_layout", "edge_crossings", "indicator_id"]
+__all__ = [
+    "CORNER_EM",
+    "HEAD_LENGTH_EM",
+    "HEAD_WIDTH_EM",
+    "ORIENTATIONS",
+    "Edge",
+    "Layout",
+    "Node",
+    "compute_layout",
+    "edge_crossings",
+    "indicator_id",
+    "layout_within",
+]
 
 Side = Literal["left", "right", "above", "below"]
+Orientation = Literal["LR", "TB"]
+#: Flow directions: left to right (the convention) or top to bottom (for narrow columns).
+ORIENTATIONS: tuple[Orientation, ...] = ("LR", "TB")
 _LINE = 1.22  # line height in em
-_INDICATOR_SCALE = 0.85  # indicator and edge-label text relative to construct text
+_INDICATOR_SCALE = 0.85  # default indicator and edge-label text relative to construct text
 _MAX_ATTEMPTS = 5
+#: Radius of the rounded bends of long paths, in em of the construct text.
+CORNER_EM = 2.0
+#: Length and half width of arrowheads, in em of the construct text.
+HEAD_LENGTH_EM = 0.6
+HEAD_WIDTH_EM = 0.28
 
 
 def indicator_id(construct: str, indicator: str) -> str:
@@ -137,6 +158,12 @@ class Layout:
     font_size: float
     crossings: int
     bounds: Rect
+    orientation: Orientation = "LR"
+
+    def flow(self, id: str) -> float:
+        """Position of node ``id`` along the flow: x (left to right) or -y (top to bottom)."""
+        n = self.node(id)
+        return n.x if self.orientation == "LR" else -n.y
 
     def node(self, id: str) -> Node:
         """The node with id ``id`` (a construct name or :func:`indicator_id`)."""
@@ -152,19 +179,30 @@ class Layout:
                 return e
         raise UsageError(f"The layout has no edge {source} -> {target}.")
 
+    def edge_path(self, edge: Edge) -> tuple[list[Point], list[int]]:
+        """How ``edge`` is drawn: its polyline with the bends of long paths rounded off.
+
+        See :func:`~sem_csat.diagram.geometry.rounded_corners`; the radius is
+        :data:`CORNER_EM` times the construct text size.
+        """
+        return rounded_corners(edge.points, CORNER_EM * self.font_size)
+
+    def heads(self) -> list[Rect]:
+        """Bounding boxes of the arrowheads of all edges (see :data:`HEAD_LENGTH_EM`)."""
+        return _heads([e.points for e in self.edges], self.font_size)
+
     def label_problems(self) -> int:
-        """Number of collisions of label boxes with nodes, other labels and other edges."""
-        shapes = [n.shape for n in self.nodes]
-        polys = [e.points for e in self.edges]
-        total = 0
-        placed: list[Rect] = []
-        for k, e in enumerate(self.edges):
-            if e.label_box is None:
-                continue
-            on_line = any(segment_hits_rect(p, q, e.label_box) for p, q in e.segments)
-            total += label_conflicts(e.label_box, k, on_line, shapes, polys, placed, 0.0)
-            placed.append(e.label_box)
-        return total
+        """Number of collisions of label boxes with nodes, arrowheads, other labels and edges."""
+        return count_problems(
+            [n.shape for n in self.nodes],
+            [e.points for e in self.edges],
+            [e.label_box for e in self.edges],
+            self.heads(),
+        )
+
+
+def _heads(polylines: Sequence[Sequence[Point]], fs: float) -> list[Rect]:
+    return [head_box(pts, HEAD_LENGTH_EM * fs, HEAD_WIDTH_EM * fs) for pts in polylines]
 
 
 def edge_crossings(layout: Layout) -> int:
@@ -182,10 +220,11 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width) or [text]
 
 
-def _ellipse_size(lines: Sequence[str], fs: float) -> tuple[float, float]:
+def _ellipse_size(lines: Sequence[str], fs: float, k: float = 1.18) -> tuple[float, float]:
+    """Width and height of the ellipse around ``lines``: the text rectangle stretched ``k``
+    times horizontally, and as much as needed vertically to enclose it."""
     w = max(text_width(s, fs) for s in lines) + 0.6 * fs
     h = len(lines) * _LINE * fs + 0.2 * fs
-    k = 1.18  # horizontal stretch of the ellipse around the text rectangle
     a = k * w / 2
     b = (h / 2) / math.sqrt(1 - 1 / k**2)
     return 2 * a, max(2 * b, 2.6 * fs)
@@ -234,28 +273,65 @@ class _Foot:
         )
 
 
+@dataclass(frozen=True)
+class _Metrics:
+    """Text sizes and spacing of one layout attempt, and its orientation.
+
+    The layout is computed in an *internal* frame in which the flow always runs along x; a
+    top-to-bottom layout swaps the width and height of every box and is reflected into place
+    at the end (:func:`_normalised`), so one algorithm serves both orientations.
+    """
+
+    fs: float  # construct text
+    ds: float  # indicator names and edge labels
+    spacing: float
+    tb: bool
+    band: bool = True  # long paths cross a skipped layer along its whole band
+    zigzag: bool = False  # constructs of consecutive layers on alternate sides
+
+    def dims(self, w: float, h: float) -> tuple[float, float]:
+        """Internal (flow, cross) extents of a box ``w`` wide and ``h`` high on the page."""
+        return (h, w) if self.tb else (w, h)
+
+    def label(self, text: str) -> tuple[float, float]:
+        """Internal extents of an edge label's box (text plus a thin white margin)."""
+        if not text:
+            return (0.0, 0.0)
+        return self.dims(text_width(text, self.ds) + 0.5 * self.ds, 1.35 * self.ds)
+
+
 def _footprint(
-    w: float, h: float, names: Sequence[str], side: Side | None, fs: float, spacing: float
+    w: float,
+    h: float,
+    names: Sequence[str],
+    side: Side | None,
+    m: _Metrics,
+    label_text: str,
 ) -> _Foot:
+    """The construct (internal extents ``w`` x ``h``) with its indicator boxes on ``side``.
+
+    ``label_text`` is the widest label on the indicator arrows (``""`` without labels); the
+    arrows are made long enough to carry it.
+    """
     if side is None:
         return _Foot(w, h, [])
-    ifs = _INDICATOR_SCALE * fs
-    bw = max(text_width(n, ifs) for n in names) + 1.0 * ifs
-    bh = 1.7 * ifs
+    fs = m.fs
+    bw, bh = m.dims(max(text_width(n, m.ds) for n in names) + 1.0 * m.ds, 1.7 * m.ds)
     n = len(names)
     centre = Shape("ellipse", 0.0, 0.0, w, h)
-    gap = (4.2 if side in ("left", "right") else 2.6) * fs * spacing
+    lw, lh = m.label(label_text)
+    across = side in ("left", "right")
+    gap = (lw + 2.4 * fs * m.spacing) if across else (lh + 2.6 * fs * m.spacing)
+    sep = max(0.35, 0.7 * m.spacing) * fs if across else max(0.3, 0.5 * m.spacing) * fs
     for _ in range(200):
         boxes = []
         for k, name in enumerate(names):
-            if side in ("left", "right"):
-                step = bh + 0.7 * fs
-                dy = ((n - 1) / 2 - k) * step
+            if across:
+                dy = ((n - 1) / 2 - k) * (bh + sep)
                 dx = w / 2 + gap + bw / 2
                 boxes.append((name, -dx if side == "left" else dx, dy, bw, bh))
             else:
-                step = bw + 0.5 * fs
-                dx = (k - (n - 1) / 2) * step
+                dx = (k - (n - 1) / 2) * (bw + sep)
                 dy = h / 2 + gap + bh / 2
                 boxes.append((name, dx, dy if side == "above" else -dy, bw, bh))
         shapes = [Shape("box", dx, dy, bw, bh) for _, dx, dy, bw, bh in boxes]
@@ -287,9 +363,13 @@ def _side(name: str, graph: LayeredGraph, i: int, y: dict[str, float]) -> Side:
 
 
 def _vertical(
-    graph: LayeredGraph, foot: dict[str, _Foot], lane: float, unit: float
+    graph: LayeredGraph, foot: dict[str, _Foot], lane: float, unit: float, stagger: float = 0.0
 ) -> dict[str, float]:
-    """Heights of all vertices: stacked layers, relaxed toward the mean of their neighbours."""
+    """Heights of all vertices: stacked layers, relaxed toward the mean of their neighbours.
+
+    With ``stagger``, the constructs of consecutive layers are then moved ``stagger / 2`` up
+    and down in turn (a zigzag), so that consecutive layers can overlap along the flow.
+    """
     ext = {
         v: foot[v].extent() if v in foot else (0.0, 0.0, lane / 2, lane / 2)
         for order in graph.order
@@ -317,6 +397,12 @@ def _vertical(
             ]
             seps = [sep(u, v) for u, v in itertools.pairwise(order)]
             d.update(zip(order, _project(targets, seps), strict=True))
+    if stagger > 0:
+        for i, order in enumerate(graph.order):
+            shift = stagger / 2 if i % 2 == 0 else -stagger / 2
+            targets = [d[v] + (0.0 if is_dummy(v) else shift) for v in order]
+            seps = [sep(u, v) for u, v in itertools.pairwise(order)]
+            d.update(zip(order, _project(targets, seps), strict=True))
     return {v: -dv for v, dv in d.items()}
 
 
@@ -328,15 +414,40 @@ def _place_layers(
     foot: dict[str, _Foot],
     y: dict[str, float],
     edge_labels: Mapping[tuple[str, str], str],
-    fs: float,
-    spacing: float,
+    m: _Metrics,
     lane: float,
-) -> tuple[dict[str, float], dict[str, list[tuple[str, Shape]]]]:
-    """Give each layer the smallest x that keeps shapes apart and edges out of nodes."""
+) -> tuple[dict[str, float], dict[str, list[tuple[str, Shape]]], dict[str, tuple[float, float]]]:
+    """Give each layer the smallest x that keeps shapes apart and edges out of nodes.
+
+    A long path crosses each layer it skips straight, along the whole *band* of that layer
+    (the flow extent of its constructs with their indicators), and bends only between
+    layers; so it passes beside indicator boxes instead of cutting diagonally past them.
+
+    Returns
+    -------
+    x, shapes, through
+        The x of every vertex, the shapes of every construct footprint, and for every dummy
+        vertex the x where its path enters and leaves the layer.
+    """
+    fs, spacing = m.fs, m.spacing
     hgap, min_len, pad = 1.0 * fs * spacing, 2.2 * fs * spacing, 0.35 * fs
     x: dict[str, float] = {}
+    lx: list[float] = []  # x of each placed layer
     shapes: dict[str, list[tuple[str, Shape]]] = {}
     links: list[_Link] = []
+    band = [
+        (
+            max((foot[v].extent()[0] for v in order if v in foot), default=0.0),
+            max((foot[v].extent()[1] for v in order if v in foot), default=0.0),
+        )
+        for order in graph.order
+    ]
+
+    def enter(i: int, xi: float) -> float:
+        return max(xi - band[i][0], (lx[i - 1] + xi) / 2) if m.band else xi
+
+    def leave(i: int, xi: float, x_next: float) -> float:
+        return min(xi + band[i][1], (xi + x_next) / 2) if m.band else xi
 
     def place(v: str, xv: float) -> list[tuple[str, Shape]]:
         if v not in foot:
@@ -348,12 +459,17 @@ def _place_layers(
         return out
 
     def real(lst: list[tuple[str, Shape]]) -> list[tuple[str, Shape]]:
-        return [(nid, sh) for nid, sh in lst if sh.width > 0]
+        return [(nid, sh) for nid, sh in lst if not is_dummy(nid)]
 
+    def clear(p: Point, q: Point, obstacles: list[tuple[str, Shape]]) -> bool:
+        return not any(segment_hits_shape(p, q, sh, pad) for _, sh in obstacles)
+
+    entries: dict[str, float] = {}
+    exits: dict[str, float] = {}
     for i, order in enumerate(graph.order):
         lo = 0.0
         if i > 0:
-            lo = max(x[u] for u in graph.order[i - 1]) + min_len
+            lo = lx[i - 1] + min_len
             placed = [sh for lst in shapes.values() for _, sh in lst]
             for v in order:
                 for _, sv in place(v, 0.0):
@@ -362,15 +478,31 @@ def _place_layers(
                         if a.bottom < b.top + hgap and b.bottom < a.top + hgap:
                             lo = max(lo, su.x + su.width / 2 + hgap - (sv.x - sv.width / 2))
         new_edges = [(u, v) for u, v in graph.edges if v in order]
+        before = [u for u in graph.order[i - 1] if is_dummy(u)] if i > 0 else []
         for _ in range(400):
             new_shapes = {v: place(v, lo) for v in order}
-            pos = {**x, **dict.fromkeys(order, lo)}
-            new_links: list[_Link] = [(u, v, (pos[u], y[u]), (pos[v], y[v])) for u, v in new_edges]
+            every = real([s for lst in (*shapes.values(), *new_shapes.values()) for s in lst])
+            fresh = real([s for lst in new_shapes.values() for s in lst])
+            # where long paths enter this layer and leave the previous one: along the band
+            # where that is free, else at the dummy itself
+            ins, outs = {}, {}
+            for v in order:
+                if is_dummy(v):
+                    e = enter(i, lo)
+                    ins[v] = e if clear((e, y[v]), (lo, y[v]), every) else lo
+            for u in before:
+                e = leave(i - 1, lx[i - 1], lo)
+                outs[u] = e if clear((lx[i - 1], y[u]), (e, y[u]), every) else lx[i - 1]
+            new_links: list[_Link] = []
+            for u, v in new_edges:
+                new_links.append((u, v, (outs.get(u, x.get(u, 0.0)), y[u]), (ins.get(v, lo), y[v])))
+            for v, e in ins.items():
+                new_links.append((v, v, (e, y[v]), (lo, y[v])))
+            for u, e in outs.items():
+                new_links.append((u, u, (lx[i - 1], y[u]), (e, y[u])))
             for v in order:
                 for nid, sh in new_shapes[v][1:]:
                     new_links.append((v, nid, (lo, y[v]), (sh.x, sh.y)))
-            every = real([s for lst in (*shapes.values(), *new_shapes.values()) for s in lst])
-            fresh = real([s for lst in new_shapes.values() for s in lst])
             ok = all(
                 not segment_hits_shape(p, q, sh, pad)
                 for a, b, p, q in new_links
@@ -385,7 +517,13 @@ def _place_layers(
             for u, v in new_edges if ok else ():
                 if u in foot and v in foot:
                     su, sv = shapes[u][0][1], new_shapes[v][0][1]
-                    need = min_len + text_width(edge_labels.get((u, v), ""), fs * 0.85)
+                    text = edge_labels.get((u, v), "")
+                    # room for the label, clear of the arrowhead, or simply a short arrow
+                    need = (
+                        m.label(text)[0] + (HEAD_LENGTH_EM + (1.2 if m.tb else 0.6) * spacing) * fs
+                        if text
+                        else min_len
+                    )
                     if (
                         math.dist(border_point(su, (lo, y[v])), border_point(sv, (x[u], y[u])))
                         < need
@@ -395,9 +533,13 @@ def _place_layers(
                 break
             lo += 0.5 * fs
         x.update(dict.fromkeys(order, lo))
+        lx.append(lo)
+        entries.update(ins)
+        exits.update(outs)
         shapes.update(new_shapes)
         links.extend(new_links)
-    return x, {v: lst for v, lst in shapes.items() if v in foot}
+    through = {v: (entries[v], exits[v]) for v in entries}
+    return x, {v: lst for v, lst in shapes.items() if v in foot}, through
 
 
 def compute_layout(
@@ -407,7 +549,11 @@ def compute_layout(
     node_text: Mapping[str, Sequence[str]] | None = None,
     edge_labels: Mapping[tuple[str, str], str] | None = None,
     font_size: float = 8.0,
+    detail_size: float | None = None,
     wrap: int = 14,
+    spacing: float = 1.0,
+    orientation: Orientation = "LR",
+    zigzag: bool = False,
 ) -> Layout:
     """Lay out the path diagram of ``spec`` (see the module notes for the algorithm).
 
@@ -426,8 +572,21 @@ def compute_layout(
         ``(construct, indicator)`` names for indicator arrows.
     font_size
         Size in points of the construct text; all distances scale with it.
+    detail_size
+        Size in points of indicator names and edge labels; default ``0.85 * font_size``.
     wrap
         Maximum line length when wrapping default labels.
+    spacing
+        Factor on every gap between nodes (1 = the default; smaller is tighter).  Where a
+        label finds no free place, the layout is recomputed with up to 1.35⁴ times the gaps.
+    orientation
+        ``"LR"``: paths run left to right (exogenous constructs on the left); ``"TB"``: top to
+        bottom, which suits narrow columns.
+    zigzag
+        Put the constructs of consecutive layers on alternate sides of the flow, so that the
+        layers can overlap: chains of paths then take less room along the flow.  Where the
+        labels find no free place in the zigzag, the straight layout is used.
+
     Returns
     -------
     Layout
@@ -436,13 +595,59 @@ def compute_layout(
     Raises
     ------
     UsageError
-        If ``font_size`` or ``wrap`` is not positive.
+        If a size, ``wrap`` or ``spacing`` is not positive, or the orientation is unknown.
     """
-    if not font_size > 0 or wrap < 1:
+    m = _metrics(font_size, detail_size, wrap, spacing, orientation, zigzag)
+    return _best_spacing(spec, indicators, node_text, edge_labels or {}, m, wrap, math.inf)
+
+
+def layout_within(
+    spec: ModelSpec,
+    max_width: float,
+    *,
+    indicators: bool = False,
+    node_text: Mapping[str, Sequence[str]] | None = None,
+    edge_labels: Mapping[tuple[str, str], str] | None = None,
+    font_size: float = 8.0,
+    detail_size: float | None = None,
+    wrap: int = 14,
+    spacing: float = 1.0,
+    orientation: Orientation = "LR",
+    zigzag: bool = False,
+) -> Layout | None:
+    """:func:`compute_layout`, or ``None`` when the layout is wider than ``max_width`` points.
+
+    Cheaper than computing the layout and measuring it: a layout whose nodes alone are too
+    wide is not labelled, and wider spacings are not tried once the narrowest attempt is too
+    wide.
+    """
+    m = _metrics(font_size, detail_size, wrap, spacing, orientation, zigzag)
+    labels = edge_labels or {}
+    bare = _layout(spec, indicators, node_text, labels, m, wrap, place=False)
+    if bare.bounds.width > max_width:
+        return None
+    lay = _best_spacing(spec, indicators, node_text, labels, m, wrap, max_width)
+    return lay if lay.bounds.width <= max_width else None
+
+
+def _metrics(
+    font_size: float,
+    detail_size: float | None,
+    wrap: int,
+    spacing: float,
+    orientation: str,
+    zigzag: bool,
+) -> _Metrics:
+    ds = _INDICATOR_SCALE * font_size if detail_size is None else detail_size
+    if not (font_size > 0 and ds > 0 and spacing > 0) or wrap < 1:
         raise UsageError(
-            f"font_size and wrap must be positive, got font_size={font_size!r}, wrap={wrap!r}."
+            f"font_size, detail_size, spacing and wrap must be positive, got "
+            f"font_size={font_size!r}, detail_size={detail_size!r}, spacing={spacing!r}, "
+            f"wrap={wrap!r}."
         )
-    return _best_spacing(spec, indicators, node_text, edge_labels or {}, font_size, wrap)
+    if orientation not in ORIENTATIONS:
+        raise UsageError(f"orientation must be 'LR' or 'TB', got {orientation!r}.")
+    return _Metrics(font_size, ds, spacing, orientation == "TB", zigzag=zigzag)
 
 
 def _best_spacing(
@@ -450,19 +655,30 @@ def _best_spacing(
     indicators: bool,
     node_text: Mapping[str, Sequence[str]] | None,
     edge_labels: Mapping[tuple[str, str], str],
-    fs: float,
+    m: _Metrics,
     wrap: int,
+    limit: float,
 ) -> Layout:
-    best: tuple[int, Layout] | None = None
-    spacing = 1.0
-    for _ in range(_MAX_ATTEMPTS):
-        lay = _layout(spec, indicators, node_text, edge_labels, fs, wrap, spacing)
-        problems = lay.label_problems() if edge_labels else 0
-        if best is None or problems < best[0]:
-            best = (problems, lay)
-        if best[0] == 0:
-            break
-        spacing *= 1.35
+    """The first layout, with growing gaps, whose labels all find a free place and whose
+    drawn edges cross no more often than the layer ordering says; else the best one."""
+    best: tuple[tuple[int, int], Layout] | None = None
+    # a zigzag that leaves labels without a place gives way to the straight layout
+    for zigzag in (True, False) if m.zigzag else (False,):
+        for k in range(_MAX_ATTEMPTS):
+            narrowest = math.inf
+            # long paths straight through the layers they skip, else bending at their middle
+            for band in (True, False):
+                attempt = _Metrics(m.fs, m.ds, m.spacing * 1.35**k, m.tb, band, zigzag)
+                lay = _layout(spec, indicators, node_text, edge_labels, attempt, wrap)
+                problems = lay.label_problems() if edge_labels else 0
+                score = (problems, max(0, edge_crossings(lay) - lay.crossings))
+                if best is None or score < best[0]:
+                    best = (score, lay)
+                if best[0] == (0, 0):
+                    return lay
+                narrowest = min(narrowest, lay.bounds.width)
+            if narrowest > limit:  # wider gaps only make it wider
+                break
     return best[1]  # type: ignore[index]
 
 
@@ -471,10 +687,12 @@ def _layout(
     indicators: bool,
     node_text: Mapping[str, Sequence[str]] | None,
     edge_labels: Mapping[tuple[str, str], str],
-    fs: float,
+    m: _Metrics,
     wrap: int,
-    spacing: float,
+    place: bool = True,
 ) -> Layout:
+    """One layout attempt; ``place=False`` leaves the edge labels unplaced (to measure)."""
+    fs = m.fs
     names = list(spec.topological_order)
     pairs = [(p.source, p.target) for p in spec.paths]
     layer = longest_path_layers(names, pairs)
@@ -487,18 +705,25 @@ def _layout(
     for c in spec.constructs:
         lines = tuple(node_text[c.name]) if node_text and c.name in node_text else None
         text[c.name] = lines or tuple(_wrap(c.display, wrap))
-        foot[c.name] = _Foot(*_ellipse_size(text[c.name], fs), [])
-    lane = 1.1 * fs * spacing
-    y = _vertical(graph, foot, lane, fs * spacing)
+        # flatter ellipses when stacked downwards: height is what a narrow column lacks
+        size = _ellipse_size(text[c.name], fs, 1.4 if m.tb else 1.18)
+        foot[c.name] = _Foot(*m.dims(*size), [])
+    lane = 1.1 * fs * m.spacing
+    stagger = max(f.h for f in foot.values()) + 1.6 * fs * m.spacing if m.zigzag else 0.0
+    y = _vertical(graph, foot, lane, fs * m.spacing, stagger)
     if indicators:
         for c in spec.constructs:
             side = _side(c.name, graph, layer[c.name], y)
             f = foot[c.name]
-            foot[c.name] = _footprint(f.w, f.h, c.indicator_names, side, fs, spacing)
-        y = _vertical(graph, foot, lane, fs * spacing)
+            widest = max(
+                (edge_labels.get((c.name, i), "") for i in c.indicator_names),
+                key=lambda t: text_width(t, 1.0),
+            )
+            foot[c.name] = _footprint(f.w, f.h, c.indicator_names, side, m, widest)
+        y = _vertical(graph, foot, lane, fs * m.spacing, stagger)
 
     # --- horizontal coordinates, layer by layer
-    x, shapes = _place_layers(graph, foot, y, edge_labels, fs, spacing, lane)
+    x, shapes, through = _place_layers(graph, foot, y, edge_labels, m, lane)
 
     # --- nodes
     nodes: list[Node] = []
@@ -510,14 +735,17 @@ def _layout(
                 )
             else:
                 name = nid.split("/", 1)[1]
-                ifs = _INDICATOR_SCALE * fs
-                nodes.append(Node(nid, name, "indicator", s, (name,), ifs, layer[c.name], c.name))
+                nodes.append(Node(nid, name, "indicator", s, (name,), m.ds, layer[c.name], c.name))
     by_id = {n.id: n for n in nodes}
 
     # --- edges
     raw: list[tuple[str, str, Literal["path", "indicator"], tuple[Point, ...], str | None]] = []
     for src, tgt in pairs:
-        pts = [(x[v], y[v]) for v in graph.chains[(src, tgt)]]
+        pts: list[Point] = []
+        for v in graph.chains[(src, tgt)]:
+            for px in through.get(v, (x[v],)):
+                if not pts or pts[-1] != (px, y[v]):
+                    pts.append((px, y[v]))
         pts[0] = border_point(by_id[src].shape, pts[1])
         pts[-1] = border_point(by_id[tgt].shape, pts[-2])
         raw.append((src, tgt, "path", tuple(pts), edge_labels.get((src, tgt))))
@@ -532,45 +760,60 @@ def _layout(
                     raw.append((iid, c.name, "indicator", (b, a), label))
                 else:
                     raw.append((c.name, iid, "indicator", (a, b), label))
-    lfs = _INDICATOR_SCALE * fs
     requests = [
-        LabelRequest(pts, text_width(lab, lfs) + 0.5 * lfs, 1.35 * lfs, kind == "path")
-        if lab
-        else None
+        LabelRequest(pts, *m.label(lab), kind == "path") if lab else None
         for _, _, kind, pts, lab in raw
     ]
-    boxes = place_labels([n.shape for n in nodes], requests, pad=0.15 * fs)
+    heads = _heads([pts for _, _, _, pts, _ in raw], fs)
+    boxes: list[Rect | None] = [None] * len(requests)
+    if place:
+        boxes = place_labels([n.shape for n in nodes], requests, pad=0.15 * fs, heads=heads)
     edges = tuple(
-        Edge(s, t, kind, pts, lab, box, lfs if lab else 0.0)
+        Edge(s, t, kind, pts, lab, box, m.ds if lab else 0.0)
         for (s, t, kind, pts, lab), box in zip(raw, boxes, strict=True)
     )
-    return _normalised(nodes, edges, graph, fs, crossings)
+    return _normalised(nodes, edges, graph, m, crossings)
 
 
 def _normalised(
-    nodes: list[Node], edges: tuple[Edge, ...], graph: LayeredGraph, fs: float, crossings: int
+    nodes: list[Node], edges: tuple[Edge, ...], graph: LayeredGraph, m: _Metrics, crossings: int
 ) -> Layout:
-    rects = [n.shape.bbox for n in nodes] + [e.label_box for e in edges if e.label_box]
-    rects += [Rect(x, y, 0.0, 0.0) for e in edges for x, y in e.points]
+    """Reflect a top-to-bottom layout into place and move the drawing to the origin.
+
+    The internal frame runs the flow along x; for ``TB`` the page coordinates are
+    ``(-y, -x)`` (a reflection, so distances, crossings and clearances are kept).
+    """
+
+    def page(p: Point) -> Point:
+        return (-p[1], -p[0]) if m.tb else p
+
+    def page_rect(r: Rect) -> Rect:
+        x, y = page((r.x, r.y))
+        w, h = m.dims(r.width, r.height)
+        return Rect(x, y, w, h)
+
+    rects = [page_rect(n.shape.bbox) for n in nodes]
+    rects += [page_rect(e.label_box) for e in edges if e.label_box]
+    rects += [Rect(*page(p), 0.0, 0.0) for e in edges for p in e.points]
     left = min(r.left for r in rects)
     bottom = min(r.bottom for r in rects)
     right = max(r.right for r in rects)
     top = max(r.top for r in rects)
 
     def mv(p: Point) -> Point:
-        return (p[0] - left, p[1] - bottom)
+        x, y = page(p)
+        return (x - left, y - bottom)
 
     def mv_rect(r: Rect) -> Rect:
-        return Rect(r.x - left, r.y - bottom, r.width, r.height)
+        q = page_rect(r)
+        return Rect(q.x - left, q.y - bottom, q.width, q.height)
 
     moved_nodes = tuple(
         Node(
             n.id,
             n.name,
             n.kind,
-            Shape(
-                n.shape.kind, n.shape.x - left, n.shape.y - bottom, n.shape.width, n.shape.height
-            ),
+            _shape(n.shape.kind, mv_rect(n.shape.bbox)),
             n.lines,
             n.font_size,
             n.layer,
@@ -592,4 +835,9 @@ def _normalised(
     )
     layers = tuple(tuple(v for v in order if not is_dummy(v)) for order in graph.order)
     bounds = Rect((right - left) / 2, (top - bottom) / 2, right - left, top - bottom)
-    return Layout(moved_nodes, moved_edges, layers, fs, crossings, bounds)
+    orientation: Orientation = "TB" if m.tb else "LR"
+    return Layout(moved_nodes, moved_edges, layers, m.fs, crossings, bounds, orientation)
+
+
+def _shape(kind: Literal["ellipse", "box"], r: Rect) -> Shape:
+    return Shape(kind, r.x, r.y, r.width, r.height)

@@ -23,10 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sem_csat.diagram.compact import LADDERS, MAX_HEIGHT_IN, Step, abbreviations, legend_lines
 from sem_csat.diagram.geometry import is_wide
-from sem_csat.diagram.layout import Layout, compute_layout
+from sem_csat.diagram.layout import (
+    HEAD_LENGTH_EM,
+    HEAD_WIDTH_EM,
+    Layout,
+    compute_layout,
+    edge_crossings,
+    layout_within,
+)
 from sem_csat.diagram.themes import SIZES, THEMES, Theme
-from sem_csat.errors import SpecWarning, UsageError
+from sem_csat.errors import FigureWarning, SpecWarning, UsageError
 from sem_csat.tables.apa import format_value
 from sem_csat.tables.apa import stars as star_marks
 
@@ -39,7 +47,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CJK_FONTS",
     "DEFAULT_FONT",
+    "LABELS",
     "Diagram",
+    "construct_names",
     "find_cjk_font",
     "path_diagram",
 ]
@@ -63,6 +73,10 @@ CJK_FONTS = (
 )
 _FORMATS = (".pdf", ".svg", ".png", ".eps", ".tex")
 _MARGIN_PT = 4.0
+_TITLE_SCALE = 1.15  # title size relative to construct text
+_LEGEND_LINE = 1.3  # line height of the abbreviation legend, in em
+#: Ways of naming constructs in a diagram: the spec's labels (as the tables do) or the names.
+LABELS = ("label", "name")
 
 
 _CJK_FILE_HINTS = (
@@ -163,14 +177,32 @@ def _extract(source: object) -> _Values:
 class Diagram:
     """A drawn path diagram: a matplotlib figure plus the layout it was drawn from.
 
+    The figure is as wide as it will be printed and its text has its printed size (see
+    :mod:`sem_csat.diagram.printsize`); in Jupyter it displays itself (SVG and PNG).
+
     Attributes
     ----------
     figure, ax
         The :class:`matplotlib.figure.Figure` and its single axes.
     layout
-        The :class:`~sem_csat.diagram.layout.Layout` (coordinates in points before scaling).
+        The :class:`~sem_csat.diagram.layout.Layout` (coordinates in points).
     spec
         The model drawn.
+    size
+        The column width asked for (``"single"`` or ``"double"``).
+    width_in
+        The width of the figure in inches: the column's, or more when the model needs it.
+    needs_double_width
+        True when a single column was asked for but the model does not fit one with legible
+        text, so the diagram was drawn at double-column width (a
+        :class:`~sem_csat.errors.FigureWarning` says so).
+    step
+        The :class:`~sem_csat.diagram.compact.Step` of the compaction ladder that was used.
+    abbreviations
+        Construct name to the code shown in the diagram, when labels had to be abbreviated
+        (empty otherwise); :attr:`legend` explains the codes.
+    legend
+        ``"CODE = label; ..."`` for the caption, or ``""``.
     edge_artists
         The arrow patch of every edge, by ``(source id, target id)``.
     """
@@ -183,20 +215,34 @@ class Diagram:
         spec: ModelSpec,
         *,
         theme: str,
-        scale: float,
         families: list[str],
         edge_artists: dict[tuple[str, str], Any],
         dashed: frozenset[tuple[str, str]],
+        size: str = "single",
+        step: Step | None = None,
+        needs_double_width: bool = False,
+        abbreviations: dict[str, str] | None = None,
+        legend: str = "",
     ) -> None:
         self.figure = figure
         self.ax = ax
         self.layout = layout
         self.spec = spec
         self.theme = theme
-        self.scale = scale
+        self.scale = 1.0  # text and geometry are drawn at their printed size
         self.families = families
         self.edge_artists = edge_artists
         self.dashed = dashed
+        self.size = size
+        self.step = step
+        self.needs_double_width = needs_double_width
+        self.abbreviations = abbreviations or {}
+        self.legend = legend
+
+    @property
+    def width_in(self) -> float:
+        """Width of the figure in inches."""
+        return float(self.figure.get_size_inches()[0])
 
     def __repr__(self) -> str:
         w, h = self.figure.get_size_inches()
@@ -209,7 +255,7 @@ class Diagram:
     def _rc(self, **extra: Any) -> Iterator[None]:
         import matplotlib as mpl
 
-        params: Any = {"pdf.fonttype": 42, "ps.fonttype": 42, **extra}
+        params: Any = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.hashsalt": "sem_csat", **extra}
         with mpl.rc_context(params):
             yield
 
@@ -243,22 +289,37 @@ class Diagram:
 
         return to_tikz(self.layout, scale=self.scale, dashed=self.dashed)
 
-    def _repr_svg_(self) -> str:
+    def to_svg(self) -> str:
+        """The diagram as an SVG document with its text kept as text, at its printed size."""
         buf = io.StringIO()
         with self._rc(**{"svg.fonttype": "none"}):
-            self.figure.savefig(buf, format="svg")
+            self.figure.savefig(buf, format="svg", facecolor=self.figure.get_facecolor())
         return buf.getvalue()
+
+    def _repr_svg_(self) -> str:
+        return self.to_svg()
+
+    def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
+        buf = io.BytesIO()
+        with self._rc():
+            self.figure.savefig(buf, format="png", dpi=200, facecolor=self.figure.get_facecolor())
+        w, h = self.figure.get_size_inches()
+        return buf.getvalue(), {"width": round(w * 96), "height": round(h * 96)}
 
 
 def _construct_text(
-    spec: ModelSpec, values: _Values, show_r2: bool, use_label: dict[str, bool], wrap: int
+    spec: ModelSpec,
+    values: _Values,
+    show_r2: bool,
+    shown: dict[str, str],
+    wrap: int,
 ) -> dict[str, list[str]]:
     import textwrap
 
     out: dict[str, list[str]] = {}
     for c in spec.constructs:
-        text = c.display if use_label[c.name] else c.name
-        lines = textwrap.wrap(text, wrap) or [text]
+        text = shown[c.name]
+        lines = textwrap.wrap(text, wrap, break_long_words=False, break_on_hyphens=False) or [text]
         r2 = values.r2.get(c.name, math.nan)
         if show_r2 and c.name in spec.endogenous and math.isfinite(r2):
             lines.append("R² = " + format_value(r2, "bounded", 2))
@@ -289,6 +350,36 @@ def _choose_fonts(spec: ModelSpec, font: str | None) -> tuple[list[str], dict[st
     return families, use_label
 
 
+def construct_names(spec: ModelSpec, labels: str = "label") -> dict[str, str]:
+    """The name shown for each construct: its spec label (default) or its short name.
+
+    ``labels="label"`` gives :attr:`Construct.display <sem_csat.spec.model.Construct.display>`
+    (the ``label:`` of the spec, else the name), the naming of the publication tables;
+    ``labels="name"`` the names used in paths and data.
+
+    >>> import sem_csat
+    >>> construct_names(sem_csat.load_spec("ecsi"))["Satisfaction"]
+    'Customer satisfaction'
+    >>> construct_names(sem_csat.load_spec("ecsi"), "name")["Satisfaction"]
+    'Satisfaction'
+    """
+    if labels not in LABELS:
+        raise UsageError(f"labels must be 'label' or 'name', got {labels!r}.")
+    return {c.name: c.display if labels == "label" else c.name for c in spec.constructs}
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """A candidate layout with everything that decides whether it fits the column."""
+
+    layout: Layout
+    step: Step
+    legend: list[str]
+    width_pt: float
+    height_pt: float
+    flaws: int  # label collisions and crossings beyond those of the layer ordering
+
+
 def path_diagram(
     source: object,
     *,
@@ -301,8 +392,9 @@ def path_diagram(
     font: str | None = None,
     title: str | None = None,
     show_r2: bool = True,
+    labels: str = "label",
 ) -> Diagram:
-    """Draw the path diagram of a model or of fitted results.
+    """Draw the path diagram of a model or of fitted results at its printed size.
 
     Parameters
     ----------
@@ -330,16 +422,36 @@ def path_diagram(
         Optional title above the diagram.
     show_r2
         Print ``R² = .68`` inside endogenous constructs.
+    labels
+        ``"label"`` (default): the constructs' labels from the spec (``Customer
+        satisfaction``), as the publication tables name them; ``"name"``: their short names
+        (``Satisfaction``).
 
     Returns
     -------
     Diagram
         Non-significant paths (p ≥ .05, or an interval containing 0) are dashed.
 
+    Warns
+    -----
+    FigureWarning
+        When a single-column diagram cannot keep its text at 7 pt in 3.5 in and is drawn at
+        double-column width (``needs_double_width``), or a double-column one needs more than
+        7.2 in.
+
     Raises
     ------
     UsageError
-        For an unknown theme or size, a negative ``decimals``, or ``ci=True`` without intervals.
+        For an unknown theme, size or labels option, a negative ``decimals``, or ``ci=True``
+        without intervals.
+
+    Notes
+    -----
+    The diagram is laid out at its printed text sizes: construct labels at 7.5 pt (single
+    column) or 8 pt (double), indicator names, coefficients, loadings and the legend at 7 pt.
+    Text is never scaled down to fit: when the layout is too wide for the column, more compact
+    layouts are tried in turn (:mod:`sem_csat.diagram.compact`): shorter label lines and
+    tighter gaps, a top-to-bottom flow, abbreviated labels explained in a legend.
     """
     if theme not in THEMES:
         raise UsageError(f"Unknown theme {theme!r}; use one of {', '.join(sorted(THEMES))}.")
@@ -347,6 +459,7 @@ def path_diagram(
         raise UsageError(f"Unknown size {size!r}; use 'single' or 'double'.")
     if not isinstance(decimals, int) or not 0 <= decimals <= 6:
         raise UsageError(f"decimals must be a whole number from 0 to 6, got {decimals!r}.")
+    shown = construct_names(_spec_of(source), labels) if labels != "label" else None
     values = _extract(source)
     spec = values.spec
     if ci and values.paths and not any(math.isfinite(v[2]) for v in values.paths.values()):
@@ -355,9 +468,43 @@ def path_diagram(
             "(result.bootstrap(n_boot=...)) or pass ci=False."
         )
     families, use_label = _choose_fonts(spec, font)
-    sz = SIZES[size]
-    wrap = 14 if size == "single" else 16
-    node_text = _construct_text(spec, values, show_r2, use_label, wrap)
+    if shown is None:
+        shown = {c.name: c.display if use_label[c.name] else c.name for c in spec.constructs}
+    edge_labels, dashed = _edge_labels(values, indicators, stars, ci, decimals)
+    drawn, needs_double = _fit_to_column(
+        spec, values, size, shown, show_r2, indicators, edge_labels, title
+    )
+    codes = abbreviations(spec) if drawn.step.abbreviate else {}
+    width_in = max(SIZES["double" if needs_double else size].width_in, drawn.width_pt / 72)
+    if needs_double or drawn.width_pt > SIZES[size].width_in * 72 + 1e-6:
+        _warn_width(spec, size, indicators, needs_double, width_in)
+    return _draw(
+        drawn,
+        spec,
+        THEMES[theme],
+        theme,
+        width_in,
+        families,
+        title,
+        dashed,
+        size=size,
+        needs_double=needs_double,
+        codes=codes,
+    )
+
+
+def _spec_of(source: object) -> ModelSpec:
+    from sem_csat.spec.model import ModelSpec
+
+    spec = source if isinstance(source, ModelSpec) else getattr(source, "spec", None)
+    if not isinstance(spec, ModelSpec):
+        return _extract(source).spec  # raises the UsageError that names the type
+    return spec
+
+
+def _edge_labels(
+    values: _Values, indicators: bool, stars: bool, ci: bool, decimals: int
+) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
     labels: dict[tuple[str, str], str] = {}
     dashed: set[tuple[str, str]] = set()
     for (s, t), (est, p, lo, hi) in values.paths.items():
@@ -376,18 +523,117 @@ def path_diagram(
         for (c, ind), v in values.outer.items():
             if math.isfinite(v):
                 labels[(c, ind)] = format_value(v, "bounded", decimals)
-    layout = compute_layout(
-        spec,
-        indicators=indicators,
-        node_text=node_text,
-        edge_labels=labels,
-        font_size=sz.font_size,
-    )
-    return _draw(layout, spec, THEMES[theme], theme, sz.width_in, families, title, dashed)
+    return labels, dashed
+
+
+def _candidate(
+    spec: ModelSpec,
+    values: _Values,
+    step: Step,
+    width_pt: float | None,
+    shown: dict[str, str],
+    show_r2: bool,
+    indicators: bool,
+    edge_labels: dict[tuple[str, str], str],
+    title: str | None,
+) -> _Drawn | None:
+    """The drawing of one ladder step; ``None`` if it is wider than ``width_pt``."""
+    codes = abbreviations(spec) if step.abbreviate else {}
+    names = {k: codes.get(k, v) for k, v in shown.items()}
+    kwargs: dict[str, Any] = {
+        "indicators": indicators,
+        "node_text": _construct_text(spec, values, show_r2, names, step.wrap),
+        "edge_labels": edge_labels,
+        "font_size": step.font_size,
+        "detail_size": step.detail_size,
+        "spacing": step.spacing,
+        "orientation": step.orientation,
+        "zigzag": step.zigzag,
+    }
+    if width_pt is None:
+        layout: Layout | None = compute_layout(spec, **kwargs)
+    else:
+        layout = layout_within(spec, width_pt - 2 * _MARGIN_PT, **kwargs)
+    if layout is None:
+        return None
+    w = layout.bounds.width + 2 * _MARGIN_PT
+    legend = []
+    if codes:
+        entries = [(codes[c.name], shown[c.name]) for c in spec.constructs]
+        legend = legend_lines(entries, step.detail_size, max(w, width_pt or 0.0) - 2 * _MARGIN_PT)
+    h = layout.bounds.height + 2 * _MARGIN_PT + _title_pt(step, title)
+    h += _legend_pt(step, legend)
+    flaws = layout.label_problems() + max(0, edge_crossings(layout) - layout.crossings)
+    return _Drawn(layout, step, legend, w, h, flaws)
+
+
+def _title_pt(step: Step, title: str | None) -> float:
+    return _TITLE_SCALE * step.font_size * 1.6 if title else 0.0
+
+
+def _legend_pt(step: Step, legend: list[str]) -> float:
+    return (len(legend) * _LEGEND_LINE + 0.6) * step.detail_size if legend else 0.0
+
+
+def _fit_to_column(
+    spec: ModelSpec,
+    values: _Values,
+    size: str,
+    shown: dict[str, str],
+    show_r2: bool,
+    indicators: bool,
+    edge_labels: dict[tuple[str, str], str],
+    title: str | None,
+) -> tuple[_Drawn, bool]:
+    """The step of the compaction ladder that fits the column best (see :mod:`.compact`).
+
+    Returns the drawing and whether it had to move from a single to a double column.
+    """
+    args = (shown, show_r2, indicators, edge_labels, title)
+    too_tall: list[_Drawn] = []
+    for column in ("single", "double") if size == "single" else ("double",):
+        width_pt = SIZES[column].width_in * 72
+        fitting: list[_Drawn] = []
+        for step in LADDERS[column]:
+            d = _candidate(spec, values, step, width_pt, *args)
+            if d is None:
+                continue
+            if not d.flaws and d.height_pt <= MAX_HEIGHT_IN[column] * 72:
+                fitting.append(d)
+                if step.cost == 1.0:
+                    break
+            elif column == "double":
+                too_tall.append(d)
+        if fitting:
+            return min(fitting, key=lambda d: d.height_pt * d.step.cost), column != size
+    if too_tall:  # fits a double column's width, not its height (or has flaws): the best
+        return min(too_tall, key=lambda d: (d.flaws, d.height_pt * d.step.cost)), size == "single"
+    # wider than a double column whatever the step: the narrowest, drawn as wide as it is
+    drawn = [_candidate(spec, values, step, None, *args) for step in LADDERS["double"]]
+    return min((d for d in drawn if d is not None), key=lambda d: d.width_pt), size == "single"
+
+
+def _warn_width(
+    spec: ModelSpec, size: str, indicators: bool, needs_double: bool, width_in: float
+) -> None:
+    what = f"The {spec.name} diagram" + (" with indicators" if indicators else "")
+    if needs_double and width_in <= SIZES["double"].width_in + 1e-6:
+        message = (
+            f"{what} does not fit a single column (3.5 in) with its text at 7 pt or more; it "
+            "is drawn at double-column width (7.2 in). Pass size='double' to ask for that "
+            "width directly" + (", or leave out the indicators." if indicators else ".")
+        )
+    else:
+        message = (
+            f"{what} needs {width_in:.1f} in to keep its text at 7 pt or more, more than a "
+            "double column (7.2 in); it is drawn at that width. Print it across the page "
+            "(landscape) or draw it without indicators."
+        )
+    warnings.warn(message, FigureWarning, stacklevel=3)
 
 
 def _draw(
-    layout: Layout,
+    drawn: _Drawn,
     spec: ModelSpec,
     th: Theme,
     theme_name: str,
@@ -395,23 +641,28 @@ def _draw(
     families: list[str],
     title: str | None,
     dashed_paths: set[tuple[str, str]],
+    *,
+    size: str,
+    needs_double: bool,
+    codes: dict[str, str],
 ) -> Diagram:
     from matplotlib.figure import Figure
     from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
     from matplotlib.path import Path as MplPath
 
+    layout, step = drawn.layout, drawn.step
     b = layout.bounds
-    avail = width_in * 72 - 2 * _MARGIN_PT
-    scale = min(1.0, avail / b.width)
-    title_pt = 2.2 * layout.font_size * scale if title else 0.0
-    height_pt = b.height * scale + 2 * _MARGIN_PT + title_pt
+    title_pt = _title_pt(step, title)
+    legend_pt = _legend_pt(step, drawn.legend)
+    height_pt = drawn.height_pt
     fig = Figure(figsize=(width_in, height_pt / 72), facecolor=th.background)
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_axis_off()
-    # 1 data unit = 1 layout point; centre the drawing horizontally.
-    half_w = width_in * 72 / 2 / scale
+    # 1 data unit = 1 printed point; the drawing is centred horizontally.
+    half_w = width_in * 72 / 2
     ax.set_xlim(b.x - half_w, b.x + half_w)
-    ax.set_ylim(b.bottom - _MARGIN_PT / scale, b.top + (_MARGIN_PT + title_pt) / scale)
+    bottom = b.bottom - _MARGIN_PT - legend_pt
+    ax.set_ylim(bottom, bottom + height_pt)
     font = {"family": families}
     for n in layout.nodes:
         s = n.shape
@@ -430,7 +681,7 @@ def _draw(
             ha="center",
             va="center",
             ma="center",
-            fontsize=n.font_size * scale,
+            fontsize=n.font_size,
             color=th.text,
             zorder=3,
             linespacing=1.1,
@@ -438,15 +689,17 @@ def _draw(
         )
     artists: dict[tuple[str, str], Any] = {}
     dashed: set[tuple[str, str]] = set()
+    head = layout.font_size
     for e in layout.edges:
         is_dashed = e.kind == "path" and (e.source, e.target) in dashed_paths
         if is_dashed:
             dashed.add((e.source, e.target))
         colour = th.path if e.kind == "path" else th.indicator_arrow
+        verts, codes_ = layout.edge_path(e)
         arrow = FancyArrowPatch(
-            path=MplPath(list(e.points)),
-            arrowstyle=f"-|>,head_length={0.6 * layout.font_size * scale:.3f},"
-            f"head_width={0.28 * layout.font_size * scale:.3f}",
+            path=MplPath(verts, codes_),
+            arrowstyle=f"-|>,head_length={HEAD_LENGTH_EM * head:.3f},"
+            f"head_width={HEAD_WIDTH_EM * head:.3f}",
             mutation_scale=1,
             linewidth=th.arrow_width,
             linestyle="--" if is_dashed else "-",
@@ -464,7 +717,7 @@ def _draw(
                 e.label,
                 ha="center",
                 va="center",
-                fontsize=e.label_size * scale,
+                fontsize=e.label_size,
                 color=th.label_text,
                 zorder=4,
                 fontdict=font,
@@ -473,23 +726,40 @@ def _draw(
     if title:
         ax.text(
             b.x,
-            b.top + (_MARGIN_PT / 2 + title_pt / 2) / scale,
+            b.top + _MARGIN_PT + title_pt / 2,
             title,
             ha="center",
             va="center",
-            fontsize=layout.font_size * scale * 1.15,
+            fontsize=layout.font_size * _TITLE_SCALE,
             fontweight="bold",
             color=th.text,
             fontdict=font,
         )
+    if drawn.legend:
+        ax.text(
+            b.x - half_w + _MARGIN_PT,
+            b.bottom - _MARGIN_PT,
+            "\n".join(drawn.legend),
+            ha="left",
+            va="top",
+            fontsize=step.detail_size,
+            color=th.text,
+            linespacing=_LEGEND_LINE / 1.2,
+            fontdict=font,
+        )
+    legend = "; ".join(f"{codes[c.name]} = {c.display}" for c in spec.constructs) if codes else ""
     return Diagram(
         fig,
         ax,
         layout,
         spec,
         theme=theme_name,
-        scale=scale,
         families=families,
         edge_artists=artists,
         dashed=frozenset(dashed),
+        size=size,
+        step=step,
+        needs_double_width=needs_double,
+        abbreviations=codes,
+        legend=legend,
     )

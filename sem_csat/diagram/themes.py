@@ -37,11 +37,16 @@ class Theme:
 
 @dataclass(frozen=True)
 class Size:
-    """Figure width in inches and the nominal size of construct text in points."""
+    """Printed figure width in inches, and the text sizes in points it is first tried with.
+
+    ``font_size`` is the construct text, ``detail_size`` that of indicator names,
+    coefficients, loadings and legends; neither goes below
+    :data:`~sem_csat.diagram.printsize.MIN_TEXT_PT` (see :mod:`sem_csat.diagram.compact`).
+    """
 
     width_in: float
     font_size: float
-    min_font_size: float
+    detail_size: float
 
 
 #: Journal greyscale (prints well, the default) and a restrained colour theme.
@@ -76,6 +81,6 @@ THEMES: dict[str, Theme] = {
 
 #: Single column: 3.5 in (89 mm); double column: 7.2 in (183 mm).
 SIZES: dict[str, Size] = {
-    "single": Size(width_in=3.5, font_size=7.0, min_font_size=5.0),
-    "double": Size(width_in=7.2, font_size=8.0, min_font_size=5.5),
+    "single": Size(width_in=3.5, font_size=7.5, detail_size=7.0),
+    "double": Size(width_in=7.2, font_size=8.0, detail_size=7.0),
 }

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sem_csat.diagram.layout import Layout
+from sem_csat.diagram.layout import Edge, Layout
 
 __all__ = ["tex_escape", "to_tikz"]
 
@@ -49,6 +49,29 @@ def _f(v: float) -> str:
     return f"{v:.2f}"
 
 
+def _path(layout: Layout, edge: Edge, s: float) -> str:
+    """The edge as a TikZ path: straight pieces, and each rounded bend as a cubic curve whose
+    control points are those of the quadratic one (``c = p + 2/3 (q - p)``)."""
+
+    def pt(p: tuple[float, float]) -> str:
+        return f"({_f(p[0] * s)},{_f(p[1] * s)})"
+
+    verts, codes = layout.edge_path(edge)
+    parts = [pt(verts[0])]
+    k = 1
+    while k < len(codes):
+        if codes[k] == 3:
+            p0, c, p2 = verts[k - 1], verts[k], verts[k + 1]
+            c1 = (p0[0] + 2 / 3 * (c[0] - p0[0]), p0[1] + 2 / 3 * (c[1] - p0[1]))
+            c2 = (p2[0] + 2 / 3 * (c[0] - p2[0]), p2[1] + 2 / 3 * (c[1] - p2[1]))
+            parts.append(f" .. controls {pt(c1)} and {pt(c2)} .. {pt(p2)}")
+            k += 2
+        else:
+            parts.append(f" -- {pt(verts[k])}")
+            k += 1
+    return "".join(parts)
+
+
 def to_tikz(layout: Layout, *, scale: float = 1.0, dashed: Collection[tuple[str, str]] = ()) -> str:
     """Return a ``tikzpicture`` environment drawing ``layout``.
 
@@ -68,8 +91,7 @@ def to_tikz(layout: Layout, *, scale: float = 1.0, dashed: Collection[tuple[str,
     ]
     for e in layout.edges:
         style = "->, dashed" if (e.source, e.target) in dashed else "->"
-        pts = " -- ".join(f"({_f(x * s)},{_f(y * s)})" for x, y in e.points)
-        out.append(rf"  \draw[{style}, line width=0.6pt] {pts};")
+        out.append(rf"  \draw[{style}, line width=0.6pt] {_path(layout, e, s)};")
     for n in layout.nodes:
         sh = n.shape
         x, y, w, h = sh.x * s, sh.y * s, sh.width * s, sh.height * s
