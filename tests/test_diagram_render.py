@@ -18,7 +18,7 @@ import pytest
 import sem_csat
 from sem_csat.diagram import Diagram, path_diagram
 from sem_csat.diagram.render import find_cjk_font
-from sem_csat.errors import SpecWarning, UsageError
+from sem_csat.errors import FigureWarning, SpecWarning, UsageError
 from sem_csat.spec import ModelSpec
 from sem_csat.spec.builders import paths, reflective
 from sem_csat.tables.apa import format_value
@@ -63,8 +63,13 @@ def texts(d: Diagram) -> list[str]:
 
 
 BASELINES: dict[str, Callable[[], Diagram]] = {
+    # left to right, full labels
     "ecsi_spec": lambda: path_diagram(sem_csat.load_spec("ecsi"), size="double"),
+    # top to bottom with indicators (too wide left to right at 7 pt)
     "ecsi_pls_indicators": lambda: path_diagram(pls_boot(), indicators=True, size="double"),
+    # a single column: top to bottom, zigzag
+    "ecsi_pls_single": lambda: path_diagram(pls_boot()),
+    # a single column: abbreviated labels with their legend
     "acsi_spec_colour": lambda: path_diagram(sem_csat.load_spec("acsi"), theme="colour"),
 }
 
@@ -165,9 +170,59 @@ def test_tikz_escapes_names() -> None:
 
 
 def test_jupyter_repr() -> None:
-    svg = path_diagram(sem_csat.load_spec("scsb"))._repr_svg_()
+    d = path_diagram(sem_csat.load_spec("scsb"))
+    svg = d._repr_svg_()
     assert svg.lstrip().startswith("<?xml")
     assert "<text" in svg
+    png, meta = d._repr_png_()
+    assert png.startswith(b"\x89PNG")
+    assert meta["width"] == round(3.5 * 96)
+
+
+def test_labels_or_names() -> None:
+    spec = sem_csat.load_spec("ecsi")
+    shown = " ".join(texts(path_diagram(spec, size="double")))
+    assert "Customer" in shown
+    named = texts(path_diagram(spec, size="double", labels="name"))
+    assert "Satisfaction" in named
+    assert not any("Customer" in t for t in named)
+    with pytest.raises(UsageError, match="labels must be"):
+        path_diagram(spec, labels="short")
+
+
+def test_construct_names_follow_the_tables() -> None:
+    from sem_csat.diagram import construct_names
+
+    spec = sem_csat.load_spec("ecsi")
+    assert construct_names(spec) == {c.name: c.display for c in spec.constructs}
+    assert construct_names(spec, "name") == {c.name: c.name for c in spec.constructs}
+
+
+def test_abbreviated_labels_come_with_a_legend() -> None:
+    d = path_diagram(sem_csat.load_spec("acsi"))
+    assert d.step is not None and d.step.abbreviate
+    assert d.abbreviations["Satisfaction"] == "SAT"
+    assert "SAT = Customer satisfaction (ACSI)" in d.legend
+    legend = " ".join(t for t in texts(d) if "=" in t).replace("\n", " ")
+    for code, label in (("EXP", "Customer expectations"), ("LOY", "Customer loyalty")):
+        assert f"{code} = {label}" in legend
+    shown = texts(d)
+    assert "SAT" in shown
+
+
+def test_single_column_that_does_not_fit_is_drawn_double() -> None:
+    with pytest.warns(FigureWarning, match="double-column width"):
+        d = path_diagram(pls_plain(), indicators=True)
+    assert d.needs_double_width
+    assert d.size == "single"
+    assert d.width_in == pytest.approx(7.2)
+    fits = path_diagram(pls_plain(), indicators=True, size="double")
+    assert not fits.needs_double_width
+
+
+def test_tikz_draws_the_rounded_bends() -> None:
+    tex = path_diagram(sem_csat.load_spec("ecsi"), size="double").to_tikz()
+    assert ".. controls" in tex
 
 
 def test_bad_options() -> None:
@@ -196,7 +251,7 @@ def test_cjk_labels_use_installed_font() -> None:
 @pytest.mark.skipif(HAS_CJK, reason="a CJK font is installed")
 def test_cjk_labels_without_font_warn() -> None:
     with pytest.warns(SpecWarning, match="fonts-noto-cjk"):
-        d = path_diagram(sem_csat.load_spec("ccsi"))
+        d = path_diagram(sem_csat.load_spec("ccsi"), size="double")
     assert "Satisfaction" in texts(d)
 
 
@@ -205,7 +260,7 @@ def test_cjk_fallback_when_font_missing(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(render, "find_cjk_font", lambda: None)
     with pytest.warns(SpecWarning, match="fonts-noto-cjk") as record:
-        d = path_diagram(sem_csat.load_spec("ccsi"))
+        d = path_diagram(sem_csat.load_spec("ccsi"), size="double")
     assert len(record) == 1
     assert "BrandImage" in str(record[0].message)
     assert "Satisfaction" in texts(d)

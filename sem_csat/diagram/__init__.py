@@ -16,6 +16,17 @@ Examples
 from __future__ import annotations
 
 from sem_csat.diagram.layout import Layout, compute_layout
-from sem_csat.diagram.render import Diagram, path_diagram
+from sem_csat.diagram.printsize import MIN_LABEL_PT, MIN_TEXT_PT, measure_figure, measure_svg
+from sem_csat.diagram.render import Diagram, construct_names, path_diagram
 
-__all__ = ["Diagram", "Layout", "compute_layout", "path_diagram"]
+__all__ = [
+    "MIN_LABEL_PT",
+    "MIN_TEXT_PT",
+    "Diagram",
+    "Layout",
+    "compute_layout",
+    "construct_names",
+    "measure_figure",
+    "measure_svg",
+    "path_diagram",
+]

@@ -30,8 +30,6 @@ Examples
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -88,8 +86,12 @@ MAX_HEIGHT_IN: dict[str, float] = {"single": 5.6, "double": 8.0}
 
 
 def _prefix(names: tuple[str, ...]) -> str:
-    common = os.path.commonprefix(list(names)) if len(names) > 1 else names[0]
-    return re.sub(r"[^A-Za-z]+$", "", re.match(r"[A-Za-z0-9_]*", common).group(0))  # type: ignore[union-attr]
+    """The letters that begin every name, before the first digit or separator."""
+    first = names[0]
+    n = 0
+    while n < len(first) and first[n].isalpha() and all(s[n : n + 1] == first[n] for s in names):
+        n += 1
+    return first[:n]
 
 
 def abbreviations(spec: ModelSpec) -> dict[str, str]:
@@ -101,9 +103,9 @@ def abbreviations(spec: ModelSpec) -> dict[str, str]:
     capitals (``SAT``), lengthened until the codes are distinct.  Names of four characters or
     fewer are kept.
     """
-    prefixes = {c.name: _prefix(c.indicator_names) for c in spec.constructs}
+    prefixes = {c.name: _prefix(c.indicator_names).upper() for c in spec.constructs}
     codes = list(prefixes.values())
-    if all(2 <= len(p) <= 6 for p in codes) and len(set(c.upper() for c in codes)) == len(codes):
+    if all(2 <= len(p) <= 6 for p in codes) and len(set(codes)) == len(codes):
         return prefixes
     out: dict[str, str] = {}
     for n in range(3, 1 + max(len(c.name) for c in spec.constructs)):
