@@ -200,7 +200,8 @@ def test_construct_names_follow_the_tables() -> None:
 
 def test_abbreviated_labels_come_with_a_legend() -> None:
     d = path_diagram(sem_csat.load_spec("acsi"))
-    assert d.step is not None and d.step.abbreviate
+    assert d.step is not None
+    assert d.step.abbreviate
     assert d.abbreviations["Satisfaction"] == "SAT"
     assert "SAT = Customer satisfaction (ACSI)" in d.legend
     legend = " ".join(t for t in texts(d) if "=" in t).replace("\n", " ")
