@@ -306,7 +306,7 @@ def test_save_png_and_pdf(ecsi_ipma: IPMAResult, tmp_path: Path) -> None:
 
     png = ecsi_ipma.save(tmp_path / "ipma.png")
     assert png == tmp_path / "ipma.png"
-    assert imread(png).shape[:2] == (round(5.2 * 300), round(7.0 * 300))
+    assert imread(png).shape[:2] == (round(4.3 * 300), round(7.2 * 300))
     pdf = ecsi_ipma.save(tmp_path / "ipma.pdf", level="both")
     assert pdf.read_bytes().startswith(b"%PDF")
     again = ecsi_ipma.save(tmp_path / "again.pdf", level="both")

@@ -300,11 +300,10 @@ class Diagram:
         return self.to_svg()
 
     def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
-        buf = io.BytesIO()
+        from sem_csat.diagram.mplfigure import png_bytes
+
         with self._rc():
-            self.figure.savefig(buf, format="png", dpi=200, facecolor=self.figure.get_facecolor())
-        w, h = self.figure.get_size_inches()
-        return buf.getvalue(), {"width": round(w * 96), "height": round(h * 96)}
+            return png_bytes(self.figure)
 
 
 def _construct_text(
@@ -646,16 +645,17 @@ def _draw(
     needs_double: bool,
     codes: dict[str, str],
 ) -> Diagram:
-    from matplotlib.figure import Figure
     from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
     from matplotlib.path import Path as MplPath
+
+    from sem_csat.diagram.mplfigure import PrintFigure
 
     layout, step = drawn.layout, drawn.step
     b = layout.bounds
     title_pt = _title_pt(step, title)
     legend_pt = _legend_pt(step, drawn.legend)
     height_pt = drawn.height_pt
-    fig = Figure(figsize=(width_in, height_pt / 72), facecolor=th.background)
+    fig = PrintFigure(figsize=(width_in, height_pt / 72), facecolor=th.background)
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_axis_off()
     # 1 data unit = 1 printed point; the drawing is centred horizontally.

@@ -24,7 +24,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +39,7 @@ from sem_csat.pls.index import index_diagnostics, index_scores, item_scales, res
 from sem_csat.spec.model import did_you_mean
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.backend_bases import RendererBase
-    from matplotlib.figure import Figure
-
+    from sem_csat.diagram.mplfigure import PrintFigure
     from sem_csat.pls.results import PLSResult
     from sem_csat.spec.model import ModelSpec
     from sem_csat.summary import Summary
@@ -58,23 +54,6 @@ PlotLevel = Literal["construct", "indicator", "both"]
 IPMA_COLUMNS: tuple[str, ...] = ("target", "level", "name", "importance", "performance")
 _PLOT_LEVELS: tuple[PlotLevel, ...] = ("construct", "indicator", "both")
 _FORMATS: tuple[str, ...] = (".png", ".pdf")
-
-#: The label of a point sits in the first free place of a growing ring around it (in this
-#: order: right, upper right, above, upper left, left, lower left, below, lower right).
-_DIRECTIONS: tuple[tuple[int, int], ...] = (
-    (1, 0),
-    (1, 1),
-    (0, 1),
-    (-1, 1),
-    (-1, 0),
-    (-1, -1),
-    (0, -1),
-    (1, -1),
-)
-_RINGS = 40
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p")
-_FILLS = ("0.1", "white", "0.55", "0.8")
-_CONCENTRATE = "Concentrate here\n(high importance, low performance)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,9 +165,10 @@ class IPMAResult:
         level: PlotLevel = "construct",
         *,
         title: str | None = None,
+        size: str = "double",
         figsize: tuple[float, float] | None = None,
-    ) -> Figure:
-        """Draw the importance-performance map.
+    ) -> PrintFigure:
+        """Draw the importance-performance map at its printed size.
 
         Parameters
         ----------
@@ -196,55 +176,45 @@ class IPMAResult:
             ``"construct"`` (default), ``"indicator"`` or ``"both"`` (two panels).
         title
             Figure title; default names the target.
+        size
+            ``"double"`` (default): 7.2 in wide, two panels side by side; ``"single"``: 3.5 in
+            wide, two panels one above the other.  Text is set at 7 pt (points, ticks,
+            legend) to 9 pt (title) at that width.
         figsize
-            Size in inches.
+            Another size in inches; the text keeps its size in points.
 
         Returns
         -------
-        matplotlib.figure.Figure
-            A figure with an Agg canvas (no GUI backend needed).  Importance is on the
-            horizontal axis, performance on the vertical one; dashed lines at their means split
-            the map into quadrants, and the high-importance, low-performance quadrant is shaded
-            and marked "Concentrate here" (Martilla & James 1977).  Point labels are placed so
-            that they overlap neither each other nor the points, with a thin leader line when a
-            label had to move away from its point.  Greys and marker shapes only, so the map
-            survives black-and-white printing.
+        PrintFigure
+            A :class:`matplotlib.figure.Figure` with an Agg canvas (no GUI backend needed)
+            that displays itself in Jupyter.  Importance is on the horizontal axis,
+            performance on the vertical one; dashed lines at their means split the map into
+            quadrants, and the high-importance, low-performance quadrant is shaded and marked
+            "Concentrate here" (Martilla & James 1977).  Point labels are placed so that they
+            touch neither each other nor the points, with a thin leader line when a label had
+            to move away from its point.  Greys and marker shapes only, so the map survives
+            black-and-white printing.
         """
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        from sem_csat.pls.ipma_figure import draw_ipma
 
         if level not in _PLOT_LEVELS:
             raise UsageError(
                 f"level must be one of {', '.join(map(repr, _PLOT_LEVELS))}; got {level!r}."
             )
         levels: list[Level] = ["construct", "indicator"] if level == "both" else [level]
-        if figsize is None:
-            figsize = (7.5 * len(levels), 5.5) if level != "construct" else (7.0, 5.2)
-        fig = Figure(figsize=figsize, layout="constrained")
-        canvas = FigureCanvasAgg(fig)
-        axes = fig.subplots(1, len(levels), squeeze=False)[0]
-        target_label = self.spec.construct(self.target).display
-        panels = [
-            _draw_panel(ax, self._rows(lv), lv, target_label, len(levels) > 1)
-            for ax, lv in zip(axes, levels, strict=True)
-        ]
-        fig.suptitle(title if title is not None else f"Importance–performance map: {target_label}")
-        canvas.draw()  # type: ignore[no-untyped-call]
-        renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
-        moved = [
-            _clear_caption(ax, panel, renderer) for ax, panel in zip(axes, panels, strict=True)
-        ]
-        if any(moved):
-            canvas.draw()  # type: ignore[no-untyped-call]
-        fig.set_layout_engine("none")  # freeze the layout before placing labels in pixels
-        for ax, panel in zip(axes, panels, strict=True):
-            _place_labels(ax, panel, renderer)
-        return fig
+        return draw_ipma(self, levels, title=title, size=size, figsize=figsize)
 
     def save(
-        self, path: str | os.PathLike[str], *, level: PlotLevel = "construct", dpi: int = 300
+        self,
+        path: str | os.PathLike[str],
+        *,
+        level: PlotLevel = "construct",
+        dpi: int = 300,
+        size: str = "double",
     ) -> Path:
         """Write the map to a ``.png`` (raster, ``dpi`` dots per inch, default 300) or ``.pdf``.
+
+        ``level`` and ``size`` are those of :meth:`figure`.
 
         Returns
         -------
@@ -266,7 +236,7 @@ class IPMAResult:
             raise UsageError(
                 f"Cannot write '{out}': the folder '{out.parent}' does not exist; create it first."
             )
-        fig = self.figure(level)
+        fig = self.figure(level, size=size)
         metadata: dict[str, str | None] = {"CreationDate": None} if suffix == ".pdf" else {}
         fig.savefig(out, dpi=dpi, format=suffix[1:], metadata=metadata)
         return out
@@ -422,236 +392,3 @@ def _row(target: str, level: str, name: str, importance: float, perf: float) -> 
         "importance": float(importance),
         "performance": float(perf),
     }
-
-
-# --------------------------------------------------------------------------------------------
-# the figure
-
-
-@dataclass
-class _Panel:
-    rows: pd.DataFrame
-    marker_size: float  # points
-    caption: object | None = None  # matplotlib Text of the quadrant caption
-
-
-def _limits(values: FloatArray, pad: float, minimum_span: float) -> tuple[float, float]:
-    lo, hi = float(values.min()), float(values.max())
-    span = max(hi - lo, minimum_span)
-    mid = 0.5 * (lo + hi)
-    lo, hi = min(lo, mid - span / 2), max(hi, mid + span / 2)
-    return lo - pad * span, hi + pad * span
-
-
-def _draw_panel(ax: Axes, rows: pd.DataFrame, level: Level, target: str, both: bool) -> _Panel:
-    from matplotlib.patches import Rectangle
-
-    ax.set_xlabel(
-        f"Importance: unstandardized total effect on {target}\n"
-        "(points of its 0–100 score per point of the driver)"
-    )
-    ax.set_ylabel("Performance (0–100 index)")
-    if both:
-        ax.set_title("Constructs" if level == "construct" else "Indicators")
-    panel = _Panel(rows=rows, marker_size=6.0 if level == "construct" else 5.0)
-    if rows.empty:
-        ax.text(0.5, 0.5, "no finite values to map", transform=ax.transAxes, ha="center")
-        return panel
-    xs = rows["x"].to_numpy(dtype=np.float64)
-    ys = rows["y"].to_numpy(dtype=np.float64)
-    x0, x1 = _limits(xs, 0.12, max(0.05, 0.2 * float(np.abs(xs).max())))
-    y0, y1 = _limits(ys, 0.12, 5.0)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    mx, my = float(xs.mean()), float(ys.mean())
-    ax.add_patch(
-        Rectangle((mx, y0 - (y1 - y0)), 3 * (x1 - x0), my - y0 + (y1 - y0), color="0.92", zorder=0)
-    )
-    ax.axvline(mx, color="0.35", linestyle="--", linewidth=0.8, zorder=1)
-    ax.axhline(my, color="0.35", linestyle="--", linewidth=0.8, zorder=1)
-    panel.caption = ax.text(
-        0.985,
-        0.02,
-        _CONCENTRATE,
-        transform=ax.transAxes,
-        ha="right",
-        va="bottom",
-        fontsize="small",
-        style="italic",
-        color="0.2",
-        zorder=2,
-    )
-    groups = list(dict.fromkeys(rows["group"]))
-    for g, group in enumerate(groups):
-        sel = (rows["group"] == group).to_numpy()
-        ax.plot(
-            xs[sel],
-            ys[sel],
-            linestyle="none",
-            marker=_MARKERS[g % len(_MARKERS)],
-            markersize=panel.marker_size,
-            markerfacecolor=_FILLS[(g // len(_MARKERS) + g) % len(_FILLS)],
-            markeredgecolor="black",
-            markeredgewidth=0.8,
-            label=group,
-            zorder=3,
-        )
-    if level == "indicator":
-        ax.legend(
-            title="Construct",
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            frameon=False,
-            fontsize="small",
-            title_fontsize="small",
-        )
-    ax.grid(False)
-    return panel
-
-
-def _pixels(ax: Axes, points: float) -> float:
-    fig = ax.get_figure(root=True)
-    dpi = float(fig.dpi) if fig is not None else 72.0
-    return points * dpi / 72.0
-
-
-def _marker_boxes(ax: Axes, panel: _Panel, renderer: RendererBase) -> list[_Box]:
-    rows = panel.rows
-    pts = ax.transData.transform(np.column_stack([rows["x"], rows["y"]]))
-    half = 0.5 * _pixels(ax, panel.marker_size) + 1.0
-    return [(px - half, py - half, px + half, py + half) for px, py in pts]
-
-
-def _clear_caption(ax: Axes, panel: _Panel, renderer: RendererBase) -> bool:
-    """Lower the bottom of the axes until no point sits under the quadrant caption.
-
-    Returns True when the limits changed.
-    """
-    from matplotlib.text import Text
-
-    if not isinstance(panel.caption, Text) or panel.rows.empty:
-        return False
-    moved = False
-    for _ in range(5):
-        ext = panel.caption.get_window_extent(renderer)
-        box = (ext.x0, ext.y0, ext.x1, ext.y1)
-        if not any(_overlap(box, m, 2.0) for m in _marker_boxes(ax, panel, renderer)):
-            break
-        moved = True
-        y0, y1 = ax.get_ylim()
-        axes_height = ax.get_window_extent(renderer).height
-        ax.set_ylim(y0 - (ext.height + 6.0) / axes_height * (y1 - y0) * 1.2, y1)
-    return moved
-
-
-_Box = tuple[float, float, float, float]
-
-
-def _overlap(a: _Box, b: _Box, margin: float = 0.0) -> bool:
-    return (
-        a[0] < b[2] + margin
-        and b[0] < a[2] + margin
-        and a[1] < b[3] + margin
-        and b[1] < a[3] + margin
-    )
-
-
-def _area(a: _Box, b: _Box) -> float:
-    dx = min(a[2], b[2]) - max(a[0], b[0])
-    dy = min(a[3], b[3]) - max(a[1], b[1])
-    return max(dx, 0.0) * max(dy, 0.0)
-
-
-def _place_labels(ax: Axes, panel: _Panel, renderer: RendererBase) -> None:
-    """Label every point without overlaps: a deterministic greedy search on growing rings.
-
-    Each label, in table order, goes to the first candidate position (rings of 8 directions at
-    growing distance from its point) that lies inside the axes and meets no marker, no placed
-    label and no caption, keeping a 2-pixel gap; if none does, the position with the least
-    overlap is used.  Offsets are stored in inches, so the layout does not depend on the dpi.
-    """
-    from matplotlib.transforms import ScaledTranslation
-
-    rows = panel.rows
-    if rows.empty:
-        return
-    fig = ax.get_figure(root=True)
-    if fig is None:  # pragma: no cover - axes always belong to a figure here
-        return
-    dpi = float(fig.dpi)
-    frame = ax.get_window_extent(renderer)
-    inside: _Box = (frame.x0 + 2, frame.y0 + 2, frame.x1 - 2, frame.y1 - 2)
-    markers = _marker_boxes(ax, panel, renderer)
-    obstacles: list[_Box] = list(markers)
-    if panel.caption is not None:
-        from matplotlib.text import Text
-
-        if isinstance(panel.caption, Text):
-            ext = panel.caption.get_window_extent(renderer)
-            obstacles.append((ext.x0, ext.y0, ext.x1, ext.y1))
-    gap = 2.0
-    pts = ax.transData.transform(np.column_stack([rows["x"], rows["y"]]))
-    half_marker = 0.5 * _pixels(ax, panel.marker_size)
-    for (px, py), label in zip(pts, rows["label"], strict=True):
-        probe = ax.text(px, py, str(label), fontsize="small", transform=None)
-        ext = probe.get_window_extent(renderer)
-        probe.remove()
-        hw, hh = 0.5 * ext.width, 0.5 * ext.height
-        step = max(hh, 4.0)
-        best: tuple[float, float, float, _Box] = (math.inf, px, py, (px, py, px, py))
-        chosen: tuple[float, float, _Box] | None = None
-        for ring in range(_RINGS):
-            for ux, uy in _DIRECTIONS:
-                cx = px + ux * (hw + half_marker + gap + ring * step)
-                cy = py + uy * (hh + half_marker + gap + ring * step)
-                box = (cx - hw, cy - hh, cx + hw, cy + hh)
-                fits = (
-                    box[0] >= inside[0]
-                    and box[1] >= inside[1]
-                    and box[2] <= inside[2]
-                    and box[3] <= inside[3]
-                )
-                clash = sum(_area(box, o) for o in obstacles if _overlap(box, o, gap))
-                if fits and clash == 0.0 and not any(_overlap(box, o, gap) for o in obstacles):
-                    chosen = (cx, cy, box)
-                    break
-                penalty = clash + (0.0 if fits else 1e6)
-                if penalty < best[0]:
-                    best = (penalty, cx, cy, box)
-            if chosen is not None:
-                break
-        if chosen is None:
-            chosen = (best[1], best[2], best[3])
-        cx, cy, box = chosen
-        obstacles.append(box)
-        offset = ScaledTranslation((cx - px) / dpi, (cy - py) / dpi, fig.dpi_scale_trans)
-        x, y = ax.transData.inverted().transform((px, py))
-        text = ax.text(
-            x,
-            y,
-            str(label),
-            fontsize="small",
-            ha="center",
-            va="center",
-            transform=ax.transData + offset,
-            zorder=4,
-        )
-        text.set_gid("ipma-label")
-        far = math.hypot(cx - px, cy - py) > math.hypot(hw, hh) + half_marker + gap + step
-        if far:
-            ex = min(max(px, box[0]), box[2])
-            ey = min(max(py, box[1]), box[3])
-            ax.annotate(
-                "",
-                xy=(x, y),
-                xytext=((ex - px) * 72.0 / dpi, (ey - py) * 72.0 / dpi),
-                textcoords="offset points",
-                arrowprops={
-                    "arrowstyle": "-",
-                    "color": "0.45",
-                    "linewidth": 0.6,
-                    "shrinkA": 0.0,
-                    "shrinkB": half_marker * 72.0 / dpi + 1.0,
-                },
-                zorder=2,
-            )
