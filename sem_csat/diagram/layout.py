@@ -321,7 +321,9 @@ def _footprint(
     centre = Shape("ellipse", 0.0, 0.0, w, h)
     lw, lh = m.label(label_text)
     across = side in ("left", "right")
-    gap = (lw + 2.4 * fs * m.spacing) if across else (lh + 2.6 * fs * m.spacing)
+    # indicators beside a construct (across the flow in a top-to-bottom layout) get longer
+    # arrows: there is room across the flow, and their labels need it between converging arrows
+    gap = (lw + 2.4 * fs * m.spacing) if across else (lh + (3.8 if m.tb else 2.6) * fs * m.spacing)
     sep = max(0.35, 0.7 * m.spacing) * fs if across else max(0.3, 0.5 * m.spacing) * fs
     for _ in range(200):
         boxes = []
@@ -604,6 +606,7 @@ def compute_layout(
 def layout_within(
     spec: ModelSpec,
     max_width: float,
+    max_height: float = math.inf,
     *,
     indicators: bool = False,
     node_text: Mapping[str, Sequence[str]] | None = None,
@@ -615,19 +618,20 @@ def layout_within(
     orientation: Orientation = "LR",
     zigzag: bool = False,
 ) -> Layout | None:
-    """:func:`compute_layout`, or ``None`` when the layout is wider than ``max_width`` points.
+    """:func:`compute_layout`, or ``None`` when the layout is wider than ``max_width`` or
+    higher than ``max_height`` points.
 
     Cheaper than computing the layout and measuring it: a layout whose nodes alone are too
-    wide is not labelled, and wider spacings are not tried once the narrowest attempt is too
+    large is not labelled, and wider spacings are not tried once the narrowest attempt is too
     wide.
     """
     m = _metrics(font_size, detail_size, wrap, spacing, orientation, zigzag)
     labels = edge_labels or {}
     bare = _layout(spec, indicators, node_text, labels, m, wrap, place=False)
-    if bare.bounds.width > max_width:
+    if bare.bounds.width > max_width or bare.bounds.height > max_height:
         return None
     lay = _best_spacing(spec, indicators, node_text, labels, m, wrap, max_width)
-    return lay if lay.bounds.width <= max_width else None
+    return lay if lay.bounds.width <= max_width and lay.bounds.height <= max_height else None
 
 
 def _metrics(
@@ -667,7 +671,7 @@ def _best_spacing(
         for k in range(_MAX_ATTEMPTS):
             narrowest = math.inf
             # long paths straight through the layers they skip, else bending at their middle
-            for band in (True, False):
+            for band in (True,) if m.tb else (True, False):
                 attempt = _Metrics(m.fs, m.ds, m.spacing * 1.35**k, m.tb, band, zigzag)
                 lay = _layout(spec, indicators, node_text, edge_labels, attempt, wrap)
                 problems = lay.label_problems() if edge_labels else 0

@@ -123,7 +123,7 @@ def measure_svg(svg: str) -> PrintMeasure:
             size *= abs(float(scale.group(1)))
         text = "".join(el.itertext())
         runs.append(TextRun(text, size, *_anchor(el)))
-    if not runs and root.find(f".//{_SVG}use") is not None and "glyph" in svg:
+    if not runs and root.find(f".//{_SVG}use") is not None:
         raise ValueError("the SVG's text is drawn as outlines; save with svg.fonttype='none'")
     return PrintMeasure(width / 72.0, height / 72.0, tuple(runs))
 

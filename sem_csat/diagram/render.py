@@ -529,14 +529,13 @@ def _candidate(
     spec: ModelSpec,
     values: _Values,
     step: Step,
-    width_pt: float | None,
+    limit: tuple[float, float] | None,
     shown: dict[str, str],
     show_r2: bool,
     indicators: bool,
     edge_labels: dict[tuple[str, str], str],
-    title: str | None,
-) -> _Drawn | None:
-    """The drawing of one ladder step; ``None`` if it is wider than ``width_pt``."""
+) -> Layout | None:
+    """The layout of one ladder step; ``None`` if it exceeds ``limit`` (width, height in pt)."""
     codes = abbreviations(spec) if step.abbreviate else {}
     names = {k: codes.get(k, v) for k, v in shown.items()}
     kwargs: dict[str, Any] = {
@@ -549,17 +548,26 @@ def _candidate(
         "orientation": step.orientation,
         "zigzag": step.zigzag,
     }
-    if width_pt is None:
-        layout: Layout | None = compute_layout(spec, **kwargs)
-    else:
-        layout = layout_within(spec, width_pt - 2 * _MARGIN_PT, **kwargs)
-    if layout is None:
-        return None
+    if limit is None:
+        return compute_layout(spec, **kwargs)
+    return layout_within(spec, *limit, **kwargs)
+
+
+def _drawn(
+    layout: Layout,
+    step: Step,
+    spec: ModelSpec,
+    shown: dict[str, str],
+    column_pt: float,
+    title: str | None,
+) -> _Drawn:
+    """The size of the figure that draws ``layout`` in a column ``column_pt`` wide."""
     w = layout.bounds.width + 2 * _MARGIN_PT
     legend = []
-    if codes:
+    if step.abbreviate:
+        codes = abbreviations(spec)
         entries = [(codes[c.name], shown[c.name]) for c in spec.constructs]
-        legend = legend_lines(entries, step.detail_size, max(w, width_pt or 0.0) - 2 * _MARGIN_PT)
+        legend = legend_lines(entries, step.detail_size, max(w, column_pt) - 2 * _MARGIN_PT)
     h = layout.bounds.height + 2 * _MARGIN_PT + _title_pt(step, title)
     h += _legend_pt(step, legend)
     flaws = layout.label_problems() + max(0, edge_crossings(layout) - layout.crossings)
@@ -586,16 +594,26 @@ def _fit_to_column(
 ) -> tuple[_Drawn, bool]:
     """The step of the compaction ladder that fits the column best (see :mod:`.compact`).
 
-    Returns the drawing and whether it had to move from a single to a double column.
+    Returns the drawing and whether it had to move from a single to a double column.  Each
+    step is laid out once, within the size of a double column, and then judged against the
+    column asked for.
     """
-    args = (shown, show_r2, indicators, edge_labels, title)
+    args = (shown, show_r2, indicators, edge_labels)
+    margins = 2 * _MARGIN_PT
+    limit = (SIZES["double"].width_in * 72 - margins, MAX_HEIGHT_IN["double"] * 72 - margins)
+    layouts: dict[Step, Layout | None] = {}
     too_tall: list[_Drawn] = []
     for column in ("single", "double") if size == "single" else ("double",):
         width_pt = SIZES[column].width_in * 72
         fitting: list[_Drawn] = []
         for step in LADDERS[column]:
-            d = _candidate(spec, values, step, width_pt, *args)
-            if d is None:
+            if step not in layouts:
+                layouts[step] = _candidate(spec, values, step, limit, *args)
+            layout = layouts[step]
+            if layout is None:
+                continue
+            d = _drawn(layout, step, spec, shown, width_pt, title)
+            if d.width_pt > width_pt + 1e-6:
                 continue
             if not d.flaws and d.height_pt <= MAX_HEIGHT_IN[column] * 72:
                 fitting.append(d)
@@ -607,9 +625,14 @@ def _fit_to_column(
             return min(fitting, key=lambda d: d.height_pt * d.step.cost), column != size
     if too_tall:  # fits a double column's width, not its height (or has flaws): the best
         return min(too_tall, key=lambda d: (d.flaws, d.height_pt * d.step.cost)), size == "single"
-    # wider than a double column whatever the step: the narrowest, drawn as wide as it is
-    drawn = [_candidate(spec, values, step, None, *args) for step in LADDERS["double"]]
-    return min((d for d in drawn if d is not None), key=lambda d: d.width_pt), size == "single"
+    # larger than a double column whatever the step: the narrowest, drawn as large as it is
+    drawn = []
+    for step in LADDERS["double"]:
+        layout = _candidate(spec, values, step, None, *args)
+        if layout is not None:
+            drawn.append(_drawn(layout, step, spec, shown, 0.0, title))
+    best = min(drawn, key=lambda d: (d.width_pt > limit[0] + margins, d.height_pt, d.width_pt))
+    return best, size == "single"
 
 
 def _warn_width(
