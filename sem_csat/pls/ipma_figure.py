@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -88,7 +88,7 @@ def draw_ipma(
         raise UsageError(f"size must be 'single' or 'double', got {size!r}.")
     n = len(levels)
     width, height = figsize if figsize is not None else FIGURE_SIZES[(size, n)]
-    rc = {"font.family": [_FONT], "font.size": TEXT_PT, "axes.linewidth": 0.6}
+    rc: Any = {"font.family": [_FONT], "font.size": TEXT_PT, "axes.linewidth": 0.6}
     with mpl.rc_context(rc):
         fig = PrintFigure(figsize=(width, height), layout="constrained")
         fig.get_layout_engine().set(w_pad=0.03, h_pad=0.03, wspace=0.04, hspace=0.06)  # type: ignore[call-arg, union-attr]

@@ -21,10 +21,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from test_figure_print_size import BUNDLED_DATA, cbsem, ipma_result, pls  # noqa: E402
+
 import sem_csat  # noqa: E402
 from sem_csat.diagram import path_diagram  # noqa: E402
 from sem_csat.diagram.printsize import measure_figure, measure_svg  # noqa: E402
-from test_figure_print_size import BUNDLED_DATA, cbsem, ipma_result, pls  # noqa: E402
 
 
 def flow(d: object) -> str:
