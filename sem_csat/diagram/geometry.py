@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "HEAD_LENGTH_EM",
+    "HEAD_WIDTH_EM",
     "Point",
     "Rect",
     "Shape",
@@ -42,6 +44,10 @@ __all__ = [
 ]
 
 Point = tuple[float, float]
+
+#: Length and half width of arrowheads, in em of the construct text.
+HEAD_LENGTH_EM = 0.6
+HEAD_WIDTH_EM = 0.28
 
 #: Width of a character in em, approximating DejaVu Sans (slightly generous).
 _NARROW = 0.62

@@ -165,21 +165,21 @@ def count_problems(
     edges: Sequence[tuple[Point, ...]],
     boxes: Sequence[Rect | None],
     heads: Sequence[Rect] = (),
-) -> int:
-    """Total :func:`label_conflicts` of the label ``boxes[k]`` of every edge ``edges[k]``
-    (without clearance), each checked against the labels before it."""
+) -> list[int]:
+    """:func:`label_conflicts` of the label ``boxes[k]`` of every edge ``edges[k]`` (without
+    clearance), each checked against the labels before it: one count per edge."""
     index = _Obstacles(shapes, heads, edges)
-    total = 0
+    counts = [0] * len(boxes)
     placed: list[Rect] = []
     for k, box in enumerate(boxes):
         if box is None:
             continue
         own = list(itertools.pairwise(edges[k]))
         on_line = any(segment_hits_rect(p, q, box) for p, q in own)
-        total += index.count(box, k, on_line, 0.0)
-        total += sum(1 for r in placed if rects_overlap(box, r))
+        counts[k] = index.count(box, k, on_line, 0.0)
+        counts[k] += sum(1 for r in placed if rects_overlap(box, r))
         placed.append(box)
-    return total
+    return counts
 
 
 def place_labels(

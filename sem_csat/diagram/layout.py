@@ -48,26 +48,36 @@ True
 
 from __future__ import annotations
 
-import itertools
 import math
-import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from sem_csat.diagram.geometry import (
+    HEAD_LENGTH_EM,
+    HEAD_WIDTH_EM,
     Point,
     Rect,
     Shape,
     border_point,
     head_box,
     rounded_corners,
-    segment_hits_shape,
     segments_cross,
     text_width,
 )
 from sem_csat.diagram.labels import LabelRequest, count_problems, place_labels
 from sem_csat.diagram.ordering import LayeredGraph, is_dummy, longest_path_layers
+from sem_csat.diagram.placement import (
+    Footprint,
+    Metrics,
+    cross_positions,
+    ellipse_size,
+    footprint,
+    indicator_id,
+    indicator_side,
+    place_layers,
+    wrap_label,
+)
 from sem_csat.errors import UsageError
 
 if TYPE_CHECKING:
@@ -87,23 +97,13 @@ __all__ = [
     "layout_within",
 ]
 
-Side = Literal["left", "right", "above", "below"]
 Orientation = Literal["LR", "TB"]
 #: Flow directions: left to right (the convention) or top to bottom (for narrow columns).
 ORIENTATIONS: tuple[Orientation, ...] = ("LR", "TB")
-_LINE = 1.22  # line height in em
 _INDICATOR_SCALE = 0.85  # default indicator and edge-label text relative to construct text
 _MAX_ATTEMPTS = 5
 #: Radius of the rounded bends of long paths, in em of the construct text.
 CORNER_EM = 2.0
-#: Length and half width of arrowheads, in em of the construct text.
-HEAD_LENGTH_EM = 0.6
-HEAD_WIDTH_EM = 0.28
-
-
-def indicator_id(construct: str, indicator: str) -> str:
-    """Node id of an indicator box (construct and indicator names may coincide)."""
-    return f"{construct}/{indicator}"
 
 
 @dataclass(frozen=True)
@@ -193,11 +193,22 @@ class Layout:
 
     def label_problems(self) -> int:
         """Number of collisions of label boxes with nodes, arrowheads, other labels and edges."""
+        return sum(self._label_problems())
+
+    def _label_problems(self) -> list[int]:
         return count_problems(
             [n.shape for n in self.nodes],
             [e.points for e in self.edges],
             [e.label_box for e in self.edges],
             self.heads(),
+        )
+
+    def crowded(self) -> frozenset[str]:
+        """Constructs with an indicator label that found no free place."""
+        return frozenset(
+            self.node(e.source).construct
+            for e, n in zip(self.edges, self._label_problems(), strict=True)
+            if n and e.kind == "indicator"
         )
 
 
@@ -214,334 +225,6 @@ def edge_crossings(layout: Layout) -> int:
         for k2, p2, q2 in segs[i + 1 :]
         if k1 != k2 and segments_cross(p1, q1, p2, q2)
     )
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width) or [text]
-
-
-def _ellipse_size(lines: Sequence[str], fs: float, k: float = 1.18) -> tuple[float, float]:
-    """Width and height of the ellipse around ``lines``: the text rectangle stretched ``k``
-    times horizontally, and as much as needed vertically to enclose it."""
-    w = max(text_width(s, fs) for s in lines) + 0.6 * fs
-    h = len(lines) * _LINE * fs + 0.2 * fs
-    a = k * w / 2
-    b = (h / 2) / math.sqrt(1 - 1 / k**2)
-    return 2 * a, max(2 * b, 2.6 * fs)
-
-
-def _project(targets: list[float], seps: list[float]) -> list[float]:
-    """Closest ``d`` to ``targets`` (least squares) with ``d[k+1] - d[k] >= seps[k]``.
-
-    Isotonic regression by pool-adjacent-violators after subtracting the cumulative gaps.
-    """
-    offs = [0.0]
-    for s in seps:
-        offs.append(offs[-1] + s)
-    blocks: list[list[float]] = []  # [sum, count]
-    for t, o in zip(targets, offs, strict=True):
-        blocks.append([t - o, 1.0])
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
-            s, c = blocks.pop()
-            blocks[-1][0] += s
-            blocks[-1][1] += c
-    fit = [b[0] / b[1] for b in blocks for _ in range(int(b[1]))]
-    return [f + o for f, o in zip(fit, offs, strict=True)]
-
-
-@dataclass
-class _Foot:
-    """A construct with its indicator boxes: offsets relative to the construct centre."""
-
-    w: float
-    h: float
-    boxes: list[tuple[str, float, float, float, float]]  # name, dx, dy, width, height
-
-    def extent(self) -> tuple[float, float, float, float]:
-        """Extents (left, right, down, up) from the centre."""
-        xs = [(-self.w / 2, self.w / 2)] + [
-            (dx - bw / 2, dx + bw / 2) for _, dx, _, bw, _ in self.boxes
-        ]
-        ys = [(-self.h / 2, self.h / 2)] + [
-            (dy - bh / 2, dy + bh / 2) for _, _, dy, _, bh in self.boxes
-        ]
-        return (
-            -min(x[0] for x in xs),
-            max(x[1] for x in xs),
-            -min(y[0] for y in ys),
-            max(y[1] for y in ys),
-        )
-
-
-@dataclass(frozen=True)
-class _Metrics:
-    """Text sizes and spacing of one layout attempt, and its orientation.
-
-    The layout is computed in an *internal* frame in which the flow always runs along x; a
-    top-to-bottom layout swaps the width and height of every box and is reflected into place
-    at the end (:func:`_normalised`), so one algorithm serves both orientations.
-    """
-
-    fs: float  # construct text
-    ds: float  # indicator names and edge labels
-    spacing: float
-    tb: bool
-    band: bool = True  # long paths cross a skipped layer along its whole band
-    zigzag: bool = False  # constructs of consecutive layers on alternate sides
-
-    def dims(self, w: float, h: float) -> tuple[float, float]:
-        """Internal (flow, cross) extents of a box ``w`` wide and ``h`` high on the page."""
-        return (h, w) if self.tb else (w, h)
-
-    def label(self, text: str) -> tuple[float, float]:
-        """Internal extents of an edge label's box (text plus a thin white margin)."""
-        if not text:
-            return (0.0, 0.0)
-        return self.dims(text_width(text, self.ds) + 0.5 * self.ds, 1.35 * self.ds)
-
-
-def _footprint(
-    w: float,
-    h: float,
-    names: Sequence[str],
-    side: Side | None,
-    m: _Metrics,
-    label_text: str,
-) -> _Foot:
-    """The construct (internal extents ``w`` x ``h``) with its indicator boxes on ``side``.
-
-    ``label_text`` is the widest label on the indicator arrows (``""`` without labels); the
-    arrows are made long enough to carry it.
-    """
-    if side is None:
-        return _Foot(w, h, [])
-    fs = m.fs
-    bw, bh = m.dims(max(text_width(n, m.ds) for n in names) + 1.0 * m.ds, 1.7 * m.ds)
-    n = len(names)
-    centre = Shape("ellipse", 0.0, 0.0, w, h)
-    lw, lh = m.label(label_text)
-    across = side in ("left", "right")
-    # indicators beside a construct (across the flow in a top-to-bottom layout) get longer
-    # arrows: there is room across the flow, and their labels need it between converging arrows
-    gap = (lw + 2.4 * fs * m.spacing) if across else (lh + (3.8 if m.tb else 2.6) * fs * m.spacing)
-    sep = max(0.35, 0.7 * m.spacing) * fs if across else max(0.3, 0.5 * m.spacing) * fs
-    for _ in range(200):
-        boxes = []
-        for k, name in enumerate(names):
-            if across:
-                dy = ((n - 1) / 2 - k) * (bh + sep)
-                dx = w / 2 + gap + bw / 2
-                boxes.append((name, -dx if side == "left" else dx, dy, bw, bh))
-            else:
-                dx = (k - (n - 1) / 2) * (bw + sep)
-                dy = h / 2 + gap + bh / 2
-                boxes.append((name, dx, dy if side == "above" else -dy, bw, bh))
-        shapes = [Shape("box", dx, dy, bw, bh) for _, dx, dy, bw, bh in boxes]
-        ok = True
-        for i, s in enumerate(shapes):
-            p = border_point(centre, (s.x, s.y))
-            q = border_point(s, (0.0, 0.0))
-            if any(segment_hits_shape(p, q, o, 0.4 * fs) for j, o in enumerate(shapes) if j != i):
-                ok = False
-                break
-        if ok:
-            return _Foot(w, h, boxes)
-        gap += 0.5 * fs
-    return _Foot(w, h, boxes)  # pragma: no cover - gaps always end up large enough
-
-
-def _side(name: str, graph: LayeredGraph, i: int, y: dict[str, float]) -> Side:
-    """Where a construct's indicators go: outside in the end layers, else away from its paths."""
-    if i == 0:
-        return "left"
-    if i == len(graph.order) - 1:
-        return "right"
-    nb = [v for u, v in graph.edges if u == name] + [u for u, v in graph.edges if v == name]
-    mean = sum(y[v] for v in nb) / len(nb) if nb else y[name]
-    real = [v for v in graph.order[i] if not is_dummy(v)]
-    if abs(mean - y[name]) > 1e-6:
-        return "above" if mean < y[name] else "below"
-    return "above" if real[0] == name else "below"
-
-
-def _vertical(
-    graph: LayeredGraph, foot: dict[str, _Foot], lane: float, unit: float, stagger: float = 0.0
-) -> dict[str, float]:
-    """Heights of all vertices: stacked layers, relaxed toward the mean of their neighbours.
-
-    With ``stagger``, the constructs of consecutive layers are then moved ``stagger / 2`` up
-    and down in turn (a zigzag), so that consecutive layers can overlap along the flow.
-    """
-    ext = {
-        v: foot[v].extent() if v in foot else (0.0, 0.0, lane / 2, lane / 2)
-        for order in graph.order
-        for v in order
-    }
-
-    def sep(u: str, v: str) -> float:  # d grows downwards
-        gap = 0.6 * unit if is_dummy(u) or is_dummy(v) else 1.6 * unit
-        return ext[u][2] + ext[v][3] + gap
-
-    d: dict[str, float] = {}
-    for order in graph.order:
-        seps = [sep(u, v) for u, v in itertools.pairwise(order)]
-        d.update(zip(order, _project([0.0] * len(order), seps), strict=True))
-    nbrs: dict[str, list[str]] = {v: [] for v in d}
-    for u, v in graph.edges:
-        nbrs[u].append(v)
-        nbrs[v].append(u)
-    n = len(graph.order)
-    for it in range(24):
-        for i in range(n) if it % 2 == 0 else range(n - 1, -1, -1):
-            order = graph.order[i]
-            targets = [
-                sum(d[u] for u in nbrs[v]) / len(nbrs[v]) if nbrs[v] else d[v] for v in order
-            ]
-            seps = [sep(u, v) for u, v in itertools.pairwise(order)]
-            d.update(zip(order, _project(targets, seps), strict=True))
-    if stagger > 0:
-        for i, order in enumerate(graph.order):
-            shift = stagger / 2 if i % 2 == 0 else -stagger / 2
-            targets = [d[v] + (0.0 if is_dummy(v) else shift) for v in order]
-            seps = [sep(u, v) for u, v in itertools.pairwise(order)]
-            d.update(zip(order, _project(targets, seps), strict=True))
-    return {v: -dv for v, dv in d.items()}
-
-
-_Link = tuple[str, str, Point, Point]  # endpoint ids (ignored in tests) and the segment
-
-
-def _place_layers(
-    graph: LayeredGraph,
-    foot: dict[str, _Foot],
-    y: dict[str, float],
-    edge_labels: Mapping[tuple[str, str], str],
-    m: _Metrics,
-    lane: float,
-) -> tuple[dict[str, float], dict[str, list[tuple[str, Shape]]], dict[str, tuple[float, float]]]:
-    """Give each layer the smallest x that keeps shapes apart and edges out of nodes.
-
-    A long path crosses each layer it skips straight, along the whole *band* of that layer
-    (the flow extent of its constructs with their indicators), and bends only between
-    layers; so it passes beside indicator boxes instead of cutting diagonally past them.
-
-    Returns
-    -------
-    x, shapes, through
-        The x of every vertex, the shapes of every construct footprint, and for every dummy
-        vertex the x where its path enters and leaves the layer.
-    """
-    fs, spacing = m.fs, m.spacing
-    hgap, min_len, pad = 1.0 * fs * spacing, 2.2 * fs * spacing, 0.35 * fs
-    x: dict[str, float] = {}
-    lx: list[float] = []  # x of each placed layer
-    shapes: dict[str, list[tuple[str, Shape]]] = {}
-    links: list[_Link] = []
-    band = [
-        (
-            max((foot[v].extent()[0] for v in order if v in foot), default=0.0),
-            max((foot[v].extent()[1] for v in order if v in foot), default=0.0),
-        )
-        for order in graph.order
-    ]
-
-    def enter(i: int, xi: float) -> float:
-        return max(xi - band[i][0], (lx[i - 1] + xi) / 2) if m.band else xi
-
-    def leave(i: int, xi: float, x_next: float) -> float:
-        return min(xi + band[i][1], (xi + x_next) / 2) if m.band else xi
-
-    def place(v: str, xv: float) -> list[tuple[str, Shape]]:
-        if v not in foot:
-            return [(v, Shape("box", xv, y[v], 0.0, lane))]
-        f = foot[v]
-        out = [(v, Shape("ellipse", xv, y[v], f.w, f.h))]
-        for name, dx, dy, bw, bh in f.boxes:
-            out.append((indicator_id(v, name), Shape("box", xv + dx, y[v] + dy, bw, bh)))
-        return out
-
-    def real(lst: list[tuple[str, Shape]]) -> list[tuple[str, Shape]]:
-        return [(nid, sh) for nid, sh in lst if not is_dummy(nid)]
-
-    def clear(p: Point, q: Point, obstacles: list[tuple[str, Shape]]) -> bool:
-        return not any(segment_hits_shape(p, q, sh, pad) for _, sh in obstacles)
-
-    entries: dict[str, float] = {}
-    exits: dict[str, float] = {}
-    for i, order in enumerate(graph.order):
-        lo = 0.0
-        if i > 0:
-            lo = lx[i - 1] + min_len
-            placed = [sh for lst in shapes.values() for _, sh in lst]
-            for v in order:
-                for _, sv in place(v, 0.0):
-                    for su in placed:
-                        a, b = sv.bbox, su.bbox
-                        if a.bottom < b.top + hgap and b.bottom < a.top + hgap:
-                            lo = max(lo, su.x + su.width / 2 + hgap - (sv.x - sv.width / 2))
-        new_edges = [(u, v) for u, v in graph.edges if v in order]
-        before = [u for u in graph.order[i - 1] if is_dummy(u)] if i > 0 else []
-        for _ in range(400):
-            new_shapes = {v: place(v, lo) for v in order}
-            every = real([s for lst in (*shapes.values(), *new_shapes.values()) for s in lst])
-            fresh = real([s for lst in new_shapes.values() for s in lst])
-            # where long paths enter this layer and leave the previous one: along the band
-            # where that is free, else at the dummy itself
-            ins, outs = {}, {}
-            for v in order:
-                if is_dummy(v):
-                    e = enter(i, lo)
-                    ins[v] = e if clear((e, y[v]), (lo, y[v]), every) else lo
-            for u in before:
-                e = leave(i - 1, lx[i - 1], lo)
-                outs[u] = e if clear((lx[i - 1], y[u]), (e, y[u]), every) else lx[i - 1]
-            new_links: list[_Link] = []
-            for u, v in new_edges:
-                new_links.append((u, v, (outs.get(u, x.get(u, 0.0)), y[u]), (ins.get(v, lo), y[v])))
-            for v, e in ins.items():
-                new_links.append((v, v, (e, y[v]), (lo, y[v])))
-            for u, e in outs.items():
-                new_links.append((u, u, (lx[i - 1], y[u]), (e, y[u])))
-            for v in order:
-                for nid, sh in new_shapes[v][1:]:
-                    new_links.append((v, nid, (lo, y[v]), (sh.x, sh.y)))
-            ok = all(
-                not segment_hits_shape(p, q, sh, pad)
-                for a, b, p, q in new_links
-                for nid, sh in every
-                if nid not in (a, b)
-            ) and all(
-                not segment_hits_shape(p, q, sh, pad)
-                for a, b, p, q in links
-                for nid, sh in fresh
-                if nid not in (a, b)
-            )
-            for u, v in new_edges if ok else ():
-                if u in foot and v in foot:
-                    su, sv = shapes[u][0][1], new_shapes[v][0][1]
-                    text = edge_labels.get((u, v), "")
-                    # room for the label, clear of the arrowhead, or simply a short arrow
-                    need = (
-                        m.label(text)[0] + (HEAD_LENGTH_EM + (1.2 if m.tb else 0.6) * spacing) * fs
-                        if text
-                        else min_len
-                    )
-                    if (
-                        math.dist(border_point(su, (lo, y[v])), border_point(sv, (x[u], y[u])))
-                        < need
-                    ):
-                        ok = False
-            if ok:
-                break
-            lo += 0.5 * fs
-        x.update(dict.fromkeys(order, lo))
-        lx.append(lo)
-        entries.update(ins)
-        exits.update(outs)
-        shapes.update(new_shapes)
-        links.extend(new_links)
-    through = {v: (entries[v], exits[v]) for v in entries}
-    return x, {v: lst for v, lst in shapes.items() if v in foot}, through
 
 
 def compute_layout(
@@ -641,7 +324,7 @@ def _metrics(
     spacing: float,
     orientation: str,
     zigzag: bool,
-) -> _Metrics:
+) -> Metrics:
     ds = _INDICATOR_SCALE * font_size if detail_size is None else detail_size
     if not (font_size > 0 and ds > 0 and spacing > 0) or wrap < 1:
         raise UsageError(
@@ -651,7 +334,7 @@ def _metrics(
         )
     if orientation not in ORIENTATIONS:
         raise UsageError(f"orientation must be 'LR' or 'TB', got {orientation!r}.")
-    return _Metrics(font_size, ds, spacing, orientation == "TB", zigzag=zigzag)
+    return Metrics(font_size, ds, spacing, orientation == "TB", zigzag=zigzag)
 
 
 def _best_spacing(
@@ -659,7 +342,7 @@ def _best_spacing(
     indicators: bool,
     node_text: Mapping[str, Sequence[str]] | None,
     edge_labels: Mapping[tuple[str, str], str],
-    m: _Metrics,
+    m: Metrics,
     wrap: int,
     limit: float,
 ) -> Layout:
@@ -672,15 +355,21 @@ def _best_spacing(
             narrowest = math.inf
             # long paths straight through the layers they skip, else bending at their middle
             for band in (True,) if m.tb else (True, False):
-                attempt = _Metrics(m.fs, m.ds, m.spacing * 1.35**k, m.tb, band, zigzag)
+                attempt = Metrics(m.fs, m.ds, m.spacing * 1.35**k, m.tb, band, zigzag)
                 lay = _layout(spec, indicators, node_text, edge_labels, attempt, wrap)
-                problems = lay.label_problems() if edge_labels else 0
-                score = (problems, max(0, edge_crossings(lay) - lay.crossings))
-                if best is None or score < best[0]:
-                    best = (score, lay)
-                if best[0] == (0, 0):
-                    return lay
-                narrowest = min(narrowest, lay.bounds.width)
+                tries = [lay]
+                crowded = lay.crowded() if edge_labels and indicators else frozenset()
+                if crowded:  # their indicators on the other side, where paths may be fewer
+                    flipped = replace(attempt, flip=crowded)
+                    tries.append(_layout(spec, indicators, node_text, edge_labels, flipped, wrap))
+                for lay in tries:
+                    problems = lay.label_problems() if edge_labels else 0
+                    score = (problems, max(0, edge_crossings(lay) - lay.crossings))
+                    if best is None or score < best[0]:
+                        best = (score, lay)
+                    if best[0] == (0, 0):
+                        return lay
+                    narrowest = min(narrowest, lay.bounds.width)
             if narrowest > limit:  # wider gaps only make it wider
                 break
     return best[1]  # type: ignore[index]
@@ -691,7 +380,7 @@ def _layout(
     indicators: bool,
     node_text: Mapping[str, Sequence[str]] | None,
     edge_labels: Mapping[tuple[str, str], str],
-    m: _Metrics,
+    m: Metrics,
     wrap: int,
     place: bool = True,
 ) -> Layout:
@@ -705,29 +394,31 @@ def _layout(
 
     # --- sizes, then heights; with indicators, sides from the first pass and a second pass
     text: dict[str, tuple[str, ...]] = {}
-    foot: dict[str, _Foot] = {}
+    foot: dict[str, Footprint] = {}
     for c in spec.constructs:
         lines = tuple(node_text[c.name]) if node_text and c.name in node_text else None
-        text[c.name] = lines or tuple(_wrap(c.display, wrap))
+        text[c.name] = lines or tuple(wrap_label(c.display, wrap))
         # flatter ellipses when stacked downwards: height is what a narrow column lacks
-        size = _ellipse_size(text[c.name], fs, 1.4 if m.tb else 1.18)
-        foot[c.name] = _Foot(*m.dims(*size), [])
+        size = ellipse_size(text[c.name], fs, 1.4 if m.tb else 1.18)
+        foot[c.name] = Footprint(*m.dims(*size), [])
     lane = 1.1 * fs * m.spacing
     stagger = max(f.h for f in foot.values()) + 1.6 * fs * m.spacing if m.zigzag else 0.0
-    y = _vertical(graph, foot, lane, fs * m.spacing, stagger)
+    y = cross_positions(graph, foot, lane, fs * m.spacing, stagger)
     if indicators:
         for c in spec.constructs:
-            side = _side(c.name, graph, layer[c.name], y)
+            side = indicator_side(c.name, graph, layer[c.name], y)
+            if c.name in m.flip:
+                side = {"above": "below", "below": "above"}.get(side, side)  # type: ignore[assignment]
             f = foot[c.name]
             widest = max(
                 (edge_labels.get((c.name, i), "") for i in c.indicator_names),
                 key=lambda t: text_width(t, 1.0),
             )
-            foot[c.name] = _footprint(f.w, f.h, c.indicator_names, side, m, widest)
-        y = _vertical(graph, foot, lane, fs * m.spacing, stagger)
+            foot[c.name] = footprint(f.w, f.h, c.indicator_names, side, m, widest)
+        y = cross_positions(graph, foot, lane, fs * m.spacing, stagger)
 
     # --- horizontal coordinates, layer by layer
-    x, shapes, through = _place_layers(graph, foot, y, edge_labels, m, lane)
+    x, shapes, through = place_layers(graph, foot, y, edge_labels, m, lane)
 
     # --- nodes
     nodes: list[Node] = []
@@ -780,7 +471,7 @@ def _layout(
 
 
 def _normalised(
-    nodes: list[Node], edges: tuple[Edge, ...], graph: LayeredGraph, m: _Metrics, crossings: int
+    nodes: list[Node], edges: tuple[Edge, ...], graph: LayeredGraph, m: Metrics, crossings: int
 ) -> Layout:
     """Reflect a top-to-bottom layout into place and move the drawing to the origin.
 
