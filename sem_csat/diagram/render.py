@@ -23,18 +23,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sem_csat.diagram.compact import LADDERS, MAX_HEIGHT_IN, Step, abbreviations, legend_lines
+from sem_csat.diagram.column import (
+    LEGEND_LINE,
+    MARGIN_PT,
+    TITLE_SCALE,
+    Drawing,
+    fit_to_column,
+    legend_pt,
+    title_pt,
+    warn_width,
+)
+from sem_csat.diagram.compact import Step, abbreviations
 from sem_csat.diagram.geometry import is_wide
 from sem_csat.diagram.layout import (
     HEAD_LENGTH_EM,
     HEAD_WIDTH_EM,
     Layout,
-    compute_layout,
-    edge_crossings,
-    layout_within,
 )
 from sem_csat.diagram.themes import SIZES, THEMES, Theme
-from sem_csat.errors import FigureWarning, SpecWarning, UsageError
+from sem_csat.errors import SpecWarning, UsageError
 from sem_csat.tables.apa import format_value
 from sem_csat.tables.apa import stars as star_marks
 
@@ -72,9 +79,6 @@ CJK_FONTS = (
     "Hiragino Sans GB",
 )
 _FORMATS = (".pdf", ".svg", ".png", ".eps", ".tex")
-_MARGIN_PT = 4.0
-_TITLE_SCALE = 1.15  # title size relative to construct text
-_LEGEND_LINE = 1.3  # line height of the abbreviation legend, in em
 #: Ways of naming constructs in a diagram: the spec's labels (as the tables do) or the names.
 LABELS = ("label", "name")
 
@@ -306,26 +310,6 @@ class Diagram:
             return png_bytes(self.figure)
 
 
-def _construct_text(
-    spec: ModelSpec,
-    values: _Values,
-    show_r2: bool,
-    shown: dict[str, str],
-    wrap: int,
-) -> dict[str, list[str]]:
-    import textwrap
-
-    out: dict[str, list[str]] = {}
-    for c in spec.constructs:
-        text = shown[c.name]
-        lines = textwrap.wrap(text, wrap, break_long_words=False, break_on_hyphens=False) or [text]
-        r2 = values.r2.get(c.name, math.nan)
-        if show_r2 and c.name in spec.endogenous and math.isfinite(r2):
-            lines.append("R² = " + format_value(r2, "bounded", 2))
-        out[c.name] = lines
-    return out
-
-
 def _choose_fonts(spec: ModelSpec, font: str | None) -> tuple[list[str], dict[str, bool]]:
     """Font families to use and, per construct, whether its label can be shown."""
     cjk = [c for c in spec.constructs if any(is_wide(ch) for ch in c.display)]
@@ -365,18 +349,6 @@ def construct_names(spec: ModelSpec, labels: str = "label") -> dict[str, str]:
     if labels not in LABELS:
         raise UsageError(f"labels must be 'label' or 'name', got {labels!r}.")
     return {c.name: c.display if labels == "label" else c.name for c in spec.constructs}
-
-
-@dataclass(frozen=True)
-class _Drawn:
-    """A candidate layout with everything that decides whether it fits the column."""
-
-    layout: Layout
-    step: Step
-    legend: list[str]
-    width_pt: float
-    height_pt: float
-    flaws: int  # label collisions and crossings beyond those of the layer ordering
 
 
 def path_diagram(
@@ -470,13 +442,13 @@ def path_diagram(
     if shown is None:
         shown = {c.name: c.display if use_label[c.name] else c.name for c in spec.constructs}
     edge_labels, dashed = _edge_labels(values, indicators, stars, ci, decimals)
-    drawn, needs_double = _fit_to_column(
-        spec, values, size, shown, show_r2, indicators, edge_labels, title
+    drawn, needs_double = fit_to_column(
+        spec, values.r2, size, shown, show_r2, indicators, edge_labels, title
     )
     codes = abbreviations(spec) if drawn.step.abbreviate else {}
     width_in = max(SIZES["double" if needs_double else size].width_in, drawn.width_pt / 72)
     if needs_double or drawn.width_pt > SIZES[size].width_in * 72 + 1e-6:
-        _warn_width(spec, size, indicators, needs_double, width_in)
+        warn_width(spec, size, indicators, needs_double, width_in)
     return _draw(
         drawn,
         spec,
@@ -525,137 +497,8 @@ def _edge_labels(
     return labels, dashed
 
 
-def _candidate(
-    spec: ModelSpec,
-    values: _Values,
-    step: Step,
-    limit: tuple[float, float] | None,
-    shown: dict[str, str],
-    show_r2: bool,
-    indicators: bool,
-    edge_labels: dict[tuple[str, str], str],
-) -> Layout | None:
-    """The layout of one ladder step; ``None`` if it exceeds ``limit`` (width, height in pt)."""
-    codes = abbreviations(spec) if step.abbreviate else {}
-    names = {k: codes.get(k, v) for k, v in shown.items()}
-    kwargs: dict[str, Any] = {
-        "indicators": indicators,
-        "node_text": _construct_text(spec, values, show_r2, names, step.wrap),
-        "edge_labels": edge_labels,
-        "font_size": step.font_size,
-        "detail_size": step.detail_size,
-        "spacing": step.spacing,
-        "orientation": step.orientation,
-        "zigzag": step.zigzag,
-    }
-    if limit is None:
-        return compute_layout(spec, **kwargs)
-    return layout_within(spec, *limit, **kwargs)
-
-
-def _drawn(
-    layout: Layout,
-    step: Step,
-    spec: ModelSpec,
-    shown: dict[str, str],
-    column_pt: float,
-    title: str | None,
-) -> _Drawn:
-    """The size of the figure that draws ``layout`` in a column ``column_pt`` wide."""
-    w = layout.bounds.width + 2 * _MARGIN_PT
-    legend = []
-    if step.abbreviate:
-        codes = abbreviations(spec)
-        entries = [(codes[c.name], shown[c.name]) for c in spec.constructs]
-        legend = legend_lines(entries, step.detail_size, max(w, column_pt) - 2 * _MARGIN_PT)
-    h = layout.bounds.height + 2 * _MARGIN_PT + _title_pt(step, title)
-    h += _legend_pt(step, legend)
-    flaws = layout.label_problems() + max(0, edge_crossings(layout) - layout.crossings)
-    return _Drawn(layout, step, legend, w, h, flaws)
-
-
-def _title_pt(step: Step, title: str | None) -> float:
-    return _TITLE_SCALE * step.font_size * 1.6 if title else 0.0
-
-
-def _legend_pt(step: Step, legend: list[str]) -> float:
-    return (len(legend) * _LEGEND_LINE + 0.6) * step.detail_size if legend else 0.0
-
-
-def _fit_to_column(
-    spec: ModelSpec,
-    values: _Values,
-    size: str,
-    shown: dict[str, str],
-    show_r2: bool,
-    indicators: bool,
-    edge_labels: dict[tuple[str, str], str],
-    title: str | None,
-) -> tuple[_Drawn, bool]:
-    """The step of the compaction ladder that fits the column best (see :mod:`.compact`).
-
-    Returns the drawing and whether it had to move from a single to a double column.  Each
-    step is laid out once, within the size of a double column, and then judged against the
-    column asked for.
-    """
-    args = (shown, show_r2, indicators, edge_labels)
-    margins = 2 * _MARGIN_PT
-    limit = (SIZES["double"].width_in * 72 - margins, MAX_HEIGHT_IN["double"] * 72 - margins)
-    layouts: dict[Step, Layout | None] = {}
-    too_tall: list[_Drawn] = []
-    for column in ("single", "double") if size == "single" else ("double",):
-        width_pt = SIZES[column].width_in * 72
-        fitting: list[_Drawn] = []
-        for step in LADDERS[column]:
-            if step not in layouts:
-                layouts[step] = _candidate(spec, values, step, limit, *args)
-            layout = layouts[step]
-            if layout is None:
-                continue
-            d = _drawn(layout, step, spec, shown, width_pt, title)
-            if d.width_pt > width_pt + 1e-6:
-                continue
-            if not d.flaws and d.height_pt <= MAX_HEIGHT_IN[column] * 72:
-                fitting.append(d)
-                if step.cost == 1.0:
-                    break
-            elif column == "double":
-                too_tall.append(d)
-        if fitting:
-            return min(fitting, key=lambda d: d.height_pt * d.step.cost), column != size
-    if too_tall:  # fits a double column's width, not its height (or has flaws): the best
-        return min(too_tall, key=lambda d: (d.flaws, d.height_pt * d.step.cost)), size == "single"
-    # larger than a double column whatever the step: the narrowest, drawn as large as it is
-    drawn = []
-    for step in LADDERS["double"]:
-        layout = _candidate(spec, values, step, None, *args)
-        if layout is not None:
-            drawn.append(_drawn(layout, step, spec, shown, 0.0, title))
-    best = min(drawn, key=lambda d: (d.width_pt > limit[0] + margins, d.height_pt, d.width_pt))
-    return best, size == "single"
-
-
-def _warn_width(
-    spec: ModelSpec, size: str, indicators: bool, needs_double: bool, width_in: float
-) -> None:
-    what = f"The {spec.name} diagram" + (" with indicators" if indicators else "")
-    if needs_double and width_in <= SIZES["double"].width_in + 1e-6:
-        message = (
-            f"{what} does not fit a single column (3.5 in) with its text at 7 pt or more; it "
-            "is drawn at double-column width (7.2 in). Pass size='double' to ask for that "
-            "width directly" + (", or leave out the indicators." if indicators else ".")
-        )
-    else:
-        message = (
-            f"{what} needs {width_in:.1f} in to keep its text at 7 pt or more, more than a "
-            "double column (7.2 in); it is drawn at that width. Print it across the page "
-            "(landscape) or draw it without indicators."
-        )
-    warnings.warn(message, FigureWarning, stacklevel=3)
-
-
 def _draw(
-    drawn: _Drawn,
+    drawn: Drawing,
     spec: ModelSpec,
     th: Theme,
     theme_name: str,
@@ -675,8 +518,8 @@ def _draw(
 
     layout, step = drawn.layout, drawn.step
     b = layout.bounds
-    title_pt = _title_pt(step, title)
-    legend_pt = _legend_pt(step, drawn.legend)
+    title_h = title_pt(step, title)
+    legend_h = legend_pt(step, drawn.legend)
     height_pt = drawn.height_pt
     fig = PrintFigure(figsize=(width_in, height_pt / 72), facecolor=th.background)
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
@@ -684,7 +527,7 @@ def _draw(
     # 1 data unit = 1 printed point; the drawing is centred horizontally.
     half_w = width_in * 72 / 2
     ax.set_xlim(b.x - half_w, b.x + half_w)
-    bottom = b.bottom - _MARGIN_PT - legend_pt
+    bottom = b.bottom - MARGIN_PT - legend_h
     ax.set_ylim(bottom, bottom + height_pt)
     font = {"family": families}
     for n in layout.nodes:
@@ -749,25 +592,25 @@ def _draw(
     if title:
         ax.text(
             b.x,
-            b.top + _MARGIN_PT + title_pt / 2,
+            b.top + MARGIN_PT + title_h / 2,
             title,
             ha="center",
             va="center",
-            fontsize=layout.font_size * _TITLE_SCALE,
+            fontsize=layout.font_size * TITLE_SCALE,
             fontweight="bold",
             color=th.text,
             fontdict=font,
         )
     if drawn.legend:
         ax.text(
-            b.x - half_w + _MARGIN_PT,
-            b.bottom - _MARGIN_PT,
+            b.x - half_w + MARGIN_PT,
+            b.bottom - MARGIN_PT,
             "\n".join(drawn.legend),
             ha="left",
             va="top",
             fontsize=step.detail_size,
             color=th.text,
-            linespacing=_LEGEND_LINE / 1.2,
+            linespacing=LEGEND_LINE / 1.2,
             fontdict=font,
         )
     legend = "; ".join(f"{codes[c.name]} = {c.display}" for c in spec.constructs) if codes else ""
