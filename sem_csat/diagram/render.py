@@ -461,6 +461,9 @@ def path_diagram(
         size=size,
         needs_double=needs_double,
         codes=codes,
+        legend="; ".join(f"{codes[c.name]} = {shown[c.name]}" for c in spec.constructs)
+        if codes
+        else "",
     )
 
 
@@ -510,6 +513,7 @@ def _draw(
     size: str,
     needs_double: bool,
     codes: dict[str, str],
+    legend: str = "",
 ) -> Diagram:
     from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
     from matplotlib.path import Path as MplPath
@@ -613,7 +617,6 @@ def _draw(
             linespacing=LEGEND_LINE / 1.2,
             fontdict=font,
         )
-    legend = "; ".join(f"{codes[c.name]} = {c.display}" for c in spec.constructs) if codes else ""
     return Diagram(
         fig,
         ax,
