@@ -2,8 +2,8 @@
 
 lavaan's model syntax (Rosseel, 2012) is how most SEM users write models down.  sem_csat reads
 the part of it that describes a customer-satisfaction model and refuses the rest with a
-:class:`~sem_csat.errors.SpecSyntaxError` that points at the line and column.  Nothing in the
-text is ever evaluated.
+:class:`~sem_csat.errors.SpecSyntaxError` that points at the line and column and names the
+feature that is not supported yet.  Nothing in the text is ever evaluated.
 
 Statements
 ----------
@@ -12,44 +12,45 @@ Statements
     construct append indicators.
 ``QUAL <~ q1 + q2``
     Formative construct (composite; PLS Mode B).
+``RQ =~ TRUST + COMMIT + SAT``
+    A higher-order construct: when the names on the right are constructs (declared with
+    ``=~`` or ``<~`` anywhere in the text), they are its dimensions.  Items and constructs
+    cannot be mixed on one right-hand side.
 ``Sat ~ Image + Quality``
     Regressions: the dependent construct is on the left, so this gives the paths
     ``Image -> Sat`` and ``Quality -> Sat``.  ``Sat + Loy ~ Image`` regresses both.
+``Loy ~ Sat + Cost + Sat:Cost``
+    ``Sat:Cost`` is an interaction term (moderation), named ``Sat_x_Cost`` unless a
+    ``#: interaction`` directive names it.
+``y1 ~ 1``, ``F ~ 0*1``, ``y1 ~ a*1``
+    Intercepts (of an indicator) and means (of a construct); they give the model a mean
+    structure.
 ``Image ~~ Expectation``
     Covariance between two constructs or between two indicators' errors; ``X ~~ X`` is the
     variance of ``X``.
+``ind := a*b``
+    A defined parameter: arithmetic (``+ - * / ^``, parentheses, ``sqrt``, ``exp``, ``log``,
+    ``abs``) over labels and numbers, read by :mod:`sem_csat.spec.expressions`.
+``a == 2*b``
+    An equality constraint between two such expressions.
 
 Every name on the right may carry modifiers: a parameter label (``a*y2``; equal labels mean
 equal parameters), a fixed value (``1*y1``, ``-0.5*y3``, ``1e-3*y4``), or both (``a*1*y1``).
 ``#`` and ``!`` start comments; ``;`` separates statements on one line; a statement continues
-on the next line when a line ends with an operator or ``+``, or the next line starts with one.
+on the next line when a line ends with an operator or ``+``, or the next line starts with
+``+``, ``*``, ``/`` or ``^``.
 
-Not supported, and reported as such: ``:=``, ``==``, ``<``, ``>``, ``|``, ``~ 1``, ``~*~``,
-``%``, ``?``, blocks (``group:``), ``NA*`` and function modifiers (``start()``, ``equal()``,
-``c()``).
+Not supported yet, and reported as such: blocks (``group:``, ``level:``), thresholds (``|``),
+scaling factors (``~*~``), inequality constraints (``<``, ``>``), ``efa()`` blocks, ``%``, ``?``,
+``NA*`` and function modifiers (``start()``, ``equal()``, ``c()``).
 
 Directives
 ----------
-lavaan has no place for the model's name, description, references and answer scale, for
-construct labels, scales, reverse-coded items and reliabilities, or for question wording.
-sem_csat keeps them in *directive comments*: whole lines that start with ``#:``.  lavaan itself
-reads them as comments, so the text stays valid lavaan syntax::
-
-    #: name: ECSI
-    #: description: European Customer Satisfaction Index
-    #: reference: Tenenhaus et al. (2005)        (one line per reference, in order)
-    #: scale: 1, 10                              (the model's answer scale)
-    #: label Image: Corporate image
-    #: scale Value: 1, 7                         (a construct's own scale)
-    #: reverse Value: PERV2, PERV3
-    #: reliability Complaints: 0.8
-    #: text PERV1: Given the quality, how do you rate the price?
-
-A value runs to the end of the line and is stripped of surrounding blanks.  A value that is
-empty, has surrounding blanks, starts with ``"`` or holds line breaks or other invisible
-characters is written as a JSON string literal (``#: label X: " padded "``); the reader decodes
-such a literal with :func:`json.loads`, nothing else.  Unknown directive keys are errors; plain
-``#`` comments (not followed by ``:``) are ignored.
+What lavaan's syntax has no place for (model name, description, references, scales, labels,
+reverse-coded items, reliabilities, question wording, interaction names, the SERVQUAL and
+survey-metrics blocks) is kept in ``#:`` directive comments, described in
+:mod:`sem_csat.spec.directives`; lavaan reads them as comments, so the text stays valid lavaan
+syntax.  Plain ``#`` comments (not followed by ``:``) are ignored.
 
 Two specs that are equal give the same text, and ``read_lavaan(write_lavaan(spec)) == spec``
 for every valid spec.
@@ -87,23 +88,33 @@ Sat ~ b1*Quality
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import NamedTuple, NoReturn
 
 from sem_csat.errors import SpecError, SpecSyntaxError
+from sem_csat.spec.checks import format_number, format_term
+from sem_csat.spec.directives import (
+    DIRECTIVE_RE,
+    DirectiveReader,
+    construct_directives,
+    model_directives,
+)
+from sem_csat.spec.expressions import Expression, parse_tokens
 from sem_csat.spec.model import (
+    Constraint,
     Construct,
     Covariance,
+    Defined,
     Indicator,
+    Intercept,
+    Interaction,
     Mode,
     ModelSpec,
     Path,
-    check_scale,
     did_you_mean,
 )
 
@@ -113,20 +124,39 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
 _NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _TOKEN_RE = re.compile(
     rf"(?P<name>{_NAME})|(?P<number>{_NUMBER})"
-    r"|(?P<op>~\*~|=~|<~|~~|:=|==|[~+*\-;<>|%?:=])"
+    r"|(?P<op>~\*~|=~|<~|~~|:=|==|\*\*|[~+*\-;<>|%?:=/^()])"
 )
 _RELATIONS = frozenset({"=~", "<~", "~", "~~"})
-_UNSUPPORTED = {
-    ":=": "defined parameters (':=')",
-    "==": "equality constraints ('=='; give the parameters equal labels such as a*x instead)",
-    "<": "inequality constraints ('<')",
-    ">": "inequality constraints ('>')",
-    "|": "thresholds ('|')",
-    "~*~": "scaling factors ('~*~')",
-    "%": "the '%' operator",
-    "?": "starting values ('?')",
-    ":": "blocks such as 'group:' or 'level:'",
+_EXPRESSION_OPS = frozenset({":=", "=="})
+_NOT_YET = {
+    "<": (
+        "Inequality constraints ('<' and '>') are not yet supported by sem_csat; remove this "
+        "statement, or write an equality constraint with '=='"
+    ),
+    "|": (
+        "Thresholds ('|') are not yet supported in sem_csat's model text; for ordinal items, "
+        "fit with method 'wlsmv', which estimates the thresholds itself"
+    ),
+    "~*~": "Scaling factors ('~*~') are not yet supported by sem_csat; remove this statement",
+    "%": "The '%' operator is not supported by sem_csat; remove this statement",
+    "?": (
+        "Starting values ('?') are not supported by sem_csat; remove them (sem_csat chooses "
+        "its own starting values)"
+    ),
 }
+_NOT_YET[">"] = _NOT_YET["<"]
+_BLOCKS = (
+    "Blocks such as 'group:' or 'level:' (multiple-group and multilevel models) are not yet "
+    "supported by sem_csat; remove the block lines"
+)
+_EFA = (
+    "Exploratory factor blocks (efa()) are not yet supported by sem_csat; declare each "
+    "construct's items with '=~'"
+)
+_FUNCTIONS = (
+    "sem_csat does not support function modifiers such as start(), equal(), label() or c(); "
+    "write label*x or 1*x."
+)
 _EXAMPLES = {
     "=~": "Image =~ IMAG1 + IMAG2",
     "<~": "QUAL <~ q1 + q2",
@@ -134,18 +164,11 @@ _EXAMPLES = {
     "~~": "Image ~~ Quality",
 }
 # A statement continues on the next line after these, or when the next line starts with one.
-_CONTINUE = {"=~", "<~", "~", "~~", "+", "*"}
-_WRAP = 88
-
-_DIRECTIVE_RE = re.compile(
-    r"^\s*#:[ \t]*(?P<key>[A-Za-z_]\w*)(?:[ \t]+(?P<target>[^\s:]+))?[ \t]*:(?P<value>.*)$"
+_CONTINUE_AFTER = frozenset(
+    {"=~", "<~", "~", "~~", "+", "*", ":=", "==", "-", "/", "^", "**", "("}
 )
-_MODEL_KEYS = ("name", "description", "reference", "scale")
-_CONSTRUCT_KEYS = ("label", "scale", "reverse", "reliability")
-_DIRECTIVE_KEYS = ("name", "description", "reference", "scale", "label", "reverse", "reliability")
-_NUM_TEXT = rf"[+-]?(?:{_NUMBER}|inf)"
-_PAIR_RE = re.compile(rf"^\[?\s*({_NUM_TEXT})\s*,\s*({_NUM_TEXT})\s*\]?$")
-_NUM_RE = re.compile(rf"^{_NUM_TEXT}$")
+_CONTINUE_BEFORE = frozenset({"=~", "<~", "~", "~~", "+", "*", "/", "^", "**"})
+_WRAP = 88
 
 
 class _Pos(NamedTuple):
@@ -177,14 +200,8 @@ class _Term:
     label: str | None
     fixed: float | None
     token: _Token
-
-
-@dataclass
-class _Meta:
-    label: str | None = None
-    scale: tuple[float, float] | None = None
-    reverse: tuple[str, ...] = ()
-    reliability: float | None = None
+    other: _Token | None = None  # the second construct of an interaction 'A:B'
+    intercept: bool = False  # the term '1' of 'y ~ 1'
 
 
 @dataclass
@@ -197,30 +214,6 @@ class _Block:
 # ---------------------------------------------------------------------------- shared helpers
 # Public but not exported: yaml_io uses the same modifier syntax, file handling and error
 # location.
-def format_number(value: float) -> str:
-    """Format a number so that :func:`float` reads it back exactly (``1``, ``0.5``, ``inf``).
-
-    >>> format_number(1.0), format_number(0.1), format_number(1e-05)
-    ('1', '0.1', '1e-05')
-    """
-    x = float(value)
-    if math.isfinite(x) and x.is_integer() and abs(x) < 1e16:
-        return str(int(x))
-    return repr(x)
-
-
-def format_term(name: str, label: str | None = None, fixed: float | None = None) -> str:
-    """Write a name with its modifiers, lavaan style.
-
-    >>> format_term("y2", "a"), format_term("y1", fixed=1.0), format_term("y1", "a", 0.5)
-    ('a*y2', '1*y1', 'a*0.5*y1')
-    """
-    mods = ([label] if label is not None else []) + (
-        [format_number(fixed)] if fixed is not None else []
-    )
-    return "*".join([*mods, name])
-
-
 def parse_term(text: str) -> tuple[str, str | None, float | None]:
     """Read one name with optional modifiers (``"a*y2"``, ``"1*y1"``, ``"a*1*y1"``).
 
@@ -240,6 +233,9 @@ def parse_term(text: str) -> tuple[str, str | None, float | None]:
     tokens = reader.tokenize(text, 1)
     if not tokens:
         reader.fail("Expected a name, found nothing.", _Pos(1, 1))
+    for tok in tokens:
+        if tok.text in ("(", ")", "/", "^", "**"):
+            reader.fail(_illegal(tok.text[0]), tok.pos)
     term, end = reader.term(tokens, 0, None)
     if end < len(tokens):
         reader.fail(
@@ -347,6 +343,18 @@ def read_lavaan(source: str | FsPath, *, name: str | None = None) -> ModelSpec:
     return _LavaanReader(text, label).read(name=name, stem=stem)
 
 
+@dataclass
+class _Parts:
+    """What the statements of a text declare, with where each part is written."""
+
+    blocks: dict[str, _Block] = field(default_factory=dict)
+    paths: list[tuple[_Token, _Term]] = field(default_factory=list)
+    covs: list[tuple[_Token, _Term]] = field(default_factory=list)
+    intercepts: list[tuple[_Token, _Term]] = field(default_factory=list)
+    defined: list[tuple[_Token, Expression]] = field(default_factory=list)
+    constraints: list[tuple[_Token, Constraint]] = field(default_factory=list)
+
+
 class _LavaanReader:
     """One pass over a lavaan text: statements, then directives, then the spec."""
 
@@ -354,11 +362,11 @@ class _LavaanReader:
         self.source = source
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
-    def fail(self, reason: str, pos: _Pos) -> NoReturn:
-        line = pos.line
+    def fail(self, reason: str, pos: tuple[int, int]) -> NoReturn:
+        line, column = pos
         text = self.lines[line - 1].replace("\t", " ") if 0 < line <= len(self.lines) else None
         raise SpecSyntaxError(
-            reason, source=self.source, line=line, column=pos.column, text=text
+            reason, source=self.source, line=line, column=column, text=text
         ) from None
 
     # ------------------------------------------------------------------ tokens
@@ -372,6 +380,9 @@ class _LavaanReader:
                 continue
             m = _TOKEN_RE.match(code, i)
             if m is None:
+                efa = re.search(r"(?<![\w.])efa\s*\(\s*$", code[:i])
+                if efa is not None:
+                    self.fail(f"{_EFA}.", _Pos(line, efa.start() + 1))
                 self.fail(_illegal(ch), _Pos(line, i + 1))
             kind = m.lastgroup or "op"
             tokens.append(_Token(kind, m.group(), line, i + 1))
@@ -384,14 +395,14 @@ class _LavaanReader:
         current: list[_Token] = []
         for number, raw in enumerate(self.lines, 1):
             if raw.lstrip().startswith("#:"):
-                directives.append((number, _DIRECTIVE_RE.match(raw)))
+                directives.append((number, DIRECTIVE_RE.match(raw)))
                 continue
             cut = [k for k in (raw.find("#"), raw.find("!")) if k >= 0]
             tokens = self.tokenize(raw[: min(cut)] if cut else raw, number)
             if not tokens:
                 continue
             joined = bool(current) and (
-                current[-1].text in _CONTINUE or tokens[0].text in _CONTINUE
+                current[-1].text in _CONTINUE_AFTER or tokens[0].text in _CONTINUE_BEFORE
             )
             if current and not joined:
                 statements.append(current)
@@ -409,9 +420,14 @@ class _LavaanReader:
 
     # ------------------------------------------------------------------ grammar
     def term(self, tokens: Sequence[_Token], i: int, op: _Token | None) -> tuple[_Term, int]:
-        """Parse ``(modifier '*')* name`` from ``tokens[i:]``; return it and the next index."""
+        """Parse ``(modifier '*')* name`` from ``tokens[i:]``; return it and the next index.
+
+        In a regression (``op`` is ``~``) the name may be an interaction ``A:B`` and the term
+        may be the intercept ``1``.
+        """
         label: str | None = None
         fixed: float | None = None
+        regression = op is not None and op.text == "~"
         while True:
             if i >= len(tokens):
                 prev = tokens[i - 1]
@@ -423,6 +439,8 @@ class _LavaanReader:
                 tok = tokens[i]
             starred = i + 1 < len(tokens) and tokens[i + 1].text == "*"
             if tok.kind == "name" and not starred:
+                if i + 1 < len(tokens) and tokens[i + 1].text == ":":
+                    return self.interaction(tokens, i, regression, label, fixed)
                 return _Term(tok.text, label, fixed, tok), i + 1
             if tok.kind == "name":
                 if tok.text == "NA":
@@ -440,10 +458,13 @@ class _LavaanReader:
                 label = tok.text
             elif tok.kind == "number":
                 if not starred:
-                    if op is not None and op.text == "~":
+                    if regression and not sign and float(tok.text) == 1.0:
+                        return _Term("1", label, fixed, tok, intercept=True), i + 1
+                    if regression:
                         self.fail(
-                            "sem_csat does not support intercepts or means ('~ 1'); remove "
-                            "the number.",
+                            f"In a regression, a number without '*' stands for the intercept "
+                            f"and must be 1, as in 'y ~ 1' or 'y ~ a*1'; write "
+                            f"{sign}{tok.text}*x to fix a coefficient.",
                             tok.pos,
                         )
                     self.fail(
@@ -471,6 +492,35 @@ class _LavaanReader:
                     tok.pos,
                 )
             i += 2
+
+    def interaction(
+        self,
+        tokens: Sequence[_Token],
+        i: int,
+        regression: bool,
+        label: str | None,
+        fixed: float | None,
+    ) -> tuple[_Term, int]:
+        colon = tokens[i + 1]
+        if not regression:
+            self.fail(
+                "An interaction term such as 'A:B' can only be a predictor on the right of '~', "
+                "as in 'Loyalty ~ Satisfaction + Cost + Satisfaction:Cost'.",
+                colon.pos,
+            )
+        if i + 2 >= len(tokens) or tokens[i + 2].kind != "name":
+            self.fail(
+                "An interaction term joins two constructs, as in 'Satisfaction:Cost'; add the "
+                "second construct after ':'.",
+                colon.after,
+            )
+        if i + 3 < len(tokens) and tokens[i + 3].text == ":":
+            self.fail(
+                "Interactions of three or more constructs ('A:B:C') are not yet supported by "
+                "sem_csat; use interactions of two constructs.",
+                tokens[i + 3].pos,
+            )
+        return _Term(tokens[i].text, label, fixed, tokens[i], other=tokens[i + 2]), i + 3
 
     def terms(self, tokens: Sequence[_Token], op: _Token) -> list[_Term]:
         if not tokens:
@@ -534,24 +584,18 @@ class _LavaanReader:
             )
         return names
 
-    def statement(self, tokens: list[_Token]) -> tuple[_Token, list[_Token], list[_Term]]:
-        for tok in tokens:
+    def screen(self, tokens: list[_Token]) -> None:
+        """Refuse what sem_csat does not read, naming the feature."""
+        if len(tokens) >= 2 and tokens[0].kind == "name" and tokens[1].text == ":":
+            self.fail(f"{_BLOCKS}.", tokens[1].pos)
+        for k, tok in enumerate(tokens):
             if tok.text == "=":
                 self.fail("'=' is not an operator; did you mean '=~'?", tok.pos)
-            if tok.kind == "op" and tok.text in _UNSUPPORTED:
-                self.fail(
-                    f"sem_csat does not support {_UNSUPPORTED[tok.text]}; remove this "
-                    "statement (it is not evaluated).",
-                    tok.pos,
-                )
-        ops = [k for k, tok in enumerate(tokens) if tok.text in _RELATIONS]
-        if not ops:
-            where = tokens[1].pos if len(tokens) > 1 else tokens[0].after
-            self.fail(
-                f"Expected an operator ('=~', '<~', '~' or '~~') after '{tokens[0].text}'; a "
-                "statement is written like 'Sat ~ Image'.",
-                where,
-            )
+            if tok.text == "efa" and k + 1 < len(tokens) and tokens[k + 1].text == "(":
+                self.fail(f"{_EFA}.", tok.pos)
+            if tok.kind == "op" and tok.text in _NOT_YET:
+                self.fail(f"{_NOT_YET[tok.text]}.", tok.pos)
+        ops = [k for k, tok in enumerate(tokens) if tok.text in _RELATIONS | _EXPRESSION_OPS]
         if len(ops) > 1:
             first, second = tokens[ops[0]], tokens[ops[1]]
             self.fail(
@@ -559,21 +603,77 @@ class _LavaanReader:
                 f"'{first.text}'; put each relation on its own line or separate them with ';'.",
                 second.pos,
             )
+
+    def statement(self, tokens: list[_Token]) -> tuple[_Token, list[_Token], list[_Term]]:
+        # '**' is a power only in expressions; elsewhere it is two '*' (a missing name)
+        tokens = [
+            part
+            for tok in tokens
+            for part in (
+                (_Token("op", "*", tok.line, tok.column), _Token("op", "*", tok.line, tok.column + 1))
+                if tok.text == "**"
+                else (tok,)
+            )
+        ]
+        for tok in tokens:
+            if tok.text == "(":
+                self.fail(_FUNCTIONS, tok.pos)
+            if tok.text in (")", "/", "^", "**"):
+                self.fail(_illegal(tok.text[0]), tok.pos)
+        ops = [k for k, tok in enumerate(tokens) if tok.text in _RELATIONS]
+        if not ops:
+            where = tokens[1].pos if len(tokens) > 1 else tokens[0].after
+            self.fail(
+                f"Expected an operator ('=~', '<~', '~', '~~', ':=' or '==') after "
+                f"'{tokens[0].text}'; a statement is written like 'Sat ~ Image'.",
+                where,
+            )
         k = ops[0]
         op = tokens[k]
         return op, self.left(tokens[:k], op), self.terms(tokens[k + 1 :], op)
 
+    def expression(self, tokens: Sequence[_Token], end: _Pos) -> Expression:
+        def fail(reason: str, line: int, column: int) -> NoReturn:
+            self.fail(reason, _Pos(line, column))
+
+        return Expression.from_tree(parse_tokens(tokens, fail, end=end))
+
+    def expression_statement(self, tokens: list[_Token], parts: _Parts) -> None:
+        k = next(k for k, tok in enumerate(tokens) if tok.text in _EXPRESSION_OPS)
+        op = tokens[k]
+        if not tokens[k + 1 :]:
+            self.fail(f"The statement ends after '{op.text}'; write an expression after it.", op.after)
+        right = self.expression(tokens[k + 1 :], tokens[-1].after)
+        if op.text == ":=":
+            if k != 1 or tokens[0].kind != "name":
+                self.fail(
+                    "A defined parameter is written 'name := expression', such as "
+                    "'ind := a*b', with one name on the left.",
+                    tokens[0].pos if k == 0 else tokens[0].pos,
+                )
+            parts.defined.append((tokens[0], right))
+            return
+        if k == 0:
+            self.fail(
+                "Nothing stands on the left of '=='; write a constraint such as 'a == 2*b'.",
+                op.pos,
+            )
+        left = self.expression(tokens[:k], op.pos)
+        parts.constraints.append((tokens[0], Constraint(left, right)))
+
     # ------------------------------------------------------------------ model
     def read(self, *, name: str | None, stem: str | None) -> ModelSpec:
         statements, directives = self.statements()
-        blocks: dict[str, _Block] = {}
-        paths: list[tuple[_Token, _Term]] = []
-        covs: list[tuple[_Token, _Term]] = []
+        parts = _Parts()
         for tokens in statements:
+            self.screen(tokens)
+            if any(tok.text in _EXPRESSION_OPS for tok in tokens):
+                self.expression_statement(tokens, parts)
+                continue
             op, lhs, rhs = self.statement(tokens)
             if op.text in ("=~", "<~"):
                 mode: Mode = "reflective" if op.text == "=~" else "formative"
-                block = blocks.setdefault(lhs[0].text, _Block(mode, lhs[0]))
+                block = parts.blocks.setdefault(lhs[0].text, _Block(mode, lhs[0]))
                 if block.mode != mode:
                     self.fail(
                         f"Construct '{lhs[0].text}' is declared {block.mode} (line "
@@ -582,15 +682,46 @@ class _LavaanReader:
                     )
                 block.items.extend(rhs)
             elif op.text == "~":
-                paths.extend((target, term) for target in lhs for term in rhs)
+                for target in lhs:
+                    for term in rhs:
+                        kind = parts.intercepts if term.intercept else parts.paths
+                        kind.append((target, term))
             else:
-                covs.extend((lhs[0], term) for term in rhs)
-        owner = {t.name: c for c, b in blocks.items() for t in b.items}
-        for target, term in paths:
+                parts.covs.extend((lhs[0], term) for term in rhs)
+        return self.build(parts, directives, name=name, stem=stem)
+
+    def structure(self, parts: _Parts) -> dict[str, str]:
+        """Check every name against the declared constructs; return item -> construct."""
+        blocks = parts.blocks
+        for cname, block in blocks.items():
+            dims = [t for t in block.items if t.name in blocks]
+            items = [t for t in block.items if t.name not in blocks]
+            if dims and items:
+                op = "=~" if block.mode == "reflective" else "<~"
+                self.fail(
+                    f"Construct '{cname}' has both constructs ({', '.join(t.name for t in dims)}) "
+                    f"and items ({', '.join(t.name for t in items)}) on the right of '{op}'; a "
+                    "higher-order construct is measured by its dimensions only, so give the "
+                    "items a construct of their own (or rename an item that has a construct's "
+                    "name).",
+                    dims[0].token.pos,
+                )
+        owner = {t.name: c for c, b in blocks.items() for t in b.items if t.name not in blocks}
+        for target, term in parts.paths:
             self.check_construct(target.text, target.pos, blocks, owner)
             self.check_construct(term.name, term.token.pos, blocks, owner)
+            if term.other is not None:
+                self.check_construct(term.other.text, term.other.pos, blocks, owner)
+        for target, _ in parts.intercepts:
+            if target.text not in blocks and target.text not in owner:
+                self.fail(
+                    f"'{target.text}' in the intercept '{target.text} ~ 1' is neither a "
+                    f"construct nor an indicator{did_you_mean(target.text, [*blocks, *owner])}; "
+                    "declare it with '=~' first.",
+                    target.pos,
+                )
         known = [*blocks, *owner]
-        for left, term in covs:
+        for left, term in parts.covs:
             for end, pos in ((left.text, left.pos), (term.name, term.token.pos)):
                 if end not in blocks and end not in owner:
                     self.fail(
@@ -598,7 +729,23 @@ class _LavaanReader:
                         f"{did_you_mean(end, known)}; declare it with '=~' first.",
                         pos,
                     )
-        meta = _Directives(self, blocks, owner)
+        return owner
+
+    def build(
+        self,
+        parts: _Parts,
+        directives: list[tuple[int, re.Match[str] | None]],
+        *,
+        name: str | None,
+        stem: str | None,
+    ) -> ModelSpec:
+        blocks = parts.blocks
+        self.structure(parts)
+        meta = DirectiveReader(
+            self.fail,
+            self.lines,
+            {c: [t.name for t in b.items if t.name not in blocks] for c, b in blocks.items()},
+        )
         for number, match in directives:
             meta.add(number, match)
         constructs: list[Construct] = []
@@ -607,39 +754,100 @@ class _LavaanReader:
             places.append((rf"Construct '{re.escape(cname)}'", block.token.pos))
             places.extend((rf"'{re.escape(t.name)}'", t.token.pos) for t in block.items)
             try:
-                indicators = [
-                    Indicator(t.name, meta.texts.get(t.name), t.label, t.fixed) for t in block.items
+                entries = [
+                    Indicator(t.name, meta.texts.get(t.name), t.label, t.fixed)
+                    for t in block.items
                 ]
+                hoc = bool(entries) and entries[0].name in blocks
                 extra = meta.construct(cname)
                 constructs.append(
                     Construct(
                         cname,
-                        tuple(indicators),
+                        () if hoc else tuple(entries),
                         block.mode,
                         label=extra.label,
                         scale=extra.scale,
                         reverse=extra.reverse,
                         reliability=extra.reliability,
+                        dimensions=tuple(entries) if hoc else (),
                     )
                 )
             except SpecError as err:
                 raise locate_error(err, self.source, places) from err
-        places += [(path_pattern(t.name, g.text), t.token.pos) for g, t in paths]
-        places += [(covariance_pattern(g.text, t.name), t.token.pos) for g, t in covs]
-        model_name = name or meta.model.get("name") or stem or "model"
+        interactions = self.interactions(parts, meta, places)
+        paths: list[Path] = []
+        for g, t in parts.paths:
+            source = t.name if t.other is None else interactions[frozenset((t.name, t.other.text))]
+            places.append((path_pattern(source, g.text), t.token.pos))
+            paths.append(Path(source, g.text, t.label, t.fixed))
+        places += [(covariance_pattern(g.text, t.name), t.token.pos) for g, t in parts.covs]
+        places += [(name_pattern(f"{g.text} ~ 1"), t.token.pos) for g, t in parts.intercepts]
+        defined = []
+        for tok, expr in parts.defined:
+            places.append((rf"The defined parameter '{re.escape(tok.text)}'", tok.pos))
+            try:
+                defined.append(Defined(tok.text, expr))
+            except SpecError as err:
+                self.fail(str(err), tok.pos)
+        for tok, con in parts.constraints:
+            places.append((re.escape(f"The constraint {con.text}"), tok.pos))
         try:
             spec = ModelSpec(
-                model_name,
+                name or meta.model.get("name") or stem or "model",
                 tuple(constructs),
-                tuple(Path(t.name, g.text, t.label, t.fixed) for g, t in paths),
-                tuple(Covariance(g.text, t.name, t.label, t.fixed) for g, t in covs),
+                tuple(paths),
+                tuple(Covariance(g.text, t.name, t.label, t.fixed) for g, t in parts.covs),
                 description=meta.model.get("description", ""),
                 references=tuple(meta.references),
                 scale=meta.scale,
+                interactions=tuple(
+                    Interaction(n, *pair)
+                    for n, pair in self.interaction_pairs(parts, meta, interactions).items()
+                ),
+                intercepts=tuple(Intercept(g.text, t.label, t.fixed) for g, t in parts.intercepts),
+                meanstructure=bool(meta.meanstructure),
+                defined=tuple(defined),
+                constraints=tuple(c for _, c in parts.constraints),
+                servqual=meta.servqual(),
+                metrics=meta.metrics(),
             )
         except SpecError as err:
             raise locate_error(err, self.source, places) from err
+        if meta.meanstructure is False and parts.intercepts:
+            line = meta.seen[("meanstructure", None)]
+            self.fail(
+                "'#: meanstructure: false' contradicts the intercepts ('~ 1') of the model; "
+                "remove the directive or the intercepts.",
+                _Pos(line, 1),
+            )
         return replace(spec, source=self.source)
+
+    def interactions(
+        self, parts: _Parts, meta: DirectiveReader, places: list[tuple[str, tuple[int, int]]]
+    ) -> dict[frozenset[str], str]:
+        """Name each interaction term: by its directive, else ``A_x_B``."""
+        named = {frozenset(v[:2]): n for n, v in meta.interactions.items()}
+        out: dict[frozenset[str], str] = {}
+        for n, (_, _, pos) in meta.interactions.items():
+            places.append((rf"The interaction '{re.escape(n)}'", pos))
+        for _, t in parts.paths:
+            if t.other is None:
+                continue
+            pair = frozenset((t.name, t.other.text))
+            if pair not in out:
+                out[pair] = named.get(pair) or Interaction.default_name(t.name, t.other.text)
+                places.append((rf"The interaction '{re.escape(out[pair])}'", t.token.pos))
+        return out
+
+    def interaction_pairs(
+        self, parts: _Parts, meta: DirectiveReader, names: dict[frozenset[str], str]
+    ) -> dict[str, tuple[str, str]]:
+        """Interaction name -> (left, right): a directive's order, else the first written."""
+        out = {n: (v[0], v[1]) for n, v in meta.interactions.items()}
+        for _, t in parts.paths:
+            if t.other is not None:
+                out.setdefault(names[frozenset((t.name, t.other.text))], (t.name, t.other.text))
+        return out
 
     def check_construct(
         self, name: str, pos: _Pos, blocks: dict[str, _Block], owner: dict[str, str]
@@ -660,137 +868,13 @@ class _LavaanReader:
         )
 
 
-class _Directives:
-    """The ``#:`` lines of a lavaan text, checked against the declared constructs."""
-
-    def __init__(self, reader: _LavaanReader, blocks: dict[str, _Block], owner: dict[str, str]):
-        self.reader = reader
-        self.blocks = blocks
-        self.owner = owner
-        self.model: dict[str, str] = {}
-        self.scale: tuple[float, float] | None = None
-        self.references: list[str] = []
-        self.texts: dict[str, str] = {}
-        self.per_construct: dict[str, _Meta] = {}
-        self.seen: dict[tuple[str, str | None], int] = {}
-
-    def construct(self, name: str) -> _Meta:
-        return self.per_construct.get(name, _Meta())
-
-    def add(self, number: int, match: re.Match[str] | None) -> None:
-        fail = self.reader.fail
-        if match is None:
-            column = self.reader.lines[number - 1].index("#:") + 1
-            fail(
-                "A directive is written '#: key: value' or '#: key Name: value', such as "
-                "'#: label Image: Corporate image'.",
-                _Pos(number, column),
-            )
-        key, target = match.group("key"), match.group("target")
-        key_pos = _Pos(number, match.start("key") + 1)
-        value_pos = _Pos(number, match.start("value") + 1)
-        if key not in _DIRECTIVE_KEYS and key != "text":
-            options = ", ".join((*_DIRECTIVE_KEYS, "text"))
-            fail(
-                f"Unknown directive '{key}'{did_you_mean(key, (*_DIRECTIVE_KEYS, 'text'))}; "
-                f"the directives are {options}.",
-                key_pos,
-            )
-        if (key, target) in self.seen and key != "reference":
-            first = self.seen[(key, target)]
-            what = f"'{key} {target}'" if target else f"'{key}'"
-            fail(f"The directive {what} is given twice (first on line {first}); keep one.", key_pos)
-        self.seen[(key, target)] = number
-        raw = match.group("value")
-        value = _decode_value(raw, lambda reason: fail(reason, value_pos))
-        if target is None:
-            if key not in _MODEL_KEYS:
-                fail(
-                    f"The directive '{key}' needs the name it applies to, as in "
-                    f"'#: {key} Image: ...'.",
-                    key_pos,
-                )
-            if key == "reference":
-                self.references.append(value)
-            elif key == "scale":
-                self.scale = self.pair(value, "the model", value_pos)
-            else:
-                if key == "name" and not value.strip():
-                    fail("The model name must not be blank.", value_pos)
-                self.model[key] = value
-            return
-        target_pos = _Pos(number, match.start("target") + 1)
-        if key == "text":
-            if target not in self.owner:
-                fail(
-                    f"'{target}' is not an indicator of any construct"
-                    f"{did_you_mean(target, self.owner)}; declare it with '=~' first.",
-                    target_pos,
-                )
-            self.texts[target] = value
-            return
-        if key not in _CONSTRUCT_KEYS:
-            fail(
-                f"The directive '{key}' applies to the whole model; write '#: {key}: ...'.",
-                target_pos,
-            )
-        if target not in self.blocks:
-            fail(
-                f"'{target}' is not a declared construct{did_you_mean(target, self.blocks)}; "
-                "declare it with '=~' or '<~'.",
-                target_pos,
-            )
-        meta = self.per_construct.setdefault(target, _Meta())
-        if key == "label":
-            meta.label = value
-        elif key == "scale":
-            meta.scale = self.pair(value, f"construct '{target}'", value_pos)
-        elif key == "reliability":
-            if not _NUM_RE.match(value):
-                fail(
-                    f"The reliability of '{target}' must be a number in (0, 1], got '{value}'.",
-                    value_pos,
-                )
-            if not 0.0 < float(value) <= 1.0:
-                fail(f"The reliability of '{target}' is {value}; it must lie in (0, 1].", value_pos)
-            meta.reliability = float(value)
-        else:
-            items = [t.name for t in self.blocks[target].items]
-            names = [v.strip() for v in value.strip().strip("[]").split(",")]
-            for item in names:
-                if item not in items:
-                    fail(
-                        f"'{item}' is not an indicator of '{target}'"
-                        f"{did_you_mean(item, items)}; list its reverse-coded items, "
-                        "separated by commas.",
-                        value_pos,
-                    )
-            meta.reverse = tuple(names)
-
-    def pair(self, value: str, where: str, pos: _Pos) -> tuple[float, float]:
-        m = _PAIR_RE.match(value.strip())
-        if m is None:
-            self.reader.fail(
-                f"The scale of {where} must be two numbers 'lowest, highest', such as '1, 10'; "
-                f"got '{value}'.",
-                pos,
-            )
-        try:
-            return check_scale((float(m.group(1)), float(m.group(2))), where)
-        except SpecError as err:
-            self.reader.fail(str(err), pos)
-
-
 def _ends_after(text: str) -> str:
     return f"The statement ends after '{text}'; add a name after it or remove the '{text}'."
 
 
 def _illegal(ch: str) -> str:
     if ch == "(":
-        return (
-            "sem_csat does not support function modifiers such as start(), equal(), label() "
-            "or c(); write label*x or 1*x."
-        )
+        return _FUNCTIONS
     if ch in "\"'":
         return "Quoted labels are not supported; write a label as a plain name, as in b1*x."
     if ch.isalpha():
@@ -800,41 +884,11 @@ def _illegal(ch: str) -> str:
         )
     return (
         f"Illegal character {ch!r}; names use letters, digits, '_' and '.', and the operators "
-        "are =~, <~, ~ and ~~."
+        "are =~, <~, ~, ~~, := and ==."
     )
-
-
-def _decode_value(raw: str, fail: Callable[[str], NoReturn]) -> str:
-    value = raw.strip()
-    if not value:
-        fail('The directive has no value; write "" for an empty text.')
-    if not value.startswith('"'):
-        return value
-    try:
-        decoded = json.loads(value)
-    except (ValueError, RecursionError) as err:
-        fail(f"The quoted value is not a valid JSON string ({err}); check the quotes.")
-    if not isinstance(decoded, str):
-        fail('The quoted value must be one JSON string, such as "a text".')
-    return decoded
 
 
 # ---------------------------------------------------------------------------- writing
-def _encode_value(value: str) -> str:
-    """A directive value: bare when that reads back identically, else a JSON literal."""
-    if value and value == value.strip() and not value.startswith('"') and value.isprintable():
-        return value
-    quoted = json.dumps(value, ensure_ascii=False)
-    return "".join(ch if ch.isprintable() else _escape(ch) for ch in quoted)
-
-
-def _escape(ch: str) -> str:
-    units = ch.encode("utf-16-be", "surrogatepass")
-    return "".join(
-        f"\\u{int.from_bytes(units[k : k + 2], 'big'):04x}" for k in range(0, len(units), 2)
-    )
-
-
 def _statement(lhs: str, op: str, terms: Sequence[str]) -> list[str]:
     head = f"{lhs} {op} "
     lines: list[str] = []
@@ -855,31 +909,19 @@ def write_lavaan(spec: ModelSpec) -> str:
 
     The text reads back into an equal spec (``read_lavaan(write_lavaan(spec)) == spec``).
     """
-    out = [f"#: name: {_encode_value(spec.name)}"]
-    if spec.description:
-        out.append(f"#: description: {_encode_value(spec.description)}")
-    out += [f"#: reference: {_encode_value(ref)}" for ref in spec.references]
-    if spec.scale is not None:
-        out.append(f"#: scale: {', '.join(format_number(v) for v in spec.scale)}")
+    out = model_directives(spec)
     out += ["", "# measurement model"]
     for c in spec.constructs:
-        if c.label is not None:
-            out.append(f"#: label {c.name}: {_encode_value(c.label)}")
-        if c.scale is not None:
-            out.append(f"#: scale {c.name}: {', '.join(format_number(v) for v in c.scale)}")
-        if c.reverse:
-            out.append(f"#: reverse {c.name}: {', '.join(c.reverse)}")
-        if c.reliability is not None:
-            out.append(f"#: reliability {c.name}: {format_number(c.reliability)}")
-        out += [
-            f"#: text {i.name}: {_encode_value(i.text)}" for i in c.indicators if i.text is not None
-        ]
+        out += construct_directives(c)
         op = "=~" if c.mode == "reflective" else "<~"
-        out += _statement(c.name, op, [format_term(i.name, i.label, i.fixed) for i in c.indicators])
+        entries = c.dimensions or c.indicators
+        out += _statement(c.name, op, [format_term(i.name, i.label, i.fixed) for i in entries])
     if spec.paths:
+        inter = {i.name: f"{i.left}:{i.right}" for i in spec.interactions}
         out += ["", "# structural model"]
         for target, group in itertools.groupby(spec.paths, key=lambda p: p.target):
-            out += _statement(target, "~", [format_term(p.source, p.label, p.fixed) for p in group])
+            terms = [format_term(inter.get(p.source, p.source), p.label, p.fixed) for p in group]
+            out += _statement(target, "~", terms)
     if spec.covariances:
         out += ["", "# covariances"]
         groups: list[tuple[str, list[str]]] = []
@@ -891,4 +933,11 @@ def write_lavaan(spec: ModelSpec) -> str:
                 groups.append((cov.left, [term]))
         for left, terms in groups:
             out += _statement(left, "~~", terms)
+    if spec.intercepts:
+        out += ["", "# intercepts and means"]
+        out += [f"{i.variable} ~ {format_term('1', i.label, i.fixed)}" for i in spec.intercepts]
+    if spec.defined:
+        out += ["", "# defined parameters"] + [d.text for d in spec.defined]
+    if spec.constraints:
+        out += ["", "# constraints"] + [c.text for c in spec.constraints]
     return "\n".join(out) + "\n"

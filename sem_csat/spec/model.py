@@ -1,131 +1,78 @@
 """The model specification: one immutable description of a customer-satisfaction model.
 
-A :class:`ModelSpec` holds constructs (with their indicators and measurement mode), directed
-paths between constructs and optional covariances.  It is validated when it is built, so every
-engine can rely on it: names are unique, every path endpoint is a declared construct, every
-indicator belongs to exactly one construct, every construct has indicators, there are no
-self-loops and the structural model is recursive (acyclic).
+A :class:`ModelSpec` holds constructs (with their indicators, or for a higher-order construct
+its dimensions, and their measurement mode), directed paths between constructs, interaction
+terms, covariances, intercepts, defined parameters (lavaan's ``:=``), equality constraints
+(``==``) and, beside the model, the items of SERVQUAL and the survey metrics
+(:mod:`sem_csat.spec.practice`).  It is validated when it is built
+(:mod:`sem_csat.spec.validation`), so every engine can rely on it: names are unique, every path
+endpoint is a declared construct or interaction term, every indicator belongs to exactly one
+construct, every construct has indicators or dimensions, the structural model is recursive
+(acyclic), and every label an expression uses exists.
 
 Specs are built from YAML (:mod:`sem_csat.spec.yaml_io`), lavaan-style text
-(:mod:`sem_csat.spec.lavaan`) or Python (:mod:`sem_csat.spec.builders`).
+(:mod:`sem_csat.spec.lavaan`) or Python (:mod:`sem_csat.spec.builders`).  Engines refuse the
+features they do not support with one sentence (:mod:`sem_csat.spec.features`).
 """
 
 from __future__ import annotations
 
-import difflib
-import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path as _FsPath
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from sem_csat.diagnostics import Diagnostic
-from sem_csat.errors import SpecError, SpecWarning
+from sem_csat.errors import SpecError, SpecSyntaxError
+from sem_csat.spec.checks import (
+    MODES,
+    Mode,
+    Scale,
+    check_fixed,
+    check_label,
+    check_name,
+    check_scale,
+    did_you_mean,
+)
+from sem_csat.spec.expressions import Expression
+from sem_csat.spec.practice import Metrics, Servqual
 
 if TYPE_CHECKING:
     from sem_csat.summary import Summary
 
 __all__ = [
+    "Constraint",
     "Construct",
     "Covariance",
+    "Defined",
     "Indicator",
+    "Intercept",
+    "Interaction",
     "Mode",
     "ModelSpec",
     "Path",
     "Scale",
+    "check_fixed",
+    "check_label",
+    "check_name",
+    "check_scale",
     "did_you_mean",
 ]
 
-Mode = Literal["reflective", "formative"]
-MODES: tuple[Mode, ...] = ("reflective", "formative")
-Scale = tuple[float, float]
-
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the closest candidate, or ``""``.
-
-    Matching is case-insensitive first, then by :func:`difflib.get_close_matches`.
-    """
-    cands = list(candidates)
-    lower = {c.lower(): c for c in cands}
-    if name.lower() in lower and lower[name.lower()] != name:
-        return f" (did you mean '{lower[name.lower()]}'?)"
-    close = difflib.get_close_matches(name, cands, n=1, cutoff=0.6)
-    if not close:
-        close_l = difflib.get_close_matches(name.lower(), list(lower), n=1, cutoff=0.6)
-        close = [lower[c] for c in close_l]
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def check_name(name: object, what: str) -> str:
-    """Check that ``name`` is a usable construct or indicator name and return it."""
-    if not isinstance(name, str) or not name:
-        raise SpecError(f"A {what} name must be a non-empty text, got {name!r}.")
-    if not _NAME_RE.match(name):
-        raise SpecError(
-            f"The {what} name {name!r} is not allowed: use letters, digits, '_' and '.', "
-            "starting with a letter or '_' (put a readable name in 'label')."
-        )
-    return name
-
-
-def check_label(label: object) -> str:
-    """Check a parameter label (lavaan's ``label*item``) and return it."""
-    name = check_name(label, "parameter label")
-    if name == "NA":
-        raise SpecError(
-            "'NA' cannot be a parameter label: lavaan reads 'NA*x' as 'free this parameter'; "
-            "choose another label."
-        )
-    return name
-
-
-def check_fixed(value: object, where: str) -> float:
-    """Check a fixed parameter value (lavaan's ``1*item``) and return it as a float."""
-    if (
-        not isinstance(value, int | float)
-        or isinstance(value, bool)
-        or not math.isfinite(float(value))
-    ):
-        raise SpecError(f"The fixed value of {where} must be a finite number, got {value!r}.")
-    return float(value)
-
-
-def check_scale(value: object, where: str) -> Scale:
-    """Check an answer scale ``[low, high]`` and return it as a tuple of floats."""
-    if (
-        not isinstance(value, Sequence)
-        or isinstance(value, str)
-        or len(value) != 2
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-    ):
-        raise SpecError(
-            f"The scale of {where} must be two numbers [lowest, highest], such as [1, 10]; "
-            f"got {value!r}."
-        )
-    low, high = float(value[0]), float(value[1])
-    if not low < high:
-        raise SpecError(
-            f"The scale of {where} is [{value[0]}, {value[1]}]: the lowest answer must be "
-            "smaller than the highest."
-        )
-    return (low, high)
+_ = MODES  # re-exported for the readers
 
 
 @dataclass(frozen=True)
 class Indicator:
-    """A manifest variable (survey item).
+    """A manifest variable (survey item), or a dimension of a higher-order construct.
 
     Attributes
     ----------
     name
-        Column name in the data.
+        Column name in the data (for a dimension: the lower-order construct).
     text
-        Question wording, if known (shown in reports).
+        Question wording, if known (shown in reports); always ``None`` for a dimension.
     label
         Parameter label for the loading/weight (lavaan's ``label*item``); equal labels are
         constrained to be equal by CB-SEM engines.
@@ -140,6 +87,8 @@ class Indicator:
 
     def __post_init__(self) -> None:
         check_name(self.name, "indicator")
+        if self.text is not None and not isinstance(self.text, str):
+            raise SpecError(f"The wording of indicator '{self.name}' must be a text.")
         if self.label is not None:
             check_label(self.label)
         if self.fixed is not None:
@@ -148,16 +97,31 @@ class Indicator:
             )
 
 
+def _entries(value: object, what: str) -> tuple[Indicator, ...]:
+    """Indicators or dimensions as a tuple; plain names become :class:`Indicator` objects."""
+    if isinstance(value, str | Indicator):
+        value = (value,)
+    try:
+        items = tuple(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise SpecError(f"The {what} must be a list of names, got {value!r}.") from None
+    out = tuple(Indicator(v) if isinstance(v, str) else v for v in items)
+    for v in out:
+        if not isinstance(v, Indicator):
+            raise SpecError(f"The {what} must be names or Indicator objects, got {v!r}.")
+    return out
+
+
 @dataclass(frozen=True)
 class Construct:
-    """A latent variable or composite and its block of indicators.
+    """A latent variable or composite: a block of indicators, or a higher-order construct.
 
     Attributes
     ----------
     name
         Short identifier used in paths (``Satisfaction``, ``CUSA``).
     indicators
-        The block of manifest variables, in order.
+        The block of manifest variables, in order (empty for a higher-order construct).
     mode
         ``"reflective"`` (common factor / PLS Mode A) or ``"formative"`` (composite / Mode B).
     label
@@ -168,29 +132,49 @@ class Construct:
         Names of reverse-coded items; they are recoded as ``low + high - x`` before estimation.
     reliability
         Known reliability of a single indicator (used by CB-SEM to fix its error variance).
+    dimensions
+        For a higher-order construct: the lower-order constructs it is made of, as
+        :class:`Indicator` objects whose ``name`` is a declared construct and which may carry
+        a ``label`` or a ``fixed`` loading (lavaan's ``RQ =~ 1*TRUST + a*COMMIT + SAT``).
+        Plain names are accepted and converted.  A construct has indicators or dimensions,
+        never both, and at least two dimensions.
+
+    Examples
+    --------
+    >>> rq = Construct("RQ", dimensions=["Trust", "Commitment", "Satisfaction"])
+    >>> rq.is_higher_order, rq.dimension_names
+    (True, ('Trust', 'Commitment', 'Satisfaction'))
     """
 
     name: str
-    indicators: tuple[Indicator, ...]
+    indicators: tuple[Indicator, ...] = ()
     mode: Mode = "reflective"
     label: str | None = None
     scale: Scale | None = None
     reverse: tuple[str, ...] = ()
     reliability: float | None = None
+    dimensions: tuple[Indicator, ...] = ()
 
     def __post_init__(self) -> None:
         check_name(self.name, "construct")
-        if not isinstance(self.indicators, tuple):
-            object.__setattr__(self, "indicators", tuple(self.indicators))
+        object.__setattr__(
+            self, "indicators", _entries(self.indicators, f"indicators of '{self.name}'")
+        )
+        object.__setattr__(
+            self, "dimensions", _entries(self.dimensions, f"dimensions of '{self.name}'")
+        )
         if not isinstance(self.reverse, tuple):
             object.__setattr__(self, "reverse", tuple(self.reverse))
         if self.mode not in MODES:
             raise SpecError(
                 f"Construct '{self.name}' has mode {self.mode!r}; use 'reflective' or 'formative'."
             )
-        if not self.indicators:
+        if self.dimensions:
+            self._check_dimensions()
+        elif not self.indicators:
             raise SpecError(
-                f"Construct '{self.name}' has no indicators; list at least one survey item."
+                f"Construct '{self.name}' has no indicators; list at least one survey item (or, "
+                "for a higher-order construct, the constructs it is made of under 'dimensions')."
             )
         names = [i.name for i in self.indicators]
         for n in names:
@@ -217,10 +201,57 @@ class Construct:
                 )
             object.__setattr__(self, "reliability", float(value))
 
+    def _check_dimensions(self) -> None:
+        where = f"Higher-order construct '{self.name}'"
+        dims = [d.name for d in self.dimensions]
+        if self.indicators:
+            raise SpecError(
+                f"Construct '{self.name}' has both indicators ({', '.join(self.indicator_names)}) "
+                f"and dimensions ({', '.join(dims)}); a higher-order construct is measured by "
+                "its dimensions only, so move the items into one of its dimensions or into a "
+                "construct of their own."
+            )
+        if len(dims) < 2:
+            raise SpecError(
+                f"{where} has one dimension ('{dims[0]}'); it needs at least two (with one, "
+                f"'{self.name}' and '{dims[0]}' are the same construct, so use '{dims[0]}' "
+                "directly)."
+            )
+        for d in self.dimensions:
+            if dims.count(d.name) > 1:
+                raise SpecError(f"{where} lists dimension '{d.name}' twice.")
+            if d.name == self.name:
+                raise SpecError(f"{where} lists itself as a dimension; remove '{d.name}'.")
+            if d.text is not None:
+                raise SpecError(
+                    f"Dimension '{d.name}' of '{self.name}' has question wording; wording "
+                    f"belongs to survey items (the indicators of '{d.name}')."
+                )
+        for key, value in (
+            ("a scale", self.scale),
+            ("reverse-coded items", self.reverse or None),
+            ("a reliability", self.reliability),
+        ):
+            if value is not None:
+                raise SpecError(
+                    f"{where} declares {key}, but it has no survey items of its own; declare "
+                    "it on its dimensions."
+                )
+
     @property
     def indicator_names(self) -> tuple[str, ...]:
-        """Names of the indicators, in order."""
+        """Names of the indicators, in order (empty for a higher-order construct)."""
         return tuple(i.name for i in self.indicators)
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        """Names of the dimensions, in order (empty unless higher-order)."""
+        return tuple(d.name for d in self.dimensions)
+
+    @property
+    def is_higher_order(self) -> bool:
+        """Whether the construct is made of other constructs (has dimensions)."""
+        return bool(self.dimensions)
 
     @property
     def display(self) -> str:
@@ -230,7 +261,10 @@ class Construct:
 
 @dataclass(frozen=True)
 class Path:
-    """A directed structural path ``source -> target`` (lavaan: ``target ~ source``)."""
+    """A directed structural path ``source -> target`` (lavaan: ``target ~ source``).
+
+    ``source`` may also be the name of an :class:`Interaction`.
+    """
 
     source: str
     target: str
@@ -263,6 +297,156 @@ class Covariance:
 
 
 @dataclass(frozen=True)
+class Interaction:
+    """An interaction term (moderation): the product of two constructs, used as a path source.
+
+    YAML ``interactions: {SATxCOST: [Satisfaction, SwitchingCosts]}`` with the path
+    ``SATxCOST -> Loyalty``; lavaan ``Loyalty ~ Satisfaction:SwitchingCosts`` (named
+    :meth:`default_name` unless a ``#: interaction`` directive names it).
+    """
+
+    name: str
+    left: str
+    right: str
+
+    def __post_init__(self) -> None:
+        check_name(self.name, "interaction")
+        check_name(self.left, "construct")
+        check_name(self.right, "construct")
+        if self.left == self.right:
+            raise SpecError(
+                f"The interaction '{self.name}' multiplies construct '{self.left}' with itself; "
+                "an interaction term joins two different constructs (for a quadratic effect, "
+                "sem_csat has no support yet)."
+            )
+
+    @property
+    def constructs(self) -> tuple[str, str]:
+        """``(left, right)``."""
+        return (self.left, self.right)
+
+    @staticmethod
+    def default_name(left: str, right: str) -> str:
+        """The name an interaction gets from lavaan text: ``Satisfaction_x_SwitchingCosts``."""
+        return f"{left}_x_{right}"
+
+
+@dataclass(frozen=True)
+class Intercept:
+    """An intercept or mean (lavaan ``y1 ~ 1``, ``F ~ 0*1``, ``y1 ~ a*1``).
+
+    ``variable`` is an indicator (its intercept) or a construct (its mean or intercept).
+    """
+
+    variable: str
+    label: str | None = None
+    fixed: float | None = None
+
+    def __post_init__(self) -> None:
+        check_name(self.variable, "intercept variable")
+        if self.label is not None:
+            check_label(self.label)
+        if self.fixed is not None:
+            where = f"the intercept of '{self.variable}'"
+            object.__setattr__(self, "fixed", check_fixed(self.fixed, where))
+
+
+def _expression(value: object, where: str) -> Expression:
+    if isinstance(value, Expression):
+        return value
+    if not isinstance(value, str):
+        raise SpecError(f"{where} must be an expression such as 'a*b', got {value!r}.")
+    try:
+        return Expression(value)
+    except SpecSyntaxError as err:
+        raise SpecSyntaxError(
+            f"{where}: {err.reason}", source=err.source, line=err.line, column=err.column,
+            text=err.text,
+        ) from None
+
+
+@dataclass(frozen=True)
+class Defined:
+    """A defined parameter (lavaan ``ind := a*b``): a function of labelled parameters.
+
+    ``expression`` may be given as text; it becomes an :class:`Expression`.  Its names must be
+    parameter labels of the spec or defined parameters declared before this one.
+    """
+
+    name: str
+    expression: Expression
+
+    def __post_init__(self) -> None:
+        check_name(self.name, "defined parameter")
+        where = f"The defined parameter '{self.name}'"
+        object.__setattr__(self, "expression", _expression(self.expression, where))
+
+    @property
+    def text(self) -> str:
+        """``name := expression``, as lavaan writes it."""
+        return f"{self.name} := {self.expression.text}"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """An equality constraint ``left == right`` between expressions over labels (lavaan ``==``).
+
+    Both sides may be given as text.  Engines that need linear constraints use
+    :meth:`linear`.
+
+    Examples
+    --------
+    >>> c = Constraint.parse("a == 2*b")
+    >>> c.text, c.linear()
+    ('a == 2*b', ({'a': 1.0, 'b': -2.0}, 0.0))
+    """
+
+    left: Expression
+    right: Expression
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "left", _expression(self.left, "The constraint's left side"))
+        object.__setattr__(self, "right", _expression(self.right, "The constraint's right side"))
+
+    @classmethod
+    def parse(cls, text: str) -> Constraint:
+        """Read ``"left == right"``."""
+        if not isinstance(text, str) or text.count("==") != 1:
+            raise SpecError(
+                f"A constraint is written 'left == right', such as 'a == 2*b'; got {text!r}."
+            )
+        left, right = text.split("==")
+        return cls(Expression(left.strip()), Expression(right.strip()))
+
+    @property
+    def op(self) -> str:
+        """Always ``"=="``."""
+        return "=="
+
+    @property
+    def text(self) -> str:
+        """``left == right`` in canonical form."""
+        return f"{self.left.text} == {self.right.text}"
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The names both sides use."""
+        return self.left.names | self.right.names
+
+    @property
+    def residual(self) -> Expression:
+        """``left - right``, which the constraint sets to zero."""
+        return Expression(f"({self.left.text}) - ({self.right.text})")
+
+    def linear(self) -> tuple[dict[str, float], float] | None:
+        """``(coefficients, constant)`` with ``sum(coefficients[n] * n) + constant == 0``.
+
+        ``None`` when the constraint is not linear in its names.
+        """
+        return self.residual.linear()
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """An immutable, validated customer-satisfaction model.
 
@@ -271,11 +455,11 @@ class ModelSpec:
     name
         Short name of the model (``"ECSI"``).
     constructs
-        The constructs with their indicator blocks.
+        The constructs with their indicator blocks (or dimensions).
     paths
         Directed structural paths.  They are stored in a canonical order (by target, then by
-        source, both in construct declaration order), so the order in which they were listed
-        does not matter for equality.
+        source, both in declaration order, interaction terms after the constructs), so the
+        order in which they were listed does not matter for equality.
     covariances
         Covariances between constructs or between indicator errors (used by CB-SEM).
     description
@@ -284,6 +468,21 @@ class ModelSpec:
         Literature the model follows.
     scale
         Answer scale of all items, unless a construct declares its own.
+    interactions
+        Interaction terms; each is the source of at least one path.  Stored sorted by their
+        constructs' declaration order (then name), so the listed order does not matter.
+    intercepts
+        Intercepts of indicators and means/intercepts of constructs, in declaration order.
+    meanstructure
+        Whether the model has a mean structure; set to ``True`` when intercepts are declared.
+    defined
+        Defined parameters (lavaan ``:=``), in declaration order.
+    constraints
+        Equality constraints (lavaan ``==``), in declaration order.
+    servqual
+        SERVQUAL expectation and perception items by dimension (:class:`Servqual`).
+    metrics
+        NPS, CSAT, CES items and Kano pairs (:class:`Metrics`).
     source
         Where the spec was read from (file name), used in messages only.
 
@@ -312,133 +511,181 @@ class ModelSpec:
     description: str = ""
     references: tuple[str, ...] = ()
     scale: Scale | None = None
+    interactions: tuple[Interaction, ...] = ()
+    intercepts: tuple[Intercept, ...] = ()
+    meanstructure: bool = False
+    defined: tuple[Defined, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    servqual: Servqual | None = None
+    metrics: Metrics | None = None
     source: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        for attr in ("constructs", "paths", "covariances", "references"):
+        from sem_csat.spec.validation import validate
+
+        for attr in (
+            "constructs",
+            "paths",
+            "covariances",
+            "references",
+            "interactions",
+            "intercepts",
+            "defined",
+            "constraints",
+        ):
             value = getattr(self, attr)
             if not isinstance(value, tuple):
+                if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+                    raise SpecError(f"'{attr}' of a ModelSpec must be a list, got {value!r}.")
                 object.__setattr__(self, attr, tuple(value))
         if not isinstance(self.name, str) or not self.name.strip():
             raise SpecError("The model needs a non-empty name.")
         if self.scale is not None:
             object.__setattr__(self, "scale", check_scale(self.scale, "the model"))
-        self._validate()
-        # Paths are a set: keep them in one canonical order (by target, then source, both in
-        # declaration order) so that equal models compare equal however their paths were listed.
+        if not isinstance(self.meanstructure, bool):
+            raise SpecError(f"meanstructure must be true or false, got {self.meanstructure!r}.")
+        if self.intercepts:
+            object.__setattr__(self, "meanstructure", True)
+        for attr, kind in (("servqual", Servqual), ("metrics", Metrics)):
+            value = getattr(self, attr)
+            if value is not None and not isinstance(value, kind):
+                raise SpecError(f"'{attr}' of a ModelSpec must be a {kind.__name__} or None.")
+        validate(self)
+        # Paths and interactions are sets: keep them in one canonical order so that equal
+        # models compare equal however they were listed.
         index = {c.name: k for k, c in enumerate(self.constructs)}
+        inter = sorted(
+            self.interactions, key=lambda i: (index[i.left], index[i.right], i.name)
+        )
+        object.__setattr__(self, "interactions", tuple(inter))
+        index.update({i.name: len(index) + k for k, i in enumerate(inter)})
         ordered = sorted(self.paths, key=lambda p: (index[p.target], index[p.source]))
         object.__setattr__(self, "paths", tuple(ordered))
 
-    # ------------------------------------------------------------------ validation
-    def _validate(self) -> None:
-        where = f" in {self.source}" if self.source else ""
-        if not self.constructs:
-            raise SpecError(f"The model '{self.name}'{where} declares no constructs.")
-        names = [c.name for c in self.constructs]
-        seen: set[str] = set()
-        for n in names:
-            if n in seen:
-                raise SpecError(
-                    f"Construct '{n}' is declared twice{where}; give each a unique name."
-                )
-            seen.add(n)
-        owner: dict[str, str] = {}
-        for c in self.constructs:
-            for i in c.indicator_names:
-                if i in seen:
-                    raise SpecError(
-                        f"Indicator '{i}' of construct '{c.name}' has the name of a construct"
-                        f"{where}; rename one of them."
-                    )
-                if i in owner:
-                    raise SpecError(
-                        f"Indicator '{i}' is listed under both '{owner[i]}' and '{c.name}'{where}; "
-                        "an item can measure only one construct (copy the column under a new "
-                        "name if you really need it twice)."
-                    )
-                owner[i] = c.name
-        pairs: set[tuple[str, str]] = set()
+    # ------------------------------------------------------------------ graph
+    def structural_edges(self) -> tuple[tuple[str, str], ...]:
+        """Construct-to-construct edges: paths (an interaction's path counts from both of its
+        constructs) and the links of higher-order constructs (reflective: the higher-order
+        construct to each dimension; formative: each dimension to it)."""
+        inter = {i.name: i for i in self.interactions}
+        edges: list[tuple[str, str]] = []
         for p in self.paths:
-            for end in (p.source, p.target):
-                if end not in seen:
-                    hint = did_you_mean(end, names)
-                    extra = (
-                        f" '{end}' is an indicator of '{owner[end]}'; paths connect constructs."
-                        if end in owner
-                        else ""
-                    )
-                    raise SpecError(
-                        f"The path {p.source} -> {p.target}{where} uses '{end}', which is not a "
-                        f"declared construct{hint}.{extra}"
-                    )
-            if p.source == p.target:
-                raise SpecError(
-                    f"The path {p.source} -> {p.target}{where} points from a construct to itself; "
-                    "remove it."
-                )
-            if (p.source, p.target) in pairs:
-                raise SpecError(f"The path {p.source} -> {p.target} is declared twice{where}.")
-            pairs.add((p.source, p.target))
-        allowed = seen | set(owner)
-        for cov in self.covariances:
-            for end in (cov.left, cov.right):
-                if end not in allowed:
-                    raise SpecError(
-                        f"The covariance {cov.left} ~~ {cov.right}{where} uses '{end}', which is "
-                        f"neither a construct nor an indicator{did_you_mean(end, sorted(allowed))}."
-                    )
-            if (cov.left in seen) != (cov.right in seen):
-                raise SpecError(
-                    f"The covariance {cov.left} ~~ {cov.right}{where} links a construct with an "
-                    "indicator; covariances are between two constructs or two indicators."
-                )
-        cycle = self._find_cycle()
-        if cycle:
-            raise SpecError(
-                f"The paths{where} form a cycle ({' -> '.join(cycle)}); PLS path modeling and "
-                "sem_csat's engines need a recursive (acyclic) structural model, so remove one "
-                "of these paths."
-            )
-
-    def _find_cycle(self) -> list[str]:
-        succ: dict[str, list[str]] = {c.name: [] for c in self.constructs}
-        for p in self.paths:
-            succ[p.source].append(p.target)
-        state: dict[str, int] = {}
-        stack: list[str] = []
-
-        def visit(n: str) -> list[str]:
-            state[n] = 1
-            stack.append(n)
-            for m in succ[n]:
-                if state.get(m) == 1:
-                    return [*stack[stack.index(m) :], m]
-                if m not in state:
-                    found = visit(m)
-                    if found:
-                        return found
-            stack.pop()
-            state[n] = 2
-            return []
-
+            if p.source in inter:
+                edges += [(c, p.target) for c in inter[p.source].constructs]
+            else:
+                edges.append((p.source, p.target))
         for c in self.constructs:
-            if c.name not in state:
-                found = visit(c.name)
-                if found:
-                    return found
-        return []
+            for d in c.dimension_names:
+                edges.append((c.name, d) if c.mode == "reflective" else (d, c.name))
+        return tuple(edges)
 
     # ------------------------------------------------------------------ accessors
     @cached_property
     def construct_names(self) -> tuple[str, ...]:
-        """Construct names in declaration order."""
+        """Construct names in declaration order (higher-order constructs included)."""
         return tuple(c.name for c in self.constructs)
 
     @cached_property
     def indicator_names(self) -> tuple[str, ...]:
-        """All indicator names, block by block in declaration order."""
+        """All observed indicator names, block by block in declaration order."""
         return tuple(i for c in self.constructs for i in c.indicator_names)
+
+    @cached_property
+    def higher_order(self) -> tuple[str, ...]:
+        """Names of the higher-order constructs (those with dimensions)."""
+        return tuple(c.name for c in self.constructs if c.is_higher_order)
+
+    @cached_property
+    def lower_order(self) -> tuple[str, ...]:
+        """Names of the constructs that are a dimension of a higher-order construct."""
+        dims = {d for c in self.constructs for d in c.dimension_names}
+        return tuple(n for n in self.construct_names if n in dims)
+
+    def dimensions_of(self, name: str) -> tuple[str, ...]:
+        """The dimensions of construct ``name`` (empty unless it is higher-order)."""
+        return self.construct(name).dimension_names
+
+    def higher_order_of(self, name: str) -> str | None:
+        """The higher-order construct that ``name`` is a dimension of, or ``None``."""
+        for c in self.constructs:
+            if name in c.dimension_names:
+                return c.name
+        return None
+
+    @cached_property
+    def interaction_names(self) -> tuple[str, ...]:
+        """Names of the interaction terms."""
+        return tuple(i.name for i in self.interactions)
+
+    def interaction(self, name: str) -> Interaction:
+        """Return the interaction term called ``name``."""
+        for i in self.interactions:
+            if i.name == name:
+                return i
+        raise SpecError(
+            f"The model has no interaction '{name}'{did_you_mean(name, self.interaction_names)}."
+        )
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        """Every parameter label, once, in order of appearance (loadings, dimensions, paths,
+        covariances, intercepts)."""
+        return tuple(dict.fromkeys(label for label, _ in self.labelled_parameters()))
+
+    def labelled_parameters(self) -> tuple[tuple[str, str], ...]:
+        """``(label, parameter)`` for every labelled parameter, such as
+        ``("a", "Sat =~ s2")``, in the order of :attr:`labels`."""
+        out: list[tuple[str, str]] = []
+        for c in self.constructs:
+            op = "=~" if c.mode == "reflective" else "<~"
+            out += [(i.label, f"{c.name} {op} {i.name}") for i in c.indicators if i.label]
+            out += [(d.label, f"{c.name} {op} {d.name}") for d in c.dimensions if d.label]
+        out += [(p.label, f"{p.target} ~ {p.source}") for p in self.paths if p.label]
+        out += [(v.label, f"{v.left} ~~ {v.right}") for v in self.covariances if v.label]
+        out += [(i.label, f"{i.variable} ~ 1") for i in self.intercepts if i.label]
+        return tuple(out)
+
+    @cached_property
+    def shared_labels(self) -> tuple[str, ...]:
+        """Labels given to more than one parameter (which makes those parameters equal)."""
+        counts: dict[str, int] = {}
+        for label, _ in self.labelled_parameters():
+            counts[label] = counts.get(label, 0) + 1
+        return tuple(label for label in self.labels if counts[label] > 1)
+
+    @cached_property
+    def defined_names(self) -> tuple[str, ...]:
+        """Names of the defined parameters, in order."""
+        return tuple(d.name for d in self.defined)
+
+    def expand(self, expression: Expression | str) -> Expression:
+        """Replace the defined parameters in ``expression`` by their definitions, recursively,
+        so that it uses parameter labels only.
+
+        >>> spec = ModelSpec.from_lavaan(
+        ...     "f =~ x1\\ng =~ y1\\nh =~ z1\\ng ~ a*f\\nh ~ b*g\\nab := a*b\\nab == 0.25"
+        ... )
+        >>> spec.expand(spec.constraints[0].left).text
+        'a*b'
+        """
+        expr = expression if isinstance(expression, Expression) else Expression(expression)
+        expanded: dict[str, Expression] = {}
+        for d in self.defined:
+            expanded[d.name] = d.expression.substitute(expanded)
+        return expr.substitute(expanded)
+
+    @cached_property
+    def metric_items(self) -> tuple[str, ...]:
+        """Items named by the ``servqual`` and ``metrics`` blocks, once each, in order.
+
+        They need not be indicators of any construct (some may be).
+        """
+        items: list[str] = []
+        if self.servqual is not None:
+            items += self.servqual.items
+        if self.metrics is not None:
+            items += self.metrics.items
+        return tuple(dict.fromkeys(items))
 
     def construct(self, name: str) -> Construct:
         """Return the construct called ``name``."""
@@ -464,6 +711,14 @@ class ModelSpec:
         c = self.construct(construct)
         return c.scale if c.scale is not None else self.scale
 
+    def item_scale(self, item: str) -> Scale | None:
+        """Answer scale of any item: its construct's when it is an indicator, else the model's
+        (for the items of the ``servqual`` and ``metrics`` blocks)."""
+        for c in self.constructs:
+            if item in c.indicator_names:
+                return self.scale_of(c.name)
+        return self.scale
+
     @cached_property
     def endogenous(self) -> tuple[str, ...]:
         """Constructs that are the target of at least one path, in topological order."""
@@ -471,67 +726,68 @@ class ModelSpec:
         return tuple(n for n in self.topological_order if n in targets)
 
     @cached_property
+    def _in_paths(self) -> frozenset[str]:
+        """Constructs in a path, directly or as a construct of an interaction term."""
+        inter = {i.name: i for i in self.interactions}
+        out: set[str] = set()
+        for p in self.paths:
+            out.add(p.target)
+            out.update(inter[p.source].constructs if p.source in inter else (p.source,))
+        return frozenset(out)
+
+    @cached_property
     def exogenous(self) -> tuple[str, ...]:
-        """Constructs in some path that are never a target, in declaration order."""
+        """Constructs in some path (also through an interaction) that are never a target, in
+        declaration order."""
         targets = {p.target for p in self.paths}
-        linked = {p.source for p in self.paths} | targets
-        return tuple(n for n in self.construct_names if n in linked and n not in targets)
+        return tuple(n for n in self.construct_names if n in self._in_paths and n not in targets)
 
     @cached_property
     def isolated(self) -> tuple[str, ...]:
-        """Constructs that appear in no path."""
-        linked = {p.source for p in self.paths} | {p.target for p in self.paths}
-        return tuple(n for n in self.construct_names if n not in linked)
+        """Constructs that appear in no path; a higher-order construct and its dimensions count
+        as one group, which is in a path when any of its members is."""
+        root = {n: n for n in self.construct_names}
+        for n in self.construct_names:
+            seen = {n}
+            while (parent := self.higher_order_of(root[n])) is not None and parent not in seen:
+                seen.add(parent)
+                root[n] = parent
+        linked = {root[n] for n in self._in_paths}
+        return tuple(n for n in self.construct_names if root[n] not in linked)
 
     @cached_property
     def topological_order(self) -> tuple[str, ...]:
-        """Constructs ordered so that every path points forward (ties: declaration order)."""
+        """Constructs ordered so that every edge of :meth:`structural_edges` points forward
+        (ties: declaration order)."""
+        edges = self.structural_edges()
         indeg = {n: 0 for n in self.construct_names}
-        for p in self.paths:
-            indeg[p.target] += 1
+        for _, t in edges:
+            indeg[t] += 1
         order: list[str] = []
         ready = [n for n in self.construct_names if indeg[n] == 0]
         while ready:
             n = ready.pop(0)
             order.append(n)
-            for p in self.paths:
-                if p.source == n:
-                    indeg[p.target] -= 1
-                    if indeg[p.target] == 0:
-                        ready.append(p.target)
+            for s, t in edges:
+                if s == n:
+                    indeg[t] -= 1
+                    if indeg[t] == 0:
+                        ready.append(t)
             ready.sort(key=self.construct_names.index)
         return tuple(order)
 
     def predecessors(self, construct: str) -> tuple[str, ...]:
-        """Constructs with a path into ``construct``, in declaration order."""
+        """Sources of the paths into ``construct``: constructs in declaration order, then
+        interaction terms."""
         src = {p.source for p in self.paths if p.target == construct}
-        return tuple(n for n in self.construct_names if n in src)
+        return tuple(n for n in (*self.construct_names, *self.interaction_names) if n in src)
 
     @cached_property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
         """Legal but suspicious features of the spec (constructs outside every path, ...)."""
-        out: list[Diagnostic] = []
-        if self.paths and self.isolated:
-            out.append(
-                Diagnostic(
-                    "warning",
-                    "construct_not_in_paths",
-                    f"Construct(s) {', '.join(repr(n) for n in self.isolated)} appear in no path; "
-                    "they are estimated as part of the measurement model only. Add paths if they "
-                    "should be part of the structural model.",
-                    SpecWarning,
-                )
-            )
-        if not self.paths:
-            out.append(
-                Diagnostic(
-                    "info",
-                    "no_paths",
-                    "The model has no structural paths; only the measurement model is estimated.",
-                    SpecWarning,
-                )
-            )
-        return tuple(out)
+        from sem_csat.spec.validation import spec_diagnostics
+
+        return spec_diagnostics(self)
 
     # ------------------------------------------------------------------ conversions
     @classmethod
@@ -573,59 +829,22 @@ class ModelSpec:
 
         return write_lavaan(self)
 
+    def unsupported(self, engine: str, supported: frozenset[str] | set[str]) -> str | None:
+        """The sentence an engine that supports only ``supported`` features refuses this spec
+        with, or ``None`` (see :mod:`sem_csat.spec.features`)."""
+        from sem_csat.spec.features import unsupported_message
+
+        return unsupported_message(self, engine, supported)
+
     def summary(self) -> Summary:
         """The spec as a :class:`~sem_csat.summary.Summary`: constructs, paths, covariances.
 
         Drives ``str(spec)`` and the spec's display in Jupyter, so a model can be checked before
         it is fitted.
         """
-        import pandas as pd
+        from sem_csat.spec.overview import spec_summary
 
-        from sem_csat.summary import Section, Summary
-
-        def scale_text(c: Construct) -> str:
-            scale = self.scale_of(c.name)
-            return "" if scale is None else f"{scale[0]:g}–{scale[1]:g}"
-
-        constructs = pd.DataFrame(
-            [
-                {
-                    "construct": c.name,
-                    "label": c.label or "",
-                    "mode": c.mode,
-                    "indicators": ", ".join(i.name for i in c.indicators),
-                    "reversed": ", ".join(c.reverse),
-                    "scale": scale_text(c),
-                }
-                for c in self.constructs
-            ]
-        )
-        paths = pd.DataFrame(
-            [{"from": p.source, "to": p.target, "label": p.label or ""} for p in self.paths],
-            columns=["from", "to", "label"],
-        )
-        sections = [Section("Constructs", constructs), Section("Structural paths", paths)]
-        if self.covariances:
-            cov = pd.DataFrame(
-                [
-                    {"left": c.left, "right": c.right, "label": c.label or ""}
-                    for c in self.covariances
-                ]
-            )
-            sections.append(Section("Covariances", cov))
-        if self.references:
-            sections.append(Section("References", lines=tuple(self.references), collapsed=True))
-        header = [
-            ("Source", str(self.source or "")),
-            (
-                "Size",
-                f"{len(self.constructs)} constructs, {len(self.indicator_names)} indicators, "
-                f"{len(self.paths)} paths",
-            ),
-        ]
-        if self.description:
-            header.insert(0, ("Description", self.description))
-        return Summary(f"sem_csat model: {self.name}", header, sections, self.diagnostics)
+        return spec_summary(self)
 
     def __str__(self) -> str:
         return self.summary().as_text()

@@ -95,33 +95,53 @@ from yaml.error import Mark, MarkedYAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sem_csat.errors import SpecError, SpecSyntaxError
+from sem_csat.spec.checks import MODES, Mode, Scale, check_name, check_scale, did_you_mean
+from sem_csat.spec.expressions import Expression
 from sem_csat.spec.lavaan import (
     covariance_pattern,
     format_term,
     is_file_name,
     locate_error,
+    name_pattern,
     parse_term,
     path_pattern,
     read_text_file,
 )
 from sem_csat.spec.model import (
-    MODES,
+    Constraint,
     Construct,
     Covariance,
+    Defined,
     Indicator,
-    Mode,
+    Intercept,
+    Interaction,
     ModelSpec,
     Path,
-    Scale,
-    check_name,
-    check_scale,
-    did_you_mean,
 )
+from sem_csat.spec.practice import CsatItem, KanoPair, Metrics, Servqual, ServqualDimension
 
 __all__ = ["read_yaml", "spec_from_mapping", "spec_to_mapping", "write_yaml"]
 
-TOP_KEYS = ("name", "description", "references", "scale", "constructs", "paths", "covariances")
-CONSTRUCT_KEYS = ("indicators", "mode", "label", "scale", "reverse", "reliability")
+TOP_KEYS = (
+    "name",
+    "description",
+    "references",
+    "scale",
+    "meanstructure",
+    "constructs",
+    "interactions",
+    "paths",
+    "covariances",
+    "intercepts",
+    "defined",
+    "constraints",
+    "servqual",
+    "metrics",
+)
+CONSTRUCT_KEYS = ("indicators", "dimensions", "mode", "label", "scale", "reverse", "reliability")
+SERVQUAL_KEYS = ("expectation", "perception", "weight")
+METRICS_KEYS = ("nps", "csat", "ces", "kano")
+CSAT_KEYS = ("item", "scale", "top_box")
 ITEM_KEYS = ("text", "label", "fixed")
 _BREAKS = "\r\n\x85\u2028\u2029"
 _TAG_PREFIX = "tag:yaml.org,2002:"
@@ -500,9 +520,27 @@ class _MappingReader:
         description = self.text(data, "description", "the model") or ""
         references = self.references(data)
         scale = self.scale(data, "the model")
+        meanstructure = data.get("meanstructure", False)
+        if not isinstance(meanstructure, bool):
+            self.fail(
+                f"'meanstructure' must be true or false, got {_show(meanstructure)}.",
+                _mark(data, "meanstructure", value=True),
+            )
         constructs = self.constructs(data)
+        interactions = self.interactions(data)
         paths = self.paths(data)
         covariances = self.covariances(data)
+        intercepts = self.intercepts(data)
+        if intercepts and data.get("meanstructure") is False:
+            self.fail(
+                "'meanstructure: false' contradicts the intercepts the spec declares; remove "
+                "one of them.",
+                _mark(data, "meanstructure", value=True),
+            )
+        defined = self.defined(data)
+        constraints = self.constraints(data)
+        servqual = self.servqual(data)
+        metrics = self.metrics(data)
         try:
             spec = ModelSpec(
                 name,
@@ -512,6 +550,13 @@ class _MappingReader:
                 description=description,
                 references=references,
                 scale=scale,
+                interactions=tuple(interactions),
+                intercepts=tuple(intercepts),
+                meanstructure=meanstructure,
+                defined=tuple(defined),
+                constraints=tuple(constraints),
+                servqual=servqual,
+                metrics=metrics,
             )
         except SpecError as err:
             raise locate_error(err, self.source, self.places) from err
@@ -568,14 +613,27 @@ class _MappingReader:
                 _mark(blocks, name, value=True),
             )
         self.check_keys(body, CONSTRUCT_KEYS, where)
-        if "indicators" not in body:
+        if "indicators" not in body and "dimensions" not in body:
             self.fail(
                 f"{where} has no 'indicators'; list its survey items, as in "
-                "'indicators: [x1, x2]'.",
+                "'indicators: [x1, x2]' (or, for a higher-order construct, the constructs it "
+                "is made of, as in 'dimensions: [Trust, Commitment]').",
                 mark,
             )
+        if "indicators" in body and "dimensions" in body:
+            self.fail(
+                f"{where} has both 'indicators' and 'dimensions'; a higher-order construct is "
+                "measured by its dimensions only, so move the items into a construct of their "
+                "own.",
+                _mark(body, "dimensions"),
+            )
         self.places.append((rf"Construct '{re.escape(name)}'", _pos(mark)))
-        indicators = self.indicators(name, body)
+        dimensions: list[Indicator] = []
+        indicators: list[Indicator] = []
+        if "dimensions" in body:
+            dimensions = self.dimensions(name, body)
+        else:
+            indicators = self.indicators(name, body)
         mode = body.get("mode", "reflective")
         if mode is None:
             mode = "reflective"
@@ -615,9 +673,29 @@ class _MappingReader:
                 scale=scale,
                 reverse=tuple(reverse),
                 reliability=reliability,
+                dimensions=tuple(dimensions),
             )
         except SpecError as err:
             raise locate_error(err, self.source, [("", _pos(mark))]) from err
+
+    def dimensions(self, cname: str, body: Mapping[Any, Any]) -> list[Indicator]:
+        items = body["dimensions"]
+        where = f"higher-order construct '{cname}'"
+        if isinstance(items, str):
+            items = _Seq(_mark(body, "dimensions", value=True))
+            items.append(body["dimensions"])
+        if not isinstance(items, list):
+            self.fail(
+                f"The dimensions of {where} must be a list of constructs such as "
+                f"[Trust, Commitment]; got {_show(items)}.",
+                _mark(body, "dimensions", value=True),
+            )
+        out: list[Indicator] = []
+        for k, entry in enumerate(items):
+            mark = _mark(items, k)
+            name, label, fixed = self.term(entry, mark, where)
+            out.append(self.indicator(name, None, label, fixed, mark))
+        return out
 
     def indicators(self, cname: str, body: Mapping[Any, Any]) -> list[Indicator]:
         items = body["indicators"]
@@ -750,6 +828,13 @@ class _MappingReader:
             left, right = entry.split("->")
             sources = [s.strip() for s in left.split(",")]
             for s in sources:
+                if ":" in s:
+                    self.fail(
+                        f"In the path {_show(entry)}, declare the interaction term under "
+                        "'interactions:' (as in 'SATxCOST: [Satisfaction, SwitchingCosts]') and "
+                        "use its name as the source of the path.",
+                        mark,
+                    )
                 if "*" in s:
                     self.fail(
                         f"In the path {_show(entry)}, put modifiers on the target, as in "
@@ -792,6 +877,297 @@ class _MappingReader:
         return out
 
 
+    # ------------------------------------------------------------------ interactions, intercepts
+    def mapping(self, data: Mapping[Any, Any], key: str, example: str) -> Mapping[Any, Any]:
+        value = data.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.fail(
+                f"'{key}' must be a mapping such as '{example}'; got {_show(value)}.",
+                _mark(data, key, value=True),
+            )
+        return value
+
+    def interactions(self, data: Mapping[Any, Any]) -> list[Interaction]:
+        block = self.mapping(data, "interactions", "SATxCOST: [Satisfaction, SwitchingCosts]")
+        out: list[Interaction] = []
+        for name, pair in block.items():
+            mark = _mark(block, name)
+            if not isinstance(name, str):
+                self.fail(f"An interaction name must be a text, got {_show(name)}.", mark)
+            if (
+                not isinstance(pair, list)
+                or len(pair) != 2
+                or not all(isinstance(p, str) for p in pair)
+            ):
+                self.fail(
+                    f"The interaction '{name}' must list the two constructs it multiplies, as "
+                    f"in '{name}: [Satisfaction, SwitchingCosts]'; got {_show(pair)}.",
+                    _mark(block, name, value=True),
+                )
+            self.places.append((rf"The interaction '{re.escape(name)}'", _pos(mark)))
+            try:
+                out.append(Interaction(name, pair[0], pair[1]))
+            except SpecError as err:
+                self.fail(str(err), mark)
+        return out
+
+    def intercepts(self, data: Mapping[Any, Any]) -> list[Intercept]:
+        out: list[Intercept] = []
+        for entry, mark in self.entries(data, "intercepts", "y1 ~ 1"):
+            left, op, right = entry.partition("~")
+            m = re.fullmatch(r"(?:(.*?)\s*\*\s*)?1", right.strip() if op else "1")
+            if m is None:
+                self.fail(
+                    f"The intercept {_show(entry)} must be written 'y1' or 'y1 ~ 1', with "
+                    "modifiers in front of the 1 ('F ~ 0*1', 'y1 ~ a*1').",
+                    mark,
+                )
+            label: str | None = None
+            fixed: float | None = None
+            if m.group(1):
+                try:
+                    _, label, fixed = parse_term(m.group(1) + "*x")
+                except SpecSyntaxError as err:
+                    self.fail(
+                        f"The intercept {_show(entry)} has unreadable modifiers "
+                        f"({err.reason.rstrip('.')}); write 'F ~ 0*1' or 'y1 ~ a*1'.",
+                        mark,
+                    )
+            for variable in left.split(","):
+                variable = variable.strip()
+                try:
+                    check_name(variable, "intercept variable")
+                    out.append(Intercept(variable, label, fixed))
+                except SpecError as err:
+                    self.fail(f"In the intercept {_show(entry)}: {err}", mark)
+                self.places.append((name_pattern(f"{variable} ~ 1"), _pos(mark)))
+        return out
+
+    # ------------------------------------------------------------------ expressions
+    def expression(
+        self, text: str, mark: Mark | None, where: str, *, entry: str | None = None, at: int = 0
+    ) -> Expression:
+        """Parse ``text`` (found at offset ``at`` of the YAML value ``entry``)."""
+        try:
+            return Expression(text)
+        except SpecSyntaxError as err:
+            self.fail(f"{where}: {err.reason}", _shift(mark, entry or text, at + (err.column or 1) - 1))
+        except SpecError as err:
+            self.fail(f"{where}: {err}", mark)
+
+    def defined(self, data: Mapping[Any, Any]) -> list[Defined]:
+        block = self.mapping(data, "defined", "ind_QS: a*b")
+        out: list[Defined] = []
+        for name, value in block.items():
+            mark = _mark(block, name)
+            if not isinstance(name, str):
+                self.fail(f"A defined parameter's name must be a text, got {_show(name)}.", mark)
+            try:
+                check_name(name, "defined parameter")
+            except SpecError as err:
+                self.fail(str(err), mark)
+            if _is_number(value):
+                value = str(value)
+            if not isinstance(value, str):
+                self.fail(
+                    f"The defined parameter '{name}' must be an expression such as 'a*b', got "
+                    f"{_show(value)}.",
+                    _mark(block, name, value=True),
+                )
+            where = f"In the defined parameter '{name}'"
+            expr = self.expression(value, _mark(block, name, value=True), where)
+            self.places.append((rf"The defined parameter '{re.escape(name)}'", _pos(mark)))
+            out.append(Defined(name, expr))
+        return out
+
+    def constraints(self, data: Mapping[Any, Any]) -> list[Constraint]:
+        out: list[Constraint] = []
+        for entry, mark in self.entries(data, "constraints", "a == b"):
+            if entry.count("==") != 1:
+                self.fail(
+                    f"The constraint {_show(entry)} must be written 'left == right', such as "
+                    "'a == 2*b' (one '==' per entry).",
+                    mark,
+                )
+            k = entry.index("==")
+            sides = []
+            for text, at in ((entry[:k], 0), (entry[k + 2 :], k + 2)):
+                lead = len(text) - len(text.lstrip())
+                where = f"In the constraint {_show(entry)}"
+                sides.append(
+                    self.expression(text.strip(), mark, where, entry=entry, at=at + lead)
+                )
+            constraint = Constraint(sides[0], sides[1])
+            self.places.append((re.escape(f"The constraint {constraint.text}"), _pos(mark)))
+            out.append(constraint)
+        return out
+
+    # ------------------------------------------------------------------ practitioner blocks
+    def item_list(self, data: Mapping[Any, Any], key: str, where: str) -> tuple[str, ...]:
+        value = data.get(key)
+        mark = _mark(data, key, value=True)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(
+                f"The {key} items of {where} must be a list of item names, got {_show(value)}.",
+                mark,
+            )
+        for v in value:
+            try:
+                check_name(v, "item")
+            except SpecError as err:
+                self.fail(str(err), mark)
+        return tuple(value)
+
+    def servqual(self, data: Mapping[Any, Any]) -> Servqual | None:
+        if data.get("servqual") is None:
+            return None
+        block = self.mapping(
+            data, "servqual", "Tangibles: {expectation: [E1, E2], perception: [P1, P2]}"
+        )
+        dims: list[ServqualDimension] = []
+        for name, body in block.items():
+            mark = _mark(block, name)
+            where = f"SERVQUAL dimension {_show(name)}"
+            if not isinstance(name, str):
+                self.fail(f"A SERVQUAL dimension must be a name, got {_show(name)}.", mark)
+            if not isinstance(body, Mapping):
+                self.fail(
+                    f"The {where} must be a mapping with 'expectation' and 'perception' item "
+                    f"lists; got {_show(body)}.",
+                    _mark(block, name, value=True),
+                )
+            self.check_keys(body, SERVQUAL_KEYS, f"The {where}")
+            for key in ("expectation", "perception"):
+                if key not in body:
+                    self.fail(f"The {where} has no '{key}' items; list them.", mark)
+            weight = body.get("weight")
+            if weight is not None and not _is_number(weight):
+                self.fail(
+                    f"The weight of the {where} must be a number, got {_show(weight)}.",
+                    _mark(body, "weight", value=True),
+                )
+            try:
+                dims.append(
+                    ServqualDimension(
+                        name,
+                        self.item_list(body, "expectation", where),
+                        self.item_list(body, "perception", where),
+                        weight,
+                    )
+                )
+            except SpecError as err:
+                self.fail(str(err), mark)
+        try:
+            return Servqual(tuple(dims))
+        except SpecError as err:
+            self.fail(str(err), _mark(data, "servqual"))
+
+    def metrics(self, data: Mapping[Any, Any]) -> Metrics | None:
+        if data.get("metrics") is None:
+            return None
+        block = self.mapping(data, "metrics", "nps: RECOMMEND")
+        self.check_keys(block, METRICS_KEYS, "The metrics block")
+        single: dict[str, str | None] = {}
+        for key in ("nps", "ces"):
+            value = block.get(key)
+            if value is not None and not isinstance(value, str):
+                self.fail(
+                    f"'{key}' must name one item, got {_show(value)}.",
+                    _mark(block, key, value=True),
+                )
+            single[key] = value
+        try:
+            return Metrics(
+                nps=single["nps"],
+                csat=self.csat(block),
+                ces=single["ces"],
+                kano=tuple(self.kano(block)),
+            )
+        except SpecError as err:
+            self.fail(str(err), _mark(data, "metrics"))
+
+    def csat(self, block: Mapping[Any, Any]) -> CsatItem | None:
+        value = block.get("csat")
+        mark = _mark(block, "csat", value=True)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = {"item": value}
+        if not isinstance(value, Mapping) or not isinstance(value.get("item"), str):
+            self.fail(
+                "'csat' must name one item, or be a mapping such as "
+                f"'{{item: CSAT, scale: [1, 5], top_box: 2}}'; got {_show(value)}.",
+                mark,
+            )
+        self.check_keys(value, CSAT_KEYS, "The csat entry")
+        top_box = value.get("top_box", 2)
+        if isinstance(top_box, bool) or not isinstance(top_box, int):
+            self.fail(
+                f"top_box must be a whole number such as 2, got {_show(top_box)}.",
+                _mark(value, "top_box", value=True),
+            )
+        scale = self.scale(value, f"the CSAT item '{value['item']}'")
+        try:
+            return CsatItem(value["item"], scale, top_box)
+        except SpecError as err:
+            self.fail(str(err), mark)
+
+    def kano(self, block: Mapping[Any, Any]) -> list[KanoPair]:
+        value = block.get("kano")
+        mark = _mark(block, "kano", value=True)
+        if value is None:
+            return []
+        if isinstance(value, Mapping):
+            pairs = [(k, v, _mark(value, k)) for k, v in value.items()]
+        elif isinstance(value, list):
+            pairs = [(None, v, _mark(value, k)) for k, v in enumerate(value)]
+        else:
+            pairs = []
+            self.fail(
+                "'kano' must list [functional, dysfunctional] item pairs, or map each feature "
+                f"to its pair; got {_show(value)}.",
+                mark,
+            )
+        out: list[KanoPair] = []
+        for feature, pair, where in pairs:
+            if (
+                not isinstance(pair, list)
+                or len(pair) != 2
+                or not all(isinstance(p, str) for p in pair)
+            ):
+                self.fail(
+                    "Each Kano entry is a pair [functional, dysfunctional] of item names, such "
+                    f"as [KANO_F1, KANO_D1]; got {_show(pair)}.",
+                    where,
+                )
+            if feature is not None and not isinstance(feature, str):
+                self.fail(f"A Kano feature must be a name, got {_show(feature)}.", where)
+            try:
+                out.append(KanoPair(feature or pair[0], pair[0], pair[1]))
+            except SpecError as err:
+                self.fail(str(err), where)
+        return out
+
+
+def _shift(mark: Mark | None, entry: str, offset: int) -> Mark | None:
+    """The mark ``offset`` characters into ``entry``, when ``entry`` is written verbatim at
+    ``mark`` (plain or quoted on one line); else ``mark`` itself."""
+    if mark is None or mark.buffer is None:
+        return mark
+    start = mark.pointer + (1 if mark.buffer[mark.pointer : mark.pointer + 1] in ("'", '"') else 0)
+    if mark.buffer[start : start + len(entry)] != entry or any(ch in entry for ch in _BREAKS):
+        return mark
+    delta = start - mark.pointer + offset
+    return Mark(
+        mark.name, mark.index + delta, mark.line, mark.column + delta, mark.buffer,
+        mark.pointer + delta,
+    )
+
+
 # ---------------------------------------------------------------------------- writing
 def _number(value: float) -> int | float:
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
@@ -806,13 +1182,17 @@ def spec_to_mapping(spec: ModelSpec) -> dict[str, Any]:
         out["references"] = list(spec.references)
     if spec.scale is not None:
         out["scale"] = [_number(v) for v in spec.scale]
+    if spec.meanstructure and not spec.intercepts:
+        out["meanstructure"] = True
     out["constructs"] = {c.name: _construct_to_mapping(c) for c in spec.constructs}
+    if spec.interactions:
+        out["interactions"] = {i.name: [i.left, i.right] for i in spec.interactions}
     if spec.paths:
         targets: dict[str, list[str]] = {}
         for p in spec.paths:
             targets.setdefault(p.source, []).append(format_term(p.target, p.label, p.fixed))
         groups: dict[tuple[str, ...], list[str]] = {}
-        for source in spec.construct_names:
+        for source in (*spec.construct_names, *spec.interaction_names):
             if source in targets:
                 groups.setdefault(tuple(targets[source]), []).append(source)
         out["paths"] = [f"{', '.join(s)} -> {', '.join(t)}" for t, s in groups.items()]
@@ -820,6 +1200,52 @@ def spec_to_mapping(spec: ModelSpec) -> dict[str, Any]:
         out["covariances"] = [
             f"{c.left} ~~ {format_term(c.right, c.label, c.fixed)}" for c in spec.covariances
         ]
+    if spec.intercepts:
+        out["intercepts"] = [
+            i.variable
+            if i.label is None and i.fixed is None
+            else f"{i.variable} ~ {format_term('1', i.label, i.fixed)}"
+            for i in spec.intercepts
+        ]
+    if spec.defined:
+        out["defined"] = {d.name: d.expression.text for d in spec.defined}
+    if spec.constraints:
+        out["constraints"] = [c.text for c in spec.constraints]
+    if spec.servqual is not None:
+        out["servqual"] = {
+            d.name: {
+                "expectation": list(d.expectation),
+                "perception": list(d.perception),
+                **({} if d.weight is None else {"weight": _number(d.weight)}),
+            }
+            for d in spec.servqual.dimensions
+        }
+    if spec.metrics is not None:
+        out["metrics"] = _metrics_to_mapping(spec.metrics)
+    return out
+
+
+def _metrics_to_mapping(m: Metrics) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if m.nps is not None:
+        out["nps"] = m.nps
+    if m.csat is not None:
+        if m.csat.scale is None and m.csat.top_box == 2:
+            out["csat"] = m.csat.item
+        else:
+            csat: dict[str, Any] = {"item": m.csat.item}
+            if m.csat.scale is not None:
+                csat["scale"] = [_number(v) for v in m.csat.scale]
+            if m.csat.top_box != 2:
+                csat["top_box"] = m.csat.top_box
+            out["csat"] = csat
+    if m.ces is not None:
+        out["ces"] = m.ces
+    if m.kano:
+        if all(p.feature == p.functional for p in m.kano):
+            out["kano"] = [[p.functional, p.dysfunctional] for p in m.kano]
+        else:
+            out["kano"] = {p.feature: [p.functional, p.dysfunctional] for p in m.kano}
     return out
 
 
@@ -835,6 +1261,9 @@ def _construct_to_mapping(c: Construct) -> dict[str, Any]:
         out["reverse"] = list(c.reverse)
     if c.reliability is not None:
         out["reliability"] = c.reliability
+    if c.is_higher_order:
+        out["dimensions"] = [format_term(d.name, d.label, d.fixed) for d in c.dimensions]
+        return out
     terms = [format_term(i.name, i.label, i.fixed) for i in c.indicators]
     if any(i.text is not None for i in c.indicators):
         out["indicators"] = {t: i.text for t, i in zip(terms, c.indicators, strict=True)}
@@ -845,6 +1274,10 @@ def _construct_to_mapping(c: Construct) -> dict[str, Any]:
 
 class _Flow(list[Any]):
     """A list written in flow style (``[a, b]``)."""
+
+
+class _FlowMap(dict[str, Any]):
+    """A mapping written in flow style (``{item: CSAT, top_box: 3}``)."""
 
 
 class _Dumper(yaml.SafeDumper):
@@ -872,6 +1305,10 @@ def _represent_flow(dumper: yaml.SafeDumper, value: _Flow) -> yaml.SequenceNode:
 
 _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(_Flow, _represent_flow)
+_Dumper.add_representer(
+    _FlowMap,
+    lambda dumper, value: dumper.represent_mapping(_MAP_TAG, value, flow_style=True),
+)
 
 
 def write_yaml(spec: ModelSpec) -> str:
@@ -880,9 +1317,24 @@ def write_yaml(spec: ModelSpec) -> str:
     if "scale" in data:
         data["scale"] = _Flow(data["scale"])
     for body in data["constructs"].values():
-        for key in ("scale", "reverse", "indicators"):
+        for key in ("scale", "reverse", "indicators", "dimensions"):
             if isinstance(body.get(key), list):
                 body[key] = _Flow(body[key])
+    for name, pair in data.get("interactions", {}).items():
+        data["interactions"][name] = _Flow(pair)
+    for body in data.get("servqual", {}).values():
+        for key in ("expectation", "perception"):
+            body[key] = _Flow(body[key])
+    metrics = data.get("metrics", {})
+    if isinstance(metrics.get("csat"), dict) and "scale" in metrics["csat"]:
+        metrics["csat"]["scale"] = _Flow(metrics["csat"]["scale"])
+    kano = metrics.get("kano")
+    if isinstance(kano, list):
+        metrics["kano"] = [_Flow(p) for p in kano]
+    elif isinstance(kano, dict):
+        metrics["kano"] = {k: _Flow(p) for k, p in kano.items()}
+    if isinstance(metrics.get("csat"), dict):
+        metrics["csat"] = _FlowMap(metrics["csat"])
     text = yaml.dump(
         data,
         Dumper=_Dumper,
