@@ -212,7 +212,7 @@ def test_syntax_errors_point_at_line_and_column(
         ("group: 1\nf =~ x1", 1, 6, "Blocks such as 'group:' or 'level:' (multiple-group"),
         ("f =~ x1\nlevel: 2\ng =~ y1", 2, 6, "Blocks such as 'group:' or 'level:'"),
         ("efa('e1')*f1 =~ x1 + x2", 1, 1, "Exploratory factor blocks (efa())"),
-        ("f =~ x1\nefa(\"e\")*f =~ x2", 2, 1, "Exploratory factor blocks (efa())"),
+        ('f =~ x1\nefa("e")*f =~ x2', 2, 1, "Exploratory factor blocks (efa())"),
         ("f =~ x1\ng =~ y1\nh =~ z1\nh ~ f:g:h", 4, 8, "three or more constructs"),
         ("f =~ x1 + g:h", 1, 12, "interaction term such as 'A:B' can only be a predictor"),
     ],

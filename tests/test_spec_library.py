@@ -28,6 +28,7 @@ EXPECTED = {
     "ecsi": (7, 12),
     "ecsi_bank": (6, 10),
     "relationship_quality": (5, 8),
+    "relationship_quality_hoc": (6, 2),
     "scsb": (5, 6),
     "servqual": (6, 5),
 }
@@ -343,6 +344,27 @@ def test_relationship_quality_structure() -> None:
     assert spec.scale == (1.0, 7.0)
 
 
+def test_relationship_quality_hoc_is_a_second_order_model() -> None:
+    spec = load_spec("relationship_quality_hoc")
+    assert spec.higher_order == ("RelationshipQuality",)
+    assert spec.dimensions_of("RelationshipQuality") == ("Trust", "Commitment", "Satisfaction")
+    assert spec.lower_order == ("Trust", "Commitment", "Satisfaction")
+    assert spec.predecessors("Loyalty") == ("RelationshipQuality",)
+    assert spec.predecessors("WOM") == ("RelationshipQuality",)
+    assert spec.isolated == ()
+    assert spec.diagnostics == ()
+    # the same items as the first-order relationship_quality model
+    first = load_spec("relationship_quality")
+    assert set(spec.indicator_names) == set(first.indicator_names)
+    for name in spec.lower_order:
+        assert spec.construct(name).indicators == first.construct(name).indicators
+    assert any("De Wulf" in r for r in spec.references)
+    assert any("Hennig-Thurau" in r for r in spec.references)
+    lavaan = spec.to_lavaan()
+    assert "RelationshipQuality =~ Trust + Commitment + Satisfaction" in lavaan
+    assert ModelSpec.from_lavaan(lavaan) == spec
+
+
 def test_servqual_has_22_items_in_five_dimensions() -> None:
     spec = load_spec("servqual")
     sizes = {c.name: len(c.indicators) for c in spec.constructs}
@@ -363,3 +385,14 @@ def test_servqual_has_22_items_in_five_dimensions() -> None:
         "Empathy",
     )
     assert spec.scale == (1.0, 7.0)
+    # the standard assignment of Parasuraman, Zeithaml & Berry (1988), as E/P item pairs
+    block = spec.servqual
+    assert block is not None
+    assert {d.name: len(d.perception) for d in block.dimensions} == {
+        k: v for k, v in sizes.items() if k != "Satisfaction"
+    }
+    for d in block.dimensions:
+        assert d.perception == spec.construct(d.name).indicator_names
+        assert d.expectation == tuple(f"E_{p}" for p in d.perception)
+        assert not set(d.expectation) & set(spec.indicator_names)
+    assert block.weights is None

@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from sem_csat.errors import DataError, SpecError
+from sem_csat.spec.features import refuse_unsupported
 from sem_csat.spec.model import ModelSpec
 
 __all__ = ["FixedResidual", "SemopySyntax", "to_semopy"]
@@ -244,6 +245,7 @@ class _Term:
 
 
 def _refuse_unsupported(spec: ModelSpec) -> None:
+    refuse_unsupported(spec, "CB-SEM", frozenset({"fixed_values", "equality_labels"}))
     for c in spec.constructs:
         if c.mode == "formative":
             raise SpecError(

@@ -281,7 +281,8 @@ def _read_notes(
                 DataWarning,
             )
         )
-    wanted = set(spec.indicator_names)
+    # items of the spec's servqual/metrics blocks are used beside the model, not ignored
+    wanted = set(spec.indicator_names) | set(spec.metric_items)
     extra = [str(c) for c in raw.frame.columns if c not in wanted]
     if extra:
         shown = ", ".join(extra[:10]) + (f" and {len(extra) - 10} more" if len(extra) > 10 else "")

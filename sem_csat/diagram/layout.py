@@ -348,6 +348,11 @@ def _best_spacing(
 ) -> Layout:
     """The first layout, with growing gaps, whose labels all find a free place and whose
     drawn edges cross no more often than the layer ordering says; else the best one."""
+    if spec.interactions:
+        raise UsageError(
+            "Path diagrams of models with interaction terms are not yet supported "
+            f"('{spec.interactions[0].name}'); draw the model without them."
+        )
     best: tuple[tuple[int, int], Layout] | None = None
     # a zigzag that leaves labels without a place gives way to the straight layout
     for zigzag in (True, False) if m.zigzag else (False,):

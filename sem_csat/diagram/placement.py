@@ -146,7 +146,7 @@ def footprint(
     ``label_text`` is the widest label on the indicator arrows (``""`` without labels); the
     arrows are made long enough to carry it.
     """
-    if side is None:
+    if side is None or not names:  # a higher-order construct has no indicator boxes
         return Footprint(w, h, [])
     fs = m.fs
     bw, bh = m.dims(max(text_width(n, m.ds) for n in names) + 1.0 * m.ds, 1.7 * m.ds)

@@ -25,6 +25,7 @@ from sem_csat.errors import (
 from sem_csat.pls import engine
 from sem_csat.pls.plsc import PLScEstimate, consistent
 from sem_csat.pls.results import PLSResult
+from sem_csat.spec.features import refuse_unsupported
 from sem_csat.spec.model import ModelSpec
 
 __all__ = ["PLS", "PLSSettings", "fit_pls"]
@@ -36,6 +37,18 @@ Method = Literal["pls", "plsc"]
 SCHEMES: tuple[str, ...] = ("path", "centroid", "factorial")
 MISSING: tuple[str, ...] = ("listwise", "mean")
 METHODS: tuple[str, ...] = ("pls", "plsc")
+#: Optional spec features (sem_csat.spec.features) that PLS estimates; it refuses the others.
+SPEC_FEATURES: frozenset[str] = frozenset()
+_SPEC_HINTS = {
+    "fixed_values": (
+        "remove the fixed value, since PLS estimates every weight, loading and path from the "
+        "data, or fit the model by CB-SEM (method='ml'), which honours it"
+    ),
+    "equality_labels": (
+        "give each parameter its own label or none, since PLS estimates every parameter "
+        "freely, or fit the model by CB-SEM (method='ml'), which honours equal labels"
+    ),
+}
 
 
 def _choice(value: object, allowed: Sequence[str], option: str) -> str:
@@ -179,6 +192,7 @@ class PLS:
         ).check()
         if not isinstance(spec, ModelSpec):
             raise SemCsatError(f"spec must be a ModelSpec (see sem_csat.load_spec); got {spec!r}.")
+        refuse_unsupported(spec, "PLS", SPEC_FEATURES, _SPEC_HINTS)
         if isinstance(data, PreparedData):
             prepared = data
         else:

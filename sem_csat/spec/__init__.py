@@ -1,5 +1,33 @@
 """Model specifications: the :class:`ModelSpec` and the ways to build one."""
 
-from sem_csat.spec.model import Construct, Covariance, Indicator, ModelSpec, Path
+from sem_csat.spec.expressions import Expression
+from sem_csat.spec.model import (
+    Constraint,
+    Construct,
+    Covariance,
+    Defined,
+    Indicator,
+    Intercept,
+    Interaction,
+    ModelSpec,
+    Path,
+)
+from sem_csat.spec.practice import CsatItem, KanoPair, Metrics, Servqual, ServqualDimension
 
-__all__ = ["Construct", "Covariance", "Indicator", "ModelSpec", "Path"]
+__all__ = [
+    "Constraint",
+    "Construct",
+    "Covariance",
+    "CsatItem",
+    "Defined",
+    "Expression",
+    "Indicator",
+    "Intercept",
+    "Interaction",
+    "KanoPair",
+    "Metrics",
+    "ModelSpec",
+    "Path",
+    "Servqual",
+    "ServqualDimension",
+]

@@ -22,9 +22,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sem_csat.spec.model import Construct, Covariance, Indicator, Path, Scale
+from sem_csat.spec.checks import Mode
+from sem_csat.spec.model import Construct, Covariance, Indicator, Interaction, Path, Scale
 
-__all__ = ["covariance", "formative", "multi_items", "paths", "reflective", "single_item"]
+__all__ = [
+    "covariance",
+    "formative",
+    "higher_order",
+    "interaction",
+    "multi_items",
+    "paths",
+    "reflective",
+    "single_item",
+]
 
 Items = Sequence[str] | Mapping[str, str | None]
 
@@ -94,6 +104,30 @@ def single_item(
     return Construct(
         name, (Indicator(item, text=text),), label=label, scale=scale, reliability=reliability
     )
+
+
+def higher_order(
+    name: str,
+    dimensions: Iterable[str | Indicator],
+    *,
+    mode: Mode = "reflective",
+    label: str | None = None,
+) -> Construct:
+    """A higher-order construct made of the constructs ``dimensions``.
+
+    >>> higher_order("RQ", ["Trust", "Commitment", "Satisfaction"]).dimension_names
+    ('Trust', 'Commitment', 'Satisfaction')
+    """
+    return Construct(name, (), mode, label=label, dimensions=tuple(dimensions))
+
+
+def interaction(left: str, right: str, *, name: str | None = None) -> Interaction:
+    """The interaction term ``left x right``, named ``left_x_right`` unless ``name`` is given.
+
+    >>> interaction("Satisfaction", "Cost").name
+    'Satisfaction_x_Cost'
+    """
+    return Interaction(name or Interaction.default_name(left, right), left, right)
 
 
 def paths(sources: str | Iterable[str], targets: str | Iterable[str]) -> tuple[Path, ...]:

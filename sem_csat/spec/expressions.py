@@ -1,4 +1,4 @@
-"""Arithmetic over parameter labels: the right-hand side of lavaan's ``:=`` and both sides of ``==``.
+"""Arithmetic over parameter labels: lavaan's ``:=`` definitions and ``==`` constraints.
 
 A defined parameter (``ind := a*b``) or an equality constraint (``a == 2*b``) is a small
 arithmetic expression over parameter labels and numbers.  This module reads such an expression
@@ -388,9 +388,16 @@ def parse_tokens(tokens: Sequence[TokenLike], fail: Fail, *, end: tuple[int, int
 FloatArray = NDArray[np.float64]
 
 
+def _const(value: float) -> FloatArray:
+    return np.asarray(value, dtype=np.float64)
+
+
+_ZERO = _const(0.0)
+
+
 def _eval(node: Node, values: Mapping[str, FloatArray]) -> FloatArray:
     if isinstance(node, Number):
-        return np.float64(node.value)  # type: ignore[return-value]
+        return _const(node.value)
     if isinstance(node, Name):
         return values[node.name]
     if isinstance(node, Negate):
@@ -398,7 +405,7 @@ def _eval(node: Node, values: Mapping[str, FloatArray]) -> FloatArray:
     if isinstance(node, Call):
         x = _eval(node.argument, values)
         fn = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}[node.function]
-        return fn(x)  # type: ignore[no-any-return]
+        return fn(x)
     a, b = _eval(node.left, values), _eval(node.right, values)
     if node.op == "+":
         return a + b
@@ -407,8 +414,8 @@ def _eval(node: Node, values: Mapping[str, FloatArray]) -> FloatArray:
     if node.op == "*":
         return a * b
     if node.op == "/":
-        return a / b  # type: ignore[no-any-return]
-    return np.power(a, b)  # type: ignore[no-any-return]
+        return a / b
+    return np.power(a, b)
 
 
 def _derivative(
@@ -416,9 +423,9 @@ def _derivative(
 ) -> tuple[FloatArray, dict[str, FloatArray]]:
     """Value and partial derivatives (only the non-zero ones) of ``node``."""
     if isinstance(node, Number):
-        return np.float64(node.value), {}  # type: ignore[return-value]
+        return _const(node.value), {}
     if isinstance(node, Name):
-        return values[node.name], {node.name: np.float64(1.0)}  # type: ignore[dict-item]
+        return values[node.name], {node.name: _const(1.0)}
     if isinstance(node, Negate):
         v, d = _derivative(node.operand, values, names)
         return -v, {k: -g for k, g in d.items()}
@@ -443,23 +450,23 @@ def _derivative(
     if node.op in ("+", "-"):
         sign = 1.0 if node.op == "+" else -1.0
         for k in {*da, *db}:
-            out[k] = da.get(k, 0.0) + sign * db.get(k, 0.0)  # type: ignore[assignment]
+            out[k] = da.get(k, _ZERO) + sign * db.get(k, _ZERO)
         return (a + b if node.op == "+" else a - b), out
     if node.op == "*":
         for k in {*da, *db}:
-            out[k] = da.get(k, 0.0) * b + a * db.get(k, 0.0)  # type: ignore[assignment]
+            out[k] = da.get(k, _ZERO) * b + a * db.get(k, _ZERO)
         return a * b, out
     if node.op == "/":
         for k in {*da, *db}:
-            out[k] = da.get(k, 0.0) / b - a * db.get(k, 0.0) / (b * b)  # type: ignore[assignment]
-        return a / b, out  # type: ignore[return-value]
+            out[k] = da.get(k, _ZERO) / b - a * db.get(k, _ZERO) / (b * b)
+        return a / b, out
     v = np.power(a, b)
     for k in {*da, *db}:
-        g = b * np.power(a, b - 1.0) * da.get(k, 0.0)
+        g = b * np.power(a, b - 1.0) * da.get(k, _ZERO)
         if k in db:
             g = g + v * np.log(a) * db[k]
         out[k] = g
-    return v, out  # type: ignore[return-value]
+    return v, out
 
 
 Linear = tuple[dict[str, float], float]
@@ -563,10 +570,10 @@ class Expression:
     'a*b + -c'
     >>> Expression("a ** 2 / 4").text
     'a^2/4'
-    >>> Expression("a*b)")
+    >>> Expression("a*b)")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    sem_csat.errors.SpecSyntaxError: <expression>, line 1, column 4: This ')' has no matching '('; remove it.
+    sem_csat.errors.SpecSyntaxError: <expression>, line 1, column 4: This ')' has no matching ...
         a*b)
            ^
     """
@@ -675,6 +682,4 @@ class Expression:
         >>> Expression("ab + c").substitute({"ab": Expression("a*b")}).text
         'a*b + c'
         """
-        return Expression.from_tree(
-            _substitute(self.tree, {k: v.tree for k, v in mapping.items()})
-        )
+        return Expression.from_tree(_substitute(self.tree, {k: v.tree for k, v in mapping.items()}))

@@ -31,8 +31,8 @@ Examples
 >>> spec = ModelSpec.from_lavaan("f =~ 1*x1 + a*x2 + a*x3\\ng =~ y1 + y2\\ng ~ f")
 >>> sorted(spec_features(spec))
 ['equality_labels', 'fixed_values']
->>> print(unsupported_message(spec, "PLS", frozenset()))
-Fixed parameter values are not yet supported for PLS (f =~ 1*x1); remove the fixed value, since PLS estimates every weight, loading and path from the data.
+>>> print(unsupported_message(spec, "PLS", frozenset()))  # doctest: +ELLIPSIS
+Fixed parameter values are not yet supported for PLS (f =~ 1*x1); remove the fixed value, ...
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sem_csat.errors import SpecError
-from sem_csat.spec.lavaan import format_term
+from sem_csat.spec.checks import format_term
 
 if TYPE_CHECKING:
     from sem_csat.spec.model import ModelSpec
@@ -73,8 +73,7 @@ _HINTS: dict[str, str] = {
         "the data"
     ),
     "equality_labels": (
-        "give each parameter its own label or none, since {engine} estimates every parameter "
-        "freely"
+        "give each parameter its own label or none, since {engine} estimates every parameter freely"
     ),
 }
 

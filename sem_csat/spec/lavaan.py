@@ -96,7 +96,8 @@ from pathlib import Path as FsPath
 from typing import NamedTuple, NoReturn
 
 from sem_csat.errors import SpecError, SpecSyntaxError
-from sem_csat.spec.checks import format_number, format_term
+from sem_csat.spec.checks import format_number as format_number  # re-exported
+from sem_csat.spec.checks import format_term as format_term  # re-exported
 from sem_csat.spec.directives import (
     DIRECTIVE_RE,
     DirectiveReader,
@@ -110,8 +111,8 @@ from sem_csat.spec.model import (
     Covariance,
     Defined,
     Indicator,
-    Intercept,
     Interaction,
+    Intercept,
     Mode,
     ModelSpec,
     Path,
@@ -164,9 +165,7 @@ _EXAMPLES = {
     "~~": "Image ~~ Quality",
 }
 # A statement continues on the next line after these, or when the next line starts with one.
-_CONTINUE_AFTER = frozenset(
-    {"=~", "<~", "~", "~~", "+", "*", ":=", "==", "-", "/", "^", "**", "("}
-)
+_CONTINUE_AFTER = frozenset({"=~", "<~", "~", "~~", "+", "*", ":=", "==", "-", "/", "^", "**", "("})
 _CONTINUE_BEFORE = frozenset({"=~", "<~", "~", "~~", "+", "*", "/", "^", "**"})
 _WRAP = 88
 
@@ -610,7 +609,10 @@ class _LavaanReader:
             part
             for tok in tokens
             for part in (
-                (_Token("op", "*", tok.line, tok.column), _Token("op", "*", tok.line, tok.column + 1))
+                (
+                    _Token("op", "*", tok.line, tok.column),
+                    _Token("op", "*", tok.line, tok.column + 1),
+                )
                 if tok.text == "**"
                 else (tok,)
             )
@@ -642,14 +644,16 @@ class _LavaanReader:
         k = next(k for k, tok in enumerate(tokens) if tok.text in _EXPRESSION_OPS)
         op = tokens[k]
         if not tokens[k + 1 :]:
-            self.fail(f"The statement ends after '{op.text}'; write an expression after it.", op.after)
+            self.fail(
+                f"The statement ends after '{op.text}'; write an expression after it.", op.after
+            )
         right = self.expression(tokens[k + 1 :], tokens[-1].after)
         if op.text == ":=":
             if k != 1 or tokens[0].kind != "name":
                 self.fail(
                     "A defined parameter is written 'name := expression', such as "
                     "'ind := a*b', with one name on the left.",
-                    tokens[0].pos if k == 0 else tokens[0].pos,
+                    tokens[0].pos,
                 )
             parts.defined.append((tokens[0], right))
             return
@@ -755,8 +759,7 @@ class _LavaanReader:
             places.extend((rf"'{re.escape(t.name)}'", t.token.pos) for t in block.items)
             try:
                 entries = [
-                    Indicator(t.name, meta.texts.get(t.name), t.label, t.fixed)
-                    for t in block.items
+                    Indicator(t.name, meta.texts.get(t.name), t.label, t.fixed) for t in block.items
                 ]
                 hoc = bool(entries) and entries[0].name in blocks
                 extra = meta.construct(cname)

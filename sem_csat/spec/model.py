@@ -17,7 +17,7 @@ features they do not support with one sentence (:mod:`sem_csat.spec.features`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path as _FsPath
@@ -47,8 +47,8 @@ __all__ = [
     "Covariance",
     "Defined",
     "Indicator",
-    "Intercept",
     "Interaction",
+    "Intercept",
     "Mode",
     "ModelSpec",
     "Path",
@@ -101,15 +101,16 @@ def _entries(value: object, what: str) -> tuple[Indicator, ...]:
     """Indicators or dimensions as a tuple; plain names become :class:`Indicator` objects."""
     if isinstance(value, str | Indicator):
         value = (value,)
-    try:
-        items = tuple(value)  # type: ignore[call-overload]
-    except TypeError:
-        raise SpecError(f"The {what} must be a list of names, got {value!r}.") from None
-    out = tuple(Indicator(v) if isinstance(v, str) else v for v in items)
-    for v in out:
+    if not isinstance(value, Iterable):
+        raise SpecError(f"The {what} must be a list of names, got {value!r}.")
+    out: list[Indicator] = []
+    for v in value:
+        if isinstance(v, str):
+            v = Indicator(v)
         if not isinstance(v, Indicator):
             raise SpecError(f"The {what} must be names or Indicator objects, got {v!r}.")
-    return out
+        out.append(v)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -360,7 +361,10 @@ def _expression(value: object, where: str) -> Expression:
         return Expression(value)
     except SpecSyntaxError as err:
         raise SpecSyntaxError(
-            f"{where}: {err.reason}", source=err.source, line=err.line, column=err.column,
+            f"{where}: {err.reason}",
+            source=err.source,
+            line=err.line,
+            column=err.column,
             text=err.text,
         ) from None
 
@@ -554,9 +558,7 @@ class ModelSpec:
         # Paths and interactions are sets: keep them in one canonical order so that equal
         # models compare equal however they were listed.
         index = {c.name: k for k, c in enumerate(self.constructs)}
-        inter = sorted(
-            self.interactions, key=lambda i: (index[i.left], index[i.right], i.name)
-        )
+        inter = sorted(self.interactions, key=lambda i: (index[i.left], index[i.right], i.name))
         object.__setattr__(self, "interactions", tuple(inter))
         index.update({i.name: len(index) + k for k, i in enumerate(inter)})
         ordered = sorted(self.paths, key=lambda p: (index[p.target], index[p.source]))

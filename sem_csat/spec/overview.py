@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sem_csat.spec.lavaan import format_number, format_term
+from sem_csat.spec.checks import format_number, format_term
 
 if TYPE_CHECKING:
     from sem_csat.spec.model import Construct, ModelSpec

@@ -165,7 +165,9 @@ class Servqual:
                 "while others have one; give every dimension a weight or none."
             )
         if weighted and not sum(d.weight or 0.0 for d in self.dimensions) > 0:
-            raise SpecError("The SERVQUAL weights are all zero; give at least one a positive weight.")
+            raise SpecError(
+                "The SERVQUAL weights are all zero; give at least one a positive weight."
+            )
 
     @property
     def dimension_names(self) -> tuple[str, ...]:
@@ -312,7 +314,7 @@ class Metrics:
             roles[item] = role
 
     def roles(self) -> tuple[tuple[str, str], ...]:
-        """``(role, item)`` pairs such as ``("NPS", "REC")``, ``("Kano 'Speed' functional", ...)``."""
+        """``(role, item)`` pairs, such as ``("the NPS item", "REC")``."""
         out: list[tuple[str, str]] = []
         if self.nps is not None:
             out.append(("the NPS item", self.nps))

@@ -84,9 +84,7 @@ def _indicators(spec: ModelSpec, constructs: set[str], where: str) -> dict[str, 
     return owner
 
 
-def _dimensions(
-    spec: ModelSpec, constructs: set[str], owner: dict[str, str], where: str
-) -> None:
+def _dimensions(spec: ModelSpec, constructs: set[str], owner: dict[str, str], where: str) -> None:
     parent: dict[str, str] = {}
     for c in spec.constructs:
         for d in c.dimension_names:
@@ -256,9 +254,7 @@ def _find_cycle(names: list[str], edges: tuple[tuple[str, str], ...]) -> list[st
     return []
 
 
-def _covariances(
-    spec: ModelSpec, constructs: set[str], owner: dict[str, str], where: str
-) -> None:
+def _covariances(spec: ModelSpec, constructs: set[str], owner: dict[str, str], where: str) -> None:
     allowed = constructs | set(owner)
     for cov in spec.covariances:
         for end in (cov.left, cov.right):
@@ -368,9 +364,7 @@ def _expressions(
         linear = spec.expand(c.residual).linear()
         if linear is not None and not linear[0]:
             truth = "always true" if linear[1] == 0 else "never true"
-            raise SpecError(
-                f"{what}{where} is {truth} and constrains no parameter; remove it."
-            )
+            raise SpecError(f"{what}{where} is {truth} and constrains no parameter; remove it.")
 
 
 def _blocks(

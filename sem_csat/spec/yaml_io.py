@@ -95,11 +95,18 @@ from yaml.error import Mark, MarkedYAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sem_csat.errors import SpecError, SpecSyntaxError
-from sem_csat.spec.checks import MODES, Mode, Scale, check_name, check_scale, did_you_mean
+from sem_csat.spec.checks import (
+    MODES,
+    Mode,
+    Scale,
+    check_name,
+    check_scale,
+    did_you_mean,
+    format_term,
+)
 from sem_csat.spec.expressions import Expression
 from sem_csat.spec.lavaan import (
     covariance_pattern,
-    format_term,
     is_file_name,
     locate_error,
     name_pattern,
@@ -113,8 +120,8 @@ from sem_csat.spec.model import (
     Covariance,
     Defined,
     Indicator,
-    Intercept,
     Interaction,
+    Intercept,
     ModelSpec,
     Path,
 )
@@ -876,7 +883,6 @@ class _MappingReader:
                 self.fail(str(err), mark)
         return out
 
-
     # ------------------------------------------------------------------ interactions, intercepts
     def mapping(self, data: Mapping[Any, Any], key: str, example: str) -> Mapping[Any, Any]:
         value = data.get(key)
@@ -953,7 +959,9 @@ class _MappingReader:
         try:
             return Expression(text)
         except SpecSyntaxError as err:
-            self.fail(f"{where}: {err.reason}", _shift(mark, entry or text, at + (err.column or 1) - 1))
+            self.fail(
+                f"{where}: {err.reason}", _shift(mark, entry or text, at + (err.column or 1) - 1)
+            )
         except SpecError as err:
             self.fail(f"{where}: {err}", mark)
 
@@ -996,9 +1004,7 @@ class _MappingReader:
             for text, at in ((entry[:k], 0), (entry[k + 2 :], k + 2)):
                 lead = len(text) - len(text.lstrip())
                 where = f"In the constraint {_show(entry)}"
-                sides.append(
-                    self.expression(text.strip(), mark, where, entry=entry, at=at + lead)
-                )
+                sides.append(self.expression(text.strip(), mark, where, entry=entry, at=at + lead))
             constraint = Constraint(sides[0], sides[1])
             self.places.append((re.escape(f"The constraint {constraint.text}"), _pos(mark)))
             out.append(constraint)
@@ -1163,7 +1169,11 @@ def _shift(mark: Mark | None, entry: str, offset: int) -> Mark | None:
         return mark
     delta = start - mark.pointer + offset
     return Mark(
-        mark.name, mark.index + delta, mark.line, mark.column + delta, mark.buffer,
+        mark.name,
+        mark.index + delta,
+        mark.line,
+        mark.column + delta,
+        mark.buffer,
         mark.pointer + delta,
     )
 
