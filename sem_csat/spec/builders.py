@@ -118,7 +118,8 @@ def higher_order(
     >>> higher_order("RQ", ["Trust", "Commitment", "Satisfaction"]).dimension_names
     ('Trust', 'Commitment', 'Satisfaction')
     """
-    return Construct(name, (), mode, label=label, dimensions=tuple(dimensions))
+    entries = tuple(Indicator(d) if isinstance(d, str) else d for d in dimensions)
+    return Construct(name, (), mode, label=label, dimensions=entries)
 
 
 def interaction(left: str, right: str, *, name: str | None = None) -> Interaction:

@@ -2,8 +2,9 @@
 
 sem_csat ships YAML specs of the models that customer-satisfaction studies start from
 (ACSI, ECSI and its bank variant, SCSB, a CCSI-style model, a relationship-quality model, its
-version with relationship quality as a second-order construct, and SERVQUAL).  :func:`list_specs` shows what is there and :func:`load_spec` loads one by its key
-(``"ecsi"``, case-insensitive) or loads any spec file by its path.
+version with relationship quality as a second-order construct, and SERVQUAL).
+:func:`list_specs` shows what is there and :func:`load_spec` loads one by its key (``"ecsi"``,
+case-insensitive) or loads any spec file by its path.
 
 Where the files live
 --------------------
@@ -18,8 +19,9 @@ folder has no ``model_specs`` of its own).
 Examples
 --------
 >>> from sem_csat.spec.library import list_specs, load_spec
->>> [info.key for info in list_specs()]
-['acsi', 'ccsi', 'ecsi', 'ecsi_bank', 'relationship_quality', 'relationship_quality_hoc', 'scsb', 'servqual']
+>>> [info.key for info in list_specs()]  # doctest: +NORMALIZE_WHITESPACE
+['acsi', 'ccsi', 'ecsi', 'ecsi_bank', 'relationship_quality',
+ 'relationship_quality_hoc', 'scsb', 'servqual']
 >>> spec = load_spec("ECSI")
 >>> len(spec.constructs), len(spec.paths)
 (7, 12)
