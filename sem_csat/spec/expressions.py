@@ -97,8 +97,10 @@ FUNCTIONS: dict[str, str] = {
     "log": "natural logarithm",
     "abs": "absolute value",
 }
-#: Deepest parse tree accepted (a longer sum or deeper nesting is split into defined parameters).
+#: Deepest nesting accepted: operators and signs count 1, parentheses 4 (so at most 50 nested
+#: parentheses); longer expressions are split into several defined parameters.
 MAX_DEPTH = 200
+_PAREN_WEIGHT = 4
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
 _NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
@@ -267,8 +269,8 @@ class _Parser:
     def peek(self) -> TokenLike | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
 
-    def enter(self, tok: TokenLike | None) -> None:
-        self.depth += 1
+    def enter(self, tok: TokenLike | None, weight: int = 1) -> None:
+        self.depth += weight
         if self.depth > MAX_DEPTH:
             self.fail(
                 f"The expression is nested too deeply (more than {MAX_DEPTH} levels); split it "
@@ -358,9 +360,10 @@ class _Parser:
         self.fail(f"Expected a label, a number or '(' {what}, found '{tok.text}'.", tok)
 
     def group(self, opening: TokenLike) -> Node:
-        self.enter(opening)
+        # a parenthesis costs more: the parser recurses through every precedence level
+        self.enter(opening, _PAREN_WEIGHT)
         node = self.sum()
-        self.depth -= 1
+        self.depth -= _PAREN_WEIGHT
         tok = self.peek()
         if tok is None or tok.text != ")":
             self.fail("This '(' is not closed; add a ')'.", opening)
@@ -527,6 +530,22 @@ def _names(node: Node, out: dict[str, None]) -> None:
         _names(node.right, out)
 
 
+def _depth(root: Node) -> int:
+    """Depth of a tree, without recursion."""
+    deepest = 0
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if isinstance(node, Negate):
+            stack.append((node.operand, d + 1))
+        elif isinstance(node, Call):
+            stack.append((node.argument, d + 1))
+        elif isinstance(node, Binary):
+            stack += [(node.left, d + 1), (node.right, d + 1)]
+    return deepest
+
+
 def _substitute(node: Node, mapping: Mapping[str, Node]) -> Node:
     if isinstance(node, Name):
         return mapping.get(node.name, node)
@@ -601,7 +620,10 @@ class Expression:
     @classmethod
     def from_tree(cls, tree: Node) -> Expression:
         """Build an expression from a parse tree (as :func:`parse_tokens` returns it)."""
-        return cls(_write(tree))
+        expr = object.__new__(cls)
+        object.__setattr__(expr, "text", _write(tree))
+        object.__setattr__(expr, "tree", tree)
+        return expr
 
     def __str__(self) -> str:
         return self.text
@@ -682,4 +704,10 @@ class Expression:
         >>> Expression("ab + c").substitute({"ab": Expression("a*b")}).text
         'a*b + c'
         """
-        return Expression.from_tree(_substitute(self.tree, {k: v.tree for k, v in mapping.items()}))
+        tree = _substitute(self.tree, {k: v.tree for k, v in mapping.items()})
+        if _depth(tree) > 2 * MAX_DEPTH:
+            raise SpecError(
+                f"The expression '{self.text}' becomes too deeply nested once the defined "
+                "parameters in it are written out; simplify the definitions."
+            )
+        return Expression.from_tree(tree)
