@@ -186,9 +186,7 @@ def test_linear_forms(text: str, linear: tuple[dict[str, float], float] | None) 
 
 @FAST
 @given(SMOOTH, VALUES, VALUES, VALUES)
-def test_linear_form_evaluates_like_the_expression(
-    text: str, a: float, b: float, c: float
-) -> None:
+def test_linear_form_evaluates_like_the_expression(text: str, a: float, b: float, c: float) -> None:
     e = Expression(text)
     form = e.linear()
     assume(form is not None)

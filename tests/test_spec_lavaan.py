@@ -8,7 +8,19 @@ from pathlib import Path as FsPath
 import pytest
 
 from sem_csat.errors import SpecError, SpecSyntaxError
-from sem_csat.spec import Covariance, Indicator, ModelSpec, Path
+from sem_csat.spec import (
+    Covariance,
+    CsatItem,
+    Indicator,
+    Interaction,
+    Intercept,
+    KanoPair,
+    Metrics,
+    ModelSpec,
+    Path,
+    Servqual,
+    ServqualDimension,
+)
 from sem_csat.spec.builders import formative, reflective, single_item
 from sem_csat.spec.lavaan import format_number, parse_term, read_lavaan, write_lavaan
 
@@ -401,3 +413,253 @@ def test_bundled_ecsi_round_trips() -> None:
     text = spec.to_lavaan()
     assert "Satisfaction ~ Image + Expectation + Quality + Value" in text
     assert ModelSpec.from_lavaan(text) == spec
+
+
+# ---------------------------------------------------------------- higher-order, moderation, means
+RELATIONSHIP_QUALITY = """
+TRUST =~ t1 + t2 + t3
+COMMIT =~ c1 + c2 + c3
+SAT =~ s1 + s2 + s3
+RQ =~ 1*TRUST + a*COMMIT + a*SAT   # right-hand names are constructs: dimensions
+LOY =~ l1 + l2
+COST =~ k1 + k2
+LOY ~ RQ + COST + b3*RQ:COST
+"""
+
+
+def test_higher_order_constructs_are_detected() -> None:
+    spec = read_lavaan(RELATIONSHIP_QUALITY)
+    rq = spec.construct("RQ")
+    assert rq.is_higher_order
+    assert rq.dimensions == (
+        Indicator("TRUST", fixed=1.0),
+        Indicator("COMMIT", label="a"),
+        Indicator("SAT", label="a"),
+    )
+    assert spec.higher_order == ("RQ",)
+    assert "RQ =~ 1*TRUST + a*COMMIT + a*SAT" in write_lavaan(spec)
+    assert read_lavaan(write_lavaan(spec)) == spec
+    # a dimension declared after the higher-order construct is found as well
+    later = read_lavaan("RQ <~ A + B\nA =~ a1\nB =~ b1\nY =~ y1\nY ~ RQ")
+    assert later.construct("RQ").mode == "formative"
+    assert later.dimensions_of("RQ") == ("A", "B")
+
+
+def test_items_and_constructs_cannot_be_mixed() -> None:
+    err = _syntax_error("A =~ a1\nB =~ b1\nRQ =~ A + x1 + B")
+    assert (err.line, err.column) == (3, 7)
+    assert "Construct 'RQ' has both constructs (A, B) and items (x1) on the right" in err.reason
+
+
+def test_interaction_terms() -> None:
+    spec = read_lavaan(RELATIONSHIP_QUALITY)
+    assert spec.interactions == (Interaction("RQ_x_COST", "RQ", "COST"),)
+    assert Path("RQ_x_COST", "LOY", "b3") in spec.paths
+    text = write_lavaan(spec)
+    assert "LOY ~ RQ + COST + b3*RQ:COST" in text
+    assert "#: interaction" not in text  # the default name needs no directive
+    # a directive names it; the reversed pair is the same interaction
+    named = read_lavaan(
+        "#: interaction RQxC: RQ:COST\n" + RELATIONSHIP_QUALITY + "WOM =~ w1\nWOM ~ COST:RQ\n"
+    )
+    assert named.interactions == (Interaction("RQxC", "RQ", "COST"),)
+    assert {p.target for p in named.paths if p.source == "RQxC"} == {"LOY", "WOM"}
+    assert "#: interaction RQxC: RQ:COST" in write_lavaan(named)
+    assert read_lavaan(write_lavaan(named)) == named
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ("A =~ a1\nY =~ y1\nY ~ A:B", 3, 7, "'B' is not a declared construct"),
+        ("A =~ a1\nY =~ y1\nY ~ A:a1", 3, 7, "'a1' is an indicator of construct 'A'"),
+        ("A =~ a1\nY =~ y1\nY ~ A:", 3, 7, "add the second construct after ':'"),
+        ("A =~ a1\nY =~ y1\nA ~~ A:Y", 3, 7, "can only be a predictor on the right of '~'"),
+    ],
+)
+def test_interaction_errors_are_located(text: str, line: int, column: int, message: str) -> None:
+    err = _syntax_error(text)
+    assert message in err.reason
+    assert (err.line, err.column) == (line, column), str(err)
+
+
+def test_interaction_model_errors_name_the_line() -> None:
+    with pytest.raises(SpecError, match=r"^<string>, line 1: The interaction 'AxB' \(A x B\)"):
+        read_lavaan("#: interaction AxB: A:B\nA =~ a1\nB =~ b1\nY =~ y1\nY ~ A + B\n")
+    with pytest.raises(SpecError, match=r"^<string>, line 3: .*multiplies construct 'A' with"):
+        read_lavaan("A =~ a1\nY =~ y1\nY ~ A:A\n")
+
+
+def test_intercepts() -> None:
+    spec = read_lavaan(
+        "F =~ y1 + y2\nG =~ z1\ny1 ~ 1\nF ~ 0*1\ny2 ~ a*1\nG ~ F + 1\nz1 + y1.x ~ 1\nH =~ y1.x\n"
+    )
+    assert spec.intercepts == (
+        Intercept("y1"),
+        Intercept("F", fixed=0.0),
+        Intercept("y2", label="a"),
+        Intercept("G"),
+        Intercept("z1"),
+        Intercept("y1.x"),
+    )
+    assert spec.paths == (Path("F", "G"),)
+    assert spec.meanstructure
+    text = write_lavaan(spec)
+    assert "# intercepts and means\ny1 ~ 1\nF ~ 0*1\ny2 ~ a*1\nG ~ 1\n" in text
+    assert read_lavaan(text) == spec
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ("F =~ y1\nF ~ 2", 2, 5, "a number without '*' stands for the intercept and must be 1"),
+        ("F =~ y1\nF ~ -1", 2, 6, "must be 1"),
+        ("F =~ y1\nx9 ~ 1", 2, 1, "'x9' in the intercept 'x9 ~ 1' is neither a construct"),
+        ("F =~ y1\ny1 ~ F + 1", 2, 1, "'y1' is an indicator of construct 'F', but regressions"),
+        ("F =~ y1\nF =~ 1", 2, 7, "The number '1' must be followed by '*'"),
+    ],
+)
+def test_intercept_errors(text: str, line: int, column: int, message: str) -> None:
+    err = _syntax_error(text)
+    assert message in err.reason
+    assert (err.line, err.column) == (line, column), str(err)
+
+
+def test_meanstructure_directive() -> None:
+    spec = read_lavaan("#: meanstructure: true\nF =~ y1")
+    assert spec.meanstructure
+    assert "#: meanstructure: true" in write_lavaan(spec)
+    assert read_lavaan(write_lavaan(spec)) == spec
+    err = _syntax_error("#: meanstructure: false\nF =~ y1\ny1 ~ 1")
+    assert "contradicts the intercepts" in err.reason
+    err = _syntax_error("#: meanstructure: yes\nF =~ y1")
+    assert "meanstructure must be true or false" in err.reason
+
+
+# ---------------------------------------------------------------- := and ==
+MEDIATION = """
+X =~ x1
+M =~ m1
+Y =~ y1
+Y ~ c*X
+M ~ a*X
+Y ~ b*M
+ab := a*b
+total := c + (a*b)
+  # a continued expression and a constraint with a defined parameter
+share := ab /
+         total
+a == 2*b; total == .5
+"""
+
+
+def test_defined_parameters_and_constraints() -> None:
+    spec = read_lavaan(MEDIATION)
+    assert [d.text for d in spec.defined] == [
+        "ab := a*b",
+        "total := c + a*b",
+        "share := ab/total",
+    ]
+    assert [c.text for c in spec.constraints] == ["a == 2*b", "total == 0.5"]
+    assert spec.expand("share").text == "a*b/(c + a*b)"
+    text = write_lavaan(spec)
+    assert "# defined parameters\nab := a*b\ntotal := c + a*b\nshare := ab/total\n" in text
+    assert "# constraints\na == 2*b\ntotal == 0.5\n" in text
+    assert read_lavaan(text) == spec
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ("X =~ x1\nY =~ y1\nY ~ a*X\nab := a*", 4, 9, "The expression ends after '*'"),
+        ("X =~ x1\nY =~ y1\nY ~ a*X\nab := (a", 4, 7, "This '(' is not closed"),
+        ("X =~ x1\nY =~ y1\nY ~ a*X\nab := a b", 4, 9, "Expected an operator (+ - * / ^)"),
+        ("X =~ x1\nY =~ y1\nY ~ a*X\nab := pnorm(a)", 4, 7, "'pnorm()' is not a function"),
+        ("X =~ x1\nY =~ y1\nY ~ a*X\nab :=", 4, 6, "The statement ends after ':='"),
+        ("X =~ x1\nY =~ y1\nY ~ a*X\n:= a", 4, 1, "A defined parameter is written 'name :="),
+        ("X =~ x1\nY =~ y1\nY ~ a*X\nb c := a", 4, 1, "A defined parameter is written"),
+        ("X =~ x1\nY =~ y1\nY ~ a*X\n== a", 4, 1, "Nothing stands on the left of '=='"),
+        ("X =~ x1\nY =~ y1\nY ~ a*X\na == b == c", 4, 8, "A statement has only one operator"),
+        ("X =~ x1\nY =~ y1\nY ~ a*X\nab := a ~ b", 4, 9, "A statement has only one operator"),
+        ("X =~ x1\nY =~ y1\nY ~ a*X\nab := a & b", 4, 9, "Illegal character '&'"),
+        ("X =~ x1\nY =~ y1\nY ~ a/X", 3, 6, "Illegal character '/'"),
+        ("X =~ x1\nY =~ y1\nY ~ a^X", 3, 6, "Illegal character '^'"),
+    ],
+)
+def test_expression_errors_are_located(text: str, line: int, column: int, message: str) -> None:
+    err = _syntax_error(text)
+    assert message in err.reason, err.reason
+    assert (err.line, err.column) == (line, column), str(err)
+
+
+def test_expression_model_errors_name_the_line() -> None:
+    base = "X =~ x1\nY =~ y1\nY ~ a*X\n"
+    with pytest.raises(SpecError, match=r"^<string>, line 4: The defined parameter 'ab' uses 'd'"):
+        read_lavaan(base + "ab := a*d\n")
+    with pytest.raises(SpecError, match=r"^<string>, line 5: The constraint a == q uses 'q'"):
+        read_lavaan(base + "ab := a*2\na == q\n")
+    with pytest.raises(SpecError, match=r"line 4: The defined parameter 'X' has the name of a"):
+        read_lavaan(base + "X := a*2\n")
+
+
+# ---------------------------------------------------------------- servqual, metrics directives
+def test_servqual_and_metrics_directives() -> None:
+    text = (
+        "#: servqual Tangibles: expectation E1, E2; perception P1, P2; weight 20\n"
+        "#: servqual Empathy: expectation E3; perception P3; weight 10\n"
+        "#: nps: REC\n"
+        "#: csat: CS; scale 1, 5; top_box 1\n"
+        "#: ces: EFF\n"
+        "#: kano Speed: KF1, KD1\n"
+        "#: kano KF2: KF2, KD2\n"
+        "T =~ P1 + P2\nE =~ P3\n"
+    )
+    spec = read_lavaan(text)
+    assert spec.servqual == Servqual(
+        (
+            ServqualDimension("Tangibles", ("E1", "E2"), ("P1", "P2"), 20.0),
+            ServqualDimension("Empathy", ("E3",), ("P3",), 10.0),
+        )
+    )
+    assert spec.metrics == Metrics(
+        "REC",
+        CsatItem("CS", (1.0, 5.0), 1),
+        "EFF",
+        (KanoPair("Speed", "KF1", "KD1"), KanoPair("KF2", "KF2", "KD2")),
+    )
+    assert read_lavaan(write_lavaan(spec)) == spec
+    assert read_lavaan("#: csat: CS\nT =~ P1").metrics == Metrics(csat=CsatItem("CS"))
+
+
+@pytest.mark.parametrize(
+    ("directive", "message"),
+    [
+        ("#: servqual T: expectation E1; perception P1, P2", "has 1 expectation and 2 perception"),
+        ("#: servqual T: expectation E1", "has no 'perception' items"),
+        ("#: servqual T: expect E1; perception P1", "Cannot read 'expect E1'"),
+        ("#: servqual T: expectation E1; perception P1; weight x", "must be a number"),
+        ("#: kano Speed: KF1", "needs two items, 'functional, dysfunctional'"),
+        ("#: csat: CS; top_box two", "top_box of the CSAT item must be a whole number"),
+        ("#: csat: CS; scale 1, 5; top_box 5", "covers all 5 answers"),
+        ("#: nps: bad-name", "The NPS item name 'bad-name' is not allowed"),
+        ("#: interaction AxB: A", "written '#: interaction AxB: A:B'"),
+        ("#: nps T: REC", "The directive 'nps' applies to the whole model"),
+    ],
+)
+def test_block_directive_errors(directive: str, message: str) -> None:
+    err = _syntax_error(directive + "\nT =~ P1 + P2\n")
+    assert message in err.reason, err.reason
+    assert err.line == 1
+
+
+def test_block_errors_across_directives_name_the_first_line() -> None:
+    err = _syntax_error(
+        "F =~ y1\n#: servqual A: expectation E1; perception P1\n"
+        "#: servqual B: expectation E1; perception P2\n"
+    )
+    assert "The SERVQUAL item 'E1' is listed in 'A' and 'B'" in err.reason
+    assert err.line == 2
+    err = _syntax_error("F =~ y1\n#: nps: X\n#: ces: X\n")
+    assert "'X' is used as the NPS item and as the CES item" in err.reason
+    with pytest.raises(SpecError, match=r"^<string>, line 2: The metrics block names 'F'"):
+        read_lavaan("F =~ y1\n#: nps: F\n")

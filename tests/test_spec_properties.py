@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,8 +20,8 @@ from sem_csat.spec import (
     CsatItem,
     Defined,
     Indicator,
-    Intercept,
     Interaction,
+    Intercept,
     KanoPair,
     Metrics,
     ModelSpec,

@@ -8,7 +8,18 @@ from pathlib import Path as FsPath
 import pytest
 
 from sem_csat.errors import SpecError, SpecSyntaxError
-from sem_csat.spec import Covariance, Indicator, ModelSpec, Path
+from sem_csat.spec import (
+    Covariance,
+    CsatItem,
+    Indicator,
+    Interaction,
+    Intercept,
+    KanoPair,
+    Metrics,
+    ModelSpec,
+    Path,
+    ServqualDimension,
+)
 from sem_csat.spec.builders import formative, reflective, single_item
 from sem_csat.spec.yaml_io import read_yaml, spec_from_mapping, spec_to_mapping, write_yaml
 
@@ -529,3 +540,193 @@ def test_unusual_text_survives() -> None:
         description="line one\nline two",
     )
     assert read_yaml(write_yaml(spec)) == spec
+
+
+# ---------------------------------------------------------------- the extensions
+EXTENDED = """\
+name: Moderated RQ
+meanstructure: true
+constructs:
+  TRUST: {indicators: [t1, t2]}
+  COMMIT: {indicators: [c1, c2]}
+  RQ: {dimensions: [1*TRUST, a*COMMIT], label: Relationship quality}
+  COST: {indicators: [k1, k2]}
+  LOY: {indicators: [l1, l2]}
+interactions:
+  RQxCOST: [RQ, COST]
+paths:
+  - RQ -> b1*LOY
+  - COST -> b2*LOY
+  - RQxCOST -> b3*LOY
+intercepts:
+  - t1                          # a free intercept
+  - LOY ~ 0*1                   # a fixed mean
+  - c1, c2 ~ m*1                # equal intercepts
+defined:
+  slope_hi: b1 + b3             # simple slope one SD above the moderator's mean
+  ratio: "b3 / b1"
+  half: 0.5 * b1
+constraints:
+  - b2 == 2*b1
+  - "ratio == -0.25"
+servqual:
+  Tangibles:
+    expectation: [E_TAN1, E_TAN2]
+    perception: [P_TAN1, P_TAN2]
+    weight: 60
+  Empathy: {expectation: E_EMP1, perception: P_EMP1, weight: 40}
+metrics:
+  nps: REC
+  csat: {item: CSAT, scale: [1, 5], top_box: 2}
+  ces: EFFORT
+  kano: [[KF1, KD1], [KF2, KD2]]
+"""
+
+
+def test_reads_the_extensions() -> None:
+    spec = read_yaml(EXTENDED)
+    rq = spec.construct("RQ")
+    assert rq.dimensions == (Indicator("TRUST", fixed=1.0), Indicator("COMMIT", label="a"))
+    assert rq.label == "Relationship quality"
+    assert spec.interactions == (Interaction("RQxCOST", "RQ", "COST"),)
+    assert Path("RQxCOST", "LOY", "b3") in spec.paths
+    assert spec.intercepts == (
+        Intercept("t1"),
+        Intercept("LOY", fixed=0.0),
+        Intercept("c1", "m"),
+        Intercept("c2", "m"),
+    )
+    assert spec.meanstructure
+    assert [d.text for d in spec.defined] == [
+        "slope_hi := b1 + b3",
+        "ratio := b3/b1",
+        "half := 0.5*b1",
+    ]
+    assert [c.text for c in spec.constraints] == ["b2 == 2*b1", "ratio == -0.25"]
+    assert spec.servqual is not None
+    assert spec.servqual.dimension("Empathy") == ServqualDimension(
+        "Empathy", ("E_EMP1",), ("P_EMP1",), 40.0
+    )
+    assert spec.metrics == Metrics(
+        "REC",
+        CsatItem("CSAT", (1.0, 5.0), 2),
+        "EFFORT",
+        (KanoPair("KF1", "KF1", "KD1"), KanoPair("KF2", "KF2", "KD2")),
+    )
+    assert read_yaml(write_yaml(spec)) == spec
+    assert spec_from_mapping(spec_to_mapping(spec), source="<dict>") == spec
+    assert ModelSpec.from_lavaan(spec.to_lavaan()) == spec
+
+
+def test_writes_the_extensions() -> None:
+    text = write_yaml(read_yaml(EXTENDED))
+    for line in (
+        "    dimensions: [1*TRUST, a*COMMIT]",
+        "interactions:\n  RQxCOST: [RQ, COST]",
+        "  - RQxCOST -> b3*LOY",
+        "intercepts:\n  - t1\n  - LOY ~ 0*1\n  - c1 ~ m*1\n  - c2 ~ m*1",
+        "defined:\n  slope_hi: b1 + b3\n  ratio: b3/b1\n  half: 0.5*b1",
+        "constraints:\n  - b2 == 2*b1\n  - ratio == -0.25",
+        "    expectation: [E_TAN1, E_TAN2]\n    perception: [P_TAN1, P_TAN2]\n    weight: 60",
+        "  csat: {item: CSAT, scale: [1, 5]}",
+        "  kano:\n    - [KF1, KD1]\n    - [KF2, KD2]",
+    ):
+        assert line in text, line
+    assert "meanstructure" not in text  # implied by the intercepts
+    no_means = read_yaml("name: m\nmeanstructure: true\nconstructs: {A: {indicators: [a]}}")
+    assert no_means.meanstructure
+    assert "meanstructure: true" in write_yaml(no_means)
+    kano = read_yaml(
+        "name: m\nconstructs: {A: {indicators: [a]}}\nmetrics: {kano: {Speed: [f, d]}}"
+    )
+    assert kano.metrics == Metrics(kano=(KanoPair("Speed", "f", "d"),))
+    assert "  kano:\n    Speed: [f, d]" in write_yaml(kano)
+    assert read_yaml("name: m\nconstructs: {A: {indicators: [a]}}\nmetrics: {csat: c}").metrics
+    assert "csat: c\n" in write_yaml(
+        read_yaml("name: m\nconstructs: {A: {indicators: [a]}}\nmetrics: {csat: c}")
+    )
+
+
+_BASE = (
+    "name: m\nconstructs:\n  A: {indicators: [a1, a2]}\n  B: {indicators: [b1, b2]}\n"
+    "  C: {indicators: [c1]}\npaths:\n  - A -> x*C\n  - B -> y*C\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "line", "column", "message"),
+    [
+        ("defined:\n  d: x*\n", 10, 8, "In the defined parameter 'd': The expression ends after"),
+        ("defined:\n  d: 'x + (y'\n", 10, 11, "In the defined parameter 'd': This '(' is not"),
+        ("defined:\n  d: [x, y]\n", 10, 6, "must be an expression such as 'a*b'"),
+        ("defined:\n  d e: x\n", 10, 3, "The defined parameter name 'd e' is not allowed"),
+        ("defined: [x*y]\n", 9, 10, "'defined' must be a mapping such as 'ind_QS: a*b'"),
+        ("constraints:\n  - x == 2*\n", 10, 12, "In the constraint 'x == 2*': The expression ends"),
+        ("constraints:\n  - x = y\n", 10, 5, "must be written 'left == right'"),
+        ("constraints:\n  - '  x == y z'\n", 10, 15, "Expected an operator (+ - * / ^)"),
+        ("intercepts: [a1 ~ 2]\n", 9, 14, "must be written 'y1' or 'y1 ~ 1'"),
+        ("intercepts: [a1 ~ NA*1]\n", 9, 14, "has unreadable modifiers"),
+        ("intercepts: ['my a ~ 1']\n", 9, 14, "In the intercept 'my a ~ 1'"),
+        ("intercepts: [a1 ~~ 1]\n", 9, 14, "must be written 'y1' or 'y1 ~ 1'"),
+        ("meanstructure: yes\n", 9, 16, "'meanstructure' must be true or false"),
+        ("meanstructure: false\nintercepts: [a1]\n", 9, 16, "contradicts the intercepts"),
+        ("interactions: {AxB: [A]}\n", 9, 21, "must list the two constructs it multiplies"),
+        ("interactions: [A, B]\n", 9, 15, "'interactions' must be a mapping"),
+        ("servqual: {T: [a1]}\n", 9, 15, "must be a mapping with 'expectation' and"),
+        ("servqual: {T: {expectation: [e1]}}\n", 9, 12, "has no 'perception' items"),
+        ("servqual: {T: {expectation: [e1], perception: [p1], wieght: 1}}\n", 9, 53, "'wieght'"),
+        ("servqual: {T: {expectation: [1], perception: [p1]}}\n", 9, 29, "must be a list of item"),
+        ("servqual: {T: {expectation: [e1], perception: [p1], weight: a}}\n", 9, 61, "must be a"),
+        ("servqual: {T: {expectation: [e1, e2], perception: [p1]}}\n", 9, 12, "has 2 expectation"),
+        ("metrics: {npss: x}\n", 9, 11, "unknown key 'npss' (did you mean 'nps'?)"),
+        ("metrics: {nps: [x, y]}\n", 9, 16, "'nps' must name one item"),
+        ("metrics: {csat: {scale: [1, 5]}}\n", 9, 17, "'csat' must name one item"),
+        ("metrics: {csat: {item: c, top_box: 1.5}}\n", 9, 36, "top_box must be a whole number"),
+        ("metrics: {csat: {item: c, scale: [1, 5], top_box: 5}}\n", 9, 17, "covers all 5"),
+        ("metrics: {kano: [[f1]]}\n", 9, 18, "Each Kano entry is a pair [functional, dysfunct"),
+        ("metrics: {kano: f1}\n", 9, 17, "'kano' must list [functional, dysfunctional]"),
+        ("metrics: {}\n", 9, 1, "The metrics block declares nothing"),
+        ("metrics: {nps: A}\n", 9, 1, "The metrics block names 'A', which is a construct"),
+    ],
+)
+def test_extension_errors_are_located(extra: str, line: int, column: int, message: str) -> None:
+    err = _error(_BASE + extra)
+    assert message in str(err), str(err)
+    if isinstance(err, SpecSyntaxError):
+        assert (err.line, err.column) == (line, column), str(err)
+    else:
+        assert f"line {line}:" in str(err), str(err)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("R: {dimensions: [A]}", "has one dimension ('A'); it needs at least two"),
+        ("R: {dimensions: [A, X]}", "Dimension 'X' of higher-order construct 'R' is not a"),
+        ("R: {dimensions: [A, B], indicators: [r1]}", "has both 'indicators' and 'dimensions'"),
+        ("R: {dimensions: {A: x}}", "must be a list of constructs such as [Trust, Commitment]"),
+        ("R: {dimensions: [A, 2]}", "must be a name, got the number 2"),
+        ("R: {dimensions: [A, B], reverse: [A]}", "declares reverse-coded items, but it has no"),
+        ("R: {dimensions: [A, B], scale: [1, 5]}", "declares a scale, but it has no survey"),
+        ("R: {indicators: [A, r1]}", "list them under 'dimensions:' instead of 'indicators:'"),
+    ],
+)
+def test_dimension_errors_name_the_line(body: str, message: str) -> None:
+    err = _error(
+        f"name: m\nconstructs:\n  A: {{indicators: [a]}}\n  B: {{indicators: [b]}}\n  {body}\n"
+    )
+    assert message in str(err), str(err)
+    assert "line 5" in str(err)
+
+
+def test_extension_model_errors_name_the_line() -> None:
+    err = _error(_BASE + "defined:\n  d: x*z\n")
+    assert "line 10: The defined parameter 'd' uses 'z', which is not a parameter label" in str(err)
+    err = _error(_BASE + "constraints:\n  - x == x\n")
+    assert "line 10: The constraint x == x is always true" in str(err)
+    err = _error(_BASE + "interactions:\n  AxB: [A, B]\n")
+    assert "line 10: The interaction 'AxB' (A x B) is not used in any path" in str(err)
+    err = _error(_BASE + "intercepts: [a1, a1]\n")
+    assert "line 9: The intercept a1 ~ 1 is declared twice" in str(err)
+    err = _error(_BASE + "  - A:B -> C\n")
+    assert "declare the interaction term under 'interactions:'" in str(err)

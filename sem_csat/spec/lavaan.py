@@ -794,6 +794,8 @@ class _LavaanReader:
                 self.fail(str(err), tok.pos)
         for tok, con in parts.constraints:
             places.append((re.escape(f"The constraint {con.text}"), tok.pos))
+        servqual, metrics = meta.servqual(), meta.metrics()
+        places += [(f"The {block} block", (line, 1)) for block, line in meta.block_lines.items()]
         try:
             spec = ModelSpec(
                 name or meta.model.get("name") or stem or "model",
@@ -811,8 +813,8 @@ class _LavaanReader:
                 meanstructure=bool(meta.meanstructure),
                 defined=tuple(defined),
                 constraints=tuple(c for _, c in parts.constraints),
-                servqual=meta.servqual(),
-                metrics=meta.metrics(),
+                servqual=servqual,
+                metrics=metrics,
             )
         except SpecError as err:
             raise locate_error(err, self.source, places) from err

@@ -1056,17 +1056,13 @@ class _MappingReader:
                     f"The weight of the {where} must be a number, got {_show(weight)}.",
                     _mark(body, "weight", value=True),
                 )
+            expectation = self.item_list(body, "expectation", where)
+            perception = self.item_list(body, "perception", where)
             try:
-                dims.append(
-                    ServqualDimension(
-                        name,
-                        self.item_list(body, "expectation", where),
-                        self.item_list(body, "perception", where),
-                        weight,
-                    )
-                )
+                dims.append(ServqualDimension(name, expectation, perception, weight))
             except SpecError as err:
                 self.fail(str(err), mark)
+        self.places.append(("The servqual block", _pos(_mark(data, "servqual"))))
         try:
             return Servqual(tuple(dims))
         except SpecError as err:
@@ -1086,13 +1082,10 @@ class _MappingReader:
                     _mark(block, key, value=True),
                 )
             single[key] = value
+        csat, kano = self.csat(block), self.kano(block)
+        self.places.append(("The metrics block", _pos(_mark(data, "metrics"))))
         try:
-            return Metrics(
-                nps=single["nps"],
-                csat=self.csat(block),
-                ces=single["ces"],
-                kano=tuple(self.kano(block)),
-            )
+            return Metrics(nps=single["nps"], csat=csat, ces=single["ces"], kano=tuple(kano))
         except SpecError as err:
             self.fail(str(err), _mark(data, "metrics"))
 
