@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from sem_csat.errors import SpecError
@@ -298,7 +298,7 @@ def _read_or_spec_error(reader: Callable[[str], ModelSpec], text: str) -> None:
         reader(text)
 
 
-LAVAAN_ALPHABET = "=~<+*-;#!:|%?()\"'\n\t abfxy12.e_é"
+LAVAAN_ALPHABET = "=~<+*-;#!:|%?()/^\"'\n\t abfxy12.e_é"
 YAML_ALPHABET = "{}[]:,-#&*!|>'\"%@`\n\t abcfx12.e_é"
 
 
@@ -351,6 +351,25 @@ def test_mutated_lavaan_raises_only_spec_errors(text: str) -> None:
 @given(mutated(write_yaml))
 def test_mutated_yaml_raises_only_spec_errors(text: str) -> None:
     _read_or_spec_error(read_yaml, text)
+
+
+@pytest.mark.parametrize(
+    "feature",
+    [
+        lambda s: bool(s.higher_order),
+        lambda s: bool(s.interactions),
+        lambda s: any(i.name != Interaction.default_name(i.left, i.right) for i in s.interactions),
+        lambda s: bool(s.intercepts),
+        lambda s: s.meanstructure and not s.intercepts,
+        lambda s: bool(s.defined) and bool(s.constraints),
+        lambda s: any(len(d.expression.names) > 1 for d in s.defined),
+        lambda s: s.servqual is not None and s.servqual.weights is not None,
+        lambda s: s.metrics is not None and s.metrics.csat is not None and bool(s.metrics.kano),
+    ],
+)
+def test_the_strategy_reaches_every_feature(feature: Callable[[ModelSpec], bool]) -> None:
+    # the round trips above only prove something if the specs they draw use the features
+    find(specs(), feature, settings=settings(max_examples=2000, deadline=None))
 
 
 def test_deeply_nested_yaml_is_a_spec_error() -> None:
