@@ -663,3 +663,33 @@ def test_block_errors_across_directives_name_the_first_line() -> None:
     assert "'X' is used as the NPS item and as the CES item" in err.reason
     with pytest.raises(SpecError, match=r"^<string>, line 2: The metrics block names 'F'"):
         read_lavaan("F =~ y1\n#: nps: F\n")
+
+
+# ---------------------------------------------------------------- lavaan's own reference models
+def _reference_models() -> list[tuple[str, str]]:
+    import json
+
+    out = []
+    for info in sorted((ROOT / "tests" / "reference" / "lavaan").glob("*/info.json")):
+        model = json.loads(info.read_text(encoding="utf-8")).get("model")
+        if isinstance(model, str):
+            out.append((info.parent.name, model))
+    return out
+
+
+@pytest.mark.parametrize(("case", "model"), _reference_models())
+def test_every_lavaan_reference_model_reads_and_round_trips(case: str, model: str) -> None:
+    spec = read_lavaan(model)
+    assert read_lavaan(write_lavaan(spec)) == spec
+    assert ModelSpec.from_yaml(spec.to_yaml()) == spec
+    if case.startswith("second_order"):
+        assert len(spec.higher_order) == 1
+    if case.startswith("defined"):
+        assert [d.name for d in spec.defined] == ["ind", "tot", "prop"]
+        assert spec.expand("prop").text == "a*b/(c + a*b)"
+    if case.startswith("equality"):
+        assert len(spec.constraints) == 1
+        assert spec.constraints[0].linear() is not None
+    if case.startswith("means_") and case != "means_hs":  # means_hs sets meanstructure=TRUE
+        assert spec.meanstructure
+        assert spec.intercepts
