@@ -648,3 +648,22 @@ def test_data_check_accepts_metric_items_beside_the_model() -> None:
     # the data check never requires them
     prepared = prepare_data(spec, data.drop(columns=["REC", "E_IMAG1"]))
     assert list(prepared.frame.columns) == list(ECSI.indicator_names)
+
+
+def test_specs_with_every_feature_pickle_and_hash() -> None:
+    # bootstrap workers receive the spec in another process
+    import pickle
+
+    spec = _labelled(
+        defined=[Defined("ind", "a*b")],
+        constraints=[Constraint.parse("a == 2*b")],
+        intercepts=[Intercept("s1", "m")],
+        metrics=Metrics(nps="REC"),
+        servqual=Servqual([ServqualDimension("T", ["E1"], ["s1"])]),
+    )
+    again = pickle.loads(pickle.dumps(spec))
+    assert again == spec
+    assert hash(again) == hash(spec)
+    assert again.defined[0].expression.gradient({"a": 2.0, "b": 3.0}) == {"a": 3.0, "b": 2.0}
+    assert pickle.loads(pickle.dumps(_rq())) == _rq()
+    assert pickle.loads(pickle.dumps(_moderation())) == _moderation()

@@ -35,7 +35,7 @@ from sem_csat.spec.checks import (
     check_scale,
     did_you_mean,
 )
-from sem_csat.spec.expressions import Expression
+from sem_csat.spec.expressions import Binary, Expression
 from sem_csat.spec.practice import Metrics, Servqual
 
 if TYPE_CHECKING:
@@ -440,7 +440,7 @@ class Constraint:
     @property
     def residual(self) -> Expression:
         """``left - right``, which the constraint sets to zero."""
-        return Expression(f"({self.left.text}) - ({self.right.text})")
+        return Expression.from_tree(Binary("-", self.left.tree, self.right.tree))
 
     def linear(self) -> tuple[dict[str, float], float] | None:
         """``(coefficients, constant)`` with ``sum(coefficients[n] * n) + constant == 0``.
