@@ -37,8 +37,8 @@ Statements
 Every name on the right may carry modifiers: a parameter label (``a*y2``; equal labels mean
 equal parameters), a fixed value (``1*y1``, ``-0.5*y3``, ``1e-3*y4``), or both (``a*1*y1``).
 ``#`` and ``!`` start comments; ``;`` separates statements on one line; a statement continues
-on the next line when a line ends with an operator or ``+``, or the next line starts with
-``+``, ``*``, ``/`` or ``^``.
+on the next line when a line ends with an operator (``=~ <~ ~ ~~ + * - / ^ := == (``), or the
+next line starts with one of ``=~ <~ ~ ~~ + * / ^``.
 
 Not supported yet, and reported as such: blocks (``group:``, ``level:``), thresholds (``|``),
 scaling factors (``~*~``), inequality constraints (``<``, ``>``), ``efa()`` blocks, ``%``, ``?``,
