@@ -418,6 +418,7 @@ def _layout(
             widest = max(
                 (edge_labels.get((c.name, i), "") for i in c.indicator_names),
                 key=lambda t: text_width(t, 1.0),
+                default="",  # a higher-order construct has no indicators
             )
             foot[c.name] = footprint(f.w, f.h, c.indicator_names, side, m, widest)
         y = cross_positions(graph, foot, lane, fs * m.spacing, stagger)
