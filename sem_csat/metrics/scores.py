@@ -98,6 +98,9 @@ DETAIL_COLUMNS: Final = (
     "mean",
     "sd",
 )
+#: Which pairs of groups :attr:`SurveyMetrics.differences` compares: every pair, each level
+#: with the one before it (survey waves), or none.
+COMPARE: Final = ("all", "consecutive", "none")
 #: The label of the row over all respondents.
 TOTAL: Final = "all"
 
@@ -385,9 +388,9 @@ def _levels(
             "the row over all respondents; pass total=False or rename that level."
         )
     out = [(TOTAL, everyone)] if total else []
-    out += [
-        (label, (col == v).to_numpy(dtype=bool)) for label, v in zip(labels, values, strict=True)
-    ]
+    codes, uniques = pd.factorize(col)
+    position = {v: k for k, v in enumerate(uniques)}
+    out += [(label, codes == position[v]) for label, v in zip(labels, values, strict=True)]
     notes = []
     n_na = int(col.isna().sum())
     if n_na:
@@ -463,8 +466,13 @@ def _compute(
     total: bool,
     conf: float,
     na_values: Iterable[float | str],
+    compare: str = "all",
 ) -> SurveyMetrics:
     conf = check_conf(conf)
+    if compare not in COMPARE:
+        raise UsageError(
+            f"compare must be one of {', '.join(map(repr, COMPARE))}; got {compare!r}."
+        )
     if not requests:
         raise UsageError("Name at least one item: nps=COLUMN, csat=COLUMN or ces=COLUMN.")
     frame, source, reader_notes = survey_frame(data, na_values)
@@ -518,14 +526,17 @@ def _compute(
             for c in cells
         ]
     ).reindex(columns=list(DETAIL_COLUMNS))
-    diffs = [
-        _difference(b, a, conf)
-        for req in requests
-        for a, b in itertools.combinations(
-            [c for c in cells if c.metric == req.metric and c.group != TOTAL], 2
+    diffs = []
+    for req in requests:
+        own = [c for c in cells if c.metric == req.metric and c.group != TOTAL]
+        pairs = (
+            itertools.combinations(own, 2)
+            if compare == "all"
+            else itertools.pairwise(own)
+            if compare == "consecutive"
+            else iter(())
         )
-        if a.n and b.n
-    ]
+        diffs += [_difference(b, a, conf) for a, b in pairs if a.n and b.n]
     differences = pd.DataFrame(diffs, columns=list(DIFFERENCE_COLUMNS))
     return SurveyMetrics(
         table=table,
@@ -563,6 +574,7 @@ def nps(
     total: bool = True,
     conf: float = 0.95,
     na_values: Iterable[float | str] = (),
+    compare: str = "all",
 ) -> SurveyMetrics:
     """Net promoter score of a 0–10 recommendation item, overall or by group.
 
@@ -582,6 +594,9 @@ def nps(
         Confidence level of the intervals.
     na_values
         Codes that mean "no answer", such as ``[-99]``.
+    compare
+        Which pairs of groups get a difference: ``"all"`` (default), ``"consecutive"`` (each
+        level against the one before it, for survey waves) or ``"none"``.
 
     Returns
     -------
@@ -628,7 +643,13 @@ def nps(
     0.0
     """
     return _compute(
-        data, [_Request("NPS", item)], group=group, total=total, conf=conf, na_values=na_values
+        data,
+        [_Request("NPS", item)],
+        group=group,
+        total=total,
+        conf=conf,
+        na_values=na_values,
+        compare=compare,
     )
 
 
@@ -642,12 +663,13 @@ def csat(
     total: bool = True,
     conf: float = 0.95,
     na_values: Iterable[float | str] = (),
+    compare: str = "all",
 ) -> SurveyMetrics:
     """CSAT: the top-box share (%) of a satisfaction rating on a declared scale.
 
     Parameters
     ----------
-    data, item, group, total, conf, na_values
+    data, item, group, total, conf, na_values, compare
         As :func:`nps`.
     scale
         Lowest and highest answer of the item, such as ``(1, 5)``; answers outside it are an
@@ -697,6 +719,7 @@ def csat(
         total=total,
         conf=conf,
         na_values=na_values,
+        compare=compare,
     )
 
 
@@ -709,12 +732,13 @@ def ces(
     total: bool = True,
     conf: float = 0.95,
     na_values: Iterable[float | str] = (),
+    compare: str = "all",
 ) -> SurveyMetrics:
     """CES (customer effort score): the mean of an effort item with its t interval.
 
     Parameters
     ----------
-    data, item, group, total, conf, na_values
+    data, item, group, total, conf, na_values, compare
         As :func:`nps`.
     scale
         Lowest and highest answer (such as ``(1, 7)``); when given, answers outside it are an
@@ -734,7 +758,9 @@ def ces(
     0    3.0     0.7071    1.0368    4.9632
     """
     request = _Request("CES", item, check_scale(scale, f"the CES item '{item}'") if scale else None)
-    return _compute(data, [request], group=group, total=total, conf=conf, na_values=na_values)
+    return _compute(
+        data, [request], group=group, total=total, conf=conf, na_values=na_values, compare=compare
+    )
 
 
 def survey_metrics(
@@ -750,11 +776,13 @@ def survey_metrics(
     total: bool = True,
     conf: float = 0.95,
     na_values: Iterable[float | str] = (),
+    compare: str = "all",
 ) -> SurveyMetrics:
     """NPS, CSAT and CES of one survey in one table (``metrics.csv``).
 
     Give the column of each metric wanted; the options are those of :func:`nps`,
-    :func:`csat` (``csat_scale``, ``csat_top``) and :func:`ces` (``ces_scale``).  Missing answers
+    :func:`csat` (``csat_scale``, ``csat_top``) and :func:`ces` (``ces_scale``), with ``compare``
+    as in :func:`nps`.  Missing answers
     are left out metric by metric.
 
     Examples
@@ -776,4 +804,6 @@ def survey_metrics(
     if ces is not None:
         scale = check_scale(ces_scale, f"the CES item '{ces}'") if ces_scale else None
         requests.append(_Request("CES", ces, scale))
-    return _compute(data, requests, group=group, total=total, conf=conf, na_values=na_values)
+    return _compute(
+        data, requests, group=group, total=total, conf=conf, na_values=na_values, compare=compare
+    )
