@@ -379,16 +379,23 @@ def _optimize(
             "The starting values give a model-implied covariance matrix that is not positive "
             "definite; the model may be misspecified."
         )
-    res = optimize.minimize(
-        obj.value,
-        theta,
-        jac=obj.gradient,
-        hess=obj.hessian,
-        method="trust-exact",
-        options={"gtol": gtol, "maxiter": max_iter},
-    )
-    iterations += int(res.nit)
-    if math.isfinite(res.fun):
+    try:
+        res = optimize.minimize(
+            obj.value,
+            theta,
+            jac=obj.gradient,
+            hess=obj.hessian,
+            method="trust-exact",
+            options={"gtol": gtol, "maxiter": max_iter},
+        )
+    except (ValueError, np.linalg.LinAlgError):
+        # trust-exact evaluated the Hessian at a trial point whose implied covariance matrix
+        # is not positive definite (NaN entries) and scipy gave up; the stages below start
+        # again from theta0
+        res = None
+    if res is not None:
+        iterations += int(res.nit)
+    if res is not None and math.isfinite(res.fun):
         theta = np.asarray(res.x, dtype=float)
     grad = float(np.max(np.abs(obj.gradient(theta)))) if theta.size else 0.0
     if grad > gtol:
