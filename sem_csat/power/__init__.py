@@ -4,9 +4,15 @@
 :func:`rmsea_power`             power of the RMSEA test of (not-)close fit (semTools)
 :func:`rmsea_sample_size`       smallest N for that power (semTools)
 :func:`rmsea_plan`              either of them as a table (``power.csv``)
+:func:`inverse_square_root`     smallest N for a PLS path (Kock & Hadaya 2018)
+:func:`population`              population values of a model and the correlations they imply
+:func:`simulate`                Monte Carlo power, bias and coverage of every path
 ==============================  ============================================================
 """
 
+from sem_csat.power.implied import Population, population
+from sem_csat.power.montecarlo import PowerSimulation, simulate
+from sem_csat.power.pls import inverse_square_root, minimum_detectable_path
 from sem_csat.power.rmsea import (
     RMSEAPlan,
     rmsea_plan,
@@ -15,8 +21,14 @@ from sem_csat.power.rmsea import (
 )
 
 __all__ = [
+    "Population",
+    "PowerSimulation",
     "RMSEAPlan",
+    "inverse_square_root",
+    "minimum_detectable_path",
+    "population",
     "rmsea_plan",
     "rmsea_power",
     "rmsea_sample_size",
+    "simulate",
 ]
