@@ -45,7 +45,8 @@ Two faster options are offered, each with its limits:
     quickly, and confirm the chosen one with the full bootstrap.  The run checks every path:
     the pooled standard error against the standard deviation of the estimates, and the spread
     of the deviations in the samples with the smaller against the larger half of the
-    estimates; when either ratio leaves [0.85, 1.15] a warning says so.
+    estimates; when either ratio is off by more than 15% (or three of its standard errors) for
+    a path whose power is below .99, a warning says so.
 ``inference="ols"`` (PLS only)
     The classical regression t test on the composite scores (one fit per replicate).  It ignores
     the estimation of the weights; for single-item constructs it is exactly the t test of a
@@ -699,13 +700,22 @@ def _assemble(
 
 
 def _warp_check(table: pd.DataFrame, spread: FloatArray) -> list[Diagnostic]:
-    """Warn when the warp-speed assumption fails for some path (see the module notes)."""
+    """Warn when the warp-speed assumption fails for a path whose power is not near 1.
+
+    Both ratios are judged on the log scale against 0.15 or three of their sampling standard
+    errors, whichever is larger (:math:`1/\\sqrt{2R}` for the ratio of the pooled standard
+    error to the standard deviation of :math:`R` estimates, :math:`\\sqrt{2/R}` for the ratio of
+    two halves' standard deviations).
+    """
     ratio = (table["mean_se"] / table["sd_estimate"]).to_numpy(dtype=np.float64)
     bad = []
     for j, (a, b) in enumerate(zip(table["from"], table["to"], strict=True)):
+        reps = int(table["n_ok"].iloc[j])
+        if reps < 200 or not float(table["power"].iloc[j]) < 0.99:
+            continue
         r, q = ratio[j], spread[j]
-        off_se = bool(np.isfinite(r) and not 0.85 <= r <= 1.15)
-        off_spread = bool(np.isfinite(q) and not 0.85 <= q <= 1.15)
+        off_se = bool(np.isfinite(r) and abs(math.log(r)) > max(0.15, 3 / math.sqrt(2 * reps)))
+        off_spread = bool(np.isfinite(q) and abs(math.log(q)) > max(0.15, 3 * math.sqrt(2 / reps)))
         if off_se or off_spread:
             bad.append(f"{a} -> {b} (pooled SE / SD of estimates {r:.2f}, spread ratio {q:.2f})")
     if not bad:
