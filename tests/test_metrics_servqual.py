@@ -76,7 +76,10 @@ def test_item_gaps() -> None:
 def test_weighted_overall_gap_with_fixed_and_respondent_weights() -> None:
     fixed = by_dim(servqual(DATA, DIMS, weights={"Reliability": 30, "Empathy": 10}))
     assert fixed.loc["weighted overall", "gap"] == pytest.approx((0.75 * REL + 0.25 * EMP).mean())
-    own = by_dim(servqual(DATA, DIMS, weights={"Reliability": "w_rel", "Empathy": "w_emp"}))
+    # the weight columns hold points out of 100, not answers on the items' scale
+    own = by_dim(
+        servqual(DATA, DIMS, weights={"Reliability": "w_rel", "Empathy": "w_emp"}, scale=(1, 7))
+    )
     w = DATA["w_rel"].to_numpy() / 100
     per_respondent = w * REL + (1 - w) * EMP
     assert own.loc["weighted overall", "gap"] == pytest.approx(per_respondent.mean())

@@ -114,7 +114,7 @@ def test_formative_constructs_are_refused() -> None:
     spec = sem_csat.ModelSpec(
         "F", [formative("Q", ["q1", "q2"]), reflective("S", ["s1", "s2"])], paths("Q", "S")
     )
-    with pytest.raises(SpecError, match="'Q' is formative|Q is formative"):
+    with pytest.raises(SpecError, match=r"Q is formative"):
         population(spec, paths=0.3, loadings=0.8)
 
 

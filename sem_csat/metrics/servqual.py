@@ -373,9 +373,9 @@ def servqual(
     bounds = check_scale(scale, "the SERVQUAL items") if scale is not None else None
     frame, source, reader_notes = survey_frame(data, na_values)
 
-    def column(name: str, what: str) -> FloatArray:
+    def column(name: str, what: str, *, on_scale: bool = True) -> FloatArray:
         x = answers(frame, name, source, what)
-        if bounds is not None:
+        if bounds is not None and on_scale:
             low, high = bounds
             check_answers(
                 x, frame.index, name, source,
@@ -420,7 +420,7 @@ def servqual(
     if checked is not None:
         w = np.column_stack(
             [
-                column(v, f"the importance weight of '{k}'") if isinstance(v, str)
+                column(v, f"the importance weight of '{k}'", on_scale=False) if isinstance(v, str)
                 else np.full(n_all, float(v))
                 for k, v in checked.items()
             ]
