@@ -224,8 +224,9 @@ def _label_points(
     """Place one label per point by a deterministic greedy search on growing rings.
 
     Each label takes the first of eight directions, at growing distance, whose box lies in the
-    axes and keeps a 2-pixel gap from every marker, placed label and quadrant name; when none
-    does within the search, the least-overlapping candidate is used.
+    axes and keeps a 2.5-point gap from every marker, placed label and quadrant name; when none
+    does within the search, the least-overlapping candidate is used.  A label is anchored at its
+    edge nearest to its point, so the gap holds at any resolution.
     """
     from matplotlib.transforms import ScaledTranslation
 
@@ -243,15 +244,19 @@ def _label_points(
     for t in fixed:
         e = t.get_window_extent(renderer)
         obstacles.append((e.x0, e.y0, e.x1, e.y1))
-    gap = 2.0
+    gap = 2.5 * dpi / 72.0  # 2.5 pt between a label and anything else
     for (px, py), label in zip(pts, data["feature"], strict=True):
         probe = ax.text(0, 0, str(label), fontsize=fontsize, transform=None)
         ext = probe.get_window_extent(renderer)
         probe.remove()
-        hw, hh = 0.5 * ext.width, 0.5 * ext.height
+        # text drawn at a higher resolution comes out a little wider than measured on screen:
+        # keep 10% in hand, and anchor each label at its edge nearest to the point
+        hw, hh = 0.55 * ext.width, 0.5 * ext.height
         step = max(hh, 4.0)
-        best: tuple[float, float, float, _Box] = (math.inf, px, py, (px, py, px, py))
-        chosen: tuple[float, float, _Box] | None = None
+        best: tuple[float, float, float, _Box, int, int] = (
+            math.inf, px, py, (px, py, px, py), 1, 0,
+        )  # fmt: skip
+        chosen: tuple[float, float, _Box, int, int] | None = None
         for ring in range(12):
             for ux, uy in _DIRECTIONS:
                 cx = px + ux * (hw + half + gap + ring * step)
@@ -271,21 +276,27 @@ def _label_points(
                     if _overlaps(box, o, gap)
                 )
                 if fits and clash == 0.0:
-                    chosen = (cx, cy, box)
+                    chosen = (cx, cy, box, ux, uy)
                     break
                 penalty = clash + (0.0 if fits else 1e6)
                 if penalty < best[0]:
-                    best = (penalty, cx, cy, box)
+                    best = (penalty, cx, cy, box, ux, uy)
             if chosen is not None:
                 break
         if chosen is None:
-            chosen = (best[1], best[2], best[3])
-        cx, cy, box = chosen
+            chosen = (best[1], best[2], best[3], best[4], best[5])
+        cx, cy, box, ux, uy = chosen
         obstacles.append(box)
-        offset = ScaledTranslation((cx - px) / dpi, (cy - py) / dpi, fig.dpi_scale_trans)
+        ha = {1: "left", 0: "center", -1: "right"}[ux]
+        va = {1: "bottom", 0: "center", -1: "top"}[uy]
+        anchor_x = box[0] if ux == 1 else box[2] if ux == -1 else cx
+        anchor_y = box[1] if uy == 1 else box[3] if uy == -1 else cy
+        offset = ScaledTranslation(
+            (anchor_x - px) / dpi, (anchor_y - py) / dpi, fig.dpi_scale_trans
+        )
         x, y = ax.transData.inverted().transform((px, py))
         ax.text(
-            x, y, str(label), fontsize=fontsize, ha="center", va="center",
+            x, y, str(label), fontsize=fontsize, ha=ha, va=va,
             transform=ax.transData + offset, zorder=4,
         )  # fmt: skip
         if math.hypot(cx - px, cy - py) > math.hypot(hw, hh) + half + gap + step:
