@@ -14,7 +14,13 @@ import pandas as pd
 import pytest
 
 from sem_csat.errors import UsageError
-from sem_csat.power import rmsea_plan, rmsea_power, rmsea_sample_size
+from sem_csat.power import (
+    rmsea_plan,
+    rmsea_power,
+    rmsea_power_nested,
+    rmsea_sample_size,
+    rmsea_sample_size_nested,
+)
 
 REF = Path(__file__).parent / "reference" / "semtools" / "power_metrics"
 TOL_POWER = 1e-4
@@ -111,3 +117,64 @@ def test_plan_needs_n_or_power_and_n_at_least_2() -> None:
         rmsea_plan(50, 0.05, 0.08, n=100, power=0.8)
     with pytest.raises(UsageError, match="at least 2"):
         rmsea_power(50, 0.05, 0.08, 1)
+
+
+# ------------------------------------------------------------------ the references branch's grid
+
+SEMTOOLS = Path(__file__).parent / "reference" / "semtools" / "power"
+needs_refs = pytest.mark.skipif(
+    not (SEMTOOLS / "findRMSEApower.csv").exists(),
+    reason="tests/reference/semtools/power/ (semTools' grid from make_power.R) has not landed",
+)
+
+
+@needs_refs
+def test_power_matches_the_semtools_grid() -> None:
+    ref = pd.read_csv(SEMTOOLS / "findRMSEApower.csv")
+    mine = [
+        rmsea_power(r.df, r.rmsea0, r.rmseaA, r.n, alpha=r.alpha, groups=r.group)
+        for r in ref.itertuples()
+    ]
+    np.testing.assert_allclose(mine, ref["power"], rtol=0, atol=TOL_POWER)
+    nested = pd.read_csv(SEMTOOLS / "findRMSEApowernested.csv")
+    mine = [
+        rmsea_power_nested(r.dfA, r.dfB, r.rmsea1A, r.n, rmsea1_b=r.rmsea1B, rmsea0_a=r.rmsea0A,
+                           rmsea0_b=r.rmsea0B, alpha=r.alpha)
+        for r in nested.itertuples()
+    ]  # fmt: skip
+    np.testing.assert_allclose(mine, nested["power"], rtol=0, atol=TOL_POWER)
+
+
+@needs_refs
+def test_sample_sizes_match_the_semtools_grid() -> None:
+    ref = pd.read_csv(SEMTOOLS / "findRMSEAsamplesize.csv")
+    for r in ref.itertuples():
+        n = rmsea_sample_size(
+            r.df, r.rmsea0, r.rmseaA, power=r.power, alpha=r.alpha, groups=r.group,
+            semtools_grid=True,
+        )  # fmt: skip
+        if r.result == "Sample Size <= 5":
+            assert n == 5 / r.group
+        else:
+            assert n == float(r.result)
+    nested = pd.read_csv(SEMTOOLS / "findRMSEAsamplesizenested.csv")
+    for r in nested.itertuples():
+        n = rmsea_sample_size_nested(
+            r.dfA, r.dfB, r.rmsea1A, rmsea1_b=r.rmsea1B, rmsea0_a=r.rmsea0A, rmsea0_b=r.rmsea0B,
+            power=r.power, alpha=r.alpha, semtools_grid=True,
+        )  # fmt: skip
+        assert n == float(r.result)
+
+
+def test_nested_models_by_hand_and_bad_requests() -> None:
+    # with rmsea0 = 0 for both models the null distribution is central chi-square on 2 df
+    from scipy import stats
+
+    crit = stats.chi2.isf(0.05, 2)
+    ncp = 199 * (22 * 0.06**2 - 20 * 0.05**2)
+    expected = stats.ncx2.sf(crit, 2, ncp)
+    assert rmsea_power_nested(22, 20, 0.06, 200, rmsea1_b=0.05) == pytest.approx(expected)
+    with pytest.raises(UsageError, match="df_a = 20 must exceed df_b = 22"):
+        rmsea_power_nested(20, 22, 0.06, 200)
+    with pytest.raises(UsageError, match="cannot fit better than model B"):
+        rmsea_power_nested(22, 20, 0.04, 200, rmsea1_b=0.05)

@@ -4,6 +4,8 @@
 :func:`rmsea_power`             power of the RMSEA test of (not-)close fit (semTools)
 :func:`rmsea_sample_size`       smallest N for that power (semTools)
 :func:`rmsea_plan`              either of them as a table (``power.csv``)
+:func:`rmsea_power_nested`      the same for the χ² difference of nested models (and
+                                :func:`rmsea_sample_size_nested`)
 :func:`inverse_square_root`     smallest N for a PLS path (Kock & Hadaya 2018)
 :func:`population`              population values of a model and the correlations they imply
 :func:`simulate`                Monte Carlo power, bias and coverage of every path
@@ -17,7 +19,9 @@ from sem_csat.power.rmsea import (
     RMSEAPlan,
     rmsea_plan,
     rmsea_power,
+    rmsea_power_nested,
     rmsea_sample_size,
+    rmsea_sample_size_nested,
 )
 
 __all__ = [
@@ -29,6 +33,8 @@ __all__ = [
     "population",
     "rmsea_plan",
     "rmsea_power",
+    "rmsea_power_nested",
     "rmsea_sample_size",
+    "rmsea_sample_size_nested",
     "simulate",
 ]
