@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sem_csat._version import __version__
 
 if TYPE_CHECKING:
-    from sem_csat import datasets
+    from sem_csat import datasets, metrics, power
     from sem_csat.comparison import compare
     from sem_csat.data import prepare_data, read_data
     from sem_csat.fitting import fit
@@ -39,6 +39,8 @@ __all__ = [
     "fit",
     "list_specs",
     "load_spec",
+    "metrics",
+    "power",
     "prepare_data",
     "quality",
     "read_data",
@@ -55,6 +57,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "quality": ("sem_csat.measurement", "quality"),
     "compare": ("sem_csat.comparison", "compare"),
     "datasets": ("sem_csat.datasets", None),
+    "metrics": ("sem_csat.metrics", None),
+    "power": ("sem_csat.power", None),
 }
 
 

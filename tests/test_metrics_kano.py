@@ -187,3 +187,11 @@ def test_malformed_pairs() -> None:
         kano(df, "f:d")
     with pytest.raises(DataError, match="'dd' is not a column"):
         kano(df, {"x": ("f", "dd")})
+
+
+def test_feature_names_are_escaped_in_html() -> None:
+    f, d = answers_for({"A": 3, "O": 2})
+    res = kano(pd.DataFrame({"f": f, "d": d}), {"<script>x</script>": ("f", "d")})
+    page = res._repr_html_()
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
