@@ -32,10 +32,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Final, Literal
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +41,7 @@ import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import MissingDataWarning, UsageError
+from sem_csat.metrics.cells import Cell, Kind, ces_cell, csat_cell, difference, nps_cell
 from sem_csat.metrics.columns import (
     DataLike,
     answers,
@@ -53,7 +52,14 @@ from sem_csat.metrics.columns import (
     survey_frame,
     z_value,
 )
-from sem_csat.summary import Section, Summary
+from sem_csat.metrics.results import (
+    COMPARE,
+    DETAIL_COLUMNS,
+    DIFFERENCE_COLUMNS,
+    TABLE_COLUMNS,
+    TOTAL,
+    SurveyMetrics,
+)
 
 __all__ = [
     "DIFFERENCE_COLUMNS",
@@ -67,287 +73,6 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-#: Columns of :attr:`SurveyMetrics.table` (``metrics.csv``).
-TABLE_COLUMNS: Final = ("metric", "group", "n", "score", "std_error", "ci_lower", "ci_upper")
-#: Columns of :attr:`SurveyMetrics.differences`.
-DIFFERENCE_COLUMNS: Final = (
-    "metric",
-    "group",
-    "reference",
-    "n",
-    "n_reference",
-    "difference",
-    "std_error",
-    "ci_lower",
-    "ci_upper",
-    "statistic",
-    "df",
-    "p_value",
-)
-#: Columns of :attr:`SurveyMetrics.details`.
-DETAIL_COLUMNS: Final = (
-    "metric",
-    "group",
-    "n",
-    "n_missing",
-    "promoters",
-    "passives",
-    "detractors",
-    "top_box",
-    "mean",
-    "sd",
-)
-#: Which pairs of groups :attr:`SurveyMetrics.differences` compares: every pair, each level
-#: with the one before it (survey waves), or none.
-COMPARE: Final = ("all", "consecutive", "none")
-#: The label of the row over all respondents.
-TOTAL: Final = "all"
-
-Kind = Literal["NPS", "CSAT", "CES"]
-
-
-@dataclass(frozen=True)
-class _Cell:
-    """One metric in one group, with what its differences need."""
-
-    metric: Kind
-    group: str
-    n: int
-    n_missing: int
-    score: float
-    se: float
-    lower: float
-    upper: float
-    detail: dict[str, float] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------------------------
-# the three scores
-
-
-def _nps_cell(x: FloatArray, group: str, n_missing: int, z: float) -> _Cell:
-    """NPS of the answers ``x`` (no NaN).
-
-    :math:`\\text{NPS} = 100(p_P - p_D)`, :math:`\\operatorname{se} =
-    100\\sqrt{(p_P + p_D - (p_P - p_D)^2)/n}` (the variance of a difference of two shares of
-    one multinomial sample), interval :math:`\\text{NPS} \\pm z\\,\\operatorname{se}`, clipped
-    to [−100, 100].
-    """
-    n = int(x.size)
-    if n == 0:
-        nan = math.nan
-        return _Cell("NPS", group, 0, n_missing, nan, nan, nan, nan, _shares(nan, nan))
-    p_pro = float(np.mean(x >= 9.0))
-    p_det = float(np.mean(x <= 6.0))
-    score = 100.0 * (p_pro - p_det)
-    se = 100.0 * math.sqrt(max(p_pro + p_det - (p_pro - p_det) ** 2, 0.0) / n)
-    lower = max(score - z * se, -100.0)
-    upper = min(score + z * se, 100.0)
-    return _Cell("NPS", group, n, n_missing, score, se, lower, upper, _shares(p_pro, p_det))
-
-
-def _shares(p_pro: float, p_det: float) -> dict[str, float]:
-    return {
-        "promoters": 100.0 * p_pro,
-        "passives": 100.0 * (1.0 - p_pro - p_det),
-        "detractors": 100.0 * p_det,
-    }
-
-
-def _csat_cell(x: FloatArray, group: str, n_missing: int, z: float, high: float, top: int) -> _Cell:
-    """Top-box share of ``x``: Wald standard error, Wilson interval (in %).
-
-    With :math:`p` the share of answers in the top ``top`` categories,
-    :math:`\\operatorname{se} = 100\\sqrt{p(1-p)/n}` and the Wilson (1927) interval
-    :math:`100\\,\\frac{p + z^2/2n \\pm z\\sqrt{p(1-p)/n + z^2/4n^2}}{1 + z^2/n}`.
-    """
-    n = int(x.size)
-    if n == 0:
-        nan = math.nan
-        return _Cell("CSAT", group, 0, n_missing, nan, nan, nan, nan, {"top_box": 0.0})
-    k = int(np.sum(x > high - top))
-    p = k / n
-    se = math.sqrt(p * (1.0 - p) / n)
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2.0 * n)) / denom
-    half = z * math.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / denom
-    return _Cell(
-        "CSAT",
-        group,
-        n,
-        n_missing,
-        100.0 * p,
-        100.0 * se,
-        100.0 * max(centre - half, 0.0),
-        100.0 * min(centre + half, 1.0),
-        {"top_box": float(k)},
-    )
-
-
-def _ces_cell(x: FloatArray, group: str, n_missing: int, conf: float) -> _Cell:
-    """Mean of ``x`` with the t interval :math:`\\bar x \\pm t_{n-1} s/\\sqrt n`."""
-    from scipy import stats
-
-    n = int(x.size)
-    mean = float(x.mean()) if n else math.nan
-    sd = float(x.std(ddof=1)) if n > 1 else math.nan
-    se = sd / math.sqrt(n) if n > 1 else math.nan
-    half = float(stats.t.ppf(0.5 + conf / 2.0, n - 1)) * se if n > 1 else math.nan
-    return _Cell(
-        "CES", group, n, n_missing, mean, se, mean - half, mean + half, {"mean": mean, "sd": sd}
-    )
-
-
-def _difference(a: _Cell, b: _Cell, conf: float) -> dict[str, object]:
-    """``a - b``: a z test for NPS and CSAT (independent samples, unpooled standard errors),
-    Welch's t test for CES."""
-    from scipy import stats
-
-    diff = a.score - b.score
-    se = math.sqrt(a.se**2 + b.se**2)
-    df = math.inf
-    if a.metric == "CES" and a.n > 1 and b.n > 1 and se > 0:
-        df = se**4 / (a.se**4 / (a.n - 1) + b.se**4 / (b.n - 1))
-    valid = math.isfinite(se) and se > 0
-    stat = diff / se if valid else math.nan
-    if math.isinf(df):
-        crit = float(stats.norm.ppf(0.5 + conf / 2.0))
-        p = float(2.0 * stats.norm.sf(abs(stat))) if valid else math.nan
-    else:
-        crit = float(stats.t.ppf(0.5 + conf / 2.0, df))
-        p = float(2.0 * stats.t.sf(abs(stat), df)) if valid else math.nan
-    return {
-        "metric": a.metric,
-        "group": a.group,
-        "reference": b.group,
-        "n": a.n,
-        "n_reference": b.n,
-        "difference": diff,
-        "std_error": se,
-        "ci_lower": diff - crit * se if valid else math.nan,
-        "ci_upper": diff + crit * se if valid else math.nan,
-        "statistic": stat,
-        "df": df if valid and math.isfinite(df) else math.nan,
-        "p_value": p,
-    }
-
-
-# --------------------------------------------------------------------------------------------
-# the result
-
-
-@dataclass(frozen=True, eq=False)
-class SurveyMetrics:
-    """NPS, CSAT and CES scores by group, with intervals and group differences.
-
-    Attributes
-    ----------
-    table
-        One row per metric and group, columns :data:`TABLE_COLUMNS` (``metrics.csv``): ``n``
-        answers used, ``score`` (NPS on −100…100, CSAT in %, CES on the item's scale), its
-        ``std_error`` and the ``ci_lower``/``ci_upper`` bounds at level :attr:`conf`.
-    differences
-        One row per metric and pair of groups, columns :data:`DIFFERENCE_COLUMNS`: ``group``
-        minus ``reference`` (the later minus the earlier level), its standard error, interval,
-        test statistic (z for NPS and CSAT, Welch's t for CES with its ``df``; ``df`` is NaN
-        for z) and two-sided
-        ``p_value``; empty without groups.  No correction for multiple comparisons.
-    details
-        Columns :data:`DETAIL_COLUMNS`: answers missing, % promoters/passives/detractors
-        (NPS), number of top-box answers (CSAT), mean and SD (CES).
-    items
-        The column used for each metric.
-    group
-        The grouping column, or None.
-    conf
-        Confidence level of every interval.
-    source
-        The data, as named in messages.
-    diagnostics
-        Notes on missing answers and groups.
-    """
-
-    table: pd.DataFrame
-    differences: pd.DataFrame
-    details: pd.DataFrame
-    items: dict[str, str]
-    group: str | None
-    conf: float
-    source: str
-    diagnostics: tuple[Diagnostic, ...] = ()
-
-    def difference(self, metric: str, group: str, reference: str) -> pd.Series:
-        """The row of :attr:`differences` for ``metric``: ``group`` minus ``reference``.
-
-        The sign is reversed when the pair is stored the other way round.
-        """
-        d = self.differences
-        for a, b, sign in ((group, reference, 1.0), (reference, group, -1.0)):
-            hit = d[(d["metric"] == metric) & (d["group"] == a) & (d["reference"] == b)]
-            if len(hit):
-                row = hit.iloc[0].copy()
-                if sign < 0:
-                    low, high = row["ci_lower"], row["ci_upper"]
-                    row["group"], row["reference"] = group, reference
-                    row["n"], row["n_reference"] = row["n_reference"], row["n"]
-                    row["difference"] = -row["difference"]
-                    row["statistic"] = -row["statistic"]
-                    row["ci_lower"], row["ci_upper"] = -high, -low
-                return row
-        levels = sorted(set(self.table["group"]) - {TOTAL})
-        raise UsageError(
-            f"No {metric} difference between groups '{group}' and '{reference}'; the groups "
-            f"are {', '.join(repr(g) for g in levels) or 'none (no group column was given)'}."
-        )
-
-    def summary(self) -> Summary:
-        """Scores, differences and details as a :class:`~sem_csat.summary.Summary`."""
-        header = [
-            ("Data", self.source),
-            ("Items", ", ".join(f"{m}: {c}" for m, c in self.items.items())),
-            ("Groups", self.group or "none"),
-            ("Intervals", f"{self.conf:.0%}"),
-        ]
-        lines = []
-        if "NPS" in self.items:
-            lines.append(
-                "NPS: % promoters (9-10) minus % detractors (0-6); SE "
-                "sqrt((pP + pD - (pP - pD)^2)/n), Wald interval."
-            )
-        if "CSAT" in self.items:
-            lines.append("CSAT: top-box share in %; Wald SE, Wilson interval.")
-        if "CES" in self.items:
-            lines.append("CES: mean of the item; t interval.")
-        sections = [Section("Scores", self.table, lines=tuple(lines))]
-        if len(self.differences):
-            cols = [c for c in DIFFERENCE_COLUMNS if c not in ("n", "n_reference", "df")]
-            sections.append(
-                Section(
-                    "Differences between groups",
-                    self.differences[cols],
-                    lines=(
-                        "group minus reference; z test (NPS, CSAT) or Welch t test (CES), "
-                        "independent samples, no correction for multiple comparisons.",
-                    ),
-                )
-            )
-        sections.append(Section("Details", self.details, collapsed=True))
-        return Summary("Survey metrics", header, sections, self.diagnostics)
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
-
-    def __repr__(self) -> str:
-        metrics = "/".join(self.items)
-        groups = len(set(self.table["group"]) - {TOTAL})
-        return (
-            f"<SurveyMetrics {metrics}: {len(self.table)} rows, {groups} group(s), "
-            f"{self.conf:.0%} intervals>"
-        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -478,7 +203,7 @@ def _compute(
     frame, source, reader_notes = survey_frame(data, na_values)
     levels, notes = _levels(frame, group, source, total or group is None)
     z = z_value(conf)
-    cells: list[_Cell] = []
+    cells: list[Cell] = []
     diagnostics: list[Diagnostic] = [*reader_notes, *notes]
     for req in requests:
         x = _item_values(frame, source, req)
@@ -490,11 +215,11 @@ def _compute(
             sel = x[rows & present]
             missing = int((rows & ~present).sum())
             if req.metric == "NPS":
-                cells.append(_nps_cell(sel, label, missing, z))
+                cells.append(nps_cell(sel, label, missing, z))
             elif req.metric == "CSAT" and req.scale is not None:
-                cells.append(_csat_cell(sel, label, missing, z, req.scale[1], req.top))
+                cells.append(csat_cell(sel, label, missing, z, req.scale[1], req.top))
             else:
-                cells.append(_ces_cell(sel, label, missing, conf))
+                cells.append(ces_cell(sel, label, missing, conf))
     empty = [f"{c.metric} in group '{c.group}'" for c in cells if c.n == 0]
     if empty:
         diagnostics.append(
@@ -536,7 +261,7 @@ def _compute(
             if compare == "consecutive"
             else iter(())
         )
-        diffs += [_difference(b, a, conf) for a, b in pairs if a.n and b.n]
+        diffs += [difference(b, a, conf) for a, b in pairs if a.n and b.n]
     differences = pd.DataFrame(diffs, columns=list(DIFFERENCE_COLUMNS))
     return SurveyMetrics(
         table=table,

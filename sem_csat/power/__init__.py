@@ -13,8 +13,9 @@
 """
 
 from sem_csat.power.implied import Population, population
-from sem_csat.power.montecarlo import PowerSimulation, simulate
+from sem_csat.power.montecarlo import simulate
 from sem_csat.power.pls import inverse_square_root, minimum_detectable_path
+from sem_csat.power.results import PowerSimulation
 from sem_csat.power.rmsea import (
     RMSEAPlan,
     rmsea_plan,
