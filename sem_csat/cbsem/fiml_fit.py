@@ -35,9 +35,10 @@ from sem_csat.cbsem.estimation import ModelStructure, _moments, _sigma_derivativ
 from sem_csat.cbsem.fiml import FIMLEstimate, _Pattern, _patterns, saturated_information
 from sem_csat.cbsem.fit_indices import (
     FitIndices,
-    _rmsea_ci,
     chi2_based_indices,
     fit_indices,
+    rmsea,
+    rmsea_ci,
 )
 
 __all__ = [
@@ -112,12 +113,12 @@ class CorrectedStatistics:
             else 1.0 - t1 / t2  # fmt: skip
         den = (t0 - c0 * df0) * df
         tli = 1.0 - (t - c * df) * df0 / den if den != 0.0 else 1.0
-        rmsea = math.sqrt(max(t / (n_obs * df) - c / n_obs, 0.0))
-        lower, upper = _rmsea_ci(self.chi2_scaled, df, n_obs, ci_level)
+        rmsea_r = rmsea(t, df, n_obs, c_hat=c)
+        lower, upper = rmsea_ci(self.chi2_scaled, df, n_obs, level=ci_level)
         return {
             "cfi_robust": cfi,
             "tli_robust": tli,
-            "rmsea_robust": rmsea,
+            "rmsea_robust": rmsea_r,
             "rmsea_ci_lower_robust": lower * math.sqrt(c),
             "rmsea_ci_upper_robust": upper * math.sqrt(c),
         }

@@ -41,6 +41,9 @@ __all__ = [
     "Estimator",
     "FitIndices",
     "fit_indices",
+    "fit_measures",
+    "rmsea",
+    "rmsea_ci",
 ]
 
 Estimator = Literal["ML", "GLS", "ULS"]
@@ -436,7 +439,7 @@ def fit_indices(
     resid_mean = None if ybar is None or mu is None else ybar - mu
     lower = np.tril_indices(p)
 
-    # Test statistic and the GFI ratio e'We / s'Ws.
+    # Test statistic (the same discrepancy functions as the estimation, from the moments).
     loglik = unrestricted = _NAN
     if estimator == "ML":
         chol_sig = _cholesky(sig)
@@ -448,42 +451,104 @@ def fit_indices(
             )
         logdet_sig = 2.0 * float(np.sum(np.log(np.diag(chol_sig))))
         sig_inv = _inv_from_chol(chol_sig)
-        m = sig_inv @ s
-        f_val = logdet_sig + float(np.trace(m)) - logdet_s - p
-        gfi_num = 0.5 * _trace_sq(m - np.eye(p))
-        gfi_den = 0.5 * _trace_sq(m)
-        if resid_mean is not None and ybar is not None:
+        f_val = logdet_sig + float(np.trace(sig_inv @ s)) - logdet_s - p
+        if resid_mean is not None:
             f_val += float(resid_mean @ sig_inv @ resid_mean)
-            gfi_num += float(resid_mean @ sig_inv @ resid_mean)
-            gfi_den += float(ybar @ sig_inv @ ybar)
         loglik = -0.5 * n_obs * (p * _LOG_2PI + logdet_s + p + f_val)
         unrestricted = -0.5 * n_obs * (p * _LOG_2PI + logdet_s + p)
         baseline_f = float(np.sum(np.log(np.diag(s)))) - logdet_s
     elif estimator == "GLS":
         a = s_inv @ (s - sig)
         f_val = 0.5 * _trace_sq(a)
-        gfi_num, gfi_den = f_val, 0.5 * p
-        if resid_mean is not None and ybar is not None:
+        if resid_mean is not None:
             f_val += float(resid_mean @ s_inv @ resid_mean)
-            gfi_num = f_val
-            gfi_den += float(ybar @ s_inv @ ybar)
         d0 = np.linalg.solve(s_inv * s_inv, np.diag(s_inv))
         baseline_f = 0.5 * _trace_sq(np.eye(p) - s_inv * d0[np.newaxis, :])
     else:  # ULS
         f_val = float(np.sum((s - sig)[lower] ** 2))
-        gfi_num, gfi_den = f_val, float(np.sum(s[lower] ** 2))
-        if resid_mean is not None and ybar is not None:
+        if resid_mean is not None:
             f_val += float(resid_mean @ resid_mean)
-            gfi_num = f_val
-            gfi_den += float(ybar @ ybar)
         off = s[np.tril_indices(p, -1)]
         baseline_f = float(np.sum(off**2))
 
+    return fit_measures(
+        s,
+        sig,
+        n_obs=n_obs,
+        n_params=n_params,
+        estimator=estimator,
+        chi2=max(n_stat * f_val, 0.0),
+        df=df,
+        baseline_chi2=max(n_stat * baseline_f, 0.0),
+        baseline_df=p * (p - 1) // 2,
+        loglik=loglik,
+        unrestricted_loglik=unrestricted,
+        means=ybar,
+        implied_means=mu,
+        ci_level=ci_level,
+        close_h0=close_h0,
+        notclose_h0=notclose_h0,
+    )
+
+
+def _gfi_ratio(
+    estimator: str,
+    s: FloatMatrix,
+    sig: FloatMatrix,
+    ybar: NDArray[np.float64] | None,
+    mu: NDArray[np.float64] | None,
+) -> float:
+    """e'We / s'Ws with the estimator's weight W (see the GFI notes of :func:`fit_indices`)."""
+    p = s.shape[0]
+    resid_mean = None if ybar is None or mu is None else ybar - mu
+    if estimator == "ML":
+        v = np.linalg.inv(sig)
+        m = v @ s
+        num, den = 0.5 * _trace_sq(m - np.eye(p)), 0.5 * _trace_sq(m)
+    elif estimator == "GLS":
+        v = np.linalg.inv(s)
+        num, den = 0.5 * _trace_sq(v @ (s - sig)), 0.5 * p
+    else:
+        lower = np.tril_indices(p)
+        v = np.eye(p)
+        num, den = float(np.sum((s - sig)[lower] ** 2)), float(np.sum(s[lower] ** 2))
+    if resid_mean is not None and ybar is not None:
+        num += float(resid_mean @ v @ resid_mean)
+        den += float(ybar @ v @ ybar)
+    return num / den
+
+
+def fit_measures(
+    s: FloatMatrix,
+    sigma: FloatMatrix,
+    *,
+    n_obs: int,
+    n_params: int,
+    estimator: str,
+    chi2: float,
+    df: int,
+    baseline_chi2: float,
+    baseline_df: int,
+    loglik: float = _NAN,
+    unrestricted_loglik: float = _NAN,
+    means: NDArray[np.float64] | None = None,
+    implied_means: NDArray[np.float64] | None = None,
+    ci_level: float = 0.90,
+    close_h0: float = 0.05,
+    notclose_h0: float = 0.08,
+) -> FitIndices:
+    """Every fit measure of one group from given test statistics (the pipeline's entry).
+
+    The estimation pipeline passes its own test statistic T = 2Nf̂ and baseline statistic
+    (:mod:`sem_csat.cbsem.test`); the residual-based indices and GFI come from ``s`` and
+    ``sigma``.  The formulas are those of :func:`fit_indices`.
+    """
+    p = s.shape[0]
+    meanstructure = means is not None and implied_means is not None
+    n_moments = p * (p + 1) // 2 + (p if meanstructure else 0)
+    n_stat = n_obs if estimator == "ML" else n_obs - 1
     diagnostics: list[Diagnostic] = []
     saturated = df == 0
-    chi2 = max(n_stat * f_val, 0.0)
-    baseline_chi2 = max(n_stat * baseline_f, 0.0)
-    baseline_df = p * (p - 1) // 2
     if saturated:
         diagnostics.append(Diagnostic("warning", "model_saturated", _SATURATED_MESSAGE))
         if chi2 > 1e-6 * max(1.0, baseline_chi2):
@@ -495,19 +560,16 @@ def fit_indices(
                     f"(chi-square = {chi2:.4g}); the estimation has probably not converged.",
                 )
             )
-    residual: dict[str, Any] = _residual_indices(s, sig, ybar, mu)
-
-    gfi = 1.0 - gfi_num / gfi_den
+    residual: dict[str, Any] = _residual_indices(s, sigma, means, implied_means)
+    gfi = 1.0 - _gfi_ratio(estimator, s, sigma, means, implied_means)
     agfi = 1.0 - (n_moments / df) * (1.0 - gfi) if df > 0 else _NAN
     pgfi = (df / n_moments) * gfi
-
     tests = chi2_based_indices(
         chi2, df, baseline_chi2, baseline_df,
         n_obs=n_obs, n_stat=n_stat, n_params=n_params,
-        p_values=estimator != "ULS", loglik=loglik, unrestricted_loglik=unrestricted,
+        p_values=estimator != "ULS", loglik=loglik, unrestricted_loglik=unrestricted_loglik,
         ci_level=ci_level, close_h0=close_h0, notclose_h0=notclose_h0,
     )  # fmt: skip
-
     return FitIndices(
         estimator=estimator,
         n_obs=n_obs,
@@ -578,7 +640,7 @@ def chi2_based_indices(
     if p_values and baseline_df > 0:
         baseline_p_value = float(stats.chi2.sf(baseline_chi2, baseline_df))
     incremental = _incremental(chi2, df, baseline_chi2, baseline_df)
-    ci_lower, ci_upper = _rmsea_ci(chi2, df, n_stat, ci_level)
+    ci_lower, ci_upper = rmsea_ci(chi2, df, n_stat, level=ci_level) if df > 0 else (_NAN, _NAN)
     rmsea_p, rmsea_notclose_p = _NAN, _NAN
     if df > 0:
         rmsea_p = float(stats.ncx2.sf(chi2, df, n_stat * df * close_h0**2))
@@ -606,7 +668,7 @@ def chi2_based_indices(
         "aic": aic,
         "bic": bic,
         "bic2": bic2,
-        "rmsea": _rmsea(chi2, df, n_stat),
+        "rmsea": rmsea(chi2, df, n_stat),
         "rmsea_ci_lower": ci_lower,
         "rmsea_ci_upper": ci_upper,
         "rmsea_ci_level": ci_level,
@@ -658,23 +720,39 @@ def _incremental(chi2: float, df: int, chi2_0: float, df_0: int) -> dict[str, fl
     return {"cfi": cfi, "tli": tli, "rfi": rfi, "nfi": nfi, "pnfi": pnfi, "ifi": ifi, "rni": rni}
 
 
-def _rmsea(chi2: float, df: int, n: int) -> float:
-    """Point estimate sqrt(max(χ²/(N·df) − 1/N, 0)); NaN when df = 0."""
-    if df <= 0:
+def rmsea(chi2: float, df: float, n: float, *, c_hat: float = 1.0, n_groups: int = 1) -> float:
+    """RMSEA, sqrt(max(χ²/(N·df) − ĉ/N, 0))·√G (lavaan's ``lav_fit_rmsea``); NaN when df ≤ 0.
+
+    ``df`` may be non-integer (scaled-shifted tests) and ĉ ≠ 1 gives the robust RMSEA.
+    """
+    if not df > 0 or not math.isfinite(chi2):
         return _NAN
-    return math.sqrt(max(chi2 / (n * df) - 1.0 / n, 0.0))
+    return math.sqrt(max(chi2 / (n * df) - c_hat / n, 0.0)) * math.sqrt(n_groups)
 
 
-def _ncx2_cdf(x: float, df: int, ncp: float) -> float:
+def _ncx2_cdf(x: float, df: float, ncp: float) -> float:
     """Noncentral χ² distribution function, central when the noncentrality is 0."""
     if ncp <= 0.0:
         return float(stats.chi2.cdf(x, df))
     return float(stats.ncx2.cdf(x, df, ncp))
 
 
-def _rmsea_ci(chi2: float, df: int, n: int, level: float) -> tuple[float, float]:
-    """Browne–Cudeck interval by inverting the noncentral χ² distribution (lavaan's brackets)."""
-    if df <= 0:
+def rmsea_ci(
+    chi2: float,
+    df: float,
+    n: float,
+    *,
+    c_hat: float = 1.0,
+    level: float = 0.90,
+    n_groups: int = 1,
+) -> tuple[float, float]:
+    """The RMSEA interval of Browne & Cudeck (lavaan's ``lav_fit_rmsea_ci``), any df.
+
+    The lower limit is sqrt(ĉλ_L/(N·df))·√G with P(χ²_df(λ_L) ≤ χ²) = 1 − α/2 (0 when no
+    λ ≥ 0 solves it), the upper limit the same with α/2, searched on [0, max(N, 4χ²)]; both
+    are 0 when df < 1, and NaN when χ² or df is not finite.
+    """
+    if not (math.isfinite(chi2) and math.isfinite(df) and math.isfinite(n)):
         return _NAN, _NAN
     upper_p = 1.0 - (1.0 - level) / 2.0
     lower_p = (1.0 - level) / 2.0
@@ -685,17 +763,16 @@ def _rmsea_ci(chi2: float, df: int, n: int, level: float) -> tuple[float, float]
     def f_upper(lam: float) -> float:
         return _ncx2_cdf(chi2, df, lam) - lower_p
 
-    if f_lower(0.0) < 0.0:
+    scale = math.sqrt(n_groups)
+    if df < 1 or f_lower(0.0) < 0.0:
         lower = 0.0
     else:
-        lam_l = _root(f_lower, 0.0, chi2)
-        lower = math.sqrt(lam_l / (n * df))
+        lower = math.sqrt(c_hat * _root(f_lower, 0.0, chi2) / (n * df)) * scale
     hi = max(float(n), 4.0 * chi2)
-    if f_upper(hi) > 0.0 or f_upper(0.0) < 0.0:
+    if df < 1 or f_upper(hi) > 0.0 or f_upper(0.0) < 0.0:
         upper = 0.0
     else:
-        lam_u = _root(f_upper, 0.0, hi)
-        upper = math.sqrt(lam_u / (n * df))
+        upper = math.sqrt(c_hat * _root(f_upper, 0.0, hi) / (n * df)) * scale
     return lower, upper
 
 

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats
+from scipy import stats
 
 from sem_csat.cbsem.estimation import (
     CBSEMEstimate,
@@ -42,7 +41,13 @@ from sem_csat.cbsem.estimation import (
     estimate,
     sample_covariance,
 )
-from sem_csat.cbsem.fit_indices import FitIndices, _incremental, fit_indices
+from sem_csat.cbsem.fit_indices import (
+    FitIndices,
+    _incremental,
+    fit_indices,
+    rmsea,
+    rmsea_ci,
+)
 from sem_csat.errors import DataError, SemCsatWarning, UsageError
 
 if TYPE_CHECKING:
@@ -325,49 +330,6 @@ def _scaled(chi2: float, trace_ugamma: float, df: int) -> tuple[float, float, fl
 
 
 # --------------------------------------------------------------------------------------------
-# RMSEA interval with non-integer df (lavaan's lav_fit_rmsea_ci)
-
-
-def _ncx2_cdf(x: float, df: float, ncp: float) -> float:
-    if ncp <= 0.0:
-        return float(stats.chi2.cdf(x, df))
-    return float(stats.ncx2.cdf(x, df, ncp))
-
-
-def _root(func: Callable[[float], float], lo: float, hi: float) -> float:
-    try:
-        return float(optimize.brentq(func, lo, hi, xtol=1e-12, rtol=1e-12, maxiter=500))
-    except ValueError:
-        return _NAN
-
-
-def _rmsea_ci(
-    chi2: float, df: float, n: int, c_hat: float = 1.0, level: float = 0.90
-) -> tuple[float, float]:
-    """sqrt(c·λ/(N·df)) at the λ with P(χ²_df(λ) ≤ χ²) = 1 − α/2 (lower) and α/2 (upper)."""
-    if not (math.isfinite(chi2) and math.isfinite(df) and math.isfinite(c_hat)):
-        return _NAN, _NAN
-    if df < 1:
-        return 0.0, 0.0
-    upper_p, lower_p = 1.0 - (1.0 - level) / 2.0, (1.0 - level) / 2.0
-
-    def f_lower(lam: float) -> float:
-        return _ncx2_cdf(chi2, df, lam) - upper_p
-
-    def f_upper(lam: float) -> float:
-        return _ncx2_cdf(chi2, df, lam) - lower_p
-
-    lower = 0.0
-    if f_lower(0.0) >= 0.0:
-        lower = math.sqrt(c_hat * _root(f_lower, 0.0, chi2) / (n * df))
-    hi = max(float(n), 4.0 * chi2)
-    upper = 0.0
-    if not (f_upper(hi) > 0.0 or f_upper(0.0) < 0.0):
-        upper = math.sqrt(c_hat * _root(f_upper, 0.0, hi) / (n * df))
-    return lower, upper
-
-
-# --------------------------------------------------------------------------------------------
 # Public API
 
 
@@ -565,10 +527,10 @@ def mlr(
     ci_scaled = ci_robust = (_NAN, _NAN)
     p_close = p_notclose = _NAN
     if math.isfinite(c_hat):
-        rmsea_scaled = math.sqrt(max(chi2 / (n * df * c_hat) - 1.0 / n, 0.0))
-        rmsea_robust = math.sqrt(max(chi2 / (n * df) - c_hat / n, 0.0))
-        ci_scaled = _rmsea_ci(chi2, c_hat * df, n)
-        ci_robust = _rmsea_ci(chi2_scaled, float(df), n, c_hat=c_hat)
+        rmsea_scaled = rmsea(chi2, df * c_hat, n)
+        rmsea_robust = rmsea(chi2, df, n, c_hat=c_hat)
+        ci_scaled = rmsea_ci(chi2, c_hat * df, n)
+        ci_robust = rmsea_ci(chi2_scaled, float(df), n, c_hat=c_hat)
         p_close = float(stats.ncx2.sf(chi2_scaled, df, n * df * 0.05**2 / c_hat))
         p_notclose = float(stats.ncx2.cdf(chi2_scaled, df, n * df * 0.08**2 / c_hat))
 
@@ -888,10 +850,10 @@ def scaled_difference(
             stat = _NAN
         else:
             stat = delta / c_d
-        method, rmsea = "satorra.bentler.2001", _NAN
+        method, rmsea_diff = "satorra.bentler.2001", _NAN
     else:
         c_d, stat, method = _NAN, delta, "standard"
-        rmsea = math.sqrt(max(delta / (n * df_diff) - 1.0 / n, 0.0))
+        rmsea_diff = rmsea(delta, df_diff, n)
     p_value = float(stats.chi2.sf(stat, df_diff)) if math.isfinite(stat) else _NAN
     return DifferenceTest(
         method=method,
@@ -900,7 +862,7 @@ def scaled_difference(
         p_value=p_value,
         chi2_diff_standard=delta,
         scaling_factor=c_d,
-        rmsea=rmsea,
+        rmsea=rmsea_diff,
         df_restricted=est0.df,
         df_full=est1.df,
     )
