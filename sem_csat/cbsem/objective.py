@@ -1,0 +1,199 @@
+"""Step 4a: discrepancy functions, one variation per estimator (lavaan's ``lav_objective.R``).
+
+The function minimised is lavaan's: a weighted mean over groups of the group contributions
+
+.. math:: f = \\sum_g \\frac{N_g}{N} f_g,
+
+so that f is lavaan's ``fmin`` and the test statistic is T = 2 N f.  With S_g the sample and
+Σ_g the implied covariance matrix, R = S − Σ, p items and c_g = (N_g − 1)/N_g:
+
+* ML: f_g = ½ [log|Σ| + tr(SΣ⁻¹) − log|S| − p]  (T = Σ_g N_g F_ML);
+* GLS: f_g = ½ c_g · ½ tr[(S⁻¹R)²]  (T = Σ_g (N_g − 1) F_GLS);
+* ULS: f_g = ½ c_g · Σ_{i≤j} r_ij²  (least squares on the distinct moments, lavaan's ULS).
+
+Each estimator supplies, per group, the value f_g, its derivative G = ∂f_g/∂Σ (a symmetric
+matrix with df_g = tr(G dΣ)), and the unit expected information
+I_g = Δᵀ W Δ of its weight W: ½ tr(V ∂Σ V ∂Σ) with V = Σ⁻¹ (ML) or S⁻¹ (GLS), and
+Σ_{i≤j} ∂σ_ij ∂σ_ij (ULS).  The Gauss–Newton (Fisher) approximation of the Hessian of f_g is
+``hessian_factor`` × I_g (1 for ML, c_g for GLS and ULS), and Cov(x̂) = (Σ_g N_g/N · I_g)⁻¹ / n
+with n = N for ML and N − G otherwise (lavaan's ``lav_model_vcov``).
+
+New estimators (DWLS and WLS on the vech moments, FIML on case-wise likelihoods) are further
+variations with the same four methods.
+
+References
+----------
+Browne, M. W. (1974). Generalized least squares estimators in the analysis of covariance
+structures. *South African Statistical Journal*, 8, 1-24.
+Bollen, K. A. (1989). *Structural Equations with Latent Variables*, ch. 4. Wiley.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sem_csat.cbsem.lisrel import Implied
+from sem_csat.cbsem.samplestats import GroupStats
+
+__all__ = ["ESTIMATORS", "GLS", "ML", "ULS", "Discrepancy"]
+
+FloatArray = NDArray[np.float64]
+_LOG_2PI: Final = math.log(2.0 * math.pi)
+
+
+def _vech_weights(p: int) -> FloatArray:
+    """1 on the diagonal, ½ off it: Σ_{i≤j} a_ij b_ij = Σ_ij w_ij a_ij b_ij (a, b symmetric)."""
+    w = np.full((p, p), 0.5)
+    np.fill_diagonal(w, 1.0)
+    return w
+
+
+def _sandwich_information(v: FloatArray, d: FloatArray) -> FloatArray:
+    """½ tr(V D_k V D_l) for the stack D (k, p, p)."""
+    k = d.shape[0]
+    w = np.matmul(np.matmul(v, d), v)
+    out: FloatArray = 0.5 * (w.reshape(k, -1) @ d.reshape(k, -1).T)
+    return 0.5 * (out + out.T)
+
+
+class Discrepancy(Protocol):
+    """What an estimator contributes to the pipeline (see the module docstring)."""
+
+    name: str
+    #: whether the statistic T = 2Nf is referred to a χ² distribution (not for ULS)
+    chi_square: bool
+    #: whether there is a likelihood (log L, AIC, BIC)
+    likelihood: bool
+
+    def value(self, stats: GroupStats, imp: Implied) -> float:
+        """f_g; ``inf`` where the discrepancy is not defined (ML with Σ not PD)."""
+        ...
+
+    def d_sigma(self, stats: GroupStats, imp: Implied) -> FloatArray:
+        """∂f_g/∂Σ (symmetric)."""
+        ...
+
+    def information(self, stats: GroupStats, imp: Implied, d: FloatArray) -> FloatArray:
+        """Unit expected information Δᵀ W Δ of the group for the Jacobian stack ``d``."""
+        ...
+
+    def hessian_factor(self, stats: GroupStats) -> float:
+        """The factor that turns the unit information into the Fisher Hessian of f_g."""
+        ...
+
+
+@dataclass(frozen=True)
+class ML:
+    """Normal-theory maximum likelihood (lavaan's ``estimator = "ML"``)."""
+
+    name: str = "ML"
+    chi_square: bool = True
+    likelihood: bool = True
+
+    def value(self, stats: GroupStats, imp: Implied) -> float:
+        try:
+            chol = np.linalg.cholesky(imp.sigma)
+        except np.linalg.LinAlgError:
+            return math.inf
+        logdet = 2.0 * float(np.sum(np.log(np.diag(chol))))
+        inv = _chol_inverse(chol)
+        p = imp.sigma.shape[0]
+        return 0.5 * (logdet + float(np.sum(stats.cov * inv)) - stats.logdet - p)
+
+    def d_sigma(self, stats: GroupStats, imp: Implied) -> FloatArray:
+        inv = np.linalg.inv(imp.sigma)
+        out: FloatArray = 0.5 * inv @ (imp.sigma - stats.cov) @ inv
+        return 0.5 * (out + out.T)
+
+    def information(self, stats: GroupStats, imp: Implied, d: FloatArray) -> FloatArray:
+        return _sandwich_information(np.linalg.inv(imp.sigma), d)
+
+    def hessian_factor(self, stats: GroupStats) -> float:
+        return 1.0
+
+    @staticmethod
+    def loglik(stats: GroupStats, imp: Implied) -> float:
+        """log L of the group at Σ (no mean structure): −N/2 [p log 2π + log|Σ| + tr(SΣ⁻¹)]."""
+        sign, logdet = np.linalg.slogdet(imp.sigma)
+        if sign <= 0:
+            return math.nan
+        p = imp.sigma.shape[0]
+        trace = float(np.sum(stats.cov * np.linalg.inv(imp.sigma)))
+        return -0.5 * stats.nobs * (p * _LOG_2PI + float(logdet) + trace)
+
+
+@dataclass(frozen=True)
+class GLS:
+    """Normal-theory generalized least squares with weight S⁻¹ (lavaan's ``"GLS"``)."""
+
+    name: str = "GLS"
+    chi_square: bool = True
+    likelihood: bool = False
+
+    def value(self, stats: GroupStats, imp: Implied) -> float:
+        a = _icov(stats) @ (stats.cov - imp.sigma)
+        c = (stats.nobs - 1) / stats.nobs
+        return 0.5 * c * 0.5 * float(np.sum(a * a.T))
+
+    def d_sigma(self, stats: GroupStats, imp: Implied) -> FloatArray:
+        inv = _icov(stats)
+        c = (stats.nobs - 1) / stats.nobs
+        out: FloatArray = -0.5 * c * inv @ (stats.cov - imp.sigma) @ inv
+        return 0.5 * (out + out.T)
+
+    def information(self, stats: GroupStats, imp: Implied, d: FloatArray) -> FloatArray:
+        return _sandwich_information(_icov(stats), d)
+
+    def hessian_factor(self, stats: GroupStats) -> float:
+        return (stats.nobs - 1) / stats.nobs
+
+
+@dataclass(frozen=True)
+class ULS:
+    """Unweighted least squares on the distinct moments (lavaan's ``"ULS"``)."""
+
+    name: str = "ULS"
+    chi_square: bool = False
+    likelihood: bool = False
+
+    def value(self, stats: GroupStats, imp: Implied) -> float:
+        r = stats.cov - imp.sigma
+        c = (stats.nobs - 1) / stats.nobs
+        return 0.5 * c * float(np.sum(_vech_weights(r.shape[0]) * r * r))
+
+    def d_sigma(self, stats: GroupStats, imp: Implied) -> FloatArray:
+        r = stats.cov - imp.sigma
+        c = (stats.nobs - 1) / stats.nobs
+        out: FloatArray = -c * _vech_weights(r.shape[0]) * r
+        return out
+
+    def information(self, stats: GroupStats, imp: Implied, d: FloatArray) -> FloatArray:
+        k = d.shape[0]
+        w = _vech_weights(d.shape[1])
+        out: FloatArray = (d * w).reshape(k, -1) @ d.reshape(k, -1).T
+        return 0.5 * (out + out.T)
+
+    def hessian_factor(self, stats: GroupStats) -> float:
+        return (stats.nobs - 1) / stats.nobs
+
+
+def _icov(stats: GroupStats) -> FloatArray:
+    if stats.icov is None:  # checked before estimation starts; kept as a guard
+        raise ValueError("S is not positive definite")
+    return stats.icov
+
+
+def _chol_inverse(chol: FloatArray) -> FloatArray:
+    from scipy.linalg import cho_solve
+
+    inv: FloatArray = cho_solve((chol, True), np.eye(chol.shape[0]))
+    return inv
+
+
+#: The discrepancy functions, by lavaan's estimator names.
+ESTIMATORS: Final[dict[str, Discrepancy]] = {"ML": ML(), "GLS": GLS(), "ULS": ULS()}

@@ -1,0 +1,488 @@
+"""Step 1 of the CB-SEM pipeline: one parameter table, built from the validated spec.
+
+Every quantity of a covariance-based model lives in one long table, as in lavaan
+(``lavaanify()`` / ``parTable()``): one row per parameter, free or fixed, with lavaan's columns
+and meanings.  Everything later in the pipeline (matrices, starting values, estimation,
+standard errors, standardized values, the result's ``params``) is derived from it.  The table
+is built directly from the :class:`~sem_csat.spec.model.ModelSpec`; no model text is written
+and nothing from the spec is ever evaluated.
+
+Columns
+-------
+``id``
+    Row number, 1-based.
+``lhs, op, rhs``
+    The parameter in lavaan's notation: ``F =~ x`` (loading), ``y ~ x`` (regression),
+    ``a ~~ b`` ((co)variance), ``x ~1`` (intercept), ``x | t1`` (threshold), ``x ~*~ x``
+    (scaling factor), ``name := expr`` (defined parameter), ``lhs == rhs`` (equality).
+``user``
+    1 when the spec states the row, 0 when it is one of lavaan's defaults, 2 for an equality
+    the table generates from shared labels.
+``block, group``
+    Block and group (1-based).  One block per group as long as models have one level.
+``free``
+    0 for a fixed row, else the position (1-based) of the row in the vector ``x`` of free
+    parameters; every free row has its own position, and equalities tie positions through
+    ``==`` rows (lavaan's ``ceq`` handling, see :meth:`ParTable.equality_constraints`).
+``ustart``
+    The fixed value (or a value the spec gives), NaN otherwise.
+``exo``
+    1 for the moments of exogenous observed variables (fixed.x); always 0 for now.
+``label, plabel``
+    The spec's label (``""`` when none) and lavaan's internal ``.p<id>.``.
+``start, est, se``
+    Filled by later steps (NaN in a freshly built table).
+``mat, row, col``
+    Where the row sits in the LISREL matrices of its block (``lambda``, ``beta``, ``psi``,
+    ``theta``, ``nu``, ``alpha``; ``""`` and -1 for rows outside the matrices).
+
+Defaults (lavaan's ``sem()``/``cfa()``)
+---------------------------------------
+* the first loading of every factor is fixed at 1 (``auto.fix.first``), unless ``std_lv``,
+  which instead fixes every latent (residual) variance at 1 and frees all loadings; a value
+  the spec gives for a loading wins, and a label alone keeps the marker fixed at 1;
+* a residual variance for every observed and every latent variable (``auto.var``);
+* covariances among exogenous latent variables (``auto.cov.lv.x``) and among the disturbances
+  of the final dependent latent variables, those that predict nothing (``auto.cov.y``);
+* a construct with a single indicator gets the loading 1 and the indicator's residual
+  variance fixed at 0 (``auto.fix.single``), or at ``(1 - reliability) * variance`` when the
+  construct declares a reliability (the variance of that item in that group);
+* covariances are written in variable order (``F1 ~~ F2`` for ``F2 ~~ F1``), as lavaan does;
+* parameters that share a label are equal; when one of them is fixed, all are fixed at its
+  value.
+
+References
+----------
+Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of
+Statistical Software*, 48(2), 1-36.  (lavaan 0.6-14, ``R/lav_partable_flat.R``,
+``R/lav_partable.R``.)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import combinations
+from typing import Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from sem_csat.errors import DataError, SpecError
+from sem_csat.spec.model import ModelSpec
+
+__all__ = ["COLUMNS", "MATRICES", "OPERATORS", "ParTable", "build_partable"]
+
+#: Operators a table row can have.
+OPERATORS: Final = ("=~", "~", "~~", "~1", "|", "~*~", ":=", "==")
+#: Columns of the table, in order.
+COLUMNS: Final = (
+    "id",
+    "lhs",
+    "op",
+    "rhs",
+    "user",
+    "block",
+    "group",
+    "free",
+    "ustart",
+    "exo",
+    "label",
+    "plabel",
+    "start",
+    "est",
+    "se",
+    "mat",
+    "row",
+    "col",
+)
+#: The LISREL matrices of a block: observed × latent loadings, latent regressions, latent
+#: (residual) covariances, observed residual covariances, observed and latent intercepts.
+MATRICES: Final = ("lambda", "beta", "psi", "theta", "nu", "alpha")
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class _Row:
+    lhs: str
+    op: str
+    rhs: str
+    user: int
+    free: bool = True
+    ustart: float = math.nan
+    label: str = ""
+    fixed_by_spec: bool = False  # a value the spec gives (wins over the defaults)
+
+
+@dataclass(frozen=True, eq=False)
+class ParTable:
+    """The parameter table of one model (immutable; see the module docstring for columns).
+
+    Attributes
+    ----------
+    rows
+        The table, columns :data:`COLUMNS`; use :meth:`frame` for a copy.
+    ov_names, lv_names
+        Observed and latent variables of each block, in matrix order.
+    group_labels
+        The label of each group (``("",)`` for one group).
+    std_lv
+        Whether the factors are scaled by fixing their variances at 1 (else marker loadings).
+    """
+
+    rows: pd.DataFrame = field(repr=False)
+    ov_names: tuple[tuple[str, ...], ...]
+    lv_names: tuple[tuple[str, ...], ...]
+    group_labels: tuple[str, ...] = ("",)
+    std_lv: bool = False
+
+    def frame(self) -> pd.DataFrame:
+        """A copy of the table."""
+        return self.rows.copy()
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of blocks (= groups)."""
+        return len(self.ov_names)
+
+    @cached_property
+    def free(self) -> NDArray[np.int64]:
+        """The ``free`` column as an integer array."""
+        return self.rows["free"].to_numpy(dtype=np.int64)
+
+    @cached_property
+    def n_free(self) -> int:
+        """Length of ``x``: the number of free rows (lavaan's ``nx.free``)."""
+        return int(self.free.max(initial=0))
+
+    @cached_property
+    def equality_constraints(self) -> tuple[FloatArray, FloatArray]:
+        """Linear equality constraints ``A x = b`` on the free parameters, from the ``==`` rows.
+
+        Each ``.pA. == .pB.`` row says that the free parameters of rows A and B are equal
+        (lavaan's ``ceq``); ``A`` has one row per constraint.
+        """
+        rows = self.rows
+        eq = rows[rows["op"] == "=="]
+        by_plabel = dict(zip(rows["plabel"], rows["free"], strict=True))
+        a = np.zeros((len(eq), self.n_free))
+        for k, (lhs, rhs) in enumerate(zip(eq["lhs"], eq["rhs"], strict=True)):
+            a[k, int(by_plabel[lhs]) - 1] += 1.0
+            a[k, int(by_plabel[rhs]) - 1] -= 1.0
+        return a, np.zeros(len(eq))
+
+    @cached_property
+    def npar(self) -> int:
+        """Free parameters net of the equality constraints (lavaan's ``npar`` in fitMeasures)."""
+        a, _ = self.equality_constraints
+        rank = int(np.linalg.matrix_rank(a)) if a.size else 0
+        return self.n_free - rank
+
+    def with_columns(self, **columns: Sequence[float] | FloatArray) -> ParTable:
+        """A new table with some of ``start``, ``est``, ``se`` replaced (one value per row)."""
+        new = self.rows.copy()
+        for name, values in columns.items():
+            if name not in ("start", "est", "se"):
+                raise ValueError(f"only start, est and se can be replaced, not {name!r}")
+            new[name] = np.asarray(values, dtype=np.float64)
+        return ParTable(new, self.ov_names, self.lv_names, self.group_labels, self.std_lv)
+
+    def __repr__(self) -> str:
+        return (
+            f"<ParTable: {len(self.rows)} rows, {self.n_free} free, npar {self.npar}, "
+            f"{self.n_blocks} block(s)>"
+        )
+
+
+# --------------------------------------------------------------------------------- building
+def _refuse_unsupported(spec: ModelSpec) -> None:
+    for c in spec.constructs:
+        if c.mode == "formative":
+            raise SpecError(
+                f"Construct '{c.name}' is formative (a composite of its items), which "
+                "covariance-based SEM cannot estimate as a common factor; fit this model with "
+                f"PLS (method=\"pls\"), or declare '{c.name}' reflective if its items are "
+                "interchangeable measures of one underlying factor."
+            )
+        if c.reliability is not None and len(c.indicators) > 1:
+            raise SpecError(
+                f"Construct '{c.name}' declares a reliability but has {len(c.indicators)} "
+                "indicators; CB-SEM uses a declared reliability only to fix the error variance "
+                "of a single-indicator construct, so remove 'reliability' from it."
+            )
+
+
+def _user_rows(spec: ModelSpec, order: Mapping[str, int]) -> list[_Row]:
+    """The rows the spec states, in spec order (lavaan's USER part)."""
+    rows: list[_Row] = []
+    for c in spec.constructs:
+        for ind in c.indicators:
+            rows.append(_spec_row(c.name, "=~", ind.name, ind.label, ind.fixed))
+    for p in spec.paths:
+        rows.append(_spec_row(p.target, "~", p.source, p.label, p.fixed))
+    seen: dict[frozenset[str], str] = {}
+    for cov in spec.covariances:
+        pair = frozenset((cov.left, cov.right))
+        if pair in seen:
+            raise SpecError(
+                f"The covariance {cov.left} ~~ {cov.right} is declared twice (in either "
+                "order); keep one of them."
+            )
+        seen[pair] = f"{cov.left} ~~ {cov.right}"
+        left, right = sorted((cov.left, cov.right), key=order.__getitem__)
+        rows.append(_spec_row(left, "~~", right, cov.label, cov.fixed))
+    return rows
+
+
+def _spec_row(lhs: str, op: str, rhs: str, label: str | None, fixed: float | None) -> _Row:
+    row = _Row(lhs, op, rhs, user=1, label=label or "")
+    if fixed is not None:
+        row.free, row.ustart, row.fixed_by_spec = False, float(fixed), True
+    return row
+
+
+def _default_rows(spec: ModelSpec, user: list[_Row], ov: Sequence[str]) -> list[_Row]:
+    """lavaan's DEFAULT part: variances, exogenous and final-outcome covariances."""
+    lv = spec.construct_names
+    indicators = set(ov)
+    targets = {p.target for p in spec.paths}
+    sources = {p.source for p in spec.paths}
+    lv_x = [f for f in lv if f not in targets and f not in indicators]
+    lv_y = [f for f in lv if f in targets and f not in sources and f not in indicators]
+    pairs = [(v, v) for v in (*ov, *lv)]
+    pairs += list(combinations(lv_x, 2)) + list(combinations(lv_y, 2))
+    taken = {(r.lhs, r.rhs) for r in user if r.op == "~~"}
+    return [_Row(a, "~~", b, user=0) for a, b in pairs if (a, b) not in taken]
+
+
+def _apply_defaults(
+    spec: ModelSpec, rows: list[_Row], std_lv: bool, variances: Mapping[str, float] | None
+) -> None:
+    """Markers or unit variances, and the fixed residuals of single indicators."""
+    lv = set(spec.construct_names)
+    if std_lv:
+        for r in rows:
+            if r.op == "~~" and r.lhs == r.rhs and r.lhs in lv and not r.fixed_by_spec:
+                r.free, r.ustart = False, 1.0
+    else:
+        first: set[str] = set()
+        for r in rows:
+            if r.op == "=~" and r.lhs not in first:
+                first.add(r.lhs)
+                if not r.fixed_by_spec:
+                    r.free, r.ustart = False, 1.0
+    for c in spec.constructs:
+        if len(c.indicators) != 1:
+            continue
+        item = c.indicators[0].name
+        for r in rows:
+            if r.op == "~~" and r.lhs == item and r.rhs == item and r.user == 0:
+                r.free = False
+                r.ustart = _fixed_residual(c.name, item, c.reliability, variances)
+
+
+def _fixed_residual(
+    construct: str, item: str, reliability: float | None, variances: Mapping[str, float] | None
+) -> float:
+    if reliability is None or reliability >= 1.0:
+        return 0.0
+    value = None if variances is None else variances.get(item)
+    if value is None or not math.isfinite(value) or value <= 0:
+        raise DataError(
+            f"Construct '{construct}' declares reliability {reliability}, so the residual "
+            f"variance of its item '{item}' is fixed at (1 - reliability) x its variance, but "
+            f"that variance is {value!r}; '{item}' needs a positive, finite variance in the data."
+        )
+    return (1.0 - reliability) * float(value)
+
+
+def _equal_labels(rows: list[_Row]) -> list[tuple[int, int]]:
+    """Apply shared labels: fix a whole label group when one member is fixed; return the
+    pairs (first, other) of free rows that must be equal."""
+    groups: dict[str, list[int]] = {}
+    for k, r in enumerate(rows):
+        if r.label:
+            groups.setdefault(r.label, []).append(k)
+    pairs: list[tuple[int, int]] = []
+    for label, members in groups.items():
+        if len(members) < 2:
+            continue
+        values = sorted({rows[k].ustart for k in members if not rows[k].free})
+        if len(values) > 1:
+            where = ", ".join(
+                f"{rows[k].lhs} {rows[k].op} {rows[k].rhs}" for k in members if not rows[k].free
+            )
+            raise SpecError(
+                f"The label '{label}' ties parameters fixed at different values ({where}); an "
+                "equality label can hold one value only, so give them different labels or the "
+                "same fixed value."
+            )
+        if values:
+            for k in members:
+                rows[k].free, rows[k].ustart = False, values[0]
+        else:
+            pairs += [(members[0], k) for k in members[1:]]
+    return pairs
+
+
+def _position(
+    lhs: str, op: str, rhs: str, ov: Mapping[str, int], lv: Mapping[str, int]
+) -> tuple[str, int, int]:
+    """Matrix and indices of a row (lavaan's LISREL representation)."""
+    if op == "=~":
+        if rhs in lv:  # a latent indicator (second-order): beta[lower, higher]
+            return "beta", lv[rhs], lv[lhs]
+        return "lambda", ov[rhs], lv[lhs]
+    if op == "~":
+        return "beta", lv[lhs], lv[rhs]
+    if op == "~~":
+        if lhs in lv:
+            return "psi", lv[lhs], lv[rhs]
+        return "theta", ov[lhs], ov[rhs]
+    if op == "~1":
+        return ("alpha", lv[lhs], 0) if lhs in lv else ("nu", ov[lhs], 0)
+    return "", -1, -1
+
+
+def build_partable(
+    spec: ModelSpec,
+    *,
+    std_lv: bool = False,
+    group_labels: Sequence[str] = ("",),
+    item_variances: Sequence[Mapping[str, float]] | None = None,
+) -> ParTable:
+    """Build the parameter table of a spec with lavaan's defaults.
+
+    Parameters
+    ----------
+    spec
+        A validated spec; every construct must be reflective.
+    std_lv
+        Scale the factors by fixing every latent (residual) variance at 1 and freeing all
+        loadings (lavaan's ``std.lv = TRUE``) instead of fixing the first loading at 1.
+    group_labels
+        One label per group; the model is repeated for every group (one block each), and a
+        label shared across groups makes the parameter equal across them, as in lavaan.
+    item_variances
+        Per group, the sample variance of each item; needed only when a single-indicator
+        construct declares a reliability below 1.
+
+    Returns
+    -------
+    ParTable
+
+    Raises
+    ------
+    SpecError
+        For formative constructs, a reliability on a multi-indicator construct, a covariance
+        given twice, or a label that ties parameters fixed at different values.
+    DataError
+        When a reliability needs an item variance that is missing or not positive.
+
+    Examples
+    --------
+    >>> from sem_csat.spec import ModelSpec
+    >>> spec = ModelSpec.from_lavaan("F =~ x1 + x2 + x3\\nG =~ y1\\nG ~ F", name="Mini")
+    >>> pt = build_partable(spec)
+    >>> pt.frame()[["lhs", "op", "rhs", "user", "free", "ustart"]].head(9)
+      lhs  op rhs  user  free  ustart
+    0   F  =~  x1     1     0     1.0
+    1   F  =~  x2     1     1     NaN
+    2   F  =~  x3     1     2     NaN
+    3   G  =~  y1     1     0     1.0
+    4   G   ~   F     1     3     NaN
+    5  x1  ~~  x1     0     4     NaN
+    6  x2  ~~  x2     0     5     NaN
+    7  x3  ~~  x3     0     6     NaN
+    8  y1  ~~  y1     0     0     0.0
+    >>> pt.n_free, pt.npar
+    (8, 8)
+    """
+    _refuse_unsupported(spec)
+    labels = tuple(group_labels)
+    if not labels:
+        raise ValueError("group_labels needs at least one group")
+    if item_variances is not None and len(item_variances) != len(labels):
+        raise ValueError("item_variances needs one mapping per group")
+    ov = spec.indicator_names
+    lv = spec.construct_names
+    order = {name: k for k, name in enumerate((*ov, *lv))}
+    ov_index = {n: k for k, n in enumerate(ov)}
+    lv_index = {n: k for k, n in enumerate(lv)}
+
+    grouped: list[tuple[int, _Row]] = []
+    for g in range(len(labels)):
+        user = _user_rows(spec, order)
+        rows = user + _default_rows(spec, user, ov)
+        _apply_defaults(spec, rows, std_lv, None if item_variances is None else item_variances[g])
+        grouped += [(g + 1, r) for r in rows]
+    # shared labels (within and across groups) are equalities, as in lavaan
+    pairs = _equal_labels([r for _, r in grouped])
+    records: list[dict[str, object]] = []
+    n_free = 0
+    for g, r in grouped:
+        mat, i, j = _position(r.lhs, r.op, r.rhs, ov_index, lv_index)
+        n_free += r.free
+        records.append(
+            {
+                "id": len(records) + 1,
+                "lhs": r.lhs,
+                "op": r.op,
+                "rhs": r.rhs,
+                "user": r.user,
+                "block": g,
+                "group": g,
+                "free": n_free if r.free else 0,
+                "ustart": r.ustart,
+                "exo": 0,
+                "label": r.label,
+                "mat": mat,
+                "row": i,
+                "col": j,
+            }
+        )
+    for a, b in pairs:
+        records.append(
+            {
+                "id": len(records) + 1,
+                "lhs": f".p{a + 1}.",
+                "op": "==",
+                "rhs": f".p{b + 1}.",
+                "user": 2,
+                "block": 0,
+                "group": 0,
+                "free": 0,
+                "ustart": math.nan,
+                "exo": 0,
+                "label": "",
+                "mat": "",
+                "row": -1,
+                "col": -1,
+            }
+        )
+    frame = pd.DataFrame.from_records(records)
+    frame["plabel"] = [
+        f".p{i}." if op != "==" else "" for i, op in zip(frame["id"], frame["op"], strict=True)
+    ]
+    for name in ("start", "est", "se"):
+        frame[name] = np.nan
+    frame = frame.astype(
+        {
+            "id": np.int64,
+            "user": np.int64,
+            "block": np.int64,
+            "group": np.int64,
+            "free": np.int64,
+            "ustart": np.float64,
+            "exo": np.int64,
+            "row": np.int64,
+            "col": np.int64,
+        }
+    )
+    frame = frame.loc[:, list(COLUMNS)]
+    n_blocks = len(labels)
+    return ParTable(frame, (tuple(ov),) * n_blocks, (tuple(lv),) * n_blocks, labels, std_lv)

@@ -1,0 +1,215 @@
+"""Step 2: sample statistics per group, as lavaan keeps them (``lav_samplestats.R``).
+
+For every group: N, the sample covariance matrix S, the means, log|S| and S⁻¹.  The divisor of
+S follows lavaan's conventions for complete data:
+
+* ML (``likelihood = "normal"``): S has divisor N (the ML estimate of Σ); a covariance matrix
+  given as input (divisor N − 1, as R's ``cov()`` and published tables) is multiplied by
+  (N − 1)/N (``sample.cov.rescale = TRUE``);
+* GLS, ULS (and the least-squares estimators to come): S has divisor N − 1, and a given matrix
+  is used as it is.
+
+With that, a fit to ``cov(x)`` and N reproduces the fit to ``x`` exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from sem_csat.errors import DataError
+
+__all__ = ["GroupStats", "SampleStats", "from_data", "from_moments"]
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class GroupStats:
+    """Sample statistics of one group.
+
+    Attributes
+    ----------
+    label
+        The group's label (``""`` for a single group).
+    nobs
+        N of the group.
+    cov
+        S, p × p, with the divisor of the estimator (see the module docstring).
+    mean
+        The item means, or ``None`` when they are unknown (a covariance matrix without means).
+    data
+        The raw answers (N × p) when the fit is to raw data, else ``None`` (robust standard
+        errors and the bootstrap need them).
+    logdet
+        log|S|, NaN when S is not positive definite.
+    icov
+        S⁻¹, or ``None`` when S is not positive definite.
+    """
+
+    label: str
+    nobs: int
+    cov: FloatArray = field(repr=False)
+    mean: FloatArray | None = field(default=None, repr=False)
+    data: FloatArray | None = field(default=None, repr=False)
+    logdet: float = float("nan")
+    icov: FloatArray | None = field(default=None, repr=False)
+
+    @property
+    def var(self) -> FloatArray:
+        """The item variances (diagonal of S)."""
+        out: FloatArray = np.diag(self.cov).copy()
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class SampleStats:
+    """Sample statistics of all groups.
+
+    Attributes
+    ----------
+    ov_names
+        The observed variables, in the order of S.
+    groups
+        One :class:`GroupStats` per group.
+    rescaled
+        Whether a given covariance matrix was multiplied by (N − 1)/N.
+    """
+
+    ov_names: tuple[str, ...]
+    groups: tuple[GroupStats, ...]
+    rescaled: bool = False
+
+    @property
+    def ntotal(self) -> int:
+        """Total N over the groups."""
+        return sum(g.nobs for g in self.groups)
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.groups)
+
+    @property
+    def weights(self) -> FloatArray:
+        """N_g / N: lavaan's group weights of the discrepancy function."""
+        n = np.array([g.nobs for g in self.groups], dtype=np.float64)
+        out: FloatArray = n / n.sum()
+        return out
+
+    def item_variances(self) -> list[dict[str, float]]:
+        """Per group, item -> sample variance (for reliabilities of single indicators)."""
+        return [dict(zip(self.ov_names, map(float, g.var), strict=True)) for g in self.groups]
+
+
+def _group(label: str, nobs: int, cov: FloatArray, **kwargs: FloatArray | None) -> GroupStats:
+    cov = 0.5 * (cov + cov.T)
+    sign, logdet = np.linalg.slogdet(cov)
+    icov = None
+    if sign > 0:
+        icov = np.linalg.inv(cov)
+        icov = 0.5 * (icov + icov.T)
+    else:
+        logdet = float("nan")
+    return GroupStats(label, nobs, cov, logdet=float(logdet), icov=icov, **kwargs)
+
+
+def _ddof(estimator: str) -> int:
+    return 0 if estimator == "ML" else 1
+
+
+def from_data(
+    frames: Sequence[pd.DataFrame],
+    ov_names: Sequence[str],
+    *,
+    estimator: str = "ML",
+    group_labels: Sequence[str] | None = None,
+) -> SampleStats:
+    """Sample statistics of complete raw data, one frame per group.
+
+    Raises
+    ------
+    DataError
+        When a column is missing, a value is missing, or a group has too few rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"a": [1.0, 2.0, 4.0], "b": [2.0, 1.0, 3.0]})
+    >>> st = from_data([df], ["a", "b"])
+    >>> st.groups[0].cov[0, 0]  # divisor N for ML
+    1.5555555555555556
+    >>> from_data([df], ["a", "b"], estimator="ULS").groups[0].cov[0, 0]
+    2.333333333333333
+    """
+    names = list(ov_names)
+    labels = list(group_labels) if group_labels is not None else [""] * len(frames)
+    groups = []
+    for label, frame in zip(labels, frames, strict=True):
+        absent = [v for v in names if v not in frame.columns]
+        if absent:
+            raise DataError(
+                f"The data have no column(s) {', '.join(map(repr, absent))} that the model "
+                "uses; check the item names."
+            )
+        x = frame.loc[:, names].to_numpy(dtype=np.float64)
+        if np.isnan(x).any():
+            bad = [v for v in names if frame[v].isna().any()]
+            raise DataError(
+                f"Column(s) {', '.join(map(repr, bad))} have missing values; drop the "
+                "incomplete rows or use missing='fiml'."
+            )
+        n = x.shape[0]
+        ddof = _ddof(estimator)
+        if n <= ddof + 1:
+            raise DataError(f"The data have {n} rows; at least {ddof + 2} are needed.")
+        cov = np.cov(x, rowvar=False, ddof=ddof).reshape(len(names), len(names))
+        groups.append(_group(label, n, cov, mean=x.mean(axis=0), data=x))
+    return SampleStats(tuple(names), tuple(groups))
+
+
+def from_moments(
+    covs: Sequence[pd.DataFrame],
+    nobs: Sequence[int],
+    ov_names: Sequence[str],
+    *,
+    estimator: str = "ML",
+    rescale: bool | None = None,
+    means: Sequence[pd.Series | None] | None = None,
+    group_labels: Sequence[str] | None = None,
+) -> SampleStats:
+    """Sample statistics from covariance matrices (divisor N − 1) and their N.
+
+    ``rescale`` is lavaan's ``sample.cov.rescale``: multiply by (N − 1)/N; ``None`` means
+    True for ML and False otherwise, as lavaan.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame([[2.0, 1.0], [1.0, 2.0]], index=["a", "b"], columns=["a", "b"])
+    >>> st = from_moments([c], [11], ["a", "b"])
+    >>> float(st.groups[0].cov[0, 0]), st.rescaled
+    (1.8181818181818181, True)
+    """
+    names = list(ov_names)
+    if rescale is None:
+        rescale = estimator == "ML"
+    labels = list(group_labels) if group_labels is not None else [""] * len(covs)
+    given_means = list(means) if means is not None else [None] * len(covs)
+    groups = []
+    for label, cov, n, mean in zip(labels, covs, nobs, given_means, strict=True):
+        absent = [v for v in names if v not in cov.index or v not in cov.columns]
+        if absent:
+            raise DataError(
+                f"The covariance matrix has no row for {', '.join(map(repr, absent))}; give "
+                "every item of the model."
+            )
+        s = cov.loc[names, names].to_numpy(dtype=np.float64)
+        if rescale:
+            s = s * (n - 1) / n
+        m = None if mean is None else mean.reindex(names).to_numpy(dtype=np.float64)
+        groups.append(_group(label, int(n), s, mean=m))
+    return SampleStats(tuple(names), tuple(groups), rescaled=bool(rescale))
