@@ -24,7 +24,7 @@ is kept (the first on ties), so a model lavaan solves is solved here at the same
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -96,9 +96,9 @@ class Reparam:
             for i in range(n):
                 k[i, col[find(i)]] = 1.0
             return cls(k, np.zeros(n), n)
-        basis = null_space(a)
-        x0 = np.linalg.lstsq(a, b, rcond=None)[0]
-        return cls(np.asarray(basis, dtype=np.float64), np.asarray(x0), n)
+        basis = np.asarray(null_space(a), dtype=np.float64)
+        x0 = np.asarray(np.linalg.lstsq(a, b, rcond=None)[0], dtype=np.float64)
+        return cls(basis, x0, n)
 
     @property
     def n_z(self) -> int:
@@ -114,7 +114,9 @@ class Reparam:
         """Coordinates of (the projection of) ``x``."""
         if self.k is None:
             return x.copy()
-        out: FloatArray = np.linalg.lstsq(self.k, x - self.x0, rcond=None)[0]
+        out: FloatArray = np.asarray(
+            np.linalg.lstsq(self.k, x - self.x0, rcond=None)[0], dtype=np.float64
+        )
         return out
 
     def reduce(self, g_x: FloatArray) -> FloatArray:
@@ -180,12 +182,12 @@ class Problem:
         n = self.model.n_free
         out = np.zeros((n, n))
         jac = self.model.jacobian(imp)
-        for w, st, im, (idx, d) in zip(self.weights, self.stats.groups, imp, jac, strict=True):
-            if not idx.size:
+        for w, st, im, fac in zip(self.weights, self.stats.groups, imp, jac, strict=True):
+            if not fac.index.size:
                 continue
-            info = self.discrepancy.information(st, im, d)
+            info = self.discrepancy.information(st, im, fac)
             factor = float(w) * (self.discrepancy.hessian_factor(st) if fisher else 1.0)
-            out[np.ix_(idx, idx)] += factor * info
+            out[np.ix_(fac.index, fac.index)] += factor * info
         return out
 
     def evaluate(self, z: FloatArray) -> tuple[float, FloatArray, list[Implied] | None]:
@@ -202,27 +204,49 @@ class Problem:
         """The Fisher approximation of the Hessian of f in z."""
         return self.reparam.reduce_matrix(self.information_x(imp, fisher=True))
 
-    def hessian(self, z: FloatArray, g: FloatArray) -> FloatArray:
-        """The exact Hessian of f in z, by forward differences of the analytic gradient.
+    def hessian(self, z: FloatArray, g: FloatArray | None = None) -> FloatArray:
+        """The exact Hessian of f in z (analytic; by differences for mean structures).
 
-        The step is 1e-6 × max(1, |z_k|), so the truncation error is about 1e-6 relative and
-        the rounding error about 1e-10; Newton steps with it converge at once to the
-        precision the optimizer asks for.
+        ∂²f/∂x∂xᵀ = Σ_g w_g [Δ_gᵀ (∂²f_g/∂Σ²) Δ_g + tr(G_g ∂²Σ_g/∂x∂xᵀ)]
+        (:meth:`~sem_csat.cbsem.objective.Discrepancy.curvature` and
+        :meth:`~sem_csat.cbsem.lisrel.LisrelModel.second_derivative_term`).
         """
+        imp = self.implied(z)
+        if imp is None:
+            return np.full((z.size, z.size), np.nan)
+        if self.model.meanstructure:
+            return self.hessian_numerical(z, g)
+        n = self.model.n_free
+        out = np.zeros((n, n))
+        for w, st, im, fac in zip(
+            self.weights, self.stats.groups, imp, self.model.jacobian(imp), strict=True
+        ):
+            if fac.index.size:
+                out[np.ix_(fac.index, fac.index)] += float(w) * self.discrepancy.curvature(
+                    st, im, fac
+                )
+        d_sigma = [
+            float(w) * self.discrepancy.d_sigma(st, im)
+            for w, st, im in zip(self.weights, self.stats.groups, imp, strict=True)
+        ]
+        out += self.model.second_derivative_term(imp, d_sigma)
+        return self.reparam.reduce_matrix(0.5 * (out + out.T))
+
+    def hessian_numerical(self, z: FloatArray, g: FloatArray | None = None) -> FloatArray:
+        """The Hessian by central differences of the analytic gradient (step 1e-5·max(1,|z|))."""
         n = z.size
         out = np.empty((n, n))
         for k in range(n):
-            h = 1e-6 * max(1.0, abs(float(z[k])))
-            zk = z.copy()
-            zk[k] += h
-            imp = self.implied(zk)
-            if imp is None:
-                zk[k] -= 2 * h
+            h = 1e-5 * max(1.0, abs(float(z[k])))
+            cols = []
+            for sign in (1.0, -1.0):
+                zk = z.copy()
+                zk[k] += sign * h
                 imp = self.implied(zk)
-                h = -h
-            if imp is None:
-                return self.fisher(self.implied(z) or [])
-            out[:, k] = (self.reparam.reduce(self.gradient_x(imp)) - g) / h
+                if imp is None:
+                    return np.full((n, n), np.nan)
+                cols.append(self.reparam.reduce(self.gradient_x(imp)))
+            out[:, k] = (cols[0] - cols[1]) / (2.0 * h)
         return 0.5 * (out + out.T)
 
 
@@ -268,7 +292,7 @@ class OptimResult:
 
 def _cholesky(a: FloatArray) -> FloatArray | None:
     try:
-        out: FloatArray = np.linalg.cholesky(a)
+        out: FloatArray = np.asarray(np.linalg.cholesky(a), dtype=np.float64)
     except np.linalg.LinAlgError:
         return None
     return out
@@ -297,15 +321,16 @@ def _step(b: FloatArray, g: FloatArray, metric: FloatArray, mu: float) -> tuple[
         mu = 2.0 * lo
         chol = _cholesky(b + mu * metric)
         if chol is None:
-            return -np.linalg.solve(metric, g), mu
+            fallback: FloatArray = -np.asarray(np.linalg.solve(metric, g), dtype=np.float64)
+            return fallback, mu
     y = np.linalg.solve(chol, -g)
-    d: FloatArray = np.linalg.solve(chol.T, y)
+    d: FloatArray = np.asarray(np.linalg.solve(chol.T, y), dtype=np.float64)
     return d, mu
 
 
-def _decrement(fisher: FloatArray, g: FloatArray) -> float:
-    """gᵀF⁻¹g, the Newton decrement in the Fisher metric (∞ when F is singular)."""
-    chol = _cholesky(_metric(fisher))
+def _decrement(metric: FloatArray, g: FloatArray) -> float:
+    """gᵀD⁻¹g, the Newton decrement in the Fisher metric D (∞ when D is singular)."""
+    chol = _cholesky(metric)
     if chol is None:
         return math.inf
     y = np.linalg.solve(chol, g)
@@ -323,15 +348,15 @@ def minimize(
 
     Each iteration takes the step d = −(B + μD)⁻¹g of a trust region in the Fisher metric
     (D = F + 10⁻³·diag F): B is the Fisher matrix F or, once lightly damped Fisher steps
-    make slow progress, the exact Hessian while it is positive definite; μ ≥ 0 grows when a step does not lower f as much as the
-    quadratic model predicts and shrinks when it does, and stays at least twice the value
-    that makes B + μD positive definite.
+    make slow progress, the exact Hessian while it is positive definite; μ ≥ 0 grows when a
+    step does not lower f as much as the quadratic model predicts and shrinks when it does,
+    and stays at least twice the value that makes B + μD positive definite.
     """
     z = np.asarray(z0, dtype=np.float64).copy()
     f, g, imp = problem.evaluate(z)
     if not math.isfinite(f) or imp is None:
-        return OptimResult(z, problem.reparam.x(z), math.inf, g, math.inf, 0, False, start,
-                           "the starting values give an improper implied covariance matrix")  # fmt: skip
+        why = "the starting values give an improper implied covariance matrix"
+        return OptimResult(z, problem.reparam.x(z), math.inf, g, math.inf, 0, False, start, why)
     fisher = problem.fisher(imp)
     metric = _metric(fisher)
     b = fisher
@@ -341,7 +366,7 @@ def minimize(
     message = "iteration limit reached"
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 (it is reported)
-        dec = _decrement(fisher, g)
+        dec = _decrement(metric, g)
         if dec <= _STOP_DECREMENT * max(1.0, f):
             message = "converged"
             break
@@ -387,7 +412,7 @@ def minimize(
         if len(history) > _STALL_WINDOW and history[-_STALL_WINDOW - 1] - f <= _STALL * max(1.0, f):
             message = f"f fell by less than {_STALL:g} in the last {_STALL_WINDOW} iterations"
             break
-    dec = _decrement(problem.fisher(imp), g)
+    dec = _decrement(_metric(problem.fisher(imp)), g)
     converged, newton_dec = False, math.inf
     # a run that stopped on its own criteria must be close; one cut short (stalled, Newton
     # steps or iterations used up) must be at the precision limit to count as converged
@@ -435,7 +460,7 @@ def _improper(problem: Problem, res: OptimResult) -> bool:
 
 def optimize_with_restarts(
     problem: Problem,
-    starts: dict[str, Callable[[], FloatArray]],
+    starts: Mapping[str, Callable[[], FloatArray]],
     *,
     max_iter: int = 500,
 ) -> tuple[OptimResult, tuple[OptimResult, ...]]:

@@ -29,7 +29,7 @@ from typing import Any, Final, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import DataError, EstimationError, SpecError, UsageError
@@ -731,10 +731,11 @@ def rmsea(chi2: float, df: float, n: float, *, c_hat: float = 1.0, n_groups: int
 
 
 def _ncx2_cdf(x: float, df: float, ncp: float) -> float:
-    """Noncentral χ² distribution function, central when the noncentrality is 0."""
+    """Noncentral χ² distribution function, central when the noncentrality is 0 (the C
+    routines of ``scipy.special``: the ``scipy.stats`` wrappers cost 300 times more)."""
     if ncp <= 0.0:
-        return float(stats.chi2.cdf(x, df))
-    return float(stats.ncx2.cdf(x, df, ncp))
+        return float(special.chdtr(df, x))
+    return float(special.chndtr(x, df, ncp))
 
 
 def rmsea_ci(

@@ -34,7 +34,7 @@ free parameter is assembled from outer products of the columns of M and ΛCΨC�
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 
 from sem_csat.cbsem.partable import ParTable
 
-__all__ = ["Block", "Implied", "LisrelModel"]
+__all__ = ["Block", "Factors", "Implied", "LisrelModel"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -109,6 +109,7 @@ class Implied:
     c: FloatArray  # (I - B)^-1
     m: FloatArray  # Lambda C
     la: FloatArray  # Lambda C Psi C' (= M Psi C'), p x m
+    cache: dict[str, FloatArray] = field(default_factory=dict, repr=False)
 
     @property
     def latent_cov(self) -> FloatArray:
@@ -129,38 +130,45 @@ class LisrelModel:
     """
 
     def __init__(self, table: ParTable, *, meanstructure: bool = False) -> None:
-        rows = table.rows
         self.n_free = table.n_free
+        mat = np.array(table.mat, dtype=object)
+        free = table.free
+        block_of = table.block
+        index = table.index
+        ustart = np.where(np.isnan(table.ustart), 0.0, table.ustart)
         blocks = []
         for b in range(table.n_blocks):
             ov, lv = table.ov_names[b], table.lv_names[b]
             p, m = len(ov), len(lv)
-            shapes = {"lambda": (p, m), "beta": (m, m), "psi": (m, m), "theta": (p, p)}
+            shapes: dict[str, tuple[int, ...]] = {
+                "lambda": (p, m),
+                "beta": (m, m),
+                "psi": (m, m),
+                "theta": (p, p),
+            }
             if meanstructure:
                 shapes |= {"nu": (p,), "alpha": (m,)}
             templates = {name: np.zeros(shape) for name, shape in shapes.items()}
-            free: dict[str, _Free] = {}
-            block_rows = rows[(rows["block"] == b + 1) & (rows["mat"] != "")]
+            free_entries: dict[str, _Free] = {}
+            in_block = block_of == b + 1
             for name in shapes:
-                mr = block_rows[block_rows["mat"] == name]
-                fixed = mr[mr["free"] == 0]
-                r = fixed["row"].to_numpy(dtype=np.intp)
-                c = fixed["col"].to_numpy(dtype=np.intp)
-                v = fixed["ustart"].to_numpy(dtype=np.float64)
-                v = np.where(np.isnan(v), 0.0, v)
+                sel = in_block & (mat == name)
+                fixed = sel & (free == 0)
+                r, c = index[fixed, 0], index[fixed, 1]
+                v = ustart[fixed]
                 if templates[name].ndim == 1:
                     templates[name][r] = v
                 else:
                     templates[name][r, c] = v
                     if name in _SYMMETRIC:
                         templates[name][c, r] = v
-                fr = mr[mr["free"] > 0]
-                free[name] = _Free(
-                    fr["free"].to_numpy(dtype=np.intp) - 1,
-                    fr["row"].to_numpy(dtype=np.intp),
-                    fr["col"].to_numpy(dtype=np.intp),
+                fr = sel & (free > 0)
+                free_entries[name] = _Free(
+                    (free[fr] - 1).astype(np.intp),
+                    index[fr, 0].astype(np.intp),
+                    index[fr, 1].astype(np.intp),
                 )
-            blocks.append(Block(ov, lv, templates, free, meanstructure))
+            blocks.append(Block(ov, lv, templates, free_entries, meanstructure))
         self.blocks: tuple[Block, ...] = tuple(blocks)
         self.meanstructure = meanstructure
 
@@ -171,10 +179,12 @@ class LisrelModel:
         for block in self.blocks:
             mats = block.matrices(x)
             m = block.m
-            try:
-                c = np.linalg.inv(np.eye(m) - mats["beta"]) if m else np.zeros((0, 0))
-            except np.linalg.LinAlgError:
-                return None
+            c: FloatArray = np.zeros((0, 0))
+            if m:
+                try:
+                    c = np.asarray(np.linalg.inv(np.eye(m) - mats["beta"]), dtype=np.float64)
+                except np.linalg.LinAlgError:
+                    return None
             mm = mats["lambda"] @ c
             la = mm @ mats["psi"] @ c.T
             sigma = la @ mats["lambda"].T + mats["theta"]
@@ -223,43 +233,163 @@ class LisrelModel:
                 np.add.at(grad, fr.index, values)
         return grad
 
-    def jacobian(self, implied: list[Implied]) -> list[tuple[IntArray, FloatArray]]:
-        """∂Σ/∂x per block: the free indices of the block and an array (k, p, p).
-
-        Column k is the derivative of Σ with respect to ``x[index[k]]`` (mean-structure
-        derivatives are not included here).
-        """
+    def jacobian(self, implied: list[Implied]) -> list[Factors]:
+        """∂Σ/∂x (and ∂μ/∂x) of every block as rank-2 factors (see :class:`Factors`)."""
         out = []
         for block, imp in zip(self.blocks, implied, strict=True):
             p = block.p
-            idx_parts, d_parts = [], []
+            eye = np.eye(p)
+            idx, a, b, s = [], [], [], []
             fr = block.free["lambda"]
             if fr.index.size:
-                t = np.zeros((fr.index.size, p, p))
-                t[np.arange(fr.index.size), fr.rows, :] = imp.la[:, fr.cols].T
-                idx_parts.append(fr.index)
-                d_parts.append(t + t.transpose(0, 2, 1))
+                idx.append(fr.index)
+                a.append(eye[:, fr.rows])
+                b.append(imp.la[:, fr.cols])
+                s.append(np.ones(fr.index.size))
             fr = block.free["beta"]
             if fr.index.size:
-                t = np.einsum("ik,jk->kij", imp.m[:, fr.rows], imp.la[:, fr.cols])
-                idx_parts.append(fr.index)
-                d_parts.append(t + t.transpose(0, 2, 1))
-            fr = block.free["psi"]
-            if fr.index.size:
-                t = np.einsum("ik,jk->kij", imp.m[:, fr.rows], imp.m[:, fr.cols])
-                off = fr.offdiag[:, None, None]
-                idx_parts.append(fr.index)
-                d_parts.append(np.where(off, t + t.transpose(0, 2, 1), t))
-            fr = block.free["theta"]
-            if fr.index.size:
-                k = np.arange(fr.index.size)
-                t = np.zeros((fr.index.size, p, p))
-                t[k, fr.rows, fr.cols] = 1.0
-                t[k, fr.cols, fr.rows] = 1.0
-                idx_parts.append(fr.index)
-                d_parts.append(t)
-            if idx_parts:
-                out.append((np.concatenate(idx_parts), np.concatenate(d_parts)))
+                idx.append(fr.index)
+                a.append(imp.m[:, fr.rows])
+                b.append(imp.la[:, fr.cols])
+                s.append(np.ones(fr.index.size))
+            for name, basis in (("psi", imp.m), ("theta", eye)):
+                fr = block.free[name]
+                if fr.index.size:
+                    idx.append(fr.index)
+                    a.append(basis[:, fr.rows])
+                    b.append(basis[:, fr.cols])
+                    s.append(np.where(fr.offdiag, 1.0, 0.5))
+            if idx:
+                index = np.concatenate(idx)
+                fa, fb, fs = np.hstack(a), np.hstack(b), np.concatenate(s)
             else:
-                out.append((np.zeros(0, dtype=np.intp), np.zeros((0, p, p))))
+                index, fa, fb, fs = (
+                    np.zeros(0, np.intp),
+                    np.zeros((p, 0)),
+                    np.zeros((p, 0)),
+                    np.zeros(0),
+                )
+            dmu = None
+            if block.meanstructure:
+                dmu = np.zeros((p, index.size))
+                ca = imp.c @ imp.mats["alpha"]
+                k = 0
+                for name in ("lambda", "beta", "psi", "theta"):
+                    fr = block.free[name]
+                    n = fr.index.size
+                    if name == "lambda" and n:
+                        dmu[fr.rows, np.arange(k, k + n)] = ca[fr.cols]
+                    elif name == "beta" and n:
+                        dmu[:, k : k + n] = imp.m[:, fr.rows] * ca[fr.cols]
+                    k += n
+                extra_idx, extra = [], []
+                fr = block.free["nu"]
+                if fr.index.size:
+                    extra_idx.append(fr.index)
+                    extra.append(eye[:, fr.rows])
+                fr = block.free["alpha"]
+                if fr.index.size:
+                    extra_idx.append(fr.index)
+                    extra.append(imp.m[:, fr.rows])
+                if extra_idx:
+                    n_extra = sum(e.shape[1] for e in extra)
+                    index = np.concatenate([index, *extra_idx])
+                    fa = np.hstack([fa, np.zeros((p, n_extra))])
+                    fb = np.hstack([fb, np.zeros((p, n_extra))])
+                    fs = np.concatenate([fs, np.zeros(n_extra)])
+                    dmu = np.hstack([dmu, *extra])
+            out.append(Factors(index, fa, fb, fs, dmu))
+        return out
+
+    def second_derivative_term(
+        self, implied: list[Implied], d_sigma: list[FloatArray]
+    ) -> FloatArray:
+        """Σ_g tr(G_g ∂²Σ_g/∂x_k∂x_l): the part of the exact Hessian from the curvature of Σ.
+
+        With A = CΨCᵀ, M = ΛC, N = MᵀG, Q = MᵀGM, W = CΨQ and E^s the symmetric unit matrix
+        of a (co)variance, the non-zero blocks are (indices: loading λ_ab, latent covariance
+        ψ_cd, regression β_cd; off = 1 when c ≠ d):
+
+        * λ_ab, λ_cd: 2 G_ac A_bd;
+        * λ_ab, ψ_cd: 2 (C_bc N_da + off·C_bd N_ca);
+        * λ_ab, β_cd: 2 (C_bc (AΛᵀG)_da + A_bd N_ca);
+        * ψ_ab, β_cd: 2 (C_da Q_bc + off·C_db Q_ac);
+        * β_ab, β_cd: 2 (C_bc W_da + C_da W_bc + A_bd Q_ca).
+
+        Θ enters Σ linearly and Ψ linearly given B, so every other block is zero.  Mean
+        structures are not covered (their terms come with the intercepts).
+        """
+        n = self.n_free
+        out = np.zeros((n, n))
+        for block, imp, g in zip(self.blocks, implied, d_sigma, strict=True):
+            c, m, la = imp.c, imp.m, imp.la
+            a_mat = imp.latent_cov
+            nmat = m.T @ g  # m x p
+            q = nmat @ m  # m x m
+            w = c @ imp.mats["psi"] @ q
+            lag = la.T @ g  # (A Λᵀ G), m x p
+            lam, beta, psi = block.free["lambda"], block.free["beta"], block.free["psi"]
+            la_, lb_ = lam.rows, lam.cols  # λ_ab: a = item, b = factor
+            ba, bb = beta.rows, beta.cols
+            pa, pb, off = psi.rows, psi.cols, psi.offdiag.astype(float)
+
+            def put(i: IntArray, j: IntArray, h: FloatArray) -> None:
+                np.add.at(out, (i[:, None], j[None, :]), h)
+                if i is not j:
+                    np.add.at(out, (j[:, None], i[None, :]), h.T)
+
+            if lam.index.size:
+                put(lam.index, lam.index, 2.0 * g[np.ix_(la_, la_)] * a_mat[np.ix_(lb_, lb_)])
+                if psi.index.size:
+                    h = c[np.ix_(lb_, pa)] * nmat[np.ix_(pb, la_)].T
+                    h += off[None, :] * c[np.ix_(lb_, pb)] * nmat[np.ix_(pa, la_)].T
+                    put(lam.index, psi.index, 2.0 * h)
+                if beta.index.size:
+                    h = c[np.ix_(lb_, ba)] * lag[np.ix_(bb, la_)].T
+                    h += a_mat[np.ix_(lb_, bb)] * nmat[np.ix_(ba, la_)].T
+                    put(lam.index, beta.index, 2.0 * h)
+            if psi.index.size and beta.index.size:
+                h = c[np.ix_(bb, pa)].T * q[np.ix_(pb, ba)]
+                h += off[:, None] * c[np.ix_(bb, pb)].T * q[np.ix_(pa, ba)]
+                put(psi.index, beta.index, 2.0 * h)
+            if beta.index.size:
+                h = c[np.ix_(bb, ba)] * w[np.ix_(bb, ba)].T
+                h += c[np.ix_(bb, ba)].T * w[np.ix_(bb, ba)]
+                h += a_mat[np.ix_(bb, bb)] * q[np.ix_(ba, ba)].T
+                put(beta.index, beta.index, 2.0 * h)
+        return 0.5 * (out + out.T)
+
+
+@dataclass(frozen=True, eq=False)
+class Factors:
+    """∂Σ/∂x_k = s_k (a_k b_kᵀ + b_k a_kᵀ) for the free parameters of one block.
+
+    Every derivative of Σ = ΛCΨCᵀΛᵀ + Θ with respect to one entry is a symmetrised outer
+    product: a loading λ_rc gives (e_r, (ΛCΨCᵀ)_{·c}), a regression β_rc gives
+    (M_{·r}, (ΛCΨCᵀ)_{·c}), a latent (co)variance ψ_rc gives (M_{·r}, M_{·c}) and a residual
+    (co)variance θ_rc gives (e_r, e_c), with s = ½ on the diagonal of Ψ and Θ.  Quadratic forms
+    in ∂Σ then cost O(k p² + k² p) instead of O(k p³).
+
+    Attributes
+    ----------
+    index
+        The positions in x of the k columns.
+    a, b
+        p × k.
+    s
+        k scale factors (1, or ½ for variances).
+    dmu
+        ∂μ/∂x (p × k) with a mean structure, else ``None``.
+    """
+
+    index: IntArray
+    a: FloatArray
+    b: FloatArray
+    s: FloatArray
+    dmu: FloatArray | None = None
+
+    def dense(self) -> FloatArray:
+        """The derivatives as a stack (k, p, p)."""
+        t = np.einsum("ik,jk->kij", self.a, self.b) * self.s[:, None, None]
+        out: FloatArray = t + t.transpose(0, 2, 1)
         return out

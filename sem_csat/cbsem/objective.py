@@ -37,7 +37,7 @@ from typing import Final, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from sem_csat.cbsem.lisrel import Implied
+from sem_csat.cbsem.lisrel import Factors, Implied
 from sem_csat.cbsem.samplestats import GroupStats
 
 __all__ = ["ESTIMATORS", "GLS", "ML", "ULS", "Discrepancy"]
@@ -53,22 +53,50 @@ def _vech_weights(p: int) -> FloatArray:
     return w
 
 
-def _sandwich_information(v: FloatArray, d: FloatArray) -> FloatArray:
-    """½ tr(V D_k V D_l) for the stack D (k, p, p)."""
-    k = d.shape[0]
-    w = np.matmul(np.matmul(v, d), v)
-    out: FloatArray = 0.5 * (w.reshape(k, -1) @ d.reshape(k, -1).T)
+def _sandwich_information(v: FloatArray, fac: Factors) -> FloatArray:
+    """½ tr(V ∂Σ_k V ∂Σ_l) (+ ∂μ_kᵀ V ∂μ_l) from the rank-2 factors of ∂Σ.
+
+    With ∂Σ_k = s_k(a_k b_kᵀ + b_k a_kᵀ), P = AᵀVA, Q = AᵀVB, R = BᵀVB:
+    ½ tr(V ∂Σ_k V ∂Σ_l) = s_k s_l (Q_kl Q_lk + P_kl R_kl).
+    """
+    va, vb = v @ fac.a, v @ fac.b
+    p_, q, r = fac.a.T @ va, fac.a.T @ vb, fac.b.T @ vb
+    out: FloatArray = np.outer(fac.s, fac.s) * (q * q.T + p_ * r)
+    if fac.dmu is not None:
+        out = out + fac.dmu.T @ v @ fac.dmu
+    return 0.5 * (out + out.T)
+
+
+def _vech_information(fac: Factors) -> FloatArray:
+    """Σ_{i≤j} ∂σ_ij,k ∂σ_ij,l (+ ∂μ_kᵀ∂μ_l): ½[tr(∂Σ_k ∂Σ_l) + Σ_i ∂σ_ii,k ∂σ_ii,l].
+
+    = s_k s_l (Q_kl Q_lk + P_kl R_kl + 2 Cᵀ C) with P = AᵀA, Q = AᵀB, R = BᵀB, C = A∘B.
+    """
+    p_, q, r = fac.a.T @ fac.a, fac.a.T @ fac.b, fac.b.T @ fac.b
+    c = fac.a * fac.b
+    out: FloatArray = np.outer(fac.s, fac.s) * (q * q.T + p_ * r + 2.0 * (c.T @ c))
+    if fac.dmu is not None:
+        out = out + fac.dmu.T @ fac.dmu
     return 0.5 * (out + out.T)
 
 
 class Discrepancy(Protocol):
     """What an estimator contributes to the pipeline (see the module docstring)."""
 
-    name: str
-    #: whether the statistic T = 2Nf is referred to a χ² distribution (not for ULS)
-    chi_square: bool
-    #: whether there is a likelihood (log L, AIC, BIC)
-    likelihood: bool
+    @property
+    def name(self) -> str:
+        """lavaan's name of the estimator."""
+        ...
+
+    @property
+    def chi_square(self) -> bool:
+        """Whether the statistic T = 2Nf is referred to a χ² distribution (not for ULS)."""
+        ...
+
+    @property
+    def likelihood(self) -> bool:
+        """Whether there is a likelihood (log L, AIC, BIC; and n = N in the vcov)."""
+        ...
 
     def value(self, stats: GroupStats, imp: Implied) -> float:
         """f_g; ``inf`` where the discrepancy is not defined (ML with Σ not PD)."""
@@ -78,12 +106,16 @@ class Discrepancy(Protocol):
         """∂f_g/∂Σ (symmetric)."""
         ...
 
-    def information(self, stats: GroupStats, imp: Implied, d: FloatArray) -> FloatArray:
-        """Unit expected information Δᵀ W Δ of the group for the Jacobian stack ``d``."""
+    def information(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        """Unit expected information Δᵀ W Δ of the group (Δ given as rank-2 factors)."""
         ...
 
     def hessian_factor(self, stats: GroupStats) -> float:
         """The factor that turns the unit information into the Fisher Hessian of f_g."""
+        ...
+
+    def curvature(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        """Δᵀ (∂²f_g/∂Σ∂Σ) Δ, the exact second derivative of f_g in Σ, contracted with Δ."""
         ...
 
 
@@ -96,25 +128,38 @@ class ML:
     likelihood: bool = True
 
     def value(self, stats: GroupStats, imp: Implied) -> float:
-        try:
-            chol = np.linalg.cholesky(imp.sigma)
-        except np.linalg.LinAlgError:
+        inv = _sigma_inverse(imp)
+        if inv is None:
             return math.inf
-        logdet = 2.0 * float(np.sum(np.log(np.diag(chol))))
-        inv = _chol_inverse(chol)
         p = imp.sigma.shape[0]
-        return 0.5 * (logdet + float(np.sum(stats.cov * inv)) - stats.logdet - p)
+        logdet = float(imp.cache["logdet"][0])
+        return float(0.5 * (logdet + float(np.sum(stats.cov * inv)) - stats.logdet - p))
 
     def d_sigma(self, stats: GroupStats, imp: Implied) -> FloatArray:
-        inv = np.linalg.inv(imp.sigma)
+        inv = _inverse_or_pinv(imp)
         out: FloatArray = 0.5 * inv @ (imp.sigma - stats.cov) @ inv
         return 0.5 * (out + out.T)
 
-    def information(self, stats: GroupStats, imp: Implied, d: FloatArray) -> FloatArray:
-        return _sandwich_information(np.linalg.inv(imp.sigma), d)
+    def information(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        return _sandwich_information(_inverse_or_pinv(imp), fac)
 
     def hessian_factor(self, stats: GroupStats) -> float:
         return 1.0
+
+    def curvature(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        """d²f = −½tr(V dΣ₁ V dΣ₂) + ½tr(V dΣ₁ V dΣ₂ V S) + ½tr(V dΣ₂ V dΣ₁ V S), V = Σ⁻¹.
+
+        With U = VSV and the factor products of V and U (P, Q, R as in the information),
+        tr(V ∂Σ_k V ∂Σ_l V S) = s_k s_l (Qv_lk Qu_kl + Rv_kl Pu_kl + Pv_kl Ru_kl + Qv_kl Qu_lk).
+        """
+        v = _inverse_or_pinv(imp)
+        u = v @ stats.cov @ v
+        a, b = fac.a, fac.b
+        pv, qv, rv = a.T @ v @ a, a.T @ v @ b, b.T @ v @ b
+        pu, qu, ru = a.T @ u @ a, a.T @ u @ b, b.T @ u @ b
+        t = np.outer(fac.s, fac.s) * (qv.T * qu + rv * pu + pv * ru + qv * qu.T)
+        out: FloatArray = -_sandwich_information(v, fac) + 0.5 * (t + t.T)
+        return out
 
     @staticmethod
     def loglik(stats: GroupStats, imp: Implied) -> float:
@@ -124,7 +169,7 @@ class ML:
             return math.nan
         p = imp.sigma.shape[0]
         trace = float(np.sum(stats.cov * np.linalg.inv(imp.sigma)))
-        return -0.5 * stats.nobs * (p * _LOG_2PI + float(logdet) + trace)
+        return float(-0.5 * stats.nobs * (p * _LOG_2PI + float(logdet) + trace))
 
 
 @dataclass(frozen=True)
@@ -138,7 +183,7 @@ class GLS:
     def value(self, stats: GroupStats, imp: Implied) -> float:
         a = _icov(stats) @ (stats.cov - imp.sigma)
         c = (stats.nobs - 1) / stats.nobs
-        return 0.5 * c * 0.5 * float(np.sum(a * a.T))
+        return 0.5 * c * 0.5 * float(np.sum(a * a.T, dtype=np.float64))
 
     def d_sigma(self, stats: GroupStats, imp: Implied) -> FloatArray:
         inv = _icov(stats)
@@ -146,11 +191,14 @@ class GLS:
         out: FloatArray = -0.5 * c * inv @ (stats.cov - imp.sigma) @ inv
         return 0.5 * (out + out.T)
 
-    def information(self, stats: GroupStats, imp: Implied, d: FloatArray) -> FloatArray:
-        return _sandwich_information(_icov(stats), d)
+    def information(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        return _sandwich_information(_icov(stats), fac)
 
     def hessian_factor(self, stats: GroupStats) -> float:
         return (stats.nobs - 1) / stats.nobs
+
+    def curvature(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        return self.hessian_factor(stats) * self.information(stats, imp, fac)
 
 
 @dataclass(frozen=True)
@@ -164,7 +212,7 @@ class ULS:
     def value(self, stats: GroupStats, imp: Implied) -> float:
         r = stats.cov - imp.sigma
         c = (stats.nobs - 1) / stats.nobs
-        return 0.5 * c * float(np.sum(_vech_weights(r.shape[0]) * r * r))
+        return 0.5 * c * float(np.sum(_vech_weights(r.shape[0]) * r * r, dtype=np.float64))
 
     def d_sigma(self, stats: GroupStats, imp: Implied) -> FloatArray:
         r = stats.cov - imp.sigma
@@ -172,14 +220,22 @@ class ULS:
         out: FloatArray = -c * _vech_weights(r.shape[0]) * r
         return out
 
-    def information(self, stats: GroupStats, imp: Implied, d: FloatArray) -> FloatArray:
-        k = d.shape[0]
-        w = _vech_weights(d.shape[1])
-        out: FloatArray = (d * w).reshape(k, -1) @ d.reshape(k, -1).T
-        return 0.5 * (out + out.T)
+    def information(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        return _vech_information(fac)
 
     def hessian_factor(self, stats: GroupStats) -> float:
         return (stats.nobs - 1) / stats.nobs
+
+    def curvature(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        return self.hessian_factor(stats) * _vech_information(fac)
+
+
+def _inverse_or_pinv(imp: Implied) -> FloatArray:
+    inv = _sigma_inverse(imp)
+    if inv is None:
+        out: FloatArray = np.asarray(np.linalg.pinv(imp.sigma), dtype=np.float64)
+        return out
+    return inv
 
 
 def _icov(stats: GroupStats) -> FloatArray:
@@ -188,10 +244,18 @@ def _icov(stats: GroupStats) -> FloatArray:
     return stats.icov
 
 
-def _chol_inverse(chol: FloatArray) -> FloatArray:
-    from scipy.linalg import cho_solve
-
-    inv: FloatArray = cho_solve((chol, True), np.eye(chol.shape[0]))
+def _sigma_inverse(imp: Implied) -> FloatArray | None:
+    """Σ⁻¹ (cached on ``imp`` with log|Σ|), or ``None`` when Σ is not positive definite."""
+    if "inv" in imp.cache:
+        return imp.cache["inv"]
+    try:
+        chol = np.linalg.cholesky(imp.sigma)
+    except np.linalg.LinAlgError:
+        return None
+    linv: FloatArray = np.asarray(np.linalg.inv(chol), dtype=np.float64)
+    inv: FloatArray = linv.T @ linv
+    imp.cache["inv"] = inv
+    imp.cache["logdet"] = np.array([2.0 * float(np.sum(np.log(np.diag(chol))))])
     return inv
 
 

@@ -144,6 +144,57 @@ class ParTable:
         """A copy of the table."""
         return self.rows.copy()
 
+    # fast column access (the frame's string columns are slow to filter row by row)
+    @cached_property
+    def lhs(self) -> tuple[str, ...]:
+        return tuple(map(str, self.rows["lhs"].tolist()))
+
+    @cached_property
+    def op(self) -> tuple[str, ...]:
+        return tuple(map(str, self.rows["op"].tolist()))
+
+    @cached_property
+    def rhs(self) -> tuple[str, ...]:
+        return tuple(map(str, self.rows["rhs"].tolist()))
+
+    @cached_property
+    def label(self) -> tuple[str, ...]:
+        return tuple(map(str, self.rows["label"].tolist()))
+
+    @cached_property
+    def mat(self) -> tuple[str, ...]:
+        return tuple(map(str, self.rows["mat"].tolist()))
+
+    @cached_property
+    def block(self) -> NDArray[np.int64]:
+        return self.rows["block"].to_numpy(dtype=np.int64)
+
+    @cached_property
+    def user(self) -> NDArray[np.int64]:
+        return self.rows["user"].to_numpy(dtype=np.int64)
+
+    @cached_property
+    def ustart(self) -> FloatArray:
+        return self.rows["ustart"].to_numpy(dtype=np.float64)
+
+    @cached_property
+    def index(self) -> NDArray[np.int64]:
+        """``row`` and ``col`` (matrix position) as an (n, 2) array."""
+        return self.rows[["row", "col"]].to_numpy(dtype=np.int64)
+
+    def find(self, lhs: str, op: str, rhs: str, block: int = 1) -> int | None:
+        """Position of the row ``lhs op rhs`` of a block, or ``None``."""
+        return self._where.get((block, lhs, op, rhs))
+
+    @cached_property
+    def _where(self) -> dict[tuple[int, str, str, str], int]:
+        return {
+            (int(b), lhs, op, rhs): i
+            for i, (b, lhs, op, rhs) in enumerate(
+                zip(self.block, self.lhs, self.op, self.rhs, strict=True)
+            )
+        }
+
     @property
     def n_blocks(self) -> int:
         """Number of blocks (= groups)."""
@@ -166,13 +217,12 @@ class ParTable:
         Each ``.pA. == .pB.`` row says that the free parameters of rows A and B are equal
         (lavaan's ``ceq``); ``A`` has one row per constraint.
         """
-        rows = self.rows
-        eq = rows[rows["op"] == "=="]
-        by_plabel = dict(zip(rows["plabel"], rows["free"], strict=True))
+        eq = [i for i, op in enumerate(self.op) if op == "=="]
+        by_plabel = {f".p{i + 1}.": int(f) for i, f in enumerate(self.free)}
         a = np.zeros((len(eq), self.n_free))
-        for k, (lhs, rhs) in enumerate(zip(eq["lhs"], eq["rhs"], strict=True)):
-            a[k, int(by_plabel[lhs]) - 1] += 1.0
-            a[k, int(by_plabel[rhs]) - 1] -= 1.0
+        for k, i in enumerate(eq):
+            a[k, by_plabel[self.lhs[i]] - 1] += 1.0
+            a[k, by_plabel[self.rhs[i]] - 1] -= 1.0
         return a, np.zeros(len(eq))
 
     @cached_property
@@ -189,7 +239,12 @@ class ParTable:
             if name not in ("start", "est", "se"):
                 raise ValueError(f"only start, est and se can be replaced, not {name!r}")
             new[name] = np.asarray(values, dtype=np.float64)
-        return ParTable(new, self.ov_names, self.lv_names, self.group_labels, self.std_lv)
+        out = ParTable(new, self.ov_names, self.lv_names, self.group_labels, self.std_lv)
+        for cached in ("lhs", "op", "rhs", "label", "mat", "block", "user", "ustart", "index",
+                       "free", "n_free", "equality_constraints", "npar"):  # fmt: skip
+            if cached in self.__dict__:
+                out.__dict__[cached] = self.__dict__[cached]
+        return out
 
     def __repr__(self) -> str:
         return (
@@ -464,25 +519,29 @@ def build_partable(
                 "col": -1,
             }
         )
-    frame = pd.DataFrame.from_records(records)
-    frame["plabel"] = [
-        f".p{i}." if op != "==" else "" for i, op in zip(frame["id"], frame["op"], strict=True)
-    ]
-    for name in ("start", "est", "se"):
-        frame[name] = np.nan
-    frame = frame.astype(
+    n = len(records)
+    ops = [str(r["op"]) for r in records]
+    frame = pd.DataFrame(
         {
-            "id": np.int64,
-            "user": np.int64,
-            "block": np.int64,
-            "group": np.int64,
-            "free": np.int64,
-            "ustart": np.float64,
-            "exo": np.int64,
-            "row": np.int64,
-            "col": np.int64,
+            "id": np.arange(1, n + 1, dtype=np.int64),
+            "lhs": [r["lhs"] for r in records],
+            "op": ops,
+            "rhs": [r["rhs"] for r in records],
+            "user": np.array([r["user"] for r in records], dtype=np.int64),
+            "block": np.array([r["block"] for r in records], dtype=np.int64),
+            "group": np.array([r["group"] for r in records], dtype=np.int64),
+            "free": np.array([r["free"] for r in records], dtype=np.int64),
+            "ustart": np.array([r["ustart"] for r in records], dtype=np.float64),
+            "exo": np.zeros(n, dtype=np.int64),
+            "label": [r["label"] for r in records],
+            "plabel": [f".p{i + 1}." if op != "==" else "" for i, op in enumerate(ops)],
+            "start": np.full(n, np.nan),
+            "est": np.full(n, np.nan),
+            "se": np.full(n, np.nan),
+            "mat": [r["mat"] for r in records],
+            "row": np.array([r["row"] for r in records], dtype=np.int64),
+            "col": np.array([r["col"] for r in records], dtype=np.int64),
         }
     )
-    frame = frame.loc[:, list(COLUMNS)]
     n_blocks = len(labels)
     return ParTable(frame, (tuple(ov),) * n_blocks, (tuple(lv),) * n_blocks, labels, std_lv)

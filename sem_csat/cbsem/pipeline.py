@@ -307,7 +307,7 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
         best, runs = optimize_with_restarts(problem, starts, max_iter=options.max_iter)
         start_rows = start_values.lavaan_start(table, stats)
         x = best.x
-        est = table.rows["ustart"].to_numpy(dtype=np.float64).copy()
+        est = table.ustart.copy()
         est[is_free] = x[free[is_free] - 1]
         est[np.isnan(est)] = 0.0
         implied = problem.implied(best.z)
@@ -323,8 +323,7 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
             vcov = VCov(np.full((size, size), np.nan), np.zeros((0, 0)), 0, True, math.nan)
         se = np.full(len(est), np.nan)
         se[is_free] = vcov.se()[free[is_free] - 1]
-        rows = table.rows
-        se[(rows["user"] == 2).to_numpy()] = np.nan
+        se[table.user == 2] = np.nan
         table = table.with_columns(start=start_rows, est=est, se=se)
         test = standard_test(best.f, stats, table.npar, chi_square=disc.chi_square)
         baseline = baseline_test(stats, options.estimator, chi_square=disc.chi_square)

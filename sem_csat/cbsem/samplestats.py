@@ -108,10 +108,10 @@ class SampleStats:
 def _group(label: str, nobs: int, cov: FloatArray, **kwargs: FloatArray | None) -> GroupStats:
     cov = 0.5 * (cov + cov.T)
     sign, logdet = np.linalg.slogdet(cov)
-    icov = None
+    icov: FloatArray | None = None
     if sign > 0:
-        icov = np.linalg.inv(cov)
-        icov = 0.5 * (icov + icov.T)
+        inv: FloatArray = np.asarray(np.linalg.inv(cov), dtype=np.float64)
+        icov = 0.5 * (inv + inv.T)
     else:
         logdet = float("nan")
     return GroupStats(label, nobs, cov, logdet=float(logdet), icov=icov, **kwargs)

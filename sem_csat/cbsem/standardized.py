@@ -59,13 +59,9 @@ def standardize(
     implied
         The implied moments of every block at the estimates.
     """
-    rows = table.rows
-    lhs = rows["lhs"].to_numpy()
-    op = rows["op"].to_numpy()
-    rhs = rows["rhs"].to_numpy()
-    block = rows["block"].to_numpy()
-    std_lv = np.full(len(rows), np.nan)
-    std_all = np.full(len(rows), np.nan)
+    lhs, op, rhs, block = table.lhs, table.op, table.rhs, table.block
+    std_lv = np.full(len(op), np.nan)
+    std_all = np.full(len(op), np.nan)
     for b, imp in enumerate(implied):
         lv = {n: k for k, n in enumerate(table.lv_names[b])}
         ov = {n: k for k, n in enumerate(table.ov_names[b])}
@@ -128,13 +124,15 @@ def r_squared(table: ParTable, implied: list[Implied]) -> pd.DataFrame:
     Returns a frame ``group, variable, r2`` in the order of lavaan's ``r2`` rows: observed
     variables first, then latent ones.
     """
-    rows = table.rows
     out = []
     for b, imp in enumerate(implied):
-        in_block = rows["block"] == b + 1
-        dependent = set(rows.loc[in_block & (rows["op"] == "~"), "lhs"]) | set(
-            rows.loc[in_block & (rows["op"] == "=~"), "rhs"]
-        )
+        in_block = table.block == b + 1
+        # dependent: regressed on others, or an indicator of a higher-order factor
+        dependent = {
+            table.lhs[i] if table.op[i] == "~" else table.rhs[i]
+            for i in np.flatnonzero(in_block)
+            if table.op[i] in ("~", "=~")
+        }
         theta, psi = imp.mats["theta"], imp.mats["psi"]
         total = np.diag(imp.sigma)
         for k, name in enumerate(table.ov_names[b]):

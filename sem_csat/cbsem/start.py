@@ -13,11 +13,14 @@ a spec can state:
 * everything else (regressions, covariances): 0;
 * fixed rows keep their value.
 
+lavaan's regression-based starts apply only to path models without latent variables, which a
+spec cannot state (every construct is a latent variable), so they do not arise here.
+
 :func:`moment_start` is a second start for when the first ends badly: FABIN 3 loadings,
-latent covariances from the item covariances (averaged s_ij / λ_i λ_j between blocks, made
-positive definite), regressions and disturbance variances from those latent moments, and
-residual variances that reproduce the item variances.  :func:`simple_start` is lavaan's
-``start = "simple"`` (loadings and variances 1, the rest 0).
+latent covariances from the item covariances (the mean of s_ij / (λ_i λ_j) between two
+blocks, made positive definite), regressions and disturbance variances from those latent
+moments by least squares, and residual variances that reproduce the item variances.
+:func:`simple_start` is lavaan's ``start = "simple"`` (loadings and variances 1, the rest 0).
 
 References
 ----------
@@ -28,10 +31,11 @@ Hägglund, G. (1982). Factor analysis by instrumental variables methods. *Psycho
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from sem_csat.cbsem.partable import ParTable
@@ -100,48 +104,73 @@ def _factor_variance(s: FloatArray, lam: FloatArray) -> float:
     return float(lam @ s1 @ lam) / (l2 * l2)
 
 
-def _indicators(rows: pd.DataFrame, lv: str) -> pd.DataFrame:
-    return rows[(rows["lhs"] == lv) & (rows["op"] == "=~")]
+@dataclass(frozen=True)
+class _Block:
+    """Where the rows of one block are (row positions in the table)."""
+
+    ov: tuple[str, ...]
+    lv: tuple[str, ...]
+    loadings: dict[str, list[int]]  # factor -> its =~ rows
+    variance: dict[str, int]  # variable -> its ~~ row
+    regressions: dict[str, list[int]]  # dependent -> its ~ rows
+    covariances: list[int]  # ~~ rows with lhs != rhs
 
 
-def _fixed(table: ParTable, start: FloatArray) -> FloatArray:
-    """Fixed rows keep their ``ustart``; free rows with a value from the spec use it."""
-    ustart = table.rows["ustart"].to_numpy(dtype=np.float64)
-    has = ~np.isnan(ustart)
-    out = start.copy()
-    out[has] = ustart[has]
-    bad = ~np.isfinite(out)
-    out[bad] = 0.5  # lavaan replaces non-finite starting values by 0.5
+def _blocks(table: ParTable) -> list[_Block]:
+    out = []
+    for b in range(table.n_blocks):
+        loadings: dict[str, list[int]] = {}
+        variance: dict[str, int] = {}
+        regressions: dict[str, list[int]] = {}
+        covariances: list[int] = []
+        for i in np.flatnonzero(table.block == b + 1):
+            lhs, op, rhs = table.lhs[i], table.op[i], table.rhs[i]
+            if op == "=~":
+                loadings.setdefault(lhs, []).append(int(i))
+            elif op == "~":
+                regressions.setdefault(lhs, []).append(int(i))
+            elif op == "~~" and lhs == rhs:
+                variance[lhs] = int(i)
+            elif op == "~~":
+                covariances.append(int(i))
+        ov, lv = table.ov_names[b], table.lv_names[b]
+        out.append(_Block(ov, lv, loadings, variance, regressions, covariances))
     return out
 
 
-def _loading_starts(
-    table: ParTable, stats: SampleStats, start: FloatArray, block: int
+def _fixed(table: ParTable, start: FloatArray) -> FloatArray:
+    """Rows with a value in ``ustart`` keep it; non-finite starts become 0.5 (lavaan)."""
+    ustart = table.ustart
+    has = ~np.isnan(ustart)
+    out = start.copy()
+    out[has] = ustart[has]
+    out[~np.isfinite(out)] = 0.5
+    return out
+
+
+def _is_std_lv(table: ParTable, blk: _Block, lv: str) -> bool:
+    i = blk.variance.get(lv)
+    return i is not None and table.free[i] == 0 and table.ustart[i] == 1.0
+
+
+def _loadings(
+    table: ParTable, blk: _Block, s: FloatArray, where: dict[str, int], start: FloatArray
 ) -> dict[str, tuple[FloatArray, float]]:
-    """FABIN 3 loadings (written into ``start``) and ψ per factor of one block."""
-    rows = table.rows
-    in_block = rows["block"] == block + 1
-    ov = table.ov_names[block]
-    where = {v: k for k, v in enumerate(ov)}
-    s = stats.groups[block].cov
-    out: dict[str, tuple[FloatArray, float]] = {}
-    for lv in table.lv_names[block]:
-        ind = _indicators(rows[in_block], lv)
-        if ind.empty or not ind["rhs"].isin(list(ov)).all():
+    """FABIN 3 loadings (written into ``start``) and ψ of every factor with observed items."""
+    out = {}
+    for lv in blk.lv:
+        rows = blk.loadings.get(lv, [])
+        items = [table.rhs[i] for i in rows]
+        if not rows or not all(v in where for v in items):
             continue
-        k = [where[v] for v in ind["rhs"]]
+        k = [where[v] for v in items]
         cov = s[np.ix_(k, k)]
-        var_rows = rows[in_block & (rows["op"] == "~~") & (rows["lhs"] == lv)]
-        var_rows = var_rows[var_rows["rhs"] == lv]
-        std_lv = bool(
-            len(var_rows) and (var_rows["free"] == 0).all() and (var_rows["ustart"] == 1.0).all()
-        )
         lam = _fabin3(cov)
         lam[~np.isfinite(lam)] = 1.0
         psi = _factor_variance(cov, lam) if len(k) > 1 else float(cov[0, 0])
-        if std_lv:
+        if _is_std_lv(table, blk, lv):
             lam = lam * math.copysign(math.sqrt(abs(psi)), psi)
-        start[ind.index.to_numpy()] = lam
+        start[rows] = lam
         out[lv] = (lam, psi)
     return out
 
@@ -162,164 +191,125 @@ def lavaan_start(table: ParTable, stats: SampleStats) -> FloatArray:
     >>> [round(v, 3) for v in start[:3]]  # lavaan: 1, 0.778, 1.107
     [1.0, 0.778, 1.107]
     """
-    rows = table.rows
-    op, lhs, rhs = rows["op"], rows["lhs"], rows["rhs"]
-    start = np.zeros(len(rows))
-    start[(op == "=~").to_numpy()] = 1.0
-    for b, group in enumerate(stats.groups):
-        in_block = (rows["block"] == b + 1).to_numpy()
-        lv = set(table.lv_names[b])
+    start = np.zeros(len(table.op))
+    start[[op == "=~" for op in table.op]] = 1.0
+    for blk, group in zip(_blocks(table), stats.groups, strict=True):
         var = dict(zip(stats.ov_names, group.var, strict=True))
-        is_var = (op == "~~").to_numpy() & (lhs == rhs).to_numpy() & in_block
-        for i in np.flatnonzero(is_var):
-            name = str(lhs.iat[i])
+        where = {v: k for k, v in enumerate(stats.ov_names)}
+        lv = set(blk.lv)
+        for name, i in blk.variance.items():
             start[i] = 0.05 if name in lv else 0.5 * var[name]
-        _loading_starts(table, stats, start, b)
-        _single_indicator_variances(table, stats, start, b)
+        _loadings(table, blk, group.cov, where, start)
+        # lavaan: an exogenous factor with one indicator starts at var(item) − its residual
+        indicators = {table.rhs[i] for rows in blk.loadings.values() for i in rows}
+        for f in blk.lv:
+            rows = blk.loadings.get(f, [])
+            if f in blk.regressions or f in indicators or len(rows) != 1:
+                continue
+            item = table.rhs[rows[0]]
+            fixed = table.ustart[blk.variance[item]] if item in blk.variance else math.nan
+            fixed = 1.0 if math.isnan(fixed) else fixed
+            value = (1.0 - fixed / var[item]) * var[item]
+            start[blk.variance[f]] = value if math.isfinite(value) and value >= 0.05 else 0.05
     return _fixed(table, start)
-
-
-def _single_indicator_variances(
-    table: ParTable, stats: SampleStats, start: FloatArray, block: int
-) -> None:
-    """lavaan: an exogenous factor with one indicator starts at var(item) − its residual."""
-    rows = table.rows
-    in_block = rows["block"] == block + 1
-    var = dict(zip(stats.ov_names, stats.groups[block].var, strict=True))
-    targets = set(rows.loc[in_block & (rows["op"] == "~"), "lhs"])
-    indicators = set(rows.loc[in_block & (rows["op"] == "=~"), "rhs"])
-    for lv in table.lv_names[block]:
-        if lv in targets or lv in indicators:
-            continue
-        ind = _indicators(rows[in_block], lv)
-        if len(ind) != 1:
-            continue
-        item = str(ind["rhs"].iat[0])
-        res = rows[in_block & (rows["op"] == "~~") & (rows["lhs"] == item) & (rows["rhs"] == item)]
-        fixed = float(res["ustart"].iat[0]) if len(res) else math.nan
-        if math.isnan(fixed):
-            fixed = 1.0
-        value = (1.0 - fixed / var[item]) * var[item]
-        lv_var = rows[in_block & (rows["op"] == "~~") & (rows["lhs"] == lv) & (rows["rhs"] == lv)]
-        if not math.isfinite(value) or value < 0.05:
-            value = 0.05
-        start[lv_var.index.to_numpy()] = value
 
 
 def simple_start(table: ParTable, stats: SampleStats) -> FloatArray:
     """lavaan's ``start = "simple"``: loadings 1, variances 1, everything else 0."""
-    rows = table.rows
-    start = np.zeros(len(rows))
-    start[(rows["op"] == "=~").to_numpy()] = 1.0
-    start[((rows["op"] == "~~") & (rows["lhs"] == rows["rhs"])).to_numpy()] = 1.0
+    start = np.zeros(len(table.op))
+    for i, (lhs, op, rhs) in enumerate(zip(table.lhs, table.op, table.rhs, strict=True)):
+        if op == "=~" or (op == "~~" and lhs == rhs):
+            start[i] = 1.0
     return _fixed(table, start)
 
 
-def moment_start(table: ParTable, stats: SampleStats) -> FloatArray:
-    """A start from the moments: FABIN 3 loadings, latent moments from the item covariances,
-    the structural model by regression on those moments (see the module docstring)."""
-    rows = table.rows
-    start = lavaan_start(table, stats)
-    ustart = rows["ustart"].to_numpy(dtype=np.float64)
-    for b, group in enumerate(stats.groups):
-        in_block = rows["block"] == b + 1
-        lv = table.lv_names[b]
-        where = {v: k for k, v in enumerate(stats.ov_names)}
-        s = group.cov
-        lam_of: dict[str, Mapping[str, float]] = {}
-        for f in lv:
-            ind = _indicators(rows[in_block], f)
-            vals = start[ind.index.to_numpy()]
-            lam_of[f] = dict(zip(ind["rhs"].astype(str), vals, strict=True))
-        phi = np.eye(len(lv))
-        for i, a in enumerate(lv):
-            for j, c in enumerate(lv[: i + 1]):
-                vals = [
-                    s[where[u], where[v]] / (la * lc)
-                    for u, la in lam_of[a].items()
-                    for v, lc in lam_of[c].items()
-                    if u != v and u in where and v in where and la * lc != 0
-                ]
-                if i == j:
-                    k = [where[u] for u in lam_of[a] if u in where]
-                    lam = np.array([lam_of[a][u] for u in lam_of[a] if u in where])
-                    value = _factor_variance(s[np.ix_(k, k)], lam) if len(k) > 1 else s[k[0], k[0]]
-                    if len(k) == 1:
-                        item = next(iter(lam_of[a]))
-                        res = rows[
-                            in_block
-                            & (rows["op"] == "~~")
-                            & (rows["lhs"] == item)
-                            & (rows["rhs"] == item)
-                        ]
-                        fixed = float(res["ustart"].iat[0]) if len(res) else math.nan
-                        if not math.isnan(fixed):
-                            value = s[k[0], k[0]] - fixed
-                        value = value / lam[0] ** 2 if lam[0] else value
-                    phi[i, i] = value if math.isfinite(value) and value > 0 else 0.05
-                elif vals:
-                    phi[i, j] = phi[j, i] = float(np.mean(vals))
-        phi = _nearest_pd(phi)
-        _structural_from_moments(table, start, ustart, phi, b)
-        for f, lams in lam_of.items():
-            for item, lam_i in lams.items():
-                res = rows[
-                    in_block & (rows["op"] == "~~") & (rows["lhs"] == item) & (rows["rhs"] == item)
-                ]
-                s_ii = s[where[item], where[item]]
-                value = s_ii - lam_i**2 * phi[lv.index(f), lv.index(f)]
-                start[res.index.to_numpy()] = value if value > 0.05 * s_ii else 0.5 * s_ii
-    return _fixed(table, start)
+def _latent_moments(
+    table: ParTable, blk: _Block, s: FloatArray, where: dict[str, int], start: FloatArray
+) -> FloatArray:
+    """Cov(η) from the item covariances and the loadings in ``start``."""
+    lam_of = {
+        f: {table.rhs[i]: float(start[i]) for i in blk.loadings.get(f, []) if table.rhs[i] in where}
+        for f in blk.lv
+    }
+    phi = np.eye(len(blk.lv))
+    for i, a in enumerate(blk.lv):
+        items = list(lam_of[a])
+        if len(items) > 1:
+            k = [where[u] for u in items]
+            value = _factor_variance(s[np.ix_(k, k)], np.array([lam_of[a][u] for u in items]))
+        elif items:
+            u = items[0]
+            fixed = table.ustart[blk.variance[u]] if u in blk.variance else math.nan
+            value = s[where[u], where[u]] - (0.0 if math.isnan(fixed) else fixed)
+            value = value / lam_of[a][u] ** 2 if lam_of[a][u] else value
+        else:
+            value = math.nan
+        phi[i, i] = value if math.isfinite(value) and value > 0 else 0.05
+        for j, c in enumerate(blk.lv[:i]):
+            vals = [
+                s[where[u], where[v]] / (la * lc)
+                for u, la in lam_of[a].items()
+                for v, lc in lam_of[c].items()
+                if u != v and la * lc != 0
+            ]
+            if vals:
+                phi[i, j] = phi[j, i] = float(np.mean(vals))
+    return _positive_definite(phi)
 
 
-def _nearest_pd(phi: FloatArray) -> FloatArray:
-    """Shrink correlations until the matrix is positive definite (smallest eigenvalue > 0)."""
+def _positive_definite(phi: FloatArray) -> FloatArray:
+    """Shrink the correlations towards 0 until the smallest eigenvalue is at least 0.05."""
     d = np.sqrt(np.clip(np.diag(phi), 1e-8, None))
     r = phi / np.outer(d, d)
     np.fill_diagonal(r, 1.0)
+    eye = np.eye(len(d))
     shrink = 1.0
-    while np.linalg.eigvalsh(r * shrink + np.eye(len(d)) * (1 - shrink))[0] < 0.05 and shrink > 0:
+    while shrink > 0 and np.linalg.eigvalsh(r * shrink + eye * (1 - shrink))[0] < 0.05:
         shrink -= 0.05
-    r = r * shrink + np.eye(len(d)) * (1 - shrink)
-    out: FloatArray = r * np.outer(d, d)
+    shrink = max(shrink, 0.0)
+    out: FloatArray = (r * shrink + eye * (1 - shrink)) * np.outer(d, d)
     return out
 
 
-def _structural_from_moments(
-    table: ParTable, start: FloatArray, ustart: FloatArray, phi: FloatArray, block: int
-) -> None:
-    """Regressions, disturbance variances and latent covariances implied by Cov(η) = Φ."""
-    rows = table.rows
-    in_block = rows["block"] == block + 1
-    lv = table.lv_names[block]
-    pos = {f: k for k, f in enumerate(lv)}
-    reg = rows[in_block & (rows["op"] == "~")]
-    for target in dict.fromkeys(reg["lhs"]):
-        these = reg[reg["lhs"] == target]
-        xs = [pos[str(v)] for v in these["rhs"]]
-        y = pos[str(target)]
-        try:
-            beta = np.linalg.solve(phi[np.ix_(xs, xs)], phi[xs, y])
-        except np.linalg.LinAlgError:
-            continue
-        idx = these.index.to_numpy()
-        free = np.isnan(ustart[idx])
-        start[idx[free]] = beta[free]
-        res = float(phi[y, y] - beta @ phi[xs, y])
-        var_row = rows[in_block & (rows["op"] == "~~") & (rows["lhs"] == target)]
-        var_row = var_row[var_row["rhs"] == target]
-        start[var_row.index.to_numpy()] = max(res, 0.05 * phi[y, y])
-    targets = set(reg["lhs"])
-    cov = rows[in_block & (rows["op"] == "~~") & (rows["lhs"] != rows["rhs"])]
-    for i, lhs, rhs in zip(cov.index, cov["lhs"], cov["rhs"], strict=True):
-        if lhs in pos and rhs in pos and lhs not in targets and rhs not in targets:
-            start[i] = phi[pos[str(lhs)], pos[str(rhs)]]
-    for f in lv:
-        if f in targets:
-            continue
-        var_row = rows[in_block & (rows["op"] == "~~") & (rows["lhs"] == f) & (rows["rhs"] == f)]
-        start[var_row.index.to_numpy()] = phi[pos[f], pos[f]]
+def moment_start(table: ParTable, stats: SampleStats) -> FloatArray:
+    """A start from the moments (see the module docstring)."""
+    start = lavaan_start(table, stats)
+    for blk, group in zip(_blocks(table), stats.groups, strict=True):
+        where = {v: k for k, v in enumerate(stats.ov_names)}
+        s = group.cov
+        phi = _latent_moments(table, blk, s, where, start)
+        pos = {f: k for k, f in enumerate(blk.lv)}
+        for target, rows in blk.regressions.items():
+            xs = [pos[table.rhs[i]] for i in rows]
+            y = pos[target]
+            try:
+                beta = np.linalg.solve(phi[np.ix_(xs, xs)], phi[xs, y])
+            except np.linalg.LinAlgError:
+                continue
+            start[rows] = beta
+            res = float(phi[y, y] - beta @ phi[xs, y])
+            start[blk.variance[target]] = max(res, 0.05 * phi[y, y])
+        for i in blk.covariances:
+            a, c = table.lhs[i], table.rhs[i]
+            if a in pos and c in pos and a not in blk.regressions and c not in blk.regressions:
+                start[i] = phi[pos[a], pos[c]]
+        for f in blk.lv:
+            if f not in blk.regressions:
+                start[blk.variance[f]] = phi[pos[f], pos[f]]
+        for f, rows in blk.loadings.items():
+            for i in rows:
+                item = table.rhs[i]
+                if item not in where or item not in blk.variance:
+                    continue
+                s_ii = s[where[item], where[item]]
+                value = s_ii - start[i] ** 2 * phi[pos[f], pos[f]]
+                start[blk.variance[item]] = value if value > 0.05 * s_ii else 0.5 * s_ii
+    return _fixed(table, start)
 
 
 #: The starts tried in order: lavaan's first, the others when it ends badly.
-STARTS = {"lavaan": lavaan_start, "moments": moment_start, "simple": simple_start}
+STARTS: Final[dict[str, Callable[[ParTable, SampleStats], FloatArray]]] = {
+    "lavaan": lavaan_start,
+    "moments": moment_start,
+    "simple": simple_start,
+}
