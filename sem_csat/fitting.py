@@ -92,13 +92,13 @@ def fit(
             name
             for name, given in (("missing", missing != "listwise"), ("na_values", bool(na_values)))
             if given
-        ] + sorted(options)
+        ] + sorted(set(options) - {"std_lv"})
         if ignored:
             raise EstimationError(
                 f"{', '.join(ignored)} cannot be used with a covariance matrix (cov=): they "
                 "concern raw answers, which a matrix does not have; leave them out."
             )
-        return _fit_moments(model, method, cov, n_obs, sds, data, means)
+        return _fit_moments(model, method, cov, n_obs, sds, data, means, **options)
     if data is None:
         raise EstimationError("Give the survey data, or a covariance matrix with cov= and n_obs=.")
     if isinstance(data, str | Path):
@@ -106,11 +106,12 @@ def fit(
     if method in CBSEM_METHODS:
         from sem_csat.cbsem.model import CBSEM
 
-        if options:
+        unknown = sorted(set(options) - {"std_lv"})
+        if unknown:
             raise EstimationError(
-                f"Unknown option(s) {', '.join(sorted(options))} for method '{method}'."
+                f"Unknown option(s) {', '.join(unknown)} for method '{method}'; allowed: std_lv."
             )
-        return CBSEM(method).fit(model, data, missing=missing, na_values=na_values)
+        return CBSEM(method, **options).fit(model, data, missing=missing, na_values=na_values)
     from sem_csat.pls.model import PLS
 
     allowed = {"scheme", "tol", "max_iter"}
@@ -132,6 +133,7 @@ def _fit_moments(
     sds: str | Path | None,
     data: object,
     means: str | Path | None = None,
+    std_lv: bool = False,
 ) -> CBSEMResult:
     from sem_csat.cbsem.model import CBSEM
     from sem_csat.data.moments import read_summary_statistics
@@ -148,7 +150,7 @@ def _fit_moments(
     if n_obs is None:
         raise EstimationError("A covariance matrix needs its sample size: pass n_obs=N.")
     stats = read_summary_statistics(cov, n_obs, model, sds=sds, means=means)
-    return CBSEM(method).fit_moments(model, stats)
+    return CBSEM(method, std_lv=std_lv).fit_moments(model, stats)
 
 
 def load_data(

@@ -1,4 +1,4 @@
-"""CB-SEM bootstrap: every resample reaches the optimum of a full refit (``fit_cbsem``)."""
+"""CB-SEM bootstrap: every resample reaches the optimum of a full refit by the pipeline."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 
 import sem_csat
 from sem_csat.cbsem.bootstrap import bootstrap_cbsem
-from sem_csat.cbsem.estimation import fit_cbsem
+from sem_csat.cbsem.legacy import to_estimate
+from sem_csat.cbsem.pipeline import Options, fit_data
 from sem_csat.cbsem.results import CBSEMResult
 from sem_csat.errors import DataError
 from sem_csat.inference.bootstrap import bootstrap_indices
@@ -54,7 +55,9 @@ def test_replicates_match_full_refits(spec: ModelSpec, method: str, hs_data: pd.
     rows = bootstrap_indices(11, len(hs_data), range(10))
     layout = boot.layout
     for b in range(10):
-        refit = fit_cbsem(spec, hs_data.iloc[rows[b]], estimator=result.estimate.estimator)
+        refit = to_estimate(
+            fit_data(spec, hs_data.iloc[rows[b]], Options(estimator=result.estimate.estimator))
+        )
         assert refit.converged
         expected = refit.theta[layout.index]
         got = boot.replicates.replicates["params"][b]

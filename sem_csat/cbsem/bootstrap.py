@@ -691,12 +691,15 @@ class CBSEMBootstrap(BootstrapFacts):
 
 
 def _structure(result: CBSEMResult) -> ModelStructure:
-    """Rebuild the fitted model's structure (semopy parses it once; no fitting)."""
+    """The fitted model's structure: the one the pipeline built from its parameter table, or
+    (for fits of the earlier engine) rebuilt by semopy from the spec (parsing only)."""
     from sem_csat.cbsem import adapter
     from sem_csat.cbsem.estimation import implied_covariance
     from sem_csat.cbsem.syntax import to_semopy
 
     est = result.estimate
+    if est.structure is not None:
+        return est.structure
     syntax = to_semopy(result.spec)
     s = est.sample_cov
     variances = {str(k): float(s.loc[k, k]) for k in s.index}

@@ -682,8 +682,9 @@ def check_solution(est: CBSEMEstimate, spec: ModelSpec) -> tuple[Diagnostic, ...
     tuple of Diagnostic
         In this order: convergence, negative and zero variances, non-positive-definite matrices,
         the collinear-constructs summary, latent correlations, standardized coefficients
-        outside ±1, standard errors.  Empty for a clean solution.  See the module docstring
-        for the codes; nothing is emitted as a warning here.
+        outside ±1, standard errors.  Empty for a clean solution.  A fit that did not converge
+        gets only ``cbsem_not_converged``: the other checks would diagnose an arbitrary
+        point.  See the module docstring for the codes; nothing is emitted as a warning here.
 
     Notes
     -----
@@ -710,9 +711,13 @@ def check_solution(est: CBSEMEstimate, spec: ModelSpec) -> tuple[Diagnostic, ...
     >>> [d.code for d in check_solution(fit, spec)]
     ['cbsem_negative_residual_variance', 'cbsem_std_loading_above_one']
     """
+    out = _convergence(est)
+    if not est.converged:
+        # an arbitrary point: nothing about it (variances, latent correlations, standardized
+        # values, standard errors) may be read as a property of the model
+        return tuple(out)
     sol = _solution(est, spec)
     fixed = _fixed_variances(spec)
-    out = _convergence(est)
     variances = _variances(est, sol, fixed)
     out += variances
     codes = {d.code for d in variances}
@@ -741,16 +746,16 @@ def check_data_scale(sample_cov: pd.DataFrame) -> tuple[Diagnostic, ...]:
     Returns
     -------
     tuple of Diagnostic
-        ``items_badly_scaled`` (info: the caller rescales internally and transforms the results
-        back, so they do not change) and ``item_zero_variance`` (warning); empty otherwise.
+        ``items_badly_scaled`` (info: the estimation is scale-free, so the results do not
+        suffer) and ``item_zero_variance`` (warning); empty otherwise.
 
     Notes
     -----
     lavaan warns "some observed variances are (at least) a factor 1000 times larger than
-    others": the optimizer and the information matrix become ill-conditioned, which is
-    avoided by dividing each item by a constant before fitting; unstandardized estimates and
-    standard errors are rescaled back afterwards, and standardized values and fit indices do
-    not change at all.
+    others": its optimizer and information matrix become ill-conditioned.  sem_csat's
+    optimizer takes Fisher-scoring and Newton steps (invariant to the units of the
+    parameters), and its identification check scales the information to a unit diagonal, so
+    the results do not depend on the items' units.
 
     Examples
     --------
@@ -787,11 +792,12 @@ def check_data_scale(sample_cov: pd.DataFrame) -> tuple[Diagnostic, ...]:
                     f"The item variances differ by a factor of {_num(ratio)} (largest "
                     f"'{hi}' {_num(float(positive.max()))}, smallest '{lo}' "
                     f"{_num(float(positive.min()))}); above a factor of "
-                    f"{VARIANCE_RATIO_LIMIT:g} the estimation becomes numerically unreliable. "
-                    "sem_csat rescaled the items internally and transformed the results back, "
-                    "so estimates, standard errors and fit are as for the original units; "
-                    "nothing needs to be done, unless the different scale is itself an error "
-                    "in the data (e.g. one item recorded in different units).",
+                    f"{VARIANCE_RATIO_LIMIT:g} many programs become numerically unreliable "
+                    "(lavaan warns). sem_csat's estimation does not depend on the items' "
+                    "units (its steps and checks are scale-free), so estimates, standard "
+                    "errors and fit are as reliable as for items on one scale; nothing needs "
+                    "to be done, unless the different scale is itself an error in the data "
+                    "(e.g. one item recorded in different units).",
                     DataWarning,
                 )
             )

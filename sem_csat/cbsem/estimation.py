@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -337,6 +337,11 @@ class CBSEMEstimate:
     information_singular
         True when the information matrix is singular (model not identified at θ̂); then
         standard errors are NaN.
+    structure
+        The model structure θ refers to, when the estimate comes from the table-based pipeline
+        (:mod:`sem_csat.cbsem.legacy`); ``None`` for the semopy-based paths.
+    pipeline
+        The :class:`~sem_csat.cbsem.pipeline.CBSEMFit` it was made from, or ``None``.
     """
 
     table: pd.DataFrame
@@ -353,6 +358,8 @@ class CBSEMEstimate:
     converged: bool
     gradient_norm: float
     information_singular: bool
+    structure: ModelStructure | None = field(default=None, repr=False)
+    pipeline: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return (

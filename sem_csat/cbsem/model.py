@@ -1,9 +1,10 @@
 """Covariance-based SEM estimator: spec + survey data -> a :class:`CBSEMResult`.
 
 The estimator checks its settings at the start of :meth:`CBSEM.fit`, validates the data against
-the spec (the same checks as for PLS), estimates through :mod:`sem_csat.cbsem.estimation`
-(semopy supplies the model structure through the one adapter; the optimisation, standard errors
-and fit indices are sem_csat's own, matched to lavaan), and collects every diagnostic.
+the spec (the same checks as for PLS), estimates and collects every diagnostic.  ML, GLS and
+ULS (and the ML point estimates of MLR) run on the table-based pipeline
+(:mod:`sem_csat.cbsem.pipeline`, lavaan's steps, no semopy); FIML and the ordinal estimators
+still run on the earlier engine until they are ported.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class CBSEM:
     estimator
         ``"ml"`` (maximum likelihood, default), ``"mlr"`` (ML with Huber–White robust standard
         errors and the Yuan–Bentler scaled χ², as lavaan's MLR), ``"gls"`` or ``"uls"``.
+    std_lv
+        Identify each factor by fixing its (residual) variance at 1 and freeing all its
+        loadings (lavaan's ``std.lv = TRUE``) instead of fixing its first loading at 1.
 
     Examples
     --------
@@ -66,8 +70,9 @@ class CBSEM:
     CFI 0.987, RMSEA 0.052
     """
 
-    def __init__(self, estimator: str = "ml") -> None:
+    def __init__(self, estimator: str = "ml", *, std_lv: bool = False) -> None:
         self.estimator = estimator
+        self.std_lv = std_lv
 
     def fit(
         self,
@@ -101,9 +106,11 @@ class CBSEM:
             )
         if not isinstance(spec, ModelSpec):
             raise SemCsatError(f"spec must be a ModelSpec (see sem_csat.load_spec); got {spec!r}.")
-        from sem_csat.cbsem.syntax import to_semopy
+        if not isinstance(self.std_lv, bool):
+            raise EstimationError(f"std_lv must be True or False; got {self.std_lv!r}.")
+        from sem_csat.cbsem.partable import build_partable
 
-        to_semopy(spec)  # refuses formative constructs before the data are read
+        build_partable(spec)  # refuses formative constructs before the data are read
         if missing not in ("listwise", "fiml"):
             raise EstimationError(
                 f"missing must be 'listwise' or 'fiml' for covariance-based SEM; got {missing!r}."
@@ -120,7 +127,7 @@ class CBSEM:
             return _estimate_wlsmv(spec, prepared, robust=key == "wlsmv")
         if missing == "fiml" and bool(prepared.frame.isna().to_numpy().any()):
             return _estimate_fiml(spec, prepared, robust=key == "mlr")
-        return _estimate(spec, prepared, ESTIMATORS[key], robust=key == "mlr")
+        return _estimate(spec, prepared, ESTIMATORS[key], robust=key == "mlr", std_lv=self.std_lv)
 
     def fit_moments(self, spec: ModelSpec, stats: SummaryStatistics) -> CBSEMResult:
         """Estimate the model from a covariance or correlation matrix and N (no raw data).
@@ -138,11 +145,15 @@ class CBSEM:
                 "MLR needs the raw data (its robust standard errors use every respondent's "
                 "answers); with a covariance matrix use method 'ml'."
             )
-        from sem_csat.cbsem.estimation import fit_cbsem
-        from sem_csat.cbsem.syntax import to_semopy
+        from sem_csat.cbsem import legacy, pipeline
 
-        to_semopy(spec)
-        est = fit_cbsem(spec, cov=stats.matrix, n_obs=stats.n_obs, estimator=ESTIMATORS[key])
+        fit = pipeline.fit_moments(
+            spec,
+            stats.matrix,
+            stats.n_obs,
+            pipeline.Options(estimator=ESTIMATORS[key], std_lv=self.std_lv),
+        )
+        est = legacy.to_estimate(fit)
         notes: list[Diagnostic] = list(spec.diagnostics)
         if stats.kind == "correlation":
             notes.append(
@@ -160,21 +171,29 @@ class CBSEM:
 
 
 def _estimate(
-    spec: ModelSpec, prepared: PreparedData, estimator: Estimator, *, robust: bool = False
+    spec: ModelSpec,
+    prepared: PreparedData,
+    estimator: Estimator,
+    *,
+    robust: bool = False,
+    std_lv: bool = False,
 ) -> CBSEMResult:
-    from sem_csat.cbsem.estimation import fit_cbsem
+    from sem_csat.cbsem import legacy, pipeline
 
     frame = prepared.frame.loc[:, list(spec.indicator_names)]
+    fit = pipeline.fit_data(spec, frame, pipeline.Options(estimator=estimator, std_lv=std_lv))
+    est = legacy.to_estimate(fit)
     rob: RobustResult | None = None
-    if robust:
-        from sem_csat.cbsem.robust import fit_mlr
+    if robust and est.converged and est.structure is not None:
+        from sem_csat.cbsem.robust import mlr
 
-        rob = fit_mlr(spec, frame)
-        est = dataclasses.replace(rob.estimate, table=rob.table)
-    else:
-        est = fit_cbsem(spec, frame, estimator=estimator)
+        rob = mlr(est.structure, est, frame)
+        est = dataclasses.replace(est, table=rob.table)
     notes = [*spec.diagnostics, *prepared.diagnostics]
-    return _finish(spec, est, rob, prepared.source, int(prepared.n_total), notes, data=frame)
+    label = "mlr" if robust and rob is None else None  # an MLR fit that did not converge
+    return _finish(
+        spec, est, rob, prepared.source, int(prepared.n_total), notes, data=frame, label=label
+    )
 
 
 def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData, *, robust: bool) -> CBSEMResult:
@@ -349,21 +368,30 @@ def _finish(
     notes: list[Diagnostic],
     *,
     data: pd.DataFrame | None = None,
+    label: str | None = None,
 ) -> CBSEMResult:
     """Post-fit checks and fit indices; emits the warnings and builds the result."""
     from sem_csat.cbsem.checks import check_data_scale, check_sample_size, check_solution
     from sem_csat.cbsem.fit_indices import fit_indices
 
     estimator = est.estimator
-    diagnostics = list(notes)
+    diagnostics: list[Diagnostic] = []
+    solution = list(check_solution(est, spec))
+    if not est.converged:  # said first, and nothing is read off the arbitrary point
+        diagnostics += solution
+    diagnostics += notes
     diagnostics += check_data_scale(est.sample_cov)
     diagnostics += check_sample_size(est.n_obs, est.n_free)
-    diagnostics += check_solution(est, spec)
     fit = None
     if est.converged:
-        s = np.asarray(est.sample_cov, dtype=np.float64)
-        sigma = np.asarray(est.sigma, dtype=np.float64)
-        fit = fit_indices(s, sigma, est.n_obs, est.n_free, estimator=estimator)
+        diagnostics += solution
+        pipeline_fit = est.pipeline
+        if pipeline_fit is not None and pipeline_fit.fit is not None:
+            fit = pipeline_fit.fit
+        else:
+            s = np.asarray(est.sample_cov, dtype=np.float64)
+            sigma = np.asarray(est.sigma, dtype=np.float64)
+            fit = fit_indices(s, sigma, est.n_obs, est.n_free, estimator=estimator)
         if rob is not None:
             from sem_csat.cbsem.robust import robust_fit_indices
 
@@ -384,6 +412,7 @@ def _finish(
         spec=spec,
         estimate=est,
         robust=rob is not None,
+        label=label,
         fit=fit,
         source=source,
         n_total=n_total,

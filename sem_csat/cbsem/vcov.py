@@ -46,6 +46,8 @@ class VCov:
     ----------
     x
         Cov(x̂), n_free × n_free; all NaN when ``singular``.
+    z
+        Cov(ẑ) of the free coordinates, (KᵀIK)⁻¹/n.
     information
         The unit information in z (KᵀIK), for later use (score tests, robust corrections).
     n
@@ -53,7 +55,7 @@ class VCov:
     singular
         Whether the information matrix could not be inverted.
     min_eigenvalue
-        The smallest eigenvalue of KᵀIK relative to its largest.
+        The smallest eigenvalue of KᵀIK, scaled to a unit diagonal, relative to its largest.
     """
 
     x: FloatArray = field(repr=False)
@@ -61,6 +63,7 @@ class VCov:
     n: int
     singular: bool
     min_eigenvalue: float
+    z: FloatArray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
 
     def se(self) -> FloatArray:
         """Standard errors of the free parameters (NaN when singular)."""
@@ -70,14 +73,26 @@ class VCov:
 
 
 def _invert(info_z: FloatArray) -> tuple[FloatArray | None, float]:
+    """Inverse of the information, or ``None`` when it is singular.
+
+    The test is made on the information scaled to a unit diagonal (D^-½ I D^-½), so that it
+    does not depend on the units of the items or parameters: an item recorded in grams
+    instead of kilograms changes nothing.
+    """
     if info_z.size == 0:
         return np.zeros((0, 0)), 1.0
-    eig = np.linalg.eigvalsh(0.5 * (info_z + info_z.T))
+    sym = 0.5 * (info_z + info_z.T)
+    diag = np.diag(sym)
+    if not np.all(np.isfinite(sym)) or np.any(diag <= 0):
+        return None, float("nan")
+    d = np.sqrt(diag)
+    scaled = sym / np.outer(d, d)
+    eig = np.linalg.eigvalsh(scaled)
     top = float(max(abs(eig[-1]), 1e-300))
     rel = float(eig[0] / top)
     if not np.all(np.isfinite(eig)) or eig[0] <= RANK_TOL * top:
         return None, rel
-    inv = np.linalg.inv(info_z)
+    inv = np.linalg.inv(scaled) / np.outer(d, d)
     return 0.5 * (inv + inv.T), rel
 
 
@@ -87,10 +102,11 @@ def vcov_from_information(info_x: FloatArray, reparam: Reparam, n: int) -> VCov:
     inv, rel = _invert(info_z)
     size = reparam.n_free
     if inv is None:
-        return VCov(np.full((size, size), np.nan), info_z, n, True, rel)
+        nz = info_z.shape[0]
+        return VCov(np.full((size, size), np.nan), info_z, n, True, rel, np.full((nz, nz), np.nan))
     cov_z = inv / n
     cov_x = cov_z if reparam.k is None else reparam.k @ cov_z @ reparam.k.T
-    return VCov(cov_x, info_z, n, False, rel)
+    return VCov(cov_x, info_z, n, False, rel, cov_z)
 
 
 def expected_vcov(problem: Problem, z: FloatArray) -> VCov:
