@@ -14,7 +14,9 @@ CSV/TSV/Excel/SPSS/Parquet file or a bundled data set (``ecsi_mobile``, ``bank_s
 
 A mistake of the user (bad spec, bad data, bad option) prints one line ``error: ...`` to standard
 error and exits with status 2; ``--debug`` shows the traceback instead.  An unexpected internal
-failure exits with status 1.
+failure exits with status 1, and so does a CB-SEM fit that did not converge: the run finished,
+but has no interpretable estimates, so only ``diagnostics.csv`` and ``run.json`` are written
+and a pipeline of commands should stop.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
+EXIT_NOT_CONVERGED = 1  # the estimation finished without converging (documented)
 
 DEFAULT_OUT = "sem-csat-results"
 
@@ -321,7 +324,8 @@ def _finish_run(
     for d in result.diagnostics:
         if d.severity != "info":
             _report(d)
-    return EXIT_OK
+    # the run finished but has no interpretable estimates: a pipeline must stop here
+    return EXIT_OK if result.converged else EXIT_NOT_CONVERGED
 
 
 def _report(d: Diagnostic) -> None:
@@ -585,7 +589,8 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int
 
 # --------------------------------------------------------------------------- entry point
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 internal error, 2 user error)."""
+    """Run the command line; returns the exit status (0 ok, 1 internal error or a fit that did
+    not converge, 2 user error)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser()
     try:

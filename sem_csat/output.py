@@ -209,8 +209,22 @@ def write_cbsem_results(
     """Write ``fit.csv``, ``params.csv``, ``paths.csv``, ``r2.csv``, ``effects.csv``,
     the measurement-quality tables (``reliability.csv`` with ρ_c = ω, ...; with raw data),
     ``diagnostics.csv`` and ``run.json`` of a covariance-based fit; with ``figures`` also the
-    publication files (:func:`sem_csat.publication.write_publication`)."""
+    publication files (:func:`sem_csat.publication.write_publication`).
+
+    A fit that did not converge has no interpretable estimates: then only ``diagnostics.csv``
+    and ``run.json`` are written."""
     folder = ensure_out_dir(out)
+    if not result.converged:
+        _write_csv(
+            pd.DataFrame(
+                [d.as_row() for d in result.diagnostics], columns=["severity", "code", "message"]
+            ),
+            folder / "diagnostics.csv",
+        )
+        (folder / "run.json").write_text(
+            json.dumps(dict(info), indent=2, ensure_ascii=False) + "\n"
+        )
+        return [folder / "diagnostics.csv", folder / "run.json"]
     tables = {
         "fit.csv": result.fit_table,
         "params.csv": result.params,
