@@ -27,7 +27,8 @@ from sem_csat.cbsem.checks import (
     check_solution,
     latent_covariance,
 )
-from sem_csat.cbsem.estimation import CBSEMEstimate, fit_cbsem, sample_covariance
+from sem_csat.cbsem.estimation import CBSEMEstimate
+from sem_csat.cbsem.samplestats import from_data
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import (
     ConvergenceWarning,
@@ -36,11 +37,15 @@ from sem_csat.errors import (
     InadmissibleSolutionWarning,
 )
 from sem_csat.spec import ModelSpec
+from tests._cbsem import fit_estimate as fit_cbsem
 
-pytest.importorskip("semopy")
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::DeprecationWarning", "ignore::FutureWarning", "ignore::RuntimeWarning"
-)
+
+def sample_covariance(data: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """S with divisor N (ML), as a labelled frame, and N."""
+    names = [str(c) for c in data.columns]
+    s = from_data([data], names).groups[0].cov
+    return pd.DataFrame(s, index=names, columns=names), len(data)
+
 
 TOL = 1e-4
 LAVAAN = Path(__file__).resolve().parent / "reference" / "lavaan"

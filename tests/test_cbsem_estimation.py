@@ -1,4 +1,5 @@
-"""CB-SEM estimation (ML, GLS, ULS) against lavaan 0.6-14 (``tests/reference/lavaan``).
+"""CB-SEM estimation (ML, GLS, ULS) by the table-based pipeline against lavaan 0.6-14
+(``tests/reference/lavaan``).
 
 Tolerances (absolute), stated once: estimates, standard errors, ``std_all`` and the
 model-implied covariance matrix agree with lavaan to ``TOL = 1e-3`` (the issue's requirement).
@@ -17,19 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sem_csat.cbsem.estimation import (
-    TABLE_COLUMNS,
-    CBSEMEstimate,
-    fit_cbsem,
-    sample_covariance,
-)
+from sem_csat.cbsem.estimation import TABLE_COLUMNS, CBSEMEstimate
+from sem_csat.cbsem.samplestats import from_data
 from sem_csat.errors import EstimationError, UsageError
 from sem_csat.spec import ModelSpec
-
-pytest.importorskip("semopy")
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::DeprecationWarning", "ignore::FutureWarning", "ignore::RuntimeWarning"
-)
+from tests._cbsem import fit_estimate as fit_cbsem
 
 TOL = 1e-3
 TOL_TIGHT = 5e-5
@@ -128,7 +121,7 @@ def hs() -> pd.DataFrame:
 @pytest.mark.parametrize("estimator", ["ML", "GLS", "ULS"])
 def test_hs_matches_lavaan(hs: pd.DataFrame, estimator: str) -> None:
     spec, _ = _case("hs_ml")
-    fit = fit_cbsem(spec, hs, estimator=estimator)  # type: ignore[arg-type]
+    fit = fit_cbsem(spec, hs, estimator=estimator)
     assert list(fit.table.columns) == list(TABLE_COLUMNS)
     _check(fit, f"hs_{estimator.lower()}")
 
@@ -168,7 +161,7 @@ def test_survey_models_match_lavaan(case: str, dataset: str, tol: float, relativ
 def test_hs_cov_from_summary_statistics_matches_lavaan(hs: pd.DataFrame) -> None:
     spec, info = _case("hs_cov")
     cov = pd.read_csv(LAVAAN / "hs_cov" / "input_cov.csv", index_col=0)
-    fit = fit_cbsem(spec, cov=cov, n_obs=int(info["nobs"]))  # type: ignore[call-overload]
+    fit = fit_cbsem(spec, cov=cov, n_obs=int(info["nobs"]))
     _check(fit, "hs_cov")
     ref_s = pd.read_csv(LAVAAN / "hs_cov" / "sample_cov.csv", index_col=0)
     np.testing.assert_allclose(fit.sample_cov.loc[ref_s.index, ref_s.columns], ref_s, atol=1e-12)
@@ -184,7 +177,7 @@ def test_hs_cor_sd_from_summary_statistics_matches_lavaan() -> None:
     cor = np.where(np.isnan(low), low.T, low)
     cor_frame = pd.DataFrame(cor, index=lower.index, columns=lower.columns)
     sds = pd.read_csv(LAVAAN / "hs_cor_sd" / "input_sds.csv", index_col=0)["sd"]
-    fit = fit_cbsem(spec, cor=cor_frame, sds=sds, n_obs=int(info["nobs"]))  # type: ignore[call-overload]
+    fit = fit_cbsem(spec, cor=cor_frame, sds=sds, n_obs=int(info["nobs"]))
     _check(fit, "hs_cor_sd")
 
 
@@ -228,6 +221,7 @@ def test_empirically_unidentified_model_flags_singular_information() -> None:
 
 
 def test_semopy_exceptions_become_estimation_errors() -> None:
+    pytest.importorskip("semopy")
     from sem_csat.cbsem import adapter
 
     s = np.eye(3)
@@ -240,18 +234,18 @@ def test_semopy_exceptions_become_estimation_errors() -> None:
 def test_estimate_refuses_unknown_estimator(hs: pd.DataFrame) -> None:
     spec, _ = _case("hs_ml")
     with pytest.raises(UsageError, match="estimator='WLS'"):
-        fit_cbsem(spec, hs, estimator="WLS")  # type: ignore[arg-type]
+        fit_cbsem(spec, hs, estimator="WLS")
 
 
 def test_sample_covariance_divisors(hs: pd.DataFrame) -> None:
     items = [f"x{i}" for i in range(1, 10)]
-    s_ml, n = sample_covariance(hs[items])
-    s_uls, _ = sample_covariance(hs[items], estimator="ULS")
+    s_ml = from_data([hs], items).groups[0].cov
+    s_uls = from_data([hs], items, estimator="ULS").groups[0].cov
+    n = len(hs)
     np.testing.assert_allclose(s_ml * n / (n - 1), s_uls, rtol=1e-13)
     ref = pd.read_csv(LAVAAN / "hs_uls" / "sample_cov.csv", index_col=0)
-    np.testing.assert_allclose(s_uls.loc[ref.index, ref.columns], ref, atol=1e-12)
-    with pytest.raises(UsageError, match="n_obs"):
-        sample_covariance(cov=s_ml)
+    ours = pd.DataFrame(s_uls, index=items, columns=items)
+    np.testing.assert_allclose(ours.loc[ref.index, ref.columns], ref, atol=1e-12)
 
 
 def test_second_fit_does_not_change_first(hs: pd.DataFrame) -> None:

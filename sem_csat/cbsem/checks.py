@@ -702,12 +702,13 @@ def check_solution(est: CBSEMEstimate, spec: ModelSpec) -> tuple[Diagnostic, ...
     θ₁ = 1 − .8·.8/.5 = −0.28.
 
     >>> import numpy as np, pandas as pd
-    >>> from sem_csat.cbsem.estimation import fit_cbsem
+    >>> from sem_csat.cbsem.legacy import to_estimate
+    >>> from sem_csat.cbsem.pipeline import fit_moments
     >>> from sem_csat.spec import ModelSpec
     >>> r = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.5], [0.8, 0.5, 1.0]])
     >>> cov = pd.DataFrame(r, index=["y1", "y2", "y3"], columns=["y1", "y2", "y3"])
     >>> spec = ModelSpec.from_lavaan("f =~ y1 + y2 + y3", name="Heywood")
-    >>> fit = fit_cbsem(spec, cov=cov, n_obs=200, rescale=False)
+    >>> fit = to_estimate(fit_moments(spec, cov, 200, rescale=False))
     >>> [d.code for d in check_solution(fit, spec)]
     ['cbsem_negative_residual_variance', 'cbsem_std_loading_above_one']
     """

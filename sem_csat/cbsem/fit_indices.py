@@ -118,6 +118,9 @@ LAVAAN_NAMES: Final = {
 }
 
 _NAN = float("nan")
+_LIKELIHOOD_MEASURES: Final = frozenset(
+    {"logl", "unrestricted.logl", "aic", "bic", "ntotal", "bic2"}
+)
 _LOG_2PI = math.log(2.0 * math.pi)
 _SATURATED_MESSAGE = (
     "The model is saturated (df = 0): fit indices cannot be interpreted; chi-square is 0 by "
@@ -224,8 +227,20 @@ class FitIndices:
         return out
 
     def as_lavaan(self) -> dict[str, float]:
-        """Return the indices under the names lavaan's ``fitMeasures()`` uses."""
-        return {lav: float(getattr(self, name)) for name, lav in LAVAAN_NAMES.items()}
+        """Return the indices under the names and in the order of lavaan's ``fitMeasures()``.
+
+        As lavaan, ``nnfi`` repeats ``tli``, and the likelihood-based measures (``logl``,
+        ``unrestricted.logl``, ``aic``, ``bic``, ``ntotal``, ``bic2``) are reported for ML
+        only.
+        """
+        out: dict[str, float] = {}
+        for name, lav in LAVAAN_NAMES.items():
+            if self.estimator != "ML" and lav in _LIKELIHOOD_MEASURES:
+                continue
+            out[lav] = float(getattr(self, name))
+            if lav == "tli":
+                out["nnfi"] = out["tli"]
+        return out
 
     def as_row(self) -> dict[str, float]:
         """Return the ``fit.csv`` row: the columns :data:`FIT_ROW_COLUMNS`, in order."""

@@ -140,10 +140,10 @@ def from_data(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"a": [1.0, 2.0, 4.0], "b": [2.0, 1.0, 3.0]})
     >>> st = from_data([df], ["a", "b"])
-    >>> st.groups[0].cov[0, 0]  # divisor N for ML
+    >>> float(st.groups[0].cov[0, 0])  # divisor N for ML
     1.5555555555555556
-    >>> from_data([df], ["a", "b"], estimator="ULS").groups[0].cov[0, 0]
-    2.333333333333333
+    >>> float(from_data([df], ["a", "b"], estimator="ULS").groups[0].cov[0, 0])
+    2.3333333333333335
     """
     names = list(ov_names)
     labels = list(group_labels) if group_labels is not None else [""] * len(frames)

@@ -16,7 +16,8 @@ observed variables from Σ̂ — lavaan's two standardizations are:
 
 A variance that is negative or (numerically) zero gives NaN where it would be a divisor, as in
 lavaan.  R² is 1 − θ_ii/σ̂_ii for every observed variable and 1 − ψ_FF/Var(F) for every latent
-variable that is dependent (regressed on others or an indicator of a higher-order factor).
+variable that is dependent (regressed on others or an indicator of a higher-order factor); an
+R² above 1 (a negative residual variance) is NaN, as lavaan reports it.
 
 Later variations: standard errors of the standardized values by the delta method
 (:func:`sem_csat.cbsem.vcov.delta_method`), and ``std_nox``.
@@ -118,6 +119,11 @@ def _ratio(num: float, den: float) -> float:
     return num / den
 
 
+def _proper(r2: float) -> float:
+    """lavaan reports no R² above 1 (a negative residual variance): NaN."""
+    return float(r2) if not r2 > 1.0 else math.nan
+
+
 def r_squared(table: ParTable, implied: list[Implied]) -> pd.DataFrame:
     """R² of every observed variable and every dependent latent variable, per group.
 
@@ -137,10 +143,10 @@ def r_squared(table: ParTable, implied: list[Implied]) -> pd.DataFrame:
         total = np.diag(imp.sigma)
         for k, name in enumerate(table.ov_names[b]):
             r2 = 1.0 - theta[k, k] / total[k] if total[k] != 0 else math.nan
-            out.append({"group": b + 1, "variable": name, "r2": float(r2)})
+            out.append({"group": b + 1, "variable": name, "r2": _proper(r2)})
         veta = np.diag(imp.latent_cov)
         for k, name in enumerate(table.lv_names[b]):
             if name in dependent:
                 r2 = 1.0 - psi[k, k] / veta[k] if veta[k] != 0 else math.nan
-                out.append({"group": b + 1, "variable": name, "r2": float(r2)})
+                out.append({"group": b + 1, "variable": name, "r2": _proper(r2)})
     return pd.DataFrame(out, columns=["group", "variable", "r2"])

@@ -188,7 +188,7 @@ def lavaan_start(table: ParTable, stats: SampleStats) -> FloatArray:
     >>> spec = ModelSpec.from_lavaan("visual =~ x1 + x2 + x3", name="v")
     >>> pt = build_partable(spec)
     >>> start = lavaan_start(pt, from_data([hs], ["x1", "x2", "x3"]))
-    >>> [round(v, 3) for v in start[:3]]  # lavaan: 1, 0.778, 1.107
+    >>> [round(float(v), 3) for v in start[:3]]  # lavaan: 1, 0.778, 1.107
     [1.0, 0.778, 1.107]
     """
     start = np.zeros(len(table.op))
