@@ -334,7 +334,14 @@ class CBSEMResult:
 
     @cached_property
     def fit_table(self) -> pd.DataFrame:
-        """The one-row ``fit.csv`` table (NaN everywhere when there are no fit indices)."""
+        """The one-row ``fit.csv`` table (NaN everywhere when there are no fit indices).
+
+        The first columns are sem_csat's (:data:`~sem_csat.cbsem.fit_indices.FIT_ROW_COLUMNS`,
+        and the robust ones of MLR); then every measure lavaan's ``fitMeasures()`` reports for
+        the estimator, under lavaan's name with ``.`` written ``_`` (``npar``, ``fmin``,
+        ``baseline_chisq``, ``nnfi``, ``rmsea_ci_level``, ...), unless sem_csat's columns
+        already have that name.
+        """
         from sem_csat.cbsem.fit_indices import FIT_ROW_COLUMNS
 
         columns = list(FIT_ROW_COLUMNS) + (list(ROBUST_COLUMNS) if self.robust else [])
@@ -344,6 +351,11 @@ class CBSEMResult:
         for name in ROBUST_COLUMNS if self.robust else ():
             value = getattr(self.fit, name)
             row[name] = np.nan if value is None else float(value)
+        for name, value in self.fit.as_lavaan().items():
+            key = name.replace(".", "_")
+            if key not in row:
+                row[key] = value
+                columns.append(key)
         return pd.DataFrame([row], columns=columns)
 
     # ------------------------------------------------------------------ display
@@ -370,7 +382,10 @@ class CBSEMResult:
         ]
         sections = []
         if self.fit is not None:
-            row = self.fit_table.T.reset_index()
+            from sem_csat.cbsem.fit_indices import FIT_ROW_COLUMNS
+
+            shown = list(FIT_ROW_COLUMNS) + (list(ROBUST_COLUMNS) if self.robust else [])
+            row = self.fit_table[shown].T.reset_index()  # fit.csv has every lavaan measure
             row.columns = ["index", "value"]
             sections.append(Section("Fit indices", row))
         cols = ["from", "to", "estimate", "std_error", "p_value", "std_estimate"]
