@@ -178,7 +178,7 @@ def test_start_values_and_table_match_lavaans_partable(
     name, fit, _ = case
     path = LAVAAN / name / "partable.csv"
     if not path.is_file():
-        pytest.skip(f"{name} has no partable.csv (lavaan's parTable) yet")
+        pytest.skip(f"{name} has no partable.csv (lavaan's parTable)")
     ref = pd.read_csv(path, keep_default_na=False, na_values=["NA"])
     ref = ref[ref["op"].isin(["=~", "~", "~~"])].reset_index(drop=True)
     ours = fit.table.frame()
@@ -188,3 +188,34 @@ def test_start_values_and_table_match_lavaans_partable(
     assert ((ours["free"] > 0) == (ref["free"] > 0)).all()
     np.testing.assert_allclose(ours["ustart"], ref["ustart"], atol=1e-12)
     np.testing.assert_allclose(ours["start"], ref["start"], rtol=1e-8, atol=1e-10)
+
+
+def test_textbook_model_with_missing_codes_matches_lavaan_through_the_public_api() -> None:
+    """The issue's textbook model on a survey with -99 = missing, as a user runs it."""
+    import warnings
+
+    from sem_csat.cbsem.results import CBSEMResult
+
+    info = _info("textbook_single_na")
+    spec = ModelSpec.from_lavaan(str(info["model"]), name="textbook")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the dropped rows are reported as a data warning
+        result = sem_csat.fit(
+            spec, LAVAAN / "bank_satisfaction_m99.csv", method="ml", na_values=[-99]
+        )
+    assert isinstance(result, CBSEMResult)
+    assert result.converged
+    assert result.n_obs == info["nobs"]
+    codes = {d.code for d in result.diagnostics}
+    assert not {c for c in codes if c.startswith("cbsem_")}  # lavaan: post.check TRUE
+    ref = pd.read_csv(LAVAAN / "textbook_single_na" / "fit.csv").set_index("measure")["value"]
+    assert result.fit is not None
+    for name, value in result.fit.as_lavaan().items():
+        assert _close(value, float(ref[name])), name
+    lav = pd.read_csv(LAVAAN / "textbook_single_na" / "params.csv", keep_default_na=False)
+    lav = lav[lav["op"] == "~"].set_index(["rhs", "lhs"])
+    paths = result.paths.set_index(["from", "to"])
+    for key, row in lav.iterrows():
+        assert _close(paths.loc[key, "estimate"], float(row["est"])), key
+        assert _close(paths.loc[key, "std_error"], float(row["se"])), key
+        assert _close(paths.loc[key, "std_estimate"], float(row["std.all"])), key
