@@ -59,9 +59,9 @@ Statistical Software*, 48(2), 1–36.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -126,6 +126,8 @@ CODES: Final = (
     "sample_size_per_parameter",
 )
 """Every code this module can produce."""
+
+Row = Mapping[Any, Any]  # one row of the parameter table, as a mapping
 
 _EIG_TOL: Final = float(np.finfo(float).eps) ** 0.75  # lavaan's tolerance for "not PD"
 _STD_TOL: Final = 1e-6  # |std_all| ≤ 1 + this counts as within [−1, 1] (single items give 1)
@@ -250,7 +252,7 @@ def _fixed_variances(spec: ModelSpec) -> set[str]:
     return fixed
 
 
-def _is_free(row: pd.Series, est: CBSEMEstimate, fixed: set[str]) -> bool:
+def _is_free(row: Row, est: CBSEMEstimate, fixed: set[str]) -> bool:
     """Whether a table row is a free parameter (fixed rows have NaN standard errors)."""
     if math.isfinite(float(row["std_error"])):
         return True
@@ -259,7 +261,7 @@ def _is_free(row: pd.Series, est: CBSEMEstimate, fixed: set[str]) -> bool:
     return not (row["op"] == "~~" and row["lhs"] == row["rhs"] and row["lhs"] in fixed)
 
 
-def _std_scale(row: pd.Series, sol: _Solution) -> float:
+def _std_scale(row: Row, sol: _Solution) -> float:
     """Factor that turns an estimate (and its SE) into standardized (std.all) units."""
     lhs, op, rhs = str(row["lhs"]), str(row["op"]), str(row["rhs"])
     sd_l, sd_r = sol.sd.get(lhs, math.nan), sol.sd.get(rhs, math.nan)
@@ -270,7 +272,7 @@ def _std_scale(row: pd.Series, sol: _Solution) -> float:
     return 1.0 / (sd_l * sd_r)
 
 
-def _describe(row: pd.Series) -> str:
+def _describe(row: Row) -> str:
     lhs, op, rhs = str(row["lhs"]), str(row["op"]), str(row["rhs"])
     if op == "~":
         return f"{rhs} → {lhs}"
@@ -323,7 +325,7 @@ def _variances(est: CBSEMEstimate, sol: _Solution, fixed: set[str]) -> list[Diag
     neg_items: list[str] = []
     neg_latent: list[str] = []
     zero: list[str] = []
-    for _, row in rows.iterrows():
+    for row in rows.to_dict("records"):
         name, value = str(row["lhs"]), float(row["estimate"])
         if not _is_free(row, est, fixed):
             continue
@@ -507,7 +509,7 @@ def _correlations(sol: _Solution) -> tuple[list[Diagnostic], list[tuple[str, str
     return out, [*above, *high]
 
 
-def _standardized(est: CBSEMEstimate) -> tuple[list[Diagnostic], list[pd.Series]]:
+def _standardized(est: CBSEMEstimate) -> tuple[list[Diagnostic], list[Row]]:
     table = est.table
     big = table[np.abs(table["std_all"].to_numpy(dtype=float)) > 1.0 + _STD_TOL]
     loadings = big[big["op"] == "=~"]
@@ -515,7 +517,7 @@ def _standardized(est: CBSEMEstimate) -> tuple[list[Diagnostic], list[pd.Series]
     out: list[Diagnostic] = []
     if len(loadings):
         listed = "; ".join(
-            f"{_describe(r)} {_num(float(r['std_all']))}" for _, r in loadings.iterrows()
+            f"{_describe(r)} {_num(float(r['std_all']))}" for r in loadings.to_dict("records")
         )
         out.append(
             Diagnostic(
@@ -528,7 +530,7 @@ def _standardized(est: CBSEMEstimate) -> tuple[list[Diagnostic], list[pd.Series]
                 InadmissibleSolutionWarning,
             )
         )
-    rows = [r for _, r in paths.iterrows()]
+    rows: list[Row] = list(paths.to_dict("records"))
     if rows:
         rows.sort(key=lambda r: -abs(float(r["std_all"])))
         listed = "; ".join(f"{_describe(r)} {_num(float(r['std_all']))}" for r in rows)
@@ -550,7 +552,7 @@ def _standardized(est: CBSEMEstimate) -> tuple[list[Diagnostic], list[pd.Series]
 
 def _standard_errors(
     est: CBSEMEstimate, sol: _Solution
-) -> tuple[list[Diagnostic], list[tuple[pd.Series, float]]]:
+) -> tuple[list[Diagnostic], list[tuple[Row, float]]]:
     if est.information_singular:
         return [
             Diagnostic(
@@ -566,8 +568,8 @@ def _standard_errors(
                 ConvergenceWarning,
             )
         ], []
-    flagged: list[tuple[pd.Series, float]] = []
-    for _, row in est.table[est.table["op"].isin(["=~", "~", "~~"])].iterrows():
+    flagged: list[tuple[Row, float]] = []
+    for row in est.table[est.table["op"].isin(["=~", "~", "~~"])].to_dict("records"):
         se = float(row["std_error"])
         if not math.isfinite(se):
             continue
@@ -618,8 +620,8 @@ def _components(pairs: Iterable[tuple[str, str, float]], order: Sequence[str]) -
 def _collinear(
     sol: _Solution,
     pairs: list[tuple[str, str, float]],
-    big_paths: list[pd.Series],
-    big_se: list[tuple[pd.Series, float]],
+    big_paths: list[Row],
+    big_se: list[tuple[Row, float]],
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for group in _components(pairs, sol.constructs):

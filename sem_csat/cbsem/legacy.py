@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from sem_csat.cbsem.estimate import Reparam
 from sem_csat.cbsem.estimation import (
@@ -35,6 +36,8 @@ from sem_csat.errors import EstimationError
 
 __all__ = ["structure_of", "to_estimate"]
 
+_Z975 = float(norm.ppf(0.975))
+
 
 def structure_of(fit: CBSEMFit) -> ModelStructure:
     """The old :class:`ModelStructure` of a one-group fit, with θ = z.
@@ -48,7 +51,7 @@ def structure_of(fit: CBSEMFit) -> ModelStructure:
     table = fit.table
     if table.n_blocks != 1:
         raise EstimationError("The earlier engine's structure holds one group only.")
-    reparam = Reparam.from_table(table)
+    reparam = fit.reparam if fit.reparam is not None else Reparam.from_table(table)
     k = reparam.k
     if k is not None and (np.any(reparam.x0 != 0) or not np.all(np.isin(k, (0.0, 1.0)))):
         raise EstimationError(
@@ -56,7 +59,7 @@ def structure_of(fit: CBSEMFit) -> ModelStructure:
             "structure cannot hold."
         )
     column = np.arange(table.n_free) if k is None else np.argmax(k, axis=1)
-    model = LisrelModel(table)
+    model = fit.model if fit.model is not None else LisrelModel(table)
     block = model.blocks[0]
     templates = {name: block.templates[name].copy() for name in MATRICES}
     positions: dict[int, list[Position]] = {}
@@ -91,9 +94,29 @@ def structure_of(fit: CBSEMFit) -> ModelStructure:
 
 
 def _old_table(fit: CBSEMFit) -> pd.DataFrame:
-    params = fit.params
-    out = params.loc[params["op"].isin(["=~", "~", "~~"]), list(TABLE_COLUMNS)]
-    return out.reset_index(drop=True)
+    """The earlier engine's table (:data:`TABLE_COLUMNS`), from the arrays of the fit."""
+    table = fit.table
+    keep = np.array([op in ("=~", "~", "~~") for op in table.op])
+    est = table.rows["est"].to_numpy(dtype=np.float64)[keep]
+    se = table.rows["se"].to_numpy(dtype=np.float64)[keep]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(se > 0, est / se, np.nan)
+    return pd.DataFrame(
+        {
+            "lhs": [v for v, k in zip(table.lhs, keep, strict=True) if k],
+            "op": [v for v, k in zip(table.op, keep, strict=True) if k],
+            "rhs": [v for v, k in zip(table.rhs, keep, strict=True) if k],
+            "label": [v for v, k in zip(table.label, keep, strict=True) if k],
+            "estimate": est,
+            "std_error": se,
+            "z_value": z,
+            "p_value": 2.0 * norm.sf(np.abs(z)),
+            "ci_lower": est - _Z975 * se,
+            "ci_upper": est + _Z975 * se,
+            "std_all": fit.std_all[keep],
+        },
+        columns=list(TABLE_COLUMNS),
+    )
 
 
 def to_estimate(fit: CBSEMFit) -> CBSEMEstimate:

@@ -108,9 +108,9 @@ class CBSEM:
             raise SemCsatError(f"spec must be a ModelSpec (see sem_csat.load_spec); got {spec!r}.")
         if not isinstance(self.std_lv, bool):
             raise EstimationError(f"std_lv must be True or False; got {self.std_lv!r}.")
-        from sem_csat.cbsem.partable import build_partable
+        from sem_csat.cbsem.partable import check_supported
 
-        build_partable(spec)  # refuses formative constructs before the data are read
+        check_supported(spec)  # refuses formative constructs before the data are read
         if missing not in ("listwise", "fiml"):
             raise EstimationError(
                 f"missing must be 'listwise' or 'fiml' for covariance-based SEM; got {missing!r}."

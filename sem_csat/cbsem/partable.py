@@ -74,7 +74,7 @@ from numpy.typing import NDArray
 from sem_csat.errors import DataError, SpecError
 from sem_csat.spec.model import ModelSpec
 
-__all__ = ["COLUMNS", "MATRICES", "OPERATORS", "ParTable", "build_partable"]
+__all__ = ["COLUMNS", "MATRICES", "OPERATORS", "ParTable", "build_partable", "check_supported"]
 
 #: Operators a table row can have.
 OPERATORS: Final = ("=~", "~", "~~", "~1", "|", "~*~", ":=", "==")
@@ -254,6 +254,17 @@ class ParTable:
 
 
 # --------------------------------------------------------------------------------- building
+def check_supported(spec: ModelSpec) -> None:
+    """Refuse, with one sentence, what CB-SEM cannot estimate (before the data are read).
+
+    Raises
+    ------
+    SpecError
+        For a formative construct or a reliability on a multi-indicator construct.
+    """
+    _refuse_unsupported(spec)
+
+
 def _refuse_unsupported(spec: ModelSpec) -> None:
     for c in spec.constructs:
         if c.mode == "formative":
@@ -544,4 +555,18 @@ def build_partable(
         }
     )
     n_blocks = len(labels)
-    return ParTable(frame, (tuple(ov),) * n_blocks, (tuple(lv),) * n_blocks, labels, std_lv)
+    table = ParTable(frame, (tuple(ov),) * n_blocks, (tuple(lv),) * n_blocks, labels, std_lv)
+    # the cached columns, from the records (reading them back from the frame is slow)
+    table.__dict__.update(
+        lhs=tuple(str(r["lhs"]) for r in records),
+        op=tuple(ops),
+        rhs=tuple(str(r["rhs"]) for r in records),
+        label=tuple(str(r["label"]) for r in records),
+        mat=tuple(str(r["mat"]) for r in records),
+        block=frame["block"].to_numpy(),
+        user=frame["user"].to_numpy(),
+        ustart=frame["ustart"].to_numpy(),
+        free=frame["free"].to_numpy(),
+        index=np.column_stack([frame["row"].to_numpy(), frame["col"].to_numpy()]),
+    )
+    return table

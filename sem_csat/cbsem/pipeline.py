@@ -137,6 +137,9 @@ class CBSEMFit:
         R² per group and variable (``group, variable, r2``).
     fit
         Every fit measure (``None`` when the run did not converge).
+    model, reparam
+        The matrix representation and the equality reparametrisation x = Kz + x₀ (for later
+        steps: robust corrections, modification indices, the bootstrap).
     """
 
     spec: ModelSpec
@@ -153,6 +156,8 @@ class CBSEMFit:
     std_all: FloatArray = field(repr=False)
     r2: pd.DataFrame = field(repr=False)
     fit: FitIndices | None = field(repr=False)
+    model: LisrelModel | None = field(default=None, repr=False)
+    reparam: Reparam | None = field(default=None, repr=False)
 
     @property
     def converged(self) -> bool:
@@ -334,7 +339,7 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
         fit_ = _fit_measures(stats, implied, test, baseline, table.npar, options.estimator)
     return CBSEMFit(
         spec, options, table, stats, best, runs, vcov, test, baseline, tuple(implied),
-        std_lv, std_all, r2, fit_ if best.converged else None,
+        std_lv, std_all, r2, fit_ if best.converged else None, model, reparam,
     )  # fmt: skip
 
 
