@@ -168,6 +168,29 @@ def test_single_indicator_residual_is_fixed_at_zero_or_from_the_reliability() ->
             ModelSpec.from_lavaan("f =~ x1 + a*1*x2 + a*2*x3", name="m"),
             "fixed at different values",
         ),
+        # spec features the table does not build yet: refused, never ignored
+        (
+            ModelSpec.from_lavaan(
+                "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nC =~ c1 + c2 + c3\nH =~ A + B + C",
+                name="m",
+            ),
+            "higher-order construct",
+        ),
+        (
+            ModelSpec.from_lavaan(
+                "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nB ~ p*A\nind := 2*p", name="m"
+            ),
+            "'ind' \\(lavaan ':='\\)",
+        ),
+        (ModelSpec.from_lavaan("A =~ a1 + a*a2 + b*a3\na == 2*b", name="m"), "'a == 2\\*b'"),
+        (ModelSpec.from_lavaan("A =~ a1 + a2 + a3\na1 ~ 1", name="m"), "mean structure"),
+        (
+            ModelSpec.from_lavaan(
+                "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nC =~ c1 + c2 + c3\nC ~ A + B + A:B",
+                name="m",
+            ),
+            "interaction",
+        ),
     ],
 )
 def test_what_cbsem_cannot_estimate_is_refused(spec: ModelSpec, message: str) -> None:

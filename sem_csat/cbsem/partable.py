@@ -265,7 +265,49 @@ def check_supported(spec: ModelSpec) -> None:
     _refuse_unsupported(spec)
 
 
+def _names(items: list[str]) -> str:
+    quoted = [f"'{i}'" for i in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _refuse_extensions(spec: ModelSpec) -> None:
+    """Spec features the table does not build yet (they come with the next milestones)."""
+    higher = [c for c in spec.constructs if c.is_higher_order]
+    if higher:
+        c = higher[0]
+        raise SpecError(
+            f"Construct '{c.name}' is a higher-order construct (made of "
+            f"{', '.join(c.dimension_names)}), which covariance-based SEM does not estimate "
+            "yet; fit its dimensions as correlated first-order constructs for now."
+        )
+    if spec.interactions:
+        raise SpecError(
+            f"The interaction term(s) {_names([i.name for i in spec.interactions])} cannot be "
+            "estimated by covariance-based SEM (latent interactions need other estimators); "
+            "remove them, or compare groups instead."
+        )
+    if spec.intercepts or spec.meanstructure:
+        raise SpecError(
+            "The spec declares intercepts or a mean structure, which covariance-based SEM "
+            "does not estimate yet; remove them (they do not change the estimates of the "
+            "covariance structure)."
+        )
+    if spec.defined:
+        raise SpecError(
+            f"The spec defines {_names([d.name for d in spec.defined])} (lavaan ':='), which "
+            "covariance-based SEM does not compute yet; remove the definitions for now and "
+            "compute them from the labelled estimates in params.csv."
+        )
+    if spec.constraints:
+        raise SpecError(
+            f"The spec has the constraint(s) {_names([c.text for c in spec.constraints])} "
+            "(lavaan '=='), which covariance-based SEM does not apply yet; for a plain "
+            "equality give both parameters the same label (a*x1 + a*x2) instead."
+        )
+
+
 def _refuse_unsupported(spec: ModelSpec) -> None:
+    _refuse_extensions(spec)
     for c in spec.constructs:
         if c.mode == "formative":
             raise SpecError(
