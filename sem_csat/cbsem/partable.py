@@ -72,9 +72,18 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from sem_csat.errors import DataError, SpecError
+from sem_csat.spec.features import refuse_unsupported
 from sem_csat.spec.model import ModelSpec
 
-__all__ = ["COLUMNS", "MATRICES", "OPERATORS", "ParTable", "build_partable", "check_supported"]
+__all__ = [
+    "COLUMNS",
+    "MATRICES",
+    "OPERATORS",
+    "SPEC_FEATURES",
+    "ParTable",
+    "build_partable",
+    "check_supported",
+]
 
 #: Operators a table row can have.
 OPERATORS: Final = ("=~", "~", "~~", "~1", "|", "~*~", ":=", "==")
@@ -265,45 +274,32 @@ def check_supported(spec: ModelSpec) -> None:
     _refuse_unsupported(spec)
 
 
-def _names(items: list[str]) -> str:
-    quoted = [f"'{i}'" for i in items]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+#: Optional spec features (:data:`sem_csat.spec.features.FEATURES`) the table builds now;
+#: the others are refused with one sentence until their milestone lands.
+SPEC_FEATURES: Final = frozenset({"fixed_values", "equality_labels"})
+_SPEC_HINTS: Final = {
+    "higher_order": "fit its dimensions as correlated first-order constructs for now",
+    "interactions": (
+        "remove the interaction term (latent interactions need other estimators), or compare "
+        "groups instead"
+    ),
+    "defined": (
+        "remove the ':=' lines for now and compute the quantity from the labelled estimates "
+        "in params.csv"
+    ),
+    "constraints": (
+        "for a plain equality give both parameters the same label (a*x1 + a*x2) instead"
+    ),
+    "meanstructure": (
+        "remove the intercepts ('~ 1') and 'meanstructure' (they do not change the estimates "
+        "of the covariance structure)"
+    ),
+}
 
 
 def _refuse_extensions(spec: ModelSpec) -> None:
     """Spec features the table does not build yet (they come with the next milestones)."""
-    higher = [c for c in spec.constructs if c.is_higher_order]
-    if higher:
-        c = higher[0]
-        raise SpecError(
-            f"Construct '{c.name}' is a higher-order construct (made of "
-            f"{', '.join(c.dimension_names)}), which covariance-based SEM does not estimate "
-            "yet; fit its dimensions as correlated first-order constructs for now."
-        )
-    if spec.interactions:
-        raise SpecError(
-            f"The interaction term(s) {_names([i.name for i in spec.interactions])} cannot be "
-            "estimated by covariance-based SEM (latent interactions need other estimators); "
-            "remove them, or compare groups instead."
-        )
-    if spec.intercepts or spec.meanstructure:
-        raise SpecError(
-            "The spec declares intercepts or a mean structure, which covariance-based SEM "
-            "does not estimate yet; remove them (they do not change the estimates of the "
-            "covariance structure)."
-        )
-    if spec.defined:
-        raise SpecError(
-            f"The spec defines {_names([d.name for d in spec.defined])} (lavaan ':='), which "
-            "covariance-based SEM does not compute yet; remove the definitions for now and "
-            "compute them from the labelled estimates in params.csv."
-        )
-    if spec.constraints:
-        raise SpecError(
-            f"The spec has the constraint(s) {_names([c.text for c in spec.constraints])} "
-            "(lavaan '=='), which covariance-based SEM does not apply yet; for a plain "
-            "equality give both parameters the same label (a*x1 + a*x2) instead."
-        )
+    refuse_unsupported(spec, "CB-SEM", SPEC_FEATURES, _SPEC_HINTS)
 
 
 def _refuse_unsupported(spec: ModelSpec) -> None:
