@@ -4,7 +4,7 @@ Results build a :class:`Summary` from titled sections of tables and notes; the s
 same content as text (for the terminal and ``print``), HTML (for Jupyter's ``_repr_html_``),
 Markdown and LaTeX (booktabs).  Numbers are stored unrounded in the tables and only formatted
 here.  A section's table is either a DataFrame (every column shown, floats with ``decimals``
-places) or a publication :class:`~sem_csat.tables.Table`, which carries its own APA formatting.
+places) or a publication :class:`~sem_csat.rendering.Table`, which carries its own APA formatting.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic
-from sem_csat.tables.latex import LATEX_PREAMBLE, latex_escape
-from sem_csat.tables.table import Table
+from sem_csat.rendering.latex import LATEX_PREAMBLE, latex_escape
+from sem_csat.rendering.table import Table
 
 __all__ = ["Section", "Summary", "format_number"]
 
@@ -48,7 +48,7 @@ class Section:
     """A titled block of a summary: an optional table and optional lines of text.
 
     ``table`` is a DataFrame (shown with the summary's decimals; ``index=True`` shows its index)
-    or a :class:`~sem_csat.tables.Table` (shown with its own formats, without its number and
+    or a :class:`~sem_csat.rendering.Table` (shown with its own formats, without its number and
     title, since the section title stands above it).
     """
 
@@ -174,7 +174,7 @@ class Summary:
         r"""LaTeX rendering: ``\section*`` title, header list, one booktabs table per section.
 
         Needs ``\usepackage{booktabs}`` and ``\usepackage{threeparttable}``
-        (:data:`sem_csat.tables.latex.LATEX_PREAMBLE`).  The tables are not floats, so they stay
+        (:data:`sem_csat.rendering.latex.LATEX_PREAMBLE`).  The tables are not floats, so they stay
         under their section headings.
         """
         esc = latex_escape

@@ -42,8 +42,8 @@ from sem_csat.diagram.layout import (
 )
 from sem_csat.diagram.themes import SIZES, THEMES, Theme
 from sem_csat.errors import SpecWarning, UsageError
-from sem_csat.tables.apa import format_value
-from sem_csat.tables.apa import stars as star_marks
+from sem_csat.rendering.apa import format_value
+from sem_csat.rendering.apa import stars as star_marks
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -1,7 +1,8 @@
 """Publication tables: one table layer for text, HTML, LaTeX, Markdown, CSV and Word.
 
 A :class:`Table` keeps a result's numbers unrounded and renders them in APA style
-(*Publication Manual*, 7th ed., 2020); the builders in :mod:`sem_csat.tables.standard` make
+(*Publication Manual*, 7th ed., 2020; the primitives live in :mod:`sem_csat.rendering` and are
+re-exported here); the builders in :mod:`sem_csat.tables.standard` make
 the standard tables of a PLS, PLSc or CB-SEM result, and :func:`publication_tables` numbers
 them in a :class:`TableSet` that writes ``tables.tex``, ``tables.md`` and ``tables.docx``.
 
@@ -14,9 +15,21 @@ Examples
 ``publication_tables(sem_csat.fit("ecsi", "ecsi_mobile"))`` gives the numbered standard set.
 """
 
-from sem_csat.tables.apa import MINUS, STAR_NOTE, format_p, format_value, stars
-from sem_csat.tables.latex import LATEX_PREAMBLE, latex_escape
-from sem_csat.tables.safety import safe_frame, spreadsheet_safe
+from sem_csat.rendering import (
+    LATEX_PREAMBLE,
+    MINUS,
+    STAR_NOTE,
+    Cell,
+    Column,
+    Table,
+    TableSet,
+    format_p,
+    format_value,
+    latex_escape,
+    safe_frame,
+    spreadsheet_safe,
+    stars,
+)
 from sem_csat.tables.standard import (
     comparison_r2_table,
     comparison_table,
@@ -29,8 +42,6 @@ from sem_csat.tables.standard import (
     publication_tables,
     structural_table,
 )
-from sem_csat.tables.table import Cell, Column, Table
-from sem_csat.tables.tableset import TableSet
 
 __all__ = [
     "LATEX_PREAMBLE",

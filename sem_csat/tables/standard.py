@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sem_csat.errors import SemCsatError, UsageError
-from sem_csat.tables.table import Column, Table
-from sem_csat.tables.tableset import TableSet
+from sem_csat.rendering.table import Column, Table
+from sem_csat.rendering.tableset import TableSet
 
 if TYPE_CHECKING:
     from sem_csat.comparison import Comparison

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sem_csat.tables.apa import STAR_LEVELS
+from sem_csat.rendering.apa import STAR_LEVELS
 
 if TYPE_CHECKING:
-    from sem_csat.tables.table import Table
+    from sem_csat.rendering.table import Table
 
 __all__ = ["LATEX_PREAMBLE", "latex_escape", "table_to_latex"]
 

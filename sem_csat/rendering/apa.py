@@ -1,6 +1,6 @@
 """APA-style formatting of single numbers: coefficients, bounded values, p values and stars.
 
-Every renderer of :class:`~sem_csat.tables.Table` formats its cells here, so that text, HTML,
+Every renderer of :class:`~sem_csat.rendering.Table` formats its cells here, so that text, HTML,
 LaTeX, Markdown and Word show the same characters.  The conventions follow the *Publication
 Manual of the American Psychological Association* (7th ed., 2020), sections 6.36 (decimal
 places, leading zeros) and 7.14 (table notes, probability notes):

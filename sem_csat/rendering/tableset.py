@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sem_csat.tables.latex import LATEX_PREAMBLE
+from sem_csat.rendering.latex import LATEX_PREAMBLE
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
 
-    from sem_csat.tables.table import Table
+    from sem_csat.rendering.table import Table
 
 __all__ = ["TableSet"]
 
@@ -91,7 +91,7 @@ class TableSet:
 
     def to_docx(self, path: str | Path) -> Path:
         """Write all tables to one Word file; return its path."""
-        from sem_csat.tables.word import write_docx
+        from sem_csat.rendering.word import write_docx
 
         return write_docx(list(self.tables), path)
 

@@ -3,7 +3,7 @@
 A :class:`Table` holds the *raw, unrounded* values of a result in a DataFrame and, separately, how
 each column is shown (:class:`Column`: APA number kind, decimals, header, spanner group, stars).
 Rounding happens only while rendering, so the CSV export and ``table.data`` keep full precision
-while every rendered format shows the same characters (see :mod:`sem_csat.tables.apa`).
+while every rendered format shows the same characters (see :mod:`sem_csat.rendering.apa`).
 
 The layout follows the APA *Publication Manual* (7th ed., 2020), chapter 7: the table number in
 bold above an italic title, horizontal rules only above and below the column headings and at the
@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 import pandas as pd
 
 from sem_csat.errors import UsageError
-from sem_csat.tables.apa import KINDS, STAR_NOTE, Kind, format_value, stars
-from sem_csat.tables.safety import safe_frame
+from sem_csat.rendering.apa import KINDS, STAR_NOTE, Kind, format_value, stars
+from sem_csat.rendering.safety import safe_frame
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -481,7 +481,7 @@ class Table:
 
         Floats are written with Python's shortest round-trip representation, so reading the
         file back gives the stored numbers exactly; text cells pass through
-        :func:`~sem_csat.tables.safety.safe_frame`.  Returns the CSV text and also writes it
+        :func:`~sem_csat.rendering.safety.safe_frame`.  Returns the CSV text and also writes it
         to ``path`` when given.
         """
         text = safe_frame(self.raw_frame()).to_csv(index=False, lineterminator="\n")
@@ -491,20 +491,20 @@ class Table:
 
     # ------------------------------------------------------------------ LaTeX and Word
     def to_latex(self, *, heading: bool = True, float_env: bool = True) -> str:
-        """booktabs LaTeX (see :func:`sem_csat.tables.latex.table_to_latex`)."""
-        from sem_csat.tables.latex import table_to_latex
+        """booktabs LaTeX (see :func:`sem_csat.rendering.latex.table_to_latex`)."""
+        from sem_csat.rendering.latex import table_to_latex
 
         return table_to_latex(self, heading=heading, float_env=float_env)
 
     def add_to_docx(self, document: DocxDocument) -> None:
         """Append this table, APA style, to a python-docx ``Document``."""
-        from sem_csat.tables.word import add_table
+        from sem_csat.rendering.word import add_table
 
         add_table(document, self)
 
     def to_docx(self, path: str | Path) -> Path:
         """Write this table alone to a Word file at ``path``; return the path."""
-        from sem_csat.tables.word import write_docx
+        from sem_csat.rendering.word import write_docx
 
         return write_docx([self], path)
 

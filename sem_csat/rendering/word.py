@@ -17,14 +17,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sem_csat.tables.apa import STAR_LEVELS
+from sem_csat.rendering.apa import STAR_LEVELS
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
     from docx.table import _Cell
     from docx.text.paragraph import Paragraph
 
-    from sem_csat.tables.table import Table
+    from sem_csat.rendering.table import Table
 
 __all__ = ["add_table", "write_docx"]
 
