@@ -5,12 +5,19 @@
     sem-csat specs
     sem-csat validate SPEC [DATA]
     sem-csat fit SPEC DATA [--method pls] [--scheme path|centroid|factorial]
-                           [--missing listwise|mean] [--na-values V [V ...]] [--out DIR]
+                           [--missing listwise|mean|fiml] [--na-values V [V ...]]
+                           [--bootstrap N --seed S] [--out DIR]
+    sem-csat fit SPEC --cov FILE --n N [--sds FILE] [--means FILE] --method ml
     sem-csat quality SPEC DATA [--out DIR]
+    sem-csat diagram SPEC [--from RESULTS_DIR] -o FILE
     sem-csat demo [--out DIR]
 
 SPEC is a YAML or lavaan file, or the name of a bundled model (``sem-csat specs``); DATA is a
 CSV/TSV/Excel/SPSS/Parquet file or a bundled data set (``ecsi_mobile``, ``bank_satisfaction``).
+
+``fit`` and ``demo`` take one path: the options are parsed here, :func:`sem_csat.fit` checks
+them against the method and fits, ``result.bootstrap(...)`` adds the bootstrap when asked, and
+:func:`sem_csat.write` writes the folder.  Nothing here knows which engine a method belongs to.
 
 A mistake of the user (bad spec, bad data, bad option) prints one line ``error: ...`` to standard
 error and exits with status 2; ``--debug`` shows the traceback instead.  An unexpected internal
@@ -27,17 +34,15 @@ import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from sem_csat._version import __version__
 from sem_csat.errors import SemCsatError, UsageError
 
 if TYPE_CHECKING:
-    from sem_csat.cbsem.results import CBSEMResult
+    from sem_csat.contract import SEMResult
     from sem_csat.data import RawData
     from sem_csat.diagnostics import Diagnostic
-    from sem_csat.pls.results import PLSResult
-    from sem_csat.spec.model import ModelSpec
 
 __all__ = ["main"]
 
@@ -255,7 +260,7 @@ def _fit_options(fit: argparse.ArgumentParser) -> None:
     fit.add_argument(
         "--scheme",
         choices=["path", "centroid", "factorial"],
-        default="path",
+        default=None,
         help="PLS inner weighting scheme (default: path)",
     )
     fit.add_argument(
@@ -288,11 +293,8 @@ def _fit_options(fit: argparse.ArgumentParser) -> None:
     )
 
 
-_R = TypeVar("_R", "PLSResult", "CBSEMResult")
-
-
-def _bootstrap(args: argparse.Namespace, result: _R) -> _R:
-    """Bootstrap ``result`` when --bootstrap N was given (either engine)."""
+def _bootstrap(args: argparse.Namespace, result: SEMResult) -> SEMResult:
+    """Bootstrap ``result`` when --bootstrap N was given (the same call for every method)."""
     if not args.bootstrap:
         return result
     return result.bootstrap(
@@ -312,7 +314,7 @@ def _progress(args: argparse.Namespace) -> bool | None:
 
 def _finish_run(
     args: argparse.Namespace,
-    result: PLSResult | CBSEMResult,
+    result: SEMResult,
     files: Sequence[Path],
     folder: Path,
     out: TextIO,
@@ -384,126 +386,60 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _fit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`sem_csat.fit` that the command line gives."""
+    options: dict[str, Any] = {
+        "method": args.method,
+        "missing": args.missing,
+        "na_values": args.na_values,
+    }
+    if getattr(args, "ordered", False):
+        options["ordered"] = True
+    if args.scheme is not None:
+        options["scheme"] = args.scheme
+    return options
+
+
 def _fit_and_write(
     args: argparse.Namespace,
     spec_arg: str,
-    data_arg: str,
+    data_arg: str | None,
     out: TextIO,
     argv: Sequence[str],
 ) -> int:
-    from sem_csat.output import ensure_out_dir, run_info, write_results
-    from sem_csat.pls.model import PLS
+    """Parse, fit, bootstrap, write: the one path of ``fit`` and ``demo``."""
+    import sem_csat
+    from sem_csat.output import ensure_out_dir
     from sem_csat.spec.library import load_spec
 
     out_path = Path(args.out)
     if out_path.exists() and not out_path.is_dir():
         ensure_out_dir(out_path)  # raises the one-sentence error before any work is done
     spec = load_spec(spec_arg)
-    raw = _read(args, data_arg)
-    if getattr(args, "ordered", False) and args.method not in ("dwls", "wlsmv"):
-        raise UsageError(
-            f"--ordered treats the items as ordinal, which needs --method wlsmv or dwls (not "
-            f"{args.method})."
-        )
-    if args.method in ("ml", "mlr", "gls", "uls", "dwls", "wlsmv"):
-        return _fit_cbsem(args, spec, raw, spec_arg, out_path, out, argv)
-    if args.missing == "fiml":
-        raise UsageError(
-            "--missing fiml is full-information maximum likelihood, a covariance-based method: "
-            "use it with --method ml or mlr; for PLS use --missing listwise or mean."
-        )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        estimator = PLS(args.scheme, method=args.method)
-        result = _bootstrap(
-            args, estimator.fit(spec, raw, missing=args.missing, na_values=args.na_values)
-        )
-    spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
-    info = run_info(result, spec_file=spec_file, seed=args.seed, argv=argv)
-    folder = ensure_out_dir(out_path)
-    return _finish_run(args, result, write_results(result, folder, info), folder, out)
-
-
-def _fit_cbsem(
-    args: argparse.Namespace,
-    spec: ModelSpec,
-    raw: RawData,
-    spec_arg: str,
-    out_path: Path,
-    out: TextIO,
-    argv: Sequence[str],
-) -> int:
-    from sem_csat.cbsem.model import CBSEM
-    from sem_csat.output import cbsem_run_info, ensure_out_dir, write_cbsem_results
-
-    if args.bootstrap and (args.method in ("dwls", "wlsmv") or args.missing == "fiml"):
-        raise UsageError(
-            "--bootstrap is available for --method ml, mlr, gls and uls with complete data; "
-            "not with --method wlsmv or --missing fiml."
-        )
-    if args.missing == "mean":
-        raise UsageError(
-            f"--missing mean is not available for --method {args.method}; use --missing "
-            "listwise, or --missing fiml (full-information ML, with --method ml or mlr)."
-        )
-    if args.missing == "fiml" and args.method not in ("ml", "mlr"):
-        raise UsageError(f"--missing fiml needs --method ml or mlr, not {args.method}.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fitted = CBSEM(args.method).fit(spec, raw, missing=args.missing, na_values=args.na_values)
-        result = _bootstrap(args, fitted)
-    spec_file = Path(spec_arg) if Path(spec_arg).is_file() else result.spec.source
-    info = cbsem_run_info(
-        result, spec_file=spec_file, data_sha256=raw.sha256, seed=args.seed, argv=argv
-    )
-    folder = ensure_out_dir(out_path)
-    return _finish_run(args, result, write_cbsem_results(result, folder, info), folder, out)
-
-
-def _cmd_fit(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
-    if args.cov is not None:
-        return _fit_moments(args, out, argv)
-    if args.data is None:
+    options = _fit_kwargs(args)
+    cov = getattr(args, "cov", None)
+    if cov is not None:
+        if data_arg is not None:
+            raise UsageError("Give either DATA or --cov, not both.")
+        options |= {"cov": cov, "n_obs": args.n, "sds": args.sds, "means": args.means}
+        data: RawData | None = None
+    elif data_arg is None:
         raise UsageError(
             "fit needs DATA (a data file or bundled data set), or --cov FILE --n N for a "
             "covariance matrix."
         )
-    return _fit_and_write(args, args.spec, args.data, out, argv)
-
-
-def _fit_moments(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
-    from sem_csat.cbsem.model import CBSEM
-    from sem_csat.data.moments import read_summary_statistics
-    from sem_csat.output import cbsem_run_info, ensure_out_dir, file_sha256, write_cbsem_results
-    from sem_csat.spec.library import load_spec
-
-    if args.data is not None:
-        raise UsageError("Give either DATA or --cov, not both.")
-    if args.method not in ("ml", "gls", "uls"):
-        raise UsageError(
-            f"--cov needs a covariance-based method for continuous items (--method ml, gls or "
-            "uls); "
-            f"--method {args.method} needs the raw data."
-        )
-    if args.n is None:
-        raise UsageError("--cov needs the sample size: add --n N.")
-    if args.bootstrap:
-        raise UsageError("--bootstrap needs the raw data, not a covariance matrix.")
-    out_path = Path(args.out)
-    if out_path.exists() and not out_path.is_dir():
-        ensure_out_dir(out_path)
-    spec = load_spec(args.spec)
-    stats = read_summary_statistics(args.cov, args.n, spec, sds=args.sds, means=args.means)
+    else:
+        data = _read(args, data_arg)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = CBSEM(args.method).fit_moments(spec, stats)
-    spec_file = Path(args.spec) if Path(args.spec).is_file() else result.spec.source
-    info = cbsem_run_info(
-        result, spec_file=spec_file, data_sha256=file_sha256(args.cov), seed=args.seed, argv=argv
-    )
-    info["data"]["means"] = None if stats.means is None else stats.means.to_dict()
+        result = _bootstrap(args, sem_csat.fit(spec, data, **options))
     folder = ensure_out_dir(out_path)
-    return _finish_run(args, result, write_cbsem_results(result, folder, info), folder, out)
+    files = sem_csat.write(result, folder, command=argv)
+    return _finish_run(args, result, files, folder, out)
+
+
+def _cmd_fit(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
+    return _fit_and_write(args, args.spec, args.data, out, argv)
 
 
 def _cmd_quality(args: argparse.Namespace, out: TextIO) -> int:
@@ -532,8 +468,7 @@ def _cmd_quality(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_diagram(args: argparse.Namespace, out: TextIO) -> int:
-    from sem_csat.diagram import path_diagram
-    from sem_csat.publication import read_results_folder
+    from sem_csat.diagram import path_diagram, read_results_folder
     from sem_csat.spec.library import load_spec
 
     spec = load_spec(args.spec)
@@ -568,7 +503,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int
         sep=None,
         decimal=None,
         sheet=None,
-        scheme="path",
+        scheme=None,
         method="pls",
         seed=2026,
         bootstrap=5000,

@@ -4,12 +4,16 @@
 that renders itself as text and HTML like every other result.  It does one of two things,
 decided by what it is given:
 
-* **Competing CB-SEM models** of the same data (:class:`~sem_csat.cbsem.results.CBSEMResult`
-  from ``sem_csat.fit(..., method="ml")``, or MLR results from
-  :func:`~sem_csat.cbsem.robust.fit_mlr`): one row of fit indices per model, ordered by degrees
-  of freedom, and a χ² difference test for each consecutive pair (lavaan's ``lavTestLRT``).
-* **One spec, two engines** (a :class:`~sem_csat.pls.results.PLSResult` and a ``CBSEMResult``):
-  the structural paths and R² side by side, with a note on why they differ.
+* **Competing CB-SEM models** of the same data (results of ``sem_csat.fit(...,
+  method="ml")``, or MLR results from :func:`~sem_csat.cbsem.robust.fit_mlr`): one row of fit
+  indices per model, ordered by degrees of freedom, and a χ² difference test for each
+  consecutive pair (lavaan's ``lavTestLRT``).
+* **One spec, two engines** (a PLS result and a CB-SEM result): the structural paths and R² side
+  by side, with a note on why they differ.
+
+Results are read through the result contract (:mod:`sem_csat.contract`): what a nested test
+needs comes from ``result.nested_test_info()``, which a result without a likelihood-based test
+(PLS) answers with ``None``; nothing here asks which engine made a result.
 """
 
 from __future__ import annotations
@@ -18,27 +22,33 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
+from sem_csat.contract import ResultDisplay, SEMResult
 from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import DataWarning, SemCsatWarning, UsageError
 from sem_csat.summary import Section, Summary
 
 if TYPE_CHECKING:
-    from sem_csat.cbsem.estimation import CBSEMEstimate
-    from sem_csat.cbsem.fit_indices import FitIndices
-    from sem_csat.cbsem.results import CBSEMResult
-    from sem_csat.cbsem.robust import RobustResult
-    from sem_csat.pls.results import PLSResult
+    from sem_csat.contract import NestedTestInfo
     from sem_csat.spec.model import ModelSpec
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "Testable", "compare"]
+
+
+@runtime_checkable
+class Testable(Protocol):
+    """A fit that only offers a nested test (an MLR :class:`~sem_csat.cbsem.robust.RobustResult`
+    of :func:`~sem_csat.cbsem.robust.fit_mlr`)."""
+
+    def nested_test_info(self) -> NestedTestInfo: ...
+
 
 #: Anything :func:`compare` accepts.
-Result: TypeAlias = "CBSEMResult | RobustResult | PLSResult"
+Result: TypeAlias = "SEMResult | Testable"
 Kind = Literal["nested", "engines"]
 
 #: Columns of the model table (``cfi``, ``tli``, ``rmsea`` become ``*_robust`` for MLR, and
@@ -91,8 +101,8 @@ _PLSC_NOTE = (
 )
 
 
-@dataclass(frozen=True, eq=False)
-class Comparison:
+@dataclass(frozen=True, eq=False, repr=False)
+class Comparison(ResultDisplay):
     """The comparison of two or more fitted models (immutable; see :func:`compare`).
 
     Attributes
@@ -136,11 +146,10 @@ class Comparison:
         """Text/HTML summary: the table(s), the notes and a Warnings section."""
         header = [("Models", ", ".join(self.names))]
         if self.kind == "nested":
-            first = self.results[0]
-            est = _estimate_of(first)
+            info = _info(self.results[0])
             header += [
                 ("Estimator", str(self.table["estimator"].iloc[0])),
-                ("Data", f"N = {est.n_obs}, {est.sample_cov.shape[0]} observed variables"),
+                ("Data", f"N = {info.n_obs}, {info.sample_cov.shape[0]} observed variables"),
             ]
             sections = [Section("Models (ordered by degrees of freedom)", self.table)]
             sections.append(
@@ -165,19 +174,13 @@ class Comparison:
             title = f"sem_csat PLS vs CB-SEM: {pls.spec.name}"
         return Summary(title, header, sections, self.diagnostics)
 
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
-
-    def __repr__(self) -> str:
+    def _repr_fields(self) -> str:
         n_warn = sum(d.severity != "info" for d in self.diagnostics)
         if self.kind == "nested":
             what = f"{len(self.names)} models, {len(self.tests)} difference tests"
         else:
             what = f"PLS vs CB-SEM, {len(self.table)} paths"
-        return f"<Comparison {what}, {n_warn} warnings>"
+        return f"{what}, {n_warn} warnings"
 
 
 def compare(*results: Result, names: Sequence[str] | None = None) -> Comparison:
@@ -291,51 +294,45 @@ def compare(*results: Result, names: Sequence[str] | None = None) -> Comparison:
     >>> round(mlr.tests["chi2_diff"].iloc[0], 3)  # doctest: +SKIP
     22.023
     """
-    from sem_csat.cbsem.results import CBSEMResult
-    from sem_csat.cbsem.robust import RobustResult
-    from sem_csat.pls.results import PLSResult
-
     if len(results) < 2:
         raise UsageError(
             f"compare() needs at least two fitted models, got {len(results)}; pass them as "
             "separate arguments, e.g. compare(fit_full, fit_restricted)."
         )
     for k, r in enumerate(results, start=1):
-        if not isinstance(r, CBSEMResult | RobustResult | PLSResult):
+        if not isinstance(r, SEMResult | Testable):
             raise UsageError(
                 f"Argument {k} of compare() is a {type(r).__name__}, not a fitted model; pass "
                 "results of sem_csat.fit() or of sem_csat.cbsem.robust.fit_mlr()."
             )
     labels = _names(results, names)
-    if any(isinstance(r, PLSResult) for r in results):
-        return _compare_engines(results, labels)
-    # an MLR fit from sem_csat.fit(method="mlr") carries its robust corrections: use them, so
-    # that nested MLR models get the Satorra-Bentler scaled difference
-    results = tuple(
-        r.robust_result if isinstance(r, CBSEMResult) and r.robust_result is not None else r
-        for r in results
-    )
-    return _compare_nested(results, labels)
+    infos = [r.nested_test_info() for r in results]
+    if any(info is None for info in infos):
+        return _compare_engines(results, infos, labels)
+    return _compare_nested(results, [i for i in infos if i is not None], labels)
 
 
 # --------------------------------------------------------------------------------------------
 # Names
 
 
-def _estimator_label(result: Result) -> str:
-    from sem_csat.cbsem.robust import RobustResult
-    from sem_csat.pls.results import PLSResult
+def _info(result: Result) -> NestedTestInfo:
+    info = result.nested_test_info()
+    if info is None:
+        raise UsageError(f"A {type(result).__name__} has no likelihood-based test statistic.")
+    return info
 
-    if isinstance(result, RobustResult):
-        return "MLR"
-    if isinstance(result, PLSResult):
-        return "PLSc" if result.method == "plsc" else "PLS"
-    return str(result.estimate.estimator)
+
+def _estimator_label(result: Result) -> str:
+    """The estimator of a model table row and of error messages (``"PLSc"``, ``"MLR"``, ...)."""
+    info = result.nested_test_info()
+    if info is not None:
+        return info.estimator
+    method = result.method if isinstance(result, SEMResult) else ""
+    return "PLSc" if method == "plsc" else method.upper()
 
 
 def _names(results: Sequence[Result], names: Sequence[str] | None) -> tuple[str, ...]:
-    from sem_csat.cbsem.robust import RobustResult
-
     if names is not None:
         if isinstance(names, str):
             raise UsageError(
@@ -355,7 +352,7 @@ def _names(results: Sequence[Result], names: Sequence[str] | None) -> tuple[str,
             )
         return labels
     base = [
-        f"model {k}" if isinstance(r, RobustResult) else r.spec.name
+        r.spec.name if isinstance(r, SEMResult) else f"model {k}"
         for k, r in enumerate(results, start=1)
     ]
     if len(set(base)) < len(base):
@@ -370,11 +367,9 @@ def _names(results: Sequence[Result], names: Sequence[str] | None) -> tuple[str,
 
 def _carried(names: Sequence[str], results: Sequence[Result]) -> list[Diagnostic]:
     """The diagnostics of every result, each message prefixed with the models it came from."""
-    from sem_csat.cbsem.robust import RobustResult
-
     found: dict[Diagnostic, list[str]] = {}
     for name, r in zip(names, results, strict=True):
-        if isinstance(r, RobustResult):
+        if not isinstance(r, SEMResult):  # a bare RobustResult carries no diagnostics
             continue
         for d in r.diagnostics:
             found.setdefault(d, []).append(name)
@@ -388,30 +383,20 @@ def _carried(names: Sequence[str], results: Sequence[Result]) -> list[Diagnostic
 # Nested CB-SEM models
 
 
-def _estimate_of(result: Result) -> CBSEMEstimate:
-    from sem_csat.cbsem.results import CBSEMResult
-    from sem_csat.cbsem.robust import RobustResult
-
-    if isinstance(result, CBSEMResult | RobustResult):
-        return result.estimate
-    raise UsageError(f"A {type(result).__name__} has no covariance-based estimate.")
-
-
-def _check_same_data(names: Sequence[str], results: Sequence[Result]) -> None:
-    ref = _estimate_of(results[0])
+def _check_same_data(names: Sequence[str], infos: Sequence[NestedTestInfo]) -> None:
+    ref = infos[0]
     ref_vars = sorted(map(str, ref.sample_cov.index))
-    for name, r in zip(names[1:], results[1:], strict=True):
-        est = _estimate_of(r)
+    for name, info in zip(names[1:], infos[1:], strict=True):
         problem = ""
-        if est.n_obs != ref.n_obs:
-            problem = f"N = {est.n_obs} against N = {ref.n_obs}"
-        elif sorted(map(str, est.sample_cov.index)) != ref_vars:
-            only = sorted(set(map(str, est.sample_cov.index)) ^ set(ref_vars))
+        if info.n_obs != ref.n_obs:
+            problem = f"N = {info.n_obs} against N = {ref.n_obs}"
+        elif sorted(map(str, info.sample_cov.index)) != ref_vars:
+            only = sorted(set(map(str, info.sample_cov.index)) ^ set(ref_vars))
             problem = f"different observed variables ({', '.join(only)} in only one of them)"
         else:
             order = list(ref.sample_cov.index)
             s0 = ref.sample_cov.loc[order, order].to_numpy(dtype=float)
-            s1 = est.sample_cov.loc[order, order].to_numpy(dtype=float)
+            s1 = info.sample_cov.loc[order, order].to_numpy(dtype=float)
             if not np.allclose(s0, s1, rtol=_REL_TOL_S, atol=0.0):
                 problem = "different sample covariance matrices"
         if problem:
@@ -423,33 +408,20 @@ def _check_same_data(names: Sequence[str], results: Sequence[Result]) -> None:
             )
 
 
-def _fit_of(result: Result) -> FitIndices | None:
-    from sem_csat.cbsem.results import CBSEMResult
-    from sem_csat.cbsem.robust import RobustResult, robust_fit_indices
+def _model_row(name: str, info: NestedTestInfo) -> dict[str, object]:
+    fit = info.fit
 
-    if isinstance(result, RobustResult):
-        return robust_fit_indices(result)
-    if isinstance(result, CBSEMResult):
-        return result.fit
-    return None
-
-
-def _model_row(name: str, result: Result, robust: bool) -> dict[str, object]:
-    est = _estimate_of(result)
-    fit = _fit_of(result)
-
-    def get(attr: str) -> float:
-        value = getattr(fit, attr, None) if fit is not None else None
-        return _NAN if value is None else float(value)
+    def get(key: str) -> float:
+        return float(fit.get(key, _NAN))
 
     row: dict[str, object] = {
         "name": name,
-        "estimator": _estimator_label(result),
-        "npar": int(est.n_free),
-        "df": int(est.df),
+        "estimator": info.estimator,
+        "npar": int(info.npar),
+        "df": int(info.df),
         "chi2": get("chi2"),
     }
-    if robust:
+    if info.robust:
         row |= {"chi2_scaled": get("chi2_scaled"), "scaling_factor": get("scaling_factor")}
         row |= {k: get(k) for k in ("cfi_robust", "tli_robust", "rmsea_robust")}
     else:
@@ -458,29 +430,28 @@ def _model_row(name: str, result: Result, robust: bool) -> dict[str, object]:
     return row
 
 
-def _compare_nested(results: Sequence[Result], names: tuple[str, ...]) -> Comparison:
-    from sem_csat.cbsem.results import CBSEMResult
-    from sem_csat.cbsem.robust import RobustResult, scaled_difference
-
-    n_robust = sum(isinstance(r, RobustResult) for r in results)
-    if 0 < n_robust < len(results):
+def _compare_nested(
+    results: Sequence[Result], infos: Sequence[NestedTestInfo], names: tuple[str, ...]
+) -> Comparison:
+    n_robust = sum(info.robust for info in infos)
+    if 0 < n_robust < len(infos):
         raise UsageError(
             "compare() got ML results and MLR results (fit_mlr) together; use fit_mlr() for "
             "every model for Satorra–Bentler scaled differences, or sem_csat.fit(..., "
             "method='ml') for every model for ordinary ones."
         )
     robust = n_robust > 0
-    estimators = {_estimator_label(r) for r in results}
+    estimators = {info.estimator for info in infos}
     if len(estimators) > 1:
         raise UsageError(
             f"The models were fitted with different estimators ({', '.join(sorted(estimators))}),"
             " so their chi-square statistics measure different things; fit them all with the "
             "same method."
         )
-    _check_same_data(names, results)
+    _check_same_data(names, infos)
 
-    order = sorted(range(len(results)), key=lambda k: _estimate_of(results[k]).df)
-    rows = [_model_row(names[k], results[k], robust) for k in order]
+    order = sorted(range(len(infos)), key=lambda k: infos[k].df)
+    rows = [_model_row(names[k], infos[k]) for k in order]
     table = pd.DataFrame(rows).reset_index(drop=True)
 
     estimator = estimators.pop()
@@ -495,39 +466,31 @@ def _compare_nested(results: Sequence[Result], names: tuple[str, ...]) -> Compar
     for full_k, restricted_k in itertools.pairwise(order):
         if estimator not in ("ML", "MLR"):
             break
-        full, restricted = results[full_k], results[restricted_k]
+        full, restricted = infos[full_k], infos[restricted_k]
         fname, rname = names[full_k], names[restricted_k]
-        est_f, est_r = _estimate_of(full), _estimate_of(restricted)
-        if est_f.df == est_r.df:
+        if full.df == restricted.df:
             notes.append(
-                f"'{rname}' and '{fname}' both have df = {est_f.df}, so neither is nested in the "
+                f"'{rname}' and '{fname}' both have df = {full.df}, so neither is nested in the "
                 "other and there is no difference test; compare them by AIC and BIC."
             )
             continue
-        unconverged = [
-            n
-            for n, r in ((fname, full), (rname, restricted))
-            if isinstance(r, CBSEMResult) and not r.converged
-        ]
+        unconverged = [n for n, info in ((fname, full), (rname, restricted)) if not info.converged]
         if unconverged:
             notes.append(
                 f"No test of '{rname}' against '{fname}': {', '.join(map(repr, unconverged))} "
                 "did not converge."
             )
             continue
-        if isinstance(restricted, RobustResult) and isinstance(full, RobustResult):
-            test = scaled_difference(restricted, full)
-        else:
-            test = scaled_difference(est_r, est_f)
+        test = restricted.difference_test(full)
         if test.chi2_diff_standard < 0.0:
             own.append(
                 Diagnostic(
                     "warning",
                     "compare_not_nested",
-                    f"'{rname}' (df = {est_r.df}) fits better than '{fname}' (df = {est_f.df}):"
-                    f" its chi-square is lower by {-test.chi2_diff_standard:.4g}. Either the "
-                    "models are not nested or the less restricted one did not reach its "
-                    "optimum; the difference test is meaningless. Check the models and the "
+                    f"'{rname}' (df = {restricted.df}) fits better than '{fname}' (df = "
+                    f"{full.df}): its chi-square is lower by {-test.chi2_diff_standard:.4g}. "
+                    "Either the models are not nested or the less restricted one did not reach "
+                    "its optimum; the difference test is meaningless. Check the models and the "
                     "convergence of the fuller one.",
                     SemCsatWarning,
                 )
@@ -588,12 +551,17 @@ def _spec_differences(a: ModelSpec, b: ModelSpec) -> list[str]:
     return out
 
 
-def _compare_engines(results: Sequence[Result], names: tuple[str, ...]) -> Comparison:
-    from sem_csat.cbsem.results import CBSEMResult
-    from sem_csat.pls.results import PLSResult
-
-    pls = [r for r in results if isinstance(r, PLSResult)]
-    cbsem = [r for r in results if isinstance(r, CBSEMResult)]
+def _compare_engines(
+    results: Sequence[Result],
+    infos: Sequence[NestedTestInfo | None],
+    names: tuple[str, ...],
+) -> Comparison:
+    """One spec fitted by a composite method without a χ² test (PLS: ``nested_test_info()``
+    is ``None``) and by a factor method with one (CB-SEM)."""
+    pls = [r for r, i in zip(results, infos, strict=True) if i is None]
+    cbsem = [
+        r for r, i in zip(results, infos, strict=True) if i is not None and isinstance(r, SEMResult)
+    ]
     if len(results) != 2 or len(pls) != 1 or len(cbsem) != 1:
         raise UsageError(
             "A PLS result can only be compared with one CB-SEM result of the same spec: pass "
@@ -601,6 +569,8 @@ def _compare_engines(results: Sequence[Result], names: tuple[str, ...]) -> Compa
             f"are not supported here); got {', '.join(_estimator_label(r) for r in results)}."
         )
     p, c = pls[0], cbsem[0]
+    if not isinstance(p, SEMResult):  # pragma: no cover - nested_test_info() None is a result's
+        raise UsageError(f"A {type(p).__name__} is not a fitted model.")
     differences = _spec_differences(p.spec, c.spec)
     if differences:
         raise UsageError(
@@ -661,11 +631,9 @@ def _compare_engines(results: Sequence[Result], names: tuple[str, ...]) -> Compa
     )
 
 
-def _engine_pair(results: Sequence[Result]) -> tuple[PLSResult, CBSEMResult]:
-    from sem_csat.cbsem.results import CBSEMResult
-    from sem_csat.pls.results import PLSResult
-
+def _engine_pair(results: Sequence[Result]) -> tuple[SEMResult, SEMResult]:
+    """The (PLS, CB-SEM) results of an ``"engines"`` comparison, in that order."""
     p, c = results
-    if not (isinstance(p, PLSResult) and isinstance(c, CBSEMResult)):
+    if not (isinstance(p, SEMResult) and isinstance(c, SEMResult)):
         raise UsageError("This comparison does not hold a PLS and a CB-SEM result.")
     return p, c

@@ -4,70 +4,108 @@ Both engines (PLS/PLSc and covariance-based SEM) return results that fill :class
 with the same names, the same column layouts and the same meanings, so that everything that
 consumes a result (tables, diagrams, the report, :func:`sem_csat.write`, comparisons, the
 command line) works on either without asking which engine made it.  This is the same idea as
-linearmodels' shared results API and lavaan's one parameter table.
+linearmodels' shared results API and lavaan's one parameter table.  Consumers may decide by
+*content* (``"chi2" in result.fit_table``, ``"index" in result.tables()``), never by engine.
 
 The contract
 ------------
 ``spec``
     The :class:`~sem_csat.spec.model.ModelSpec` that was fitted (never changed by a fit).
 ``data``
-    The :class:`~sem_csat.data.PreparedData` that was fitted (for summary-statistics input its
-    ``frame`` has no rows and ``moments`` holds the matrix).
+    The :class:`~sem_csat.data.PreparedData` that was fitted.  After a fit to a covariance
+    matrix its ``frame`` has the indicators as columns and no rows, and ``moments`` holds the
+    :class:`~sem_csat.data.moments.SummaryStatistics`; after a FIML fit ``frame`` keeps the
+    missing answers as NaN.
 ``settings``
-    The estimation settings (:class:`Settings`): ``method``, ``missing``, ``na_values`` and the
-    engine's own options; ``as_dict()`` gives what ``run.json`` records.
+    The estimation settings (:class:`Settings`, a frozen dataclass of each engine):
+    ``method``, ``missing``, ``na_values`` and the engine's own options; ``as_dict()`` gives
+    what ``run.json`` records.
 ``method``, ``method_name``
-    The method's key (``"pls"``, ``"mlr"``, ...) and its readable name.
+    The method's key (``"pls"``, ``"plsc"``, ``"ml"``, ``"mlr"``, ...; ``settings.method``)
+    and its readable name (``"maximum likelihood"``).
 ``statistic``
-    The name of the test statistic column: ``"t_value"`` (PLS: bootstrap t) or ``"z_value"``
-    (CB-SEM: Wald z).
-``n_obs``, ``converged``, ``constructs``, ``diagnostics``, ``boot``, ``bootstrapped``
-    Basic facts.  ``boot`` is the bootstrap (or ``None``); it has ``n_boot``, ``n_ok``,
-    ``seed``, ``failures`` and ``conf``.
+    The name of the test-statistic column of ``params`` and ``paths``: ``"t_value"`` (PLS: the
+    bootstrap t, estimate / bootstrap SE) or ``"z_value"`` (CB-SEM: the Wald z, estimate / SE).
+``n_obs``, ``converged``, ``constructs``, ``diagnostics``
+    Respondents used, convergence, construct names in spec order, and every finding of the
+    estimation (:class:`~sem_csat.diagnostics.Diagnostic`).
+``boot``, ``bootstrapped``, ``ci``
+    The bootstrap (:class:`BootstrapInfo`: ``n_boot``, ``n_ok``, ``seed``, ``failures``,
+    ``conf``, ``as_dict()``) or ``None``; whether there is one; which interval fills
+    ``ci_lower``/``ci_upper`` after it (``"percentile"`` or ``"bca"``).
 ``params``
     The long parameter table, columns :func:`param_columns` (lavaan's ``parameterEstimates``
-    layout): ``lhs, op, rhs, group, label, estimate, std_error, <statistic>, p_value, ci_lower,
-    ci_upper, std_lv, std_all``.  ``estimate`` is unstandardized, ``std_all`` fully
-    standardized.  Missing values are NaN (labels and groups: ``""``).
+    layout): ``lhs, op, rhs, group, label, estimate, std_error, <statistic>, p_value,
+    ci_lower, ci_upper, std_lv, std_all``.  ``estimate`` is unstandardized, ``std_lv``
+    standardized by the latent variances only, ``std_all`` completely standardized (PLS
+    estimates are standardized, so all three are equal).  ``group`` is ``""`` for a
+    single-group model, ``label`` ``""`` where the parameter has none; every other missing
+    value is NaN.
 ``paths``
-    One row per structural path, columns :func:`path_columns`: ``from, to, label, estimate,
-    std_estimate, std_error, <statistic>, p_value, ci_lower, ci_upper`` (a PLS result that has
-    not been bootstrapped carries the inference columns as NaN).
+    One row per structural path in spec order, columns :func:`path_columns`: ``from, to,
+    label, estimate, std_estimate, std_error, <statistic>, p_value, ci_lower, ci_upper``.
+    The inference refers to ``estimate``.  A PLS result that has not been bootstrapped carries
+    the inference columns as NaN.
 ``outer``
-    One row per indicator, columns :data:`OUTER_COLUMNS`: ``construct, indicator, weight,
-    loading, std_loading`` (PLS: weight and loading are standardized, ``std_loading`` equals
-    ``loading``; CB-SEM: ``loading`` is unstandardized, ``weight`` the regression factor-score
-    weight).
+    One row per indicator of every construct, columns :data:`OUTER_COLUMNS`: ``construct,
+    indicator, weight, loading, std_loading``.  PLS: the outer weight and loading, both
+    standardized (``std_loading`` equals ``loading``).  CB-SEM: ``loading`` is the
+    unstandardized loading, ``std_loading`` the completely standardized one and ``weight`` the
+    regression factor-score weight of the item for its construct, row ``c`` of
+    :math:`\\Psi\\Lambda^\\top\\Sigma^{-1}`.
 ``r2``
-    Indexed by construct, columns :data:`R2_COLUMNS` (``r2, r2_adj``; ``r2_adj`` is NaN where
-    it is not defined).
+    Indexed by endogenous construct, columns :data:`R2_COLUMNS` (``r2, r2_adj``; ``r2_adj``
+    is NaN where it is not defined).
 ``effects``
-    :data:`EFFECT_COLUMNS` (``from, to, direct, indirect, total``) for every pair joined by a
-    chain of paths; a bootstrap adds ``<kind>_se, <kind>_ci_lower, <kind>_ci_upper``.
+    Columns :data:`EFFECT_COLUMNS` (``from, to, direct, indirect, total``), one row for every
+    pair joined by a chain of paths (in the units of ``paths.estimate``); a bootstrap adds
+    :func:`effect_boot_columns` (``direct_se, direct_ci_lower, direct_ci_upper, indirect_se,
+    ...``).
 ``fit_table``
-    One row of global fit measures (the columns depend on the method; empty columns are NaN).
+    One row of global fit measures.  Its columns depend on the method (CB-SEM: ``chi2, df,
+    p_value, cfi, tli, rmsea, ...``; robust methods add ``chi2_scaled, scaling_factor,
+    cfi_robust, ...``); a PLS result has no global fit measures yet and gives one row without
+    columns.  Values that are not defined are NaN.
 ``quality``
-    The measurement-quality report (:class:`~sem_csat.measurement.QualityReport`).
+    The measurement-quality report (:class:`~sem_csat.measurement.QualityReport`).  It needs
+    the answers of every respondent: a fit to a covariance matrix, FIML or WLSMV raises
+    :class:`~sem_csat.errors.UsageError`.
 ``bootstrap(n_boot=5000, *, seed=None, n_jobs=1, conf=0.95, ci="percentile", progress=None)``
-    A new result that carries bootstrap inference; this result is not changed.
+    A new result that carries bootstrap inference (this result is not changed).  An engine may
+    add keyword-only options with defaults (PLS: ``sign_change``).
 ``tables()``
-    Every table the result writes, ``name -> DataFrame`` in writing order (``paths``,
-    ``outer``, ...); :func:`sem_csat.write` writes each as ``<name>.csv``.
+    Every table the result writes, ``name -> DataFrame`` in writing order; the engine's own
+    tables included (PLS: ``index``, ``ipma``, ``mediation``, ...; CB-SEM: ``fit``,
+    ``params``).  :func:`sem_csat.write` writes each as ``<name>.csv``.
 ``figures()``
-    The result's own figures besides the path diagram, ``name -> object with
-    .save(path)`` (for example the importance-performance map).
+    The result's own figures besides the path diagram, ``name ->`` :class:`ResultFigure`
+    (``title``, ``figure()``, ``save(path)``); PLS: the importance–performance map ``ipma``.
+``findings()``
+    Every finding of the run for ``diagnostics.csv`` and the report: ``diagnostics``, then the
+    measurement-quality verdicts and the notes of the engine's own tables.
 ``run_facts()``
-    The engine's facts for the ``estimation`` block of ``run.json`` (iterations, gradient,
+    The engine's facts for the ``estimation`` block of ``run.json`` (convergence, iterations,
     free parameters, ...).
-``summary()``
-    The :class:`~sem_csat.summary.Summary` that drives ``str()``, HTML in Jupyter and the
-    other renderings (:class:`ResultDisplay`).
+``nested_test_info()``
+    What :func:`sem_csat.compare` needs to test nested models (:class:`NestedTestInfo`), or
+    ``None`` for a result without a likelihood-based test statistic (PLS).
+``summary()``, ``str()``, ``_repr_html_()``, ``repr()``
+    The :class:`~sem_csat.summary.Summary` that drives the text, HTML and Markdown renderings
+    (:class:`ResultDisplay`); ``repr()`` is one line.
+
+Examples
+--------
+>>> param_columns("t_value")[:8]
+('lhs', 'op', 'rhs', 'group', 'label', 'estimate', 'std_error', 't_value')
+>>> path_columns("z_value")[3:7]
+('estimate', 'std_estimate', 'std_error', 'z_value')
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,20 +123,27 @@ __all__ = [
     "R2_COLUMNS",
     "STATISTICS",
     "BootstrapInfo",
+    "CIMethod",
+    "DifferenceTestInfo",
+    "NestedTestInfo",
     "ResultDisplay",
+    "ResultFigure",
     "SEMResult",
-    "Savable",
     "Settings",
+    "Statistic",
+    "conform",
+    "effect_boot_columns",
     "inference_columns",
     "param_columns",
     "path_columns",
 ]
 
 Statistic = Literal["t_value", "z_value"]
+CIMethod = Literal["percentile", "bca"]
 #: The names a test-statistic column may have: bootstrap t (PLS) or Wald z (CB-SEM).
 STATISTICS: tuple[Statistic, ...] = ("t_value", "z_value")
 #: Bootstrap confidence intervals: percentile or bias-corrected and accelerated (BCa).
-CI_METHODS: tuple[str, ...] = ("percentile", "bca")
+CI_METHODS: tuple[CIMethod, ...] = ("percentile", "bca")
 #: Columns of ``outer``.
 OUTER_COLUMNS: tuple[str, ...] = ("construct", "indicator", "weight", "loading", "std_loading")
 #: Columns of ``r2`` (its index is the construct).
@@ -114,11 +159,7 @@ def inference_columns(statistic: Statistic) -> tuple[str, ...]:
 
 
 def param_columns(statistic: Statistic) -> tuple[str, ...]:
-    """Columns of ``params`` (lavaan's ``parameterEstimates`` layout, ``.`` written ``_``).
-
-    >>> param_columns("z_value")[:8]
-    ('lhs', 'op', 'rhs', 'group', 'label', 'estimate', 'std_error', 'z_value')
-    """
+    """Columns of ``params`` (lavaan's ``parameterEstimates`` layout, ``.`` written ``_``)."""
     return (
         "lhs",
         "op",
@@ -135,6 +176,50 @@ def param_columns(statistic: Statistic) -> tuple[str, ...]:
 def path_columns(statistic: Statistic) -> tuple[str, ...]:
     """Columns of ``paths``: ``from, to, label, estimate, std_estimate`` and the inference."""
     return ("from", "to", "label", "estimate", "std_estimate", *inference_columns(statistic))
+
+
+def effect_boot_columns() -> tuple[str, ...]:
+    """Columns a bootstrap adds to ``effects``: ``<kind>_se, <kind>_ci_lower, <kind>_ci_upper``.
+
+    >>> effect_boot_columns()[:3]
+    ('direct_se', 'direct_ci_lower', 'direct_ci_upper')
+    """
+    return tuple(
+        f"{kind}_{stat}"
+        for kind in ("direct", "indirect", "total")
+        for stat in ("se", "ci_lower", "ci_upper")
+    )
+
+
+#: Text columns of the contract's tables (every other column is ``float64``).
+TEXT_COLUMNS: frozenset[str] = frozenset(
+    {"lhs", "op", "rhs", "group", "label", "from", "to", "construct", "indicator"}
+)
+
+
+def conform(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with exactly ``columns``, in order and in the contract's dtypes.
+
+    Text columns (:data:`TEXT_COLUMNS`) become pandas' default string dtype, with missing
+    labels and groups as ``""``; every other column becomes ``float64`` (missing: NaN).  Both
+    engines pass their tables through it, so that their columns have the same dtypes.
+
+    >>> import pandas as pd
+    >>> t = conform(pd.DataFrame({"from": ["A"], "to": ["B"], "estimate": [1]}),
+    ...             ("from", "to", "label", "estimate", "std_error"))
+    >>> list(t.columns), t.loc[0, "label"], str(t["estimate"].dtype), str(t["std_error"].iloc[0])
+    (['from', 'to', 'label', 'estimate', 'std_error'], '', 'float64', 'nan')
+    """
+    import pandas as pd
+
+    out = frame.reindex(columns=list(columns))
+    for column in columns:
+        values = out[column]
+        if column in TEXT_COLUMNS:
+            out[column] = values.astype(object).where(values.notna(), "").astype(str)
+        else:
+            out[column] = pd.to_numeric(values, errors="coerce").astype("float64")
+    return out
 
 
 def _check(statistic: str) -> None:
@@ -177,98 +262,113 @@ class BootstrapInfo(Protocol):
     @property
     def conf(self) -> float: ...
 
-
-class Savable(Protocol):
-    """A figure that can be written to a file (``.save(path)`` returns the path written)."""
-
-    def save(self, path: Any, **kwargs: Any) -> Any: ...
+    def as_dict(self) -> dict[str, Any]:
+        """``resamples, successful, failures, seed, conf`` and the engine's own options."""
+        ...
 
 
-@runtime_checkable
-class SEMResult(Protocol):
-    """What every fitted model offers (see the module docstring for the meaning of each name)."""
+class ResultFigure(Protocol):
+    """A figure of a result: a caption, a matplotlib figure, and a file (``.save(path)``)."""
 
-    spec: ModelSpec
-    data: PreparedData
-    settings: Settings
-    diagnostics: tuple[Diagnostic, ...]
+    @property
+    def title(self) -> str:
+        """The caption (``"Importance–performance map for Loyalty"``)."""
+        ...
+
+    def figure(self) -> Any:
+        """The drawing as a :class:`matplotlib.figure.Figure`."""
+        ...
+
+    def save(self, path: Any) -> Any:
+        """Write the figure to ``path`` (the format follows the suffix; ``.png`` and ``.pdf``
+        always work) and return the path written."""
+        ...
+
+
+class DifferenceTestInfo(Protocol):
+    """A χ² difference test of two nested models (see :func:`sem_csat.compare`)."""
 
     @property
     def method(self) -> str: ...
 
     @property
-    def method_name(self) -> str: ...
+    def chi2_diff(self) -> float: ...
 
     @property
-    def statistic(self) -> Statistic: ...
+    def df_diff(self) -> int: ...
+
+    @property
+    def p_value(self) -> float: ...
+
+    @property
+    def chi2_diff_standard(self) -> float: ...
+
+    @property
+    def scaling_factor(self) -> float: ...
+
+    @property
+    def rmsea(self) -> float: ...
+
+
+class NestedTestInfo(Protocol):
+    """What a result offers to the comparison of nested models.
+
+    Attributes
+    ----------
+    estimator
+        ``"ML"``, ``"MLR"``, ``"GLS"``, ``"ULS"``, ``"DWLS"``, ...: only fits with the same
+        estimator are compared.
+    robust
+        Whether the difference test is the Satorra–Bentler scaled one.
+    n_obs, sample_cov
+        The data fitted (models are compared only when both agree).
+    npar, df, converged
+        Free parameters, degrees of freedom, convergence.
+    fit
+        The fit measures of the model table (``chi2``, ``cfi``, ``srmr``, ``aic``, ...; the
+        robust versions for robust fits), NaN where not defined.
+    """
+
+    @property
+    def estimator(self) -> str: ...
+
+    @property
+    def robust(self) -> bool: ...
 
     @property
     def n_obs(self) -> int: ...
 
     @property
+    def sample_cov(self) -> pd.DataFrame: ...
+
+    @property
+    def npar(self) -> int: ...
+
+    @property
+    def df(self) -> int: ...
+
+    @property
     def converged(self) -> bool: ...
 
     @property
-    def constructs(self) -> tuple[str, ...]: ...
+    def fit(self) -> Mapping[str, float]: ...
 
-    @property
-    def boot(self) -> BootstrapInfo | None: ...
-
-    @property
-    def bootstrapped(self) -> bool: ...
-
-    @property
-    def params(self) -> pd.DataFrame: ...
-
-    @property
-    def paths(self) -> pd.DataFrame: ...
-
-    @property
-    def outer(self) -> pd.DataFrame: ...
-
-    @property
-    def r2(self) -> pd.DataFrame: ...
-
-    @property
-    def effects(self) -> pd.DataFrame: ...
-
-    @property
-    def fit_table(self) -> pd.DataFrame: ...
-
-    @property
-    def quality(self) -> QualityReport: ...
-
-    def bootstrap(
-        self,
-        n_boot: int = 5000,
-        *,
-        seed: int | None = None,
-        n_jobs: int | None = 1,
-        conf: float = 0.95,
-        ci: Literal["percentile", "bca"] = "percentile",
-        progress: bool | None = None,
-    ) -> SEMResult: ...
-
-    def tables(self) -> Mapping[str, pd.DataFrame]: ...
-
-    def figures(self) -> Mapping[str, Savable]: ...
-
-    def run_facts(self) -> dict[str, Any]: ...
-
-    def summary(self) -> Summary: ...
+    def difference_test(self, full: NestedTestInfo) -> DifferenceTestInfo:
+        """Test this (restricted) model against ``full``, a model with fewer df."""
+        ...
 
 
 class ResultDisplay:
-    """The one display mixin of every result: ``str()``, Jupyter HTML and a one-line ``repr``.
+    """The one display mixin: ``str()``, Jupyter HTML and Markdown, and a one-line ``repr``.
 
     A class that mixes it in defines ``summary()`` (a :class:`~sem_csat.summary.Summary`) and
     ``_repr_fields()`` (the words of its one-line ``repr`` after the class name).
     """
 
-    def summary(self) -> Summary:  # pragma: no cover - defined by the result classes
+    def summary(self) -> Summary:  # pragma: no cover - defined by the classes that mix it in
         raise NotImplementedError
 
-    def _repr_fields(self) -> str:  # pragma: no cover - defined by the result classes
+    def _repr_fields(self) -> str:  # pragma: no cover - defined by the classes that mix it in
         raise NotImplementedError
 
     def __str__(self) -> str:
@@ -282,3 +382,139 @@ class ResultDisplay:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._repr_fields()}>"
+
+
+class SEMResult(ResultDisplay, ABC):
+    """What every fitted model offers (see the module docstring for the meaning of each name).
+
+    An abstract base class rather than a :class:`typing.Protocol`: ``isinstance`` with a
+    runtime protocol evaluates every property on Python 3.11 (building every table, and raising
+    where a property is not available, such as ``quality`` after a fit to a covariance
+    matrix), while a base class answers by type.  Both engines' results derive from it.
+    """
+
+    spec: ModelSpec
+    data: PreparedData
+    settings: Settings
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def method(self) -> str:
+        """The method's key (``settings.method``)."""
+        return self.settings.method
+
+    @property
+    @abstractmethod
+    def method_name(self) -> str:
+        """The method's readable name."""
+
+    @property
+    @abstractmethod
+    def statistic(self) -> Statistic:
+        """``"t_value"`` or ``"z_value"``: the name of the test-statistic column."""
+
+    @property
+    def n_obs(self) -> int:
+        """Respondents used."""
+        return int(self.data.n_used)
+
+    @property
+    @abstractmethod
+    def converged(self) -> bool:
+        """Whether the estimation converged."""
+
+    @property
+    def constructs(self) -> tuple[str, ...]:
+        """Construct names in spec order."""
+        return self.spec.construct_names
+
+    @property
+    @abstractmethod
+    def boot(self) -> BootstrapInfo | None:
+        """The bootstrap, or ``None``."""
+
+    @property
+    def bootstrapped(self) -> bool:
+        """Whether the result carries bootstrap inference."""
+        return self.boot is not None
+
+    @property
+    @abstractmethod
+    def ci(self) -> CIMethod:
+        """Which bootstrap interval fills ``ci_lower``/``ci_upper``."""
+
+    @property
+    @abstractmethod
+    def params(self) -> pd.DataFrame:
+        """The long parameter table (:func:`param_columns`)."""
+
+    @property
+    @abstractmethod
+    def paths(self) -> pd.DataFrame:
+        """One row per structural path (:func:`path_columns`)."""
+
+    @property
+    @abstractmethod
+    def outer(self) -> pd.DataFrame:
+        """One row per indicator (:data:`OUTER_COLUMNS`)."""
+
+    @property
+    @abstractmethod
+    def r2(self) -> pd.DataFrame:
+        """R² of the endogenous constructs (:data:`R2_COLUMNS`)."""
+
+    @property
+    @abstractmethod
+    def effects(self) -> pd.DataFrame:
+        """Direct, indirect and total effects (:data:`EFFECT_COLUMNS`)."""
+
+    @property
+    @abstractmethod
+    def fit_table(self) -> pd.DataFrame:
+        """One row of global fit measures."""
+
+    @property
+    @abstractmethod
+    def quality(self) -> QualityReport:
+        """The measurement-quality report."""
+
+    @abstractmethod
+    def bootstrap(
+        self,
+        n_boot: int = 5000,
+        *,
+        seed: int | None = None,
+        n_jobs: int | None = 1,
+        conf: float = 0.95,
+        ci: CIMethod = "percentile",
+        progress: bool | None = None,
+    ) -> SEMResult:
+        """A new result with bootstrap inference (this one is not changed)."""
+
+    @abstractmethod
+    def tables(self) -> Mapping[str, pd.DataFrame]:
+        """Every table the result writes, ``name -> DataFrame``, in writing order."""
+
+    @abstractmethod
+    def figures(self) -> Mapping[str, ResultFigure]:
+        """The result's own figures besides the path diagram."""
+
+    @abstractmethod
+    def findings(self) -> tuple[Diagnostic, ...]:
+        """Every finding of the run: diagnostics, quality verdicts, notes of the tables."""
+
+    @abstractmethod
+    def run_facts(self) -> dict[str, Any]:
+        """The ``estimation`` block of ``run.json``."""
+
+    @abstractmethod
+    def nested_test_info(self) -> NestedTestInfo | None:
+        """What a nested-model comparison needs, or ``None``."""
+
+    @abstractmethod
+    def summary(self) -> Summary:
+        """The summary that drives ``str()`` and the HTML display."""
+
+    @abstractmethod
+    def _repr_fields(self) -> str:
+        """The words of the one-line ``repr`` after the class name."""

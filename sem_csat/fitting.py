@@ -1,8 +1,9 @@
 """One entry point for every estimation method: :func:`fit`.
 
-``fit(spec, data, method=...)`` checks the method name, loads a spec given by name or file and
-dispatches to the engine.  Later methods (CB-SEM estimators, PLSc) plug in here, so that the
-command line, notebooks and scripts share one path from spec and data to a result.
+``fit(spec, data, method=...)`` loads a spec given by name or file, reads the data, checks the
+method and every option against it, and dispatches to the engine.  It is the one path from spec
+and data to a result: the command line, notebooks and scripts all go through it, and the
+engines never see an option that does not belong to them.
 """
 
 from __future__ import annotations
@@ -15,13 +16,21 @@ import pandas as pd
 
 from sem_csat.data import PreparedData, RawData, read_data
 from sem_csat.errors import EstimationError
-from sem_csat.pls.results import PLSResult
+from sem_csat.spec.model import ModelSpec, did_you_mean
 
 if TYPE_CHECKING:
     from sem_csat.cbsem.results import CBSEMResult
-from sem_csat.spec.model import ModelSpec, did_you_mean
+    from sem_csat.pls.results import PLSResult
 
-__all__ = ["METHODS", "fit"]
+__all__ = [
+    "CBSEM_METHODS",
+    "CBSEM_OPTIONS",
+    "METHODS",
+    "PLS_METHODS",
+    "PLS_OPTIONS",
+    "fit",
+    "load_data",
+]
 
 #: Estimation methods and what they are.
 METHODS: dict[str, str] = {
@@ -34,8 +43,21 @@ METHODS: dict[str, str] = {
     "wlsmv": "covariance-based SEM for ordinal items: DWLS on polychoric correlations, WLSMV test",
     "dwls": "covariance-based SEM for ordinal items: DWLS, standard errors from the information",
 }
+#: Methods estimated by the PLS engine.
+PLS_METHODS = ("pls", "plsc")
 #: Methods estimated by the covariance-based engine.
 CBSEM_METHODS = ("ml", "mlr", "gls", "uls", "dwls", "wlsmv")
+#: Methods for ordinal items (polychoric correlations).
+ORDINAL_METHODS = ("dwls", "wlsmv")
+#: Methods that can fit a covariance matrix instead of raw answers.
+MOMENT_METHODS = ("ml", "gls", "uls")
+#: Options of the PLS engine (``**options`` of :func:`fit`).
+PLS_OPTIONS = ("scheme", "tol", "max_iter")
+#: Options of the covariance-based engine (also with a covariance matrix).
+CBSEM_OPTIONS = ("std_lv",)
+#: Missing-data policies by engine.
+PLS_MISSING = ("listwise", "mean")
+CBSEM_MISSING = ("listwise", "fiml")
 
 
 def fit(
@@ -49,6 +71,7 @@ def fit(
     means: str | Path | None = None,
     missing: str = "listwise",
     na_values: Sequence[float | str] = (),
+    ordered: bool = False,
     **options: Any,
 ) -> PLSResult | CBSEMResult:
     """Fit a model to survey data.
@@ -62,40 +85,50 @@ def fit(
         A DataFrame, a file (CSV, TSV, Excel, SPSS, Parquet) or the name of a bundled data set.
     method
         ``"pls"`` (default), ``"plsc"`` (consistent PLS), or the covariance-based estimators
-        ``"ml"``, ``"gls"``, ``"uls"``.
+        ``"ml"``, ``"mlr"``, ``"gls"``, ``"uls"`` and, for ordinal items, ``"wlsmv"`` and
+        ``"dwls"`` (:data:`METHODS`).
     missing
         ``"listwise"`` (default), ``"mean"`` (PLS) or ``"fiml"`` (CB-SEM ``"ml"``/``"mlr"``).
     na_values
         Numeric codes that mean "no answer", such as ``[-99]``.
+    ordered
+        Treat the items as ordinal; only with ``"wlsmv"`` or ``"dwls"``, which imply it.
     cov, n_obs, sds, means
         Instead of ``data``: a covariance or correlation matrix (CSV file or DataFrame, full or
         lower triangle), its sample size, for a correlation matrix a CSV of standard
-        deviations, and optionally the item means (see :mod:`sem_csat.data.moments`); CB-SEM
-        methods only.
+        deviations, and optionally the item means (see :mod:`sem_csat.data.moments`);
+        methods ``"ml"``, ``"gls"`` and ``"uls"`` only.
     **options
-        Passed to the engine, e.g. ``scheme="centroid"`` for PLS.
+        Options of the engine: ``scheme`` (``"path"``, ``"centroid"``, ``"factorial"``),
+        ``tol`` and ``max_iter`` for PLS (:data:`PLS_OPTIONS`); ``std_lv`` (identify the
+        factors by their variances, lavaan's ``std.lv = TRUE``) for the covariance-based
+        methods (:data:`CBSEM_OPTIONS`).
 
     Returns
     -------
     PLSResult or CBSEMResult
+        Both fill the result contract (:class:`~sem_csat.contract.SEMResult`).
+
+    Raises
+    ------
+    EstimationError
+        An unknown method, an option or missing-data policy the method does not have, raw-data
+        options with a covariance matrix, or no data; one sentence that says what to do.
+    SpecError, DataError
+        From the spec and the data.
     """
     from sem_csat.spec.library import load_spec
 
-    if method not in METHODS:
-        raise EstimationError(
-            f"Unknown method {method!r}{did_you_mean(method, METHODS)}; "
-            f"use one of {', '.join(METHODS)}."
-        )
+    _check_method(method)
+    _check_options(method, missing, ordered, options, moments=cov is not None)
     model = spec if isinstance(spec, ModelSpec) else load_spec(spec)
     if cov is not None:
-        ignored = [
-            name
-            for name, given in (("missing", missing != "listwise"), ("na_values", bool(na_values)))
-            if given
-        ] + sorted(set(options) - {"std_lv"})
-        if ignored:
+        if missing != "listwise" or na_values:
+            given = [
+                n for n, g in (("missing", missing != "listwise"), ("na_values", na_values)) if g
+            ]
             raise EstimationError(
-                f"{', '.join(ignored)} cannot be used with a covariance matrix (cov=): they "
+                f"{', '.join(given)} cannot be used with a covariance matrix (cov=): they "
                 "concern raw answers, which a matrix does not have; leave them out."
             )
         return _fit_moments(model, method, cov, n_obs, sds, data, means, **options)
@@ -106,23 +139,81 @@ def fit(
     if method in CBSEM_METHODS:
         from sem_csat.cbsem.model import CBSEM
 
-        unknown = sorted(set(options) - {"std_lv"})
-        if unknown:
-            raise EstimationError(
-                f"Unknown option(s) {', '.join(unknown)} for method '{method}'; allowed: std_lv."
-            )
         return CBSEM(method, **options).fit(model, data, missing=missing, na_values=na_values)
     from sem_csat.pls.model import PLS
 
-    allowed = {"scheme", "tol", "max_iter"}
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise EstimationError(
-            f"Unknown option(s) {', '.join(unknown)} for method '{method}'; "
-            f"allowed: {', '.join(sorted(allowed))}."
-        )
     estimator = PLS(method=method, **options)  # type: ignore[arg-type]
     return estimator.fit(model, data, missing=missing, na_values=na_values)  # type: ignore[arg-type]
+
+
+def _check_method(method: object) -> None:
+    if not isinstance(method, str) or method not in METHODS:
+        raise EstimationError(
+            f"Unknown method {method!r}{did_you_mean(str(method), METHODS)}; "
+            f"use one of {', '.join(METHODS)}."
+        )
+
+
+def _check_options(
+    method: str, missing: str, ordered: bool, options: dict[str, Any], *, moments: bool
+) -> None:
+    """Refuse, in one sentence each, what ``method`` cannot do (before any data are read)."""
+    pls = method in PLS_METHODS
+    if moments and method not in MOMENT_METHODS:
+        needs = {
+            "mlr": "MLR needs them for its robust corrections",
+            "dwls": "DWLS needs them for the polychoric correlations",
+            "wlsmv": "WLSMV needs them for the polychoric correlations",
+        }.get(method, f"{'PLS' if pls else method.upper()} estimates from them")
+        raise EstimationError(
+            f"A covariance matrix can be fitted by method 'ml', 'gls' or 'uls', not by "
+            f"'{method}': the raw answers are needed ({needs})."
+        )
+    if ordered and method not in ORDINAL_METHODS:
+        raise EstimationError(
+            f"ordered=True (--ordered) treats the items as ordinal, which needs method 'wlsmv' "
+            f"or 'dwls' (not '{method}')."
+        )
+    allowed_missing = PLS_MISSING if pls else CBSEM_MISSING
+    if not moments and missing not in allowed_missing:
+        if missing == "fiml":
+            hint = (
+                "missing='fiml' is full-information maximum likelihood, a covariance-based "
+                "method: use it with method 'ml' or 'mlr'; for PLS use 'listwise' or 'mean'."
+            )
+        elif missing == "mean":
+            hint = (
+                f"missing='mean' (item-mean replacement) is for PLS, not for method '{method}'; "
+                "use 'listwise', or 'fiml' (full-information ML, with method 'ml' or 'mlr')."
+            )
+        else:
+            hint = (
+                f"missing={missing!r} is not a missing-data policy of method '{method}'; use "
+                f"{' or '.join(repr(m) for m in allowed_missing)}."
+            )
+        raise EstimationError(hint)
+    if missing == "fiml" and method not in ("ml", "mlr"):
+        raise EstimationError(
+            f"FIML is maximum likelihood: use missing='fiml' with method 'ml' or 'mlr', not "
+            f"'{method}'."
+        )
+    own_options, other_options = (
+        (PLS_OPTIONS, CBSEM_OPTIONS) if pls else (CBSEM_OPTIONS, PLS_OPTIONS)
+    )
+    unknown = sorted(set(options) - set(own_options))
+    if unknown:
+        other = [o for o in unknown if o in other_options]
+        if other:
+            engine = "covariance-based SEM" if pls else "PLS (method 'pls' or 'plsc')"
+            raise EstimationError(
+                f"{', '.join(other)} {'is an option' if len(other) == 1 else 'are options'} "
+                f"of {engine}, not of method '{method}'; leave "
+                f"{'it' if len(other) == 1 else 'them'} out."
+            )
+        raise EstimationError(
+            f"Unknown option(s) {', '.join(unknown)} for method '{method}'; allowed: "
+            f"{', '.join(own_options)}."
+        )
 
 
 def _fit_moments(
@@ -140,15 +231,10 @@ def _fit_moments(
 
     if data is not None:
         raise EstimationError("Give either the data or a covariance matrix (cov=), not both.")
-    if method not in ("ml", "gls", "uls"):
-        raise EstimationError(
-            f"A covariance matrix can be fitted by method 'ml', 'gls' or 'uls', not by "
-            f"'{method}': {'PLS' if method in ('pls', 'plsc') else method.upper()} needs the raw "
-            "answers (MLR for its robust corrections, DWLS/WLSMV for the polychoric "
-            "correlations)."
-        )
     if n_obs is None:
-        raise EstimationError("A covariance matrix needs its sample size: pass n_obs=N.")
+        raise EstimationError(
+            "A covariance matrix needs its sample size: pass n_obs=N (on the command line: --n N)."
+        )
     stats = read_summary_statistics(cov, n_obs, model, sds=sds, means=means)
     return CBSEM(method, std_lv=std_lv).fit_moments(model, stats)
 

@@ -6,8 +6,10 @@ Every name that comes from the spec or the data is HTML-escaped.
 
 Sections, in the order a reviewer asks for them: warnings (first, so that they are seen), the
 model and its diagram, the data (N used of N total, missing answers), measurement quality, the
-structural results, global fit (CB-SEM), index scores and the IPMA (PLS with a declared answer
-scale), and the settings and versions that make the run reproducible.
+structural results, global fit (when the result has fit measures), index scores and the
+result's own figures such as the IPMA (when it has them), and the settings and versions that
+make the run reproducible.  Everything comes from the result contract
+(:mod:`sem_csat.contract`); the report never asks which engine made the result.
 """
 
 from __future__ import annotations
@@ -26,9 +28,8 @@ from sem_csat.diagnostics import Diagnostic
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from sem_csat.cbsem.results import CBSEMResult
+    from sem_csat.contract import ResultFigure, SEMResult
     from sem_csat.diagram import Diagram
-    from sem_csat.pls.results import PLSResult
     from sem_csat.tables import TableSet
 
 __all__ = ["render_report", "write_report"]
@@ -109,11 +110,7 @@ def _warnings_section(diagnostics: Sequence[Diagnostic]) -> str:
     return f'<section id="warnings"><h2>Warnings</h2>{body}</section>'
 
 
-def _is_pls(result: object) -> bool:
-    return hasattr(result, "settings") and hasattr(result, "outer")
-
-
-def _model_section(result: PLSResult | CBSEMResult, diagram: Diagram) -> str:
+def _model_section(result: SEMResult, diagram: Diagram) -> str:
     spec = result.spec
     parts = ['<section id="model"><h2>Model</h2>']
     if spec.description:
@@ -136,10 +133,10 @@ def _model_section(result: PLSResult | CBSEMResult, diagram: Diagram) -> str:
     return "".join(parts)
 
 
-def _data_section(result: PLSResult | CBSEMResult, info: Mapping[str, Any]) -> str:
+def _data_section(result: SEMResult, info: Mapping[str, Any]) -> str:
     data = info.get("data", {}) if isinstance(info.get("data"), Mapping) else {}
     settings = info.get("settings", {}) if isinstance(info.get("settings"), Mapping) else {}
-    n_total = data.get("n_total", getattr(result, "n_total", result.n_obs))
+    n_total = data.get("n_total", result.data.n_total)
     n_used = data.get("n_used", result.n_obs)
     facts: list[tuple[str, object]] = [
         ("Source", data.get("source", "")),
@@ -149,15 +146,14 @@ def _data_section(result: PLSResult | CBSEMResult, info: Mapping[str, Any]) -> s
     na = settings.get("na_values")
     if na:
         facts.append(("Missing-value codes", ", ".join(str(v) for v in na)))
-    if _is_pls(result):
-        imputed = {k: v for k, v in result.data.n_imputed.items() if v}  # type: ignore[union-attr]
-        if imputed:
-            facts.append(
-                (
-                    "Values replaced by the item mean",
-                    ", ".join(f"{k}: {v}" for k, v in imputed.items()),
-                )
+    imputed = {k: v for k, v in result.data.n_imputed.items() if v}
+    if imputed:
+        facts.append(
+            (
+                "Values replaced by the item mean",
+                ", ".join(f"{k}: {v}" for k, v in imputed.items()),
             )
+        )
     if data.get("sha256"):
         facts.append(("SHA-256 of the data file", data["sha256"]))
     return f'<section id="data"><h2>Data</h2>{_facts(facts)}</section>'
@@ -170,26 +166,19 @@ def _tables_section(section_id: str, title: str, tables: Sequence[Any]) -> str:
     return f'<section id="{section_id}"><h2>{_esc(title)}</h2>{body}</section>'
 
 
-def _csi_section(result: PLSResult, tables: Sequence[Any]) -> str:
-    """The index and IPMA tables of the table set, with the IPMA figure."""
-    from sem_csat.errors import SemCsatError
-    from sem_csat.pls.ipma import default_target
-
-    spec = result.spec
-    if not tables or not spec.endogenous:
+def _csi_section(tables: Sequence[Any], figures: Mapping[str, ResultFigure]) -> str:
+    """The index and IPMA tables of the table set, and the result's own figures."""
+    if not tables and not figures:
         return ""
-    parts = ['<section id="csi"><h2>Index scores and importance–performance map</h2>']
+    title = "Index scores and importance–performance map" if tables else "Figures"
+    parts = [f'<section id="csi"><h2>{_esc(title)}</h2>']
     parts += [t.to_html() for t in tables]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            imap = result.ipma(default_target(spec))
-        except (SemCsatError, ValueError):  # an undefined map: the tables say why
-            imap = None
-    if imap is not None:
+    for figure in figures.values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            drawing = figure.figure()
         parts.append(
-            f"<figure>{figure_svg(imap.figure())}<figcaption>Importance–performance map "
-            f"for {_esc(imap.target)}.</figcaption></figure>"
+            f"<figure>{figure_svg(drawing)}<figcaption>{_esc(figure.title)}.</figcaption></figure>"
         )
     parts.append("</section>")
     return "".join(parts)
@@ -212,10 +201,9 @@ def _reproducibility_section(info: Mapping[str, Any]) -> str:
 
 
 def render_report(
-    result: PLSResult | CBSEMResult,
+    result: SEMResult,
     info: Mapping[str, Any] | None = None,
     *,
-    extra_diagnostics: Sequence[Diagnostic] = (),
     tables: TableSet | None = None,
     diagram: Diagram | None = None,
 ) -> str:
@@ -224,13 +212,12 @@ def render_report(
     Parameters
     ----------
     result
-        A PLS or CB-SEM result.
+        A fitted result of either engine (:class:`~sem_csat.contract.SEMResult`).  The
+        Warnings section shows all its findings (``result.findings()``: the estimation's, the
+        measurement-quality verdicts and the notes of its tables).
     info
-        The run facts written to ``run.json`` (:func:`sem_csat.output.run_info` or
-        :func:`sem_csat.output.cbsem_run_info`); settings, data facts and versions come from it.
-    extra_diagnostics
-        Findings of the run that are not stored on the result (measurement-quality verdicts,
-        index notes); shown in the Warnings section with the result's own.
+        The run facts written to ``run.json`` (:func:`sem_csat.provenance.run_record`, made
+        here when omitted); settings, data facts and versions come from it.
     tables, diagram
         The result's :func:`~sem_csat.tables.publication_tables` and
         :func:`~sem_csat.diagram.path_diagram` (double column) when the caller has them
@@ -245,18 +232,19 @@ def render_report(
     from sem_csat.tables import publication_tables
 
     if info is None:
-        from sem_csat.output import cbsem_run_info, run_info
+        from sem_csat.provenance import run_record
 
-        info = run_info(result) if _is_pls(result) else cbsem_run_info(result)  # type: ignore[arg-type]
+        info = run_record(result)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tableset = tables if tables is not None else publication_tables(result)
         diagram = diagram if diagram is not None else path_diagram(result, size="double")
+        diagnostics = list(result.findings())
+        figures = result.figures()
     groups: dict[str, list[Any]] = {"measurement": [], "structural": [], "fit": []}
     for table in tableset.tables:
         groups.setdefault(table.kind, []).append(table)
-    diagnostics = [*result.diagnostics, *extra_diagnostics]
-    method = str(getattr(result, "method", "")).upper()
+    method = result.method.upper()
     title = f"sem_csat report: {result.spec.name}"
     subtitle = f"{method} on {result.n_obs} respondents"
     if info.get("created"):
@@ -269,8 +257,7 @@ def render_report(
         _tables_section("structural", "Structural model", groups.get("structural", [])),
         _tables_section("fit", "Model fit", groups.get("fit", [])),
     ]
-    if _is_pls(result):
-        sections.append(_csi_section(result, groups.get("index", [])))  # type: ignore[arg-type]
+    sections.append(_csi_section(groups.get("index", []), figures))
     sections.append(_reproducibility_section(info))
     return (
         "<!DOCTYPE html>\n"
@@ -284,19 +271,16 @@ def render_report(
 
 
 def write_report(
-    result: PLSResult | CBSEMResult,
+    result: SEMResult,
     out: str | Path,
     info: Mapping[str, Any] | None = None,
     *,
-    extra_diagnostics: Sequence[Diagnostic] = (),
     tables: TableSet | None = None,
     diagram: Diagram | None = None,
 ) -> Path:
     """Write ``report.html`` into the folder ``out`` and return its path (arguments as in
     :func:`render_report`)."""
     path = Path(out) / "report.html"
-    page = render_report(
-        result, info, extra_diagnostics=extra_diagnostics, tables=tables, diagram=diagram
-    )
+    page = render_report(result, info, tables=tables, diagram=diagram)
     path.write_text(page, encoding="utf-8")
     return path

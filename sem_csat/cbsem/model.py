@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from sem_csat.cbsem.robust import RobustResult
     from sem_csat.data.moments import SummaryStatistics
 
-__all__ = ["CBSEM", "ESTIMATORS"]
+__all__ = ["CBSEM", "ESTIMATORS", "MISSING", "CBSEMSettings"]
 
 Estimator = Literal["ML", "GLS", "ULS"]
 #: Estimators available now, by their command-line names (MLR: ML estimates with robust
@@ -35,6 +36,78 @@ Estimator = Literal["ML", "GLS", "ULS"]
 ESTIMATORS: dict[str, Estimator] = {"ml": "ML", "mlr": "ML", "gls": "GLS", "uls": "ULS"}
 #: Estimators for ordinal (ordered-categorical) items.
 ORDINAL_ESTIMATORS: tuple[str, ...] = ("wlsmv", "dwls")
+#: Missing-data policies of the covariance-based engine.
+MISSING: tuple[str, ...] = ("listwise", "fiml")
+#: Methods with robust standard errors and a scaled test statistic.
+ROBUST_METHODS: tuple[str, ...] = ("mlr", "wlsmv")
+
+
+@dataclass(frozen=True)
+class CBSEMSettings:
+    """Settings of a covariance-based fit; they travel with the result.
+
+    Attributes
+    ----------
+    method
+        ``"ml"``, ``"mlr"``, ``"gls"``, ``"uls"`` (continuous items) or ``"dwls"``,
+        ``"wlsmv"`` (ordinal items, polychoric correlations).
+    missing
+        ``"listwise"`` (drop incomplete respondents) or ``"fiml"`` (full-information ML, with
+        ``"ml"`` and ``"mlr"``).
+    na_values
+        Codes treated as missing before anything else.
+    std_lv
+        Identify each factor by fixing its (residual) variance at 1 and freeing all its
+        loadings (lavaan's ``std.lv = TRUE``) instead of fixing its first loading at 1.
+    """
+
+    method: str = "ml"
+    missing: str = "listwise"
+    na_values: tuple[float | str, ...] = ()
+    std_lv: bool = False
+
+    @property
+    def estimator(self) -> str:
+        """The discrepancy function: ``"ML"``, ``"GLS"``, ``"ULS"`` or ``"DWLS"``."""
+        return "DWLS" if self.method in ORDINAL_ESTIMATORS else ESTIMATORS[self.method]
+
+    @property
+    def robust(self) -> bool:
+        """Whether the standard errors are robust and the test scaled (MLR, WLSMV)."""
+        return self.method in ROBUST_METHODS
+
+    def check(self) -> CBSEMSettings:
+        """Validate the settings and return them (raises :class:`EstimationError`)."""
+        methods = [*ESTIMATORS, *ORDINAL_ESTIMATORS]
+        if self.method not in methods:
+            raise EstimationError(
+                f"The covariance-based method must be one of {', '.join(methods)}; got "
+                f"{self.method!r}."
+            )
+        if self.missing not in MISSING:
+            raise EstimationError(
+                f"missing={self.missing!r} is not available for covariance-based SEM: use "
+                "'listwise' (drop incomplete respondents) or 'fiml' (full-information ML, with "
+                "method 'ml' or 'mlr')."
+            )
+        if self.missing == "fiml" and self.method not in ("ml", "mlr"):
+            raise EstimationError(
+                f"FIML is maximum likelihood: use missing='fiml' with method 'ml' or 'mlr', "
+                f"not '{self.method}'."
+            )
+        if not isinstance(self.std_lv, bool):
+            raise EstimationError(f"std_lv must be True or False; got {self.std_lv!r}.")
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        """``method``, ``estimator``, ``missing``, ``na_values`` and ``std_lv`` (``run.json``)."""
+        return {
+            "method": self.method,
+            "estimator": self.estimator,
+            "missing": self.missing,
+            "na_values": list(self.na_values),
+            "std_lv": self.std_lv,
+        }
 
 
 class CBSEM:
@@ -66,7 +139,7 @@ class CBSEM:
     >>> fit.paths[["from", "to", "std_estimate"]].round(3)
        from   to  std_estimate
     0  QUAL  SAT         0.801
-    >>> print(f"CFI {fit.fit.cfi:.3f}, RMSEA {fit.fit.rmsea:.3f}")
+    >>> print(f"CFI {fit.fit_indices.cfi:.3f}, RMSEA {fit.fit_indices.rmsea:.3f}")
     CFI 0.987, RMSEA 0.052
     """
 
@@ -98,36 +171,28 @@ class CBSEM:
         EstimationError
             When the estimation cannot be carried out.
         """
-        key = str(self.estimator).lower()
-        if key not in ESTIMATORS and key not in ORDINAL_ESTIMATORS:
-            raise EstimationError(
-                f"estimator must be one of {', '.join([*ESTIMATORS, *ORDINAL_ESTIMATORS])}; "
-                f"got {self.estimator!r}."
-            )
+        settings = CBSEMSettings(
+            str(self.estimator).lower(), str(missing), tuple(na_values), self.std_lv
+        ).check()
         if not isinstance(spec, ModelSpec):
             raise SemCsatError(f"spec must be a ModelSpec (see sem_csat.load_spec); got {spec!r}.")
-        if not isinstance(self.std_lv, bool):
-            raise EstimationError(f"std_lv must be True or False; got {self.std_lv!r}.")
         from sem_csat.cbsem.partable import check_supported
 
         check_supported(spec)  # refuses formative constructs before the data are read
-        if missing not in ("listwise", "fiml"):
-            raise EstimationError(
-                f"missing must be 'listwise' or 'fiml' for covariance-based SEM; got {missing!r}."
-            )
-        if missing == "fiml" and key not in ("ml", "mlr"):
-            raise EstimationError(
-                f"FIML is maximum likelihood: use it with 'ml' or 'mlr', not '{key}'."
-            )
         if isinstance(data, PreparedData):
             prepared = data
         else:
-            prepared = prepare_data(spec, data, missing=missing, na_values=tuple(na_values))  # type: ignore[arg-type]
-        if key in ORDINAL_ESTIMATORS:
-            return _estimate_wlsmv(spec, prepared, robust=key == "wlsmv")
-        if missing == "fiml" and bool(prepared.frame.isna().to_numpy().any()):
-            return _estimate_fiml(spec, prepared, robust=key == "mlr")
-        return _estimate(spec, prepared, ESTIMATORS[key], robust=key == "mlr", std_lv=self.std_lv)
+            prepared = prepare_data(
+                spec,
+                data,
+                missing=settings.missing,  # type: ignore[arg-type]
+                na_values=settings.na_values,
+            )
+        if settings.method in ORDINAL_ESTIMATORS:
+            return _estimate_wlsmv(spec, prepared, settings)
+        if settings.missing == "fiml" and bool(prepared.frame.isna().to_numpy().any()):
+            return _estimate_fiml(spec, prepared, settings)
+        return _estimate(spec, prepared, settings)
 
     def fit_moments(self, spec: ModelSpec, stats: SummaryStatistics) -> CBSEMResult:
         """Estimate the model from a covariance or correlation matrix and N (no raw data).
@@ -135,23 +200,22 @@ class CBSEM:
         The matrix is taken as an unbiased (divisor N − 1) covariance matrix, as published
         tables give it; for ML it is rescaled by (N − 1)/N as lavaan does.  MLR needs raw data.
         """
-        key = str(self.estimator).lower()
-        if key not in ESTIMATORS:
+        settings = CBSEMSettings(str(self.estimator).lower(), std_lv=self.std_lv).check()
+        key = settings.method
+        if key not in ("ml", "gls", "uls"):
             raise EstimationError(
-                f"estimator must be one of {', '.join(ESTIMATORS)}; got {self.estimator!r}."
-            )
-        if key == "mlr":
-            raise EstimationError(
-                "MLR needs the raw data (its robust standard errors use every respondent's "
-                "answers); with a covariance matrix use method 'ml'."
+                f"A covariance matrix can be fitted by method 'ml', 'gls' or 'uls', not by "
+                f"'{key}': {key.upper()} needs the raw answers (MLR for its robust corrections, "
+                "DWLS/WLSMV for the polychoric correlations)."
             )
         from sem_csat.cbsem import legacy, pipeline
+        from sem_csat.data.moments import prepared_moments
 
         fit = pipeline.fit_moments(
             spec,
             stats.matrix,
             stats.n_obs,
-            pipeline.Options(estimator=ESTIMATORS[key], std_lv=self.std_lv),
+            pipeline.Options(estimator=ESTIMATORS[key], std_lv=settings.std_lv),
         )
         est = legacy.to_estimate(fit)
         notes: list[Diagnostic] = list(spec.diagnostics)
@@ -167,36 +231,30 @@ class CBSEM:
                     DataWarning,
                 )
             )
-        return _finish(spec, est, None, stats.source, stats.n_obs, notes)
+        return _finish(spec, settings, est, None, prepared_moments(stats), notes)
 
 
-def _estimate(
-    spec: ModelSpec,
-    prepared: PreparedData,
-    estimator: Estimator,
-    *,
-    robust: bool = False,
-    std_lv: bool = False,
-) -> CBSEMResult:
+def _estimate(spec: ModelSpec, prepared: PreparedData, settings: CBSEMSettings) -> CBSEMResult:
     from sem_csat.cbsem import legacy, pipeline
 
     frame = prepared.frame.loc[:, list(spec.indicator_names)]
-    fit = pipeline.fit_data(spec, frame, pipeline.Options(estimator=estimator, std_lv=std_lv))
+    estimator: Estimator = ESTIMATORS[settings.method]
+    options = pipeline.Options(estimator=estimator, std_lv=settings.std_lv)
+    fit = pipeline.fit_data(spec, frame, options)
     est = legacy.to_estimate(fit)
     rob: RobustResult | None = None
-    if robust and est.converged and est.structure is not None:
+    if settings.method == "mlr" and est.converged and est.structure is not None:
         from sem_csat.cbsem.robust import mlr
 
         rob = mlr(est.structure, est, frame)
         est = dataclasses.replace(est, table=rob.table)
     notes = [*spec.diagnostics, *prepared.diagnostics]
-    label = "mlr" if robust and rob is None else None  # an MLR fit that did not converge
-    return _finish(
-        spec, est, rob, prepared.source, int(prepared.n_total), notes, data=frame, label=label
-    )
+    return _finish(spec, settings, est, rob, prepared, notes)
 
 
-def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData, *, robust: bool) -> CBSEMResult:
+def _estimate_wlsmv(
+    spec: ModelSpec, prepared: PreparedData, settings: CBSEMSettings
+) -> CBSEMResult:
     """Ordinal items: DWLS on polychoric correlations; WLSMV adds robust SEs and the adjusted
     test (``robust=True``), plain DWLS reports expected-information SEs and the DWLS χ²."""
     import dataclasses as _dc
@@ -209,6 +267,7 @@ def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData, *, robust: bool) ->
     from sem_csat.cbsem.ordinal import fit_wlsmv, polychoric
     from sem_csat.cbsem.syntax import to_semopy
 
+    robust = settings.robust
     items = list(spec.indicator_names)
     frame = prepared.frame.loc[:, items]
     poly = polychoric(frame, items)
@@ -278,17 +337,15 @@ def _estimate_wlsmv(spec: ModelSpec, prepared: PreparedData, *, robust: bool) ->
     emit(diagnostics, stacklevel=4)
     return CBSEMResult(
         spec=spec,
+        settings=settings,
+        data=prepared,
         estimate=est,
-        fit=fit,
-        source=prepared.source,
-        n_total=int(prepared.n_total),
+        fit_indices=fit,
         diagnostics=tuple(diagnostics),
-        robust=robust,
-        label="wlsmv" if robust else "dwls",
     )
 
 
-def _estimate_fiml(spec: ModelSpec, prepared: PreparedData, *, robust: bool) -> CBSEMResult:
+def _estimate_fiml(spec: ModelSpec, prepared: PreparedData, settings: CBSEMSettings) -> CBSEMResult:
     """Full-information ML on incomplete data (see :mod:`sem_csat.cbsem.fiml`)."""
     from sem_csat.cbsem import adapter
     from sem_csat.cbsem.estimation import CBSEMEstimate
@@ -308,7 +365,7 @@ def _estimate_fiml(spec: ModelSpec, prepared: PreparedData, *, robust: bool) -> 
     fe = fit_fiml(
         structure,
         frame,
-        robust=robust,
+        robust=settings.robust,
         order=[*spec.construct_names, *items],
         declared_covariances=[(c.left, c.right) for c in spec.covariances],
     )
@@ -350,25 +407,21 @@ def _estimate_fiml(spec: ModelSpec, prepared: PreparedData, *, robust: bool) -> 
     emit(diagnostics, stacklevel=4)
     return CBSEMResult(
         spec=spec,
+        settings=settings,
+        data=prepared,
         estimate=est,
-        fit=fit,
-        source=prepared.source,
-        n_total=int(prepared.n_total),
+        fit_indices=fit,
         diagnostics=tuple(diagnostics),
-        robust=robust,
     )
 
 
 def _finish(
     spec: ModelSpec,
+    settings: CBSEMSettings,
     est: CBSEMEstimate,
     rob: RobustResult | None,
-    source: str,
-    n_total: int,
+    prepared: PreparedData,
     notes: list[Diagnostic],
-    *,
-    data: pd.DataFrame | None = None,
-    label: str | None = None,
 ) -> CBSEMResult:
     """Post-fit checks and fit indices; emits the warnings and builds the result."""
     from sem_csat.cbsem.checks import check_data_scale, check_sample_size, check_solution
@@ -410,13 +463,10 @@ def _finish(
     emit(diagnostics, stacklevel=4)
     return CBSEMResult(
         spec=spec,
+        settings=settings,
+        data=prepared,
         estimate=est,
-        robust=rob is not None,
-        label=label,
-        fit=fit,
-        source=source,
-        n_total=n_total,
+        fit_indices=fit,
         diagnostics=tuple(diagnostics),
-        data=data,
         robust_result=rob,
     )

@@ -1,49 +1,75 @@
-"""Results of a covariance-based SEM fit (ML, GLS, ULS).
+"""Results of a covariance-based SEM fit (ML, MLR, GLS, ULS, DWLS, WLSMV).
 
 A :class:`CBSEMResult` holds the estimation (:class:`~sem_csat.cbsem.estimation.CBSEMEstimate`),
 the fit indices computed by sem_csat itself with lavaan's definitions
-(:func:`~sem_csat.cbsem.fit_indices.fit_indices`) and every diagnostic.  Its tables have the same
-shapes as the PLS result's, so that output, tables and comparisons treat both engines alike:
-:attr:`params` is the long parameter table, :attr:`paths` one row per structural path.
+(:func:`~sem_csat.cbsem.fit_indices.fit_indices`) and every diagnostic.  It fills the result
+contract (:class:`~sem_csat.contract.SEMResult`): :attr:`~CBSEMResult.params` is the long
+parameter table, :attr:`~CBSEMResult.paths` one row per structural path, and both have the
+same columns as the PLS result's, so that output, tables, diagrams and comparisons treat both
+engines alike.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from sem_csat.contract import (
+    CI_METHODS,
+    EFFECT_COLUMNS,
+    OUTER_COLUMNS,
+    R2_COLUMNS,
+    CIMethod,
+    ResultFigure,
+    SEMResult,
+    Statistic,
+    conform,
+    effect_boot_columns,
+    param_columns,
+    path_columns,
+)
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.summary import Section, Summary
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from sem_csat.cbsem.bootstrap import CBSEMBootstrap
     from sem_csat.cbsem.estimation import CBSEMEstimate
     from sem_csat.cbsem.fit_indices import FitIndices
-    from sem_csat.cbsem.robust import RobustResult
-    from sem_csat.measurement import QualityReport
+    from sem_csat.cbsem.model import CBSEMSettings
+    from sem_csat.cbsem.robust import DifferenceTest, RobustResult
+    from sem_csat.contract import NestedTestInfo
+    from sem_csat.data import PreparedData
+    from sem_csat.measurement import HTMTBootstrap, QualityReport
     from sem_csat.spec.model import ModelSpec
 
-__all__ = ["PATH_COLUMNS", "ROBUST_COLUMNS", "CBSEMResult"]
+__all__ = [
+    "METHOD_NAMES",
+    "PARAM_COLUMNS",
+    "PATH_COLUMNS",
+    "ROBUST_COLUMNS",
+    "CBSEMNestedInfo",
+    "CBSEMResult",
+    "nested_info",
+]
 
-#: Columns of ``paths.csv`` for CB-SEM.
-PATH_COLUMNS: tuple[str, ...] = (
-    "from",
-    "to",
-    "estimate",
-    "std_error",
-    "z_value",
-    "p_value",
-    "ci_lower",
-    "ci_upper",
-    "std_estimate",
-)
+#: The test statistic of a CB-SEM result: the Wald z (estimate / standard error).
+STATISTIC: Statistic = "z_value"
+#: Columns of :attr:`CBSEMResult.params`.
+PARAM_COLUMNS: tuple[str, ...] = param_columns(STATISTIC)
+#: Columns of :attr:`CBSEMResult.paths` (``paths.csv``).
+PATH_COLUMNS: tuple[str, ...] = path_columns(STATISTIC)
+_INFERENCE: tuple[str, ...] = PATH_COLUMNS[5:]
 
-#: Extra ``fit.csv`` columns of an MLR fit.
+#: Extra ``fit.csv`` columns of a robust fit (MLR, WLSMV).
 ROBUST_COLUMNS: tuple[str, ...] = (
     "chi2_scaled",
     "scaling_factor",
@@ -52,40 +78,51 @@ ROBUST_COLUMNS: tuple[str, ...] = (
     "rmsea_robust",
 )
 
-_NAMES = {
+#: Readable names of the methods.
+METHOD_NAMES: dict[str, str] = {
+    "ml": "maximum likelihood",
+    "mlr": "maximum likelihood with robust standard errors and scaled test (MLR)",
+    "gls": "generalized least squares",
+    "uls": "unweighted least squares",
+    "dwls": "diagonally weighted least squares on polychoric correlations",
+    "wlsmv": "diagonally weighted least squares on polychoric correlations, robust standard "
+    "errors and mean- and variance-adjusted test (WLSMV)",
+}
+_ESTIMATOR_NAMES = {
     "DWLS": "diagonally weighted least squares on polychoric correlations",
     "ML": "maximum likelihood",
     "GLS": "generalized least squares",
     "ULS": "unweighted LS",
 }
+_ORDINAL = ("dwls", "wlsmv")
+_NEEDS_ANSWERS = (
+    "needs the answers of every respondent; it is not available after a fit to a covariance "
+    "matrix, with FIML (missing answers) or with ordinal items (DWLS, WLSMV)."
+)
 
 
-@dataclass(frozen=True, eq=False)
-class CBSEMResult:
-    """A fitted covariance-based structural equation model.
+@dataclass(frozen=True, eq=False, repr=False)
+class CBSEMResult(SEMResult):
+    """A fitted covariance-based structural equation model (fills
+    :class:`~sem_csat.contract.SEMResult`).
 
     Attributes
     ----------
     spec
         The model.
+    settings
+        Method, missing-data policy and missing-value codes
+        (:class:`~sem_csat.cbsem.model.CBSEMSettings`).
+    data
+        The prepared data: the answers (with NaN under FIML), or, after a fit to a covariance
+        matrix, no rows and the matrix in ``data.moments``.
     estimate
         Parameter table, implied and sample covariance matrices, convergence facts.
-    fit
-        Fit indices (``None`` when the model did not converge: they would mean nothing).
-    source
-        Where the data came from (file name, ``"<DataFrame>"`` or ``"<covariance matrix>"``).
-    n_total
-        Respondents in the data before missing values were removed.
+    fit_indices
+        The :class:`~sem_csat.cbsem.fit_indices.FitIndices` (``None`` when the model did not
+        converge: they would mean nothing); :attr:`fit_table` is their ``fit.csv`` row.
     diagnostics
         Everything worth a warning, from the spec, the data, the estimation and the fit.
-    robust
-        MLR: the standard errors are Huber–White robust and :attr:`fit` carries the scaled χ²
-        and the robust CFI/TLI/RMSEA (WLSMV: robust SEs and the adjusted χ²).
-    label
-        The method's name when it is not the estimator's (``"wlsmv"``).
-    data
-        The complete item data that were fitted (for the bootstrap; ``None`` for summary
-        statistics, FIML and WLSMV fits).
     boot
         The bootstrap (:meth:`bootstrap`), or ``None``; then :attr:`paths` carries bootstrap
         standard errors and intervals and :attr:`effects` intervals of the indirect and total
@@ -93,29 +130,36 @@ class CBSEMResult:
     ci
         Which bootstrap interval fills ``ci_lower``/``ci_upper``: ``"percentile"`` or ``"bca"``.
     robust_result
-        The MLR corrections (:class:`~sem_csat.cbsem.robust.RobustResult`) of an MLR fit, used
-        by :func:`sem_csat.compare` for the Satorra–Bentler scaled difference test.
+        The MLR corrections (:class:`~sem_csat.cbsem.robust.RobustResult`) of a complete-data
+        MLR fit, used by :func:`sem_csat.compare` for the Satorra–Bentler scaled difference
+        test.
     """
 
     spec: ModelSpec
+    settings: CBSEMSettings
+    data: PreparedData
     estimate: CBSEMEstimate
-    fit: FitIndices | None
-    source: str
-    n_total: int
+    fit_indices: FitIndices | None
     diagnostics: tuple[Diagnostic, ...] = ()
-    robust: bool = False
-    label: str | None = None
-    data: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
     boot: CBSEMBootstrap | None = None
-    ci: Literal["percentile", "bca"] = "percentile"
+    ci: CIMethod = "percentile"
     robust_result: RobustResult | None = dataclasses.field(default=None, repr=False)
 
+    # ------------------------------------------------------------------ basic facts
     @property
-    def method(self) -> str:
-        """The estimator, lower case (``"ml"``, ``"mlr"``, ``"gls"``, ``"uls"``)."""
-        if self.label is not None:
-            return self.label
-        return "mlr" if self.robust else str(self.estimate.estimator).lower()
+    def method_name(self) -> str:
+        """The method's readable name (``"maximum likelihood"``, ...)."""
+        return METHOD_NAMES.get(self.method, self.method)
+
+    @property
+    def statistic(self) -> Statistic:
+        """``"z_value"``: CB-SEM inference is the Wald z."""
+        return STATISTIC
+
+    @property
+    def robust(self) -> bool:
+        """Whether the standard errors are robust and the test scaled (MLR, WLSMV)."""
+        return bool(self.settings.robust)
 
     @property
     def n_obs(self) -> int:
@@ -128,136 +172,102 @@ class CBSEMResult:
         return bool(self.estimate.converged)
 
     @property
-    def constructs(self) -> tuple[str, ...]:
-        """Construct names in spec order."""
-        return self.spec.construct_names
+    def _answers(self) -> bool:
+        """Whether every respondent's complete answers were fitted (raw, continuous)."""
+        return self.data.complete and self.method not in _ORDINAL
 
     # ------------------------------------------------------------------ tables
     @cached_property
+    def _latent_sd(self) -> dict[str, float]:
+        """Model-implied standard deviation of every construct (NaN where the variance is not
+        positive)."""
+        from sem_csat.cbsem.checks import latent_covariance
+
+        lat = latent_covariance(self.estimate, self.spec)
+        var = np.diag(lat.to_numpy(dtype=np.float64))
+        sd = np.sqrt(np.where(var > 0, var, np.nan))
+        return {str(name): float(v) for name, v in zip(lat.index, sd, strict=True)}
+
+    @cached_property
     def params(self) -> pd.DataFrame:
-        """The long parameter table (lavaan's layout, unstandardized ``estimate``)."""
-        return self.estimate.table.copy()
+        """The long parameter table (:data:`PARAM_COLUMNS`; lavaan's ``parameterEstimates``).
+
+        ``estimate`` is unstandardized, ``std_lv`` standardized by the model-implied variances
+        of the constructs only and ``std_all`` completely standardized, as lavaan's ``std.lv``
+        and ``std.all``.
+        """
+        table = self.estimate.table.copy()
+        table["group"] = ""
+        table["std_lv"] = _std_lv(table, self._latent_sd)
+        return conform(table, PARAM_COLUMNS)
 
     @cached_property
     def paths(self) -> pd.DataFrame:
-        """One row per structural path, with SE, z, p, 95% CI and the standardized estimate."""
-        t = self.estimate.table
+        """One row per structural path (:data:`PATH_COLUMNS`): the unstandardized estimate with
+        its SE, z, p and 95% CI (after :meth:`bootstrap`: the bootstrap ones), and the
+        completely standardized estimate."""
+        t = self.params
         reg = t[t["op"] == "~"].rename(
             columns={"rhs": "from", "lhs": "to", "std_all": "std_estimate"}
         )
         order = pd.DataFrame(
             {
-                "from": pd.Series([p.source for p in self.spec.paths], dtype=object),
-                "to": pd.Series([p.target for p in self.spec.paths], dtype=object),
+                "from": [p.source for p in self.spec.paths],
+                "to": [p.target for p in self.spec.paths],
             }
         )
-        reg = reg.astype({"from": object, "to": object})
-        merged = order.merge(reg, on=["from", "to"], how="left").reindex(columns=list(PATH_COLUMNS))
-        if self.boot is None:
-            return merged
-        boot = self._boot_columns(self.boot.params[self.boot.params["op"] == "~"])
-        boot = boot.rename(columns={"rhs": "from", "lhs": "to"}).drop(columns=["op"])
-        merged = merged.drop(columns=["std_error", "z_value", "p_value", "ci_lower", "ci_upper"])
-        merged = merged.merge(boot, on=["from", "to"], how="left")
-        return merged.reindex(columns=list(PATH_COLUMNS))
+        merged = order.merge(reg, on=["from", "to"], how="left")
+        if self.boot is not None:
+            boot = self._boot_columns(self.boot.params[self.boot.params["op"] == "~"])
+            boot = boot.rename(columns={"rhs": "from", "lhs": "to"}).drop(columns=["op"])
+            merged = merged.drop(columns=list(_INFERENCE)).merge(
+                boot, on=["from", "to"], how="left"
+            )
+        return conform(merged, PATH_COLUMNS)
 
     def _boot_columns(self, table: pd.DataFrame) -> pd.DataFrame:
         lo, hi = ("ci_lower", "ci_upper") if self.ci == "percentile" else ("bca_lower", "bca_upper")
         keys = [c for c in ("lhs", "op", "rhs", "from", "to", "effect") if c in table.columns]
         out = table[[*keys, "std_error", "t_value", "p_value", lo, hi]].rename(
-            columns={"t_value": "z_value", lo: "ci_lower", hi: "ci_upper"}
+            columns={"t_value": STATISTIC, lo: "ci_lower", hi: "ci_upper"}
         )
-        return out.astype({k: object for k in keys})
+        return out.astype({k: str for k in keys})
 
     @cached_property
-    def quality(self) -> QualityReport:
-        """Measurement quality of the fit (reliability, AVE, HTMT, Fornell–Larcker, ...).
+    def outer(self) -> pd.DataFrame:
+        """One row per indicator (:data:`~sem_csat.contract.OUTER_COLUMNS`).
 
-        Loadings are the standardized loadings of the model, construct correlations the
-        model-implied latent correlations, and ``omega`` McDonald's ω as semTools'
-        ``compRelSEM`` computes it by default:
-        :math:`\\omega = (\\sum\\lambda)^2\\psi / \\mathbf 1^\\top S \\mathbf 1` with the
-        unstandardized loadings λ, the factor variance ψ and the observed covariance matrix S
-        (divisor N) of the block; ``rho_c`` is this ω, and the AVE is
-        :math:`\\sum\\lambda_i^2\\psi / \\sum s_{ii}` (semTools' ``AVE``).
-        Needs the raw data (not available after fitting a covariance matrix).
+        ``loading`` is the unstandardized loading, ``std_loading`` the completely standardized
+        one, and ``weight`` the item's regression factor-score weight for its construct.
+
+        Notes
+        -----
+        The regression (Thurstone) factor scores are :math:`\\hat\\eta = W x` with
+        :math:`W = \\Phi \\Lambda^\\top \\Sigma^{-1}`, where :math:`\\Phi` is the model-implied
+        covariance matrix of the constructs, :math:`\\Lambda` the loadings and :math:`\\Sigma`
+        the model-implied covariance matrix of the items (lavaan's ``lavPredict(fit, method =
+        "regression")``; Thurstone 1935).  ``weight`` is the entry of :math:`W` for the
+        construct and the item; the weights of an item for the other constructs are not
+        shown.
         """
-        from sem_csat.cbsem.checks import latent_covariance
-        from sem_csat.errors import UsageError
-        from sem_csat.measurement import ModelMeasures, quality_from_measures
-
-        if self.data is None:
-            raise UsageError(
-                "The measurement-quality report needs the raw data (alpha, HTMT); it is not "
-                "available for a fit to a covariance matrix, FIML or WLSMV."
-            )
-        t = self.estimate.table
-        load = t[t["op"] == "=~"]
-        std = pd.Series(load["std_all"].to_numpy(), index=load["rhs"].astype(str).to_numpy())
-        lat = latent_covariance(self.estimate, self.spec)
-        sd = np.sqrt(np.clip(np.diag(lat.to_numpy()), 0, None))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            corr = lat / np.outer(sd, sd)
-        s = np.cov(self.data.to_numpy(dtype=np.float64), rowvar=False, ddof=0)
-        items = list(self.spec.indicator_names)
-        omega: dict[str, float] = {}
-        ave: dict[str, float] = {}
+        t = self.params
+        load = t[t["op"] == "=~"].set_index(["lhs", "rhs"])
+        weights = _score_weights(self.estimate, self.spec)
+        rows = []
         for c in self.spec.constructs:
-            rows = load[load["lhs"] == c.name]
-            lam = rows["estimate"].to_numpy(dtype=np.float64)
-            k = [items.index(str(i)) for i in rows["rhs"]]
-            total = float(np.ones(len(k)) @ s[np.ix_(k, k)] @ np.ones(len(k)))
-            psi = float(
-                lat.to_numpy()[self.constructs.index(c.name)][self.constructs.index(c.name)]
-            )
-            multi = len(k) > 1
-            omega[c.name] = float(lam.sum() ** 2 * psi / total) if multi else np.nan
-            variances = float(np.trace(s[np.ix_(k, k)]))
-            ave[c.name] = float((lam**2).sum() * psi / variances) if multi else np.nan
-        names = list(lat.index)
-        measures = ModelMeasures(
-            method=self.method,
-            loadings=std,
-            construct_corr=pd.DataFrame(np.asarray(corr), index=names, columns=names),
-            omega=pd.Series(omega),
-            rho_c=pd.Series(omega),
-            ave=pd.Series(ave),
-        )
-        return quality_from_measures(self.spec, self.data, measures)
-
-    def bootstrap(
-        self,
-        n_boot: int = 1000,
-        *,
-        seed: int | None = None,
-        n_jobs: int | None = 1,
-        conf: float = 0.95,
-        ci: Literal["percentile", "bca"] = "percentile",
-        progress: bool | None = None,
-    ) -> CBSEMResult:
-        """Bootstrap the fit (lavaan's ``se="bootstrap"``) and return a new result.
-
-        Standard errors and intervals of the paths, and intervals of the indirect and total
-        effects, then come from ``n_boot`` resamples of the respondents, re-estimated by a
-        batched warm-started optimizer (:func:`sem_csat.cbsem.bootstrap.bootstrap_cbsem`).
-        The numbers are identical for any ``n_jobs``.
-        """
-        from sem_csat.cbsem.bootstrap import bootstrap_cbsem
-        from sem_csat.errors import UsageError
-
-        if ci not in ("percentile", "bca"):
-            raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
-        if self.data is None or self.method in ("wlsmv", "dwls") or "~1" in set(self.params["op"]):
-            raise UsageError(
-                "The CB-SEM bootstrap needs complete raw data fitted by ML, MLR, GLS or ULS; it "
-                "is not available for covariance-matrix input, FIML or WLSMV fits."
-            )
-        boot = bootstrap_cbsem(
-            self, n_boot, data=self.data, seed=seed, n_jobs=n_jobs, conf=conf, progress=progress
-        )
-        return dataclasses.replace(
-            self, boot=boot, ci=ci, diagnostics=(*self.diagnostics, *boot.diagnostics)
-        )
+            for i in c.indicator_names:
+                key = (c.name, i)
+                present = key in load.index
+                rows.append(
+                    {
+                        "construct": c.name,
+                        "indicator": i,
+                        "weight": weights.loc[c.name, i],
+                        "loading": load.loc[key, "estimate"] if present else np.nan,
+                        "std_loading": load.loc[key, "std_all"] if present else np.nan,
+                    }
+                )
+        return conform(pd.DataFrame(rows), OUTER_COLUMNS)
 
     @cached_property
     def r2(self) -> pd.DataFrame:
@@ -272,7 +282,9 @@ class CBSEMResult:
             {"construct": c, "r2": float(1.0 - var[c]), "r2_adj": np.nan}
             for c in self.spec.endogenous
         ]
-        return pd.DataFrame(rows, columns=["construct", "r2", "r2_adj"]).set_index("construct")
+        columns = ("construct", *R2_COLUMNS)
+        table = conform(pd.DataFrame(rows, columns=list(columns)), columns)
+        return table.set_index("construct")
 
     @cached_property
     def path_matrix(self) -> pd.DataFrame:
@@ -287,17 +299,20 @@ class CBSEMResult:
     @cached_property
     def effects(self) -> pd.DataFrame:
         """Direct, indirect and total effects (unstandardized): ``from, to, direct, indirect,
-        total`` for every pair joined by a chain of paths."""
-        from sem_csat.pls.effects import total_effects
+        total`` for every pair joined by a chain of paths.
 
+        Notes
+        -----
+        With the path matrix :math:`B` (acyclic), the total effects are
+        :math:`T = (I - B)^{-1} - I` and the indirect effects :math:`T - B` (Bollen 1987).
+        """
         b = self.path_matrix.to_numpy()
-        total = total_effects(b)
+        total = _total_effects(b)
         names = list(self.constructs)
-        reach = total_effects((b != 0).astype(float)) > 0
-        adjacency = np.zeros_like(b, dtype=bool)
+        adjacency = np.zeros_like(b)
         for p in self.spec.paths:
-            adjacency[names.index(p.source), names.index(p.target)] = True
-        reach = reach | adjacency
+            adjacency[names.index(p.source), names.index(p.target)] = 1.0
+        reach = _total_effects(adjacency) > 0.5
         rows = [
             {
                 "from": names[i],
@@ -310,12 +325,11 @@ class CBSEMResult:
             for j in range(len(names))
             if reach[i, j]
         ]
-        table = pd.DataFrame(rows, columns=["from", "to", "direct", "indirect", "total"])
+        table = conform(pd.DataFrame(rows, columns=list(EFFECT_COLUMNS)), EFFECT_COLUMNS)
         if self.boot is None:
             return table
-        table = table.astype({"from": object, "to": object})
         direct = self.paths[["from", "to", "std_error", "ci_lower", "ci_upper"]]
-        parts = {"direct": direct.astype({"from": object, "to": object})}
+        parts = {"direct": direct}
         for kind in ("indirect", "total"):
             part = self._boot_columns(self.boot.effects[self.boot.effects["effect"] == kind])
             parts[kind] = part.drop(columns=["effect"])[
@@ -330,38 +344,218 @@ class CBSEMResult:
                 }
             )
             table = table.merge(renamed, on=["from", "to"], how="left")
-        return table
+        return conform(table, (*EFFECT_COLUMNS, *effect_boot_columns()))
 
     @cached_property
     def fit_table(self) -> pd.DataFrame:
         """The one-row ``fit.csv`` table (NaN everywhere when there are no fit indices).
 
         The first columns are sem_csat's (:data:`~sem_csat.cbsem.fit_indices.FIT_ROW_COLUMNS`,
-        and the robust ones of MLR); then every measure lavaan's ``fitMeasures()`` reports for
-        the estimator, under lavaan's name with ``.`` written ``_`` (``npar``, ``fmin``,
-        ``baseline_chisq``, ``nnfi``, ``rmsea_ci_level``, ...), unless sem_csat's columns
-        already have that name.
+        and for a robust fit, MLR or WLSMV, :data:`ROBUST_COLUMNS`); then every measure
+        lavaan's ``fitMeasures()`` reports for the estimator, under lavaan's name with ``.``
+        written ``_`` (``npar``, ``fmin``, ``baseline_chisq``, ``nnfi``, ``rmsea_ci_level``,
+        ...), unless sem_csat's columns already have that name.
         """
         from sem_csat.cbsem.fit_indices import FIT_ROW_COLUMNS
 
         columns = list(FIT_ROW_COLUMNS) + (list(ROBUST_COLUMNS) if self.robust else [])
-        if self.fit is None:
-            return pd.DataFrame([{c: np.nan for c in columns}])
-        row: dict[str, float] = dict(self.fit.as_row())
+        if self.fit_indices is None:
+            return pd.DataFrame([{c: np.nan for c in columns}], columns=columns)
+        row: dict[str, float] = dict(self.fit_indices.as_row())
         for name in ROBUST_COLUMNS if self.robust else ():
-            value = getattr(self.fit, name)
+            value = getattr(self.fit_indices, name)
             row[name] = np.nan if value is None else float(value)
-        for name, value in self.fit.as_lavaan().items():
+        for name, value in self.fit_indices.as_lavaan().items():
             key = name.replace(".", "_")
             if key not in row:
                 row[key] = value
                 columns.append(key)
         return pd.DataFrame([row], columns=columns)
 
+    @cached_property
+    def quality(self) -> QualityReport:
+        """Measurement quality of the fit (reliability, AVE, HTMT, Fornell–Larcker, ...).
+
+        Loadings are the standardized loadings of the model, construct correlations the
+        model-implied latent correlations, and ``omega`` McDonald's ω as semTools'
+        ``compRelSEM`` computes it by default (:func:`sem_csat.measurement.model_omega`);
+        ``rho_c`` is this ω, and the AVE is semTools' ``AVE``
+        (:func:`sem_csat.measurement.model_ave`).
+
+        Raises
+        ------
+        UsageError
+            After a fit to a covariance matrix, with FIML or with ordinal items: α and HTMT
+            need every respondent's complete answers.
+        """
+        from sem_csat.cbsem.checks import latent_covariance
+        from sem_csat.errors import UsageError
+        from sem_csat.measurement import (
+            ModelMeasures,
+            model_ave,
+            model_omega,
+            quality_from_measures,
+        )
+
+        if not self._answers:
+            raise UsageError(f"The measurement-quality report (alpha, HTMT) {_NEEDS_ANSWERS}")
+        t = self.estimate.table
+        load = t[t["op"] == "=~"]
+        std = pd.Series(load["std_all"].to_numpy(), index=load["rhs"].astype(str).to_numpy())
+        lat = latent_covariance(self.estimate, self.spec)
+        sd = np.sqrt(np.clip(np.diag(lat.to_numpy()), 0, None))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corr = lat / np.outer(sd, sd)
+        s = np.cov(self.data.frame.to_numpy(dtype=np.float64), rowvar=False, ddof=0)
+        items = list(self.spec.indicator_names)
+        variances = np.diag(lat.to_numpy(dtype=np.float64))
+        omega: dict[str, float] = {}
+        ave: dict[str, float] = {}
+        for c in self.spec.constructs:
+            rows = load[load["lhs"] == c.name]
+            lam = rows["estimate"].to_numpy(dtype=np.float64)
+            k = [items.index(str(i)) for i in rows["rhs"]]
+            psi = float(variances[list(lat.index).index(c.name)])
+            multi = len(k) > 1
+            block = s[np.ix_(k, k)]
+            omega[c.name] = float(model_omega(lam, psi, block)) if multi else np.nan
+            ave[c.name] = float(model_ave(lam, psi, block)) if multi else np.nan
+        names = list(lat.index)
+        measures = ModelMeasures(
+            method=self.method,
+            loadings=std,
+            construct_corr=pd.DataFrame(np.asarray(corr), index=names, columns=names),
+            omega=pd.Series(omega),
+            rho_c=pd.Series(omega),
+            ave=pd.Series(ave),
+        )
+        return quality_from_measures(self.spec, self.data, measures)
+
+    @cached_property
+    def htmt_bootstrap(self) -> HTMTBootstrap | None:
+        """HTMT and HTMT2 with bootstrap intervals and the tests against .85 and .90, from the
+        resamples of :attr:`boot` (same seed, same number of resamples, same respondents), or
+        ``None`` before :meth:`bootstrap` or when fewer than two reflective constructs have
+        two or more items."""
+        from sem_csat.measurement import htmt_bootstrap, htmt_testable
+
+        if self.boot is None or not htmt_testable(self.spec):
+            return None
+        return htmt_bootstrap(
+            self.spec,
+            self.data,
+            self.boot.n_boot,
+            seed=self.boot.replicates.root,
+            conf=self.boot.conf,
+            progress=False,
+        )
+
+    # ------------------------------------------------------------------ inference
+    def bootstrap(
+        self,
+        n_boot: int = 5000,
+        *,
+        seed: int | None = None,
+        n_jobs: int | None = 1,
+        conf: float = 0.95,
+        ci: CIMethod = "percentile",
+        progress: bool | None = None,
+    ) -> CBSEMResult:
+        """Bootstrap the fit (lavaan's ``se="bootstrap"``) and return a new result.
+
+        Standard errors and intervals of the paths, and intervals of the indirect and total
+        effects, then come from ``n_boot`` resamples of the respondents, re-estimated by a
+        batched warm-started optimizer (:func:`sem_csat.cbsem.bootstrap.bootstrap_cbsem`).
+        The numbers are identical for any ``n_jobs``; the arguments mean what they mean for
+        :meth:`sem_csat.pls.results.PLSResult.bootstrap`.
+
+        Raises
+        ------
+        UsageError
+            For a fit to a covariance matrix, with FIML or with ordinal items (the resamples
+            need every respondent's complete, continuous answers), and for a bad ``ci``.
+        """
+        from sem_csat.cbsem.bootstrap import bootstrap_cbsem
+        from sem_csat.errors import UsageError
+
+        if ci not in CI_METHODS:
+            raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
+        if not self._answers or "~1" in set(self.estimate.table["op"]):
+            raise UsageError(
+                f"The CB-SEM bootstrap {_NEEDS_ANSWERS} Bootstrap a fit by ML, MLR, GLS or "
+                "ULS to complete raw data."
+            )
+        boot = bootstrap_cbsem(
+            self, n_boot, data=self.data, seed=seed, n_jobs=n_jobs, conf=conf, progress=progress
+        )
+        return dataclasses.replace(
+            self, boot=boot, ci=ci, diagnostics=(*self.diagnostics, *boot.diagnostics)
+        )
+
+    def nested_test_info(self) -> CBSEMNestedInfo:
+        """What :func:`sem_csat.compare` needs to test this model against nested ones."""
+        return nested_info(self)
+
+    # ------------------------------------------------------------------ output contract
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table :func:`sem_csat.write` writes, by file name without ``.csv``.
+
+        ``fit``, ``params``, ``paths``, ``outer``, ``r2``, ``effects``; with every
+        respondent's complete answers the measurement-quality tables
+        (:meth:`~sem_csat.measurement.QualityReport.csv_tables`) and after a bootstrap
+        ``htmt_bootstrap``.
+        """
+        out: dict[str, pd.DataFrame] = {
+            "fit": self.fit_table,
+            "params": self.params,
+            "paths": self.paths,
+            "outer": self.outer,
+            "r2": self.r2.reset_index(),
+            "effects": self.effects,
+        }
+        if self._answers:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out.update(self.quality.csv_tables())
+                htmt_boot = self.htmt_bootstrap
+            if htmt_boot is not None:
+                out["htmt_bootstrap"] = htmt_boot.table
+        return out
+
+    def figures(self) -> dict[str, ResultFigure]:
+        """No figures of its own (the path diagram is drawn from the contract)."""
+        return {}
+
+    def findings(self) -> tuple[Diagnostic, ...]:
+        """The estimation's diagnostics, and with raw answers the quality verdicts and the
+        HTMT bootstrap's findings."""
+        if not self._answers:
+            return self.diagnostics
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quality = self.quality.diagnostics
+            htmt_boot = self.htmt_bootstrap
+        extra = () if htmt_boot is None else htmt_boot.diagnostics
+        return (*self.diagnostics, *quality, *extra)
+
+    def run_facts(self) -> dict[str, Any]:
+        """``converged``, ``iterations``, ``gradient_norm``, ``free_parameters``, ``df`` and the
+        number of warnings."""
+        est = self.estimate
+        return {
+            "converged": self.converged,
+            "iterations": int(est.iterations),
+            "gradient_norm": float(est.gradient_norm),
+            "free_parameters": int(est.n_free),
+            "df": int(est.df),
+            "warnings": sum(d.severity != "info" for d in self.diagnostics),
+        }
+
     # ------------------------------------------------------------------ display
     def summary(self) -> Summary:
         """Text/HTML summary: data, estimator, fit indices, paths, R², warnings."""
         est = self.estimate
+        d = self.data
         header = [
             (
                 "Model",
@@ -370,18 +564,26 @@ class CBSEMResult:
             ),
             (
                 "Method",
-                f"CB-SEM, {_NAMES.get(est.estimator, est.estimator)} ({self.method.upper()}"
-                f"{': robust SEs, scaled test' if self.robust else ''})",
+                f"CB-SEM, {_ESTIMATOR_NAMES.get(est.estimator, est.estimator)} "
+                f"({self.method.upper()}{': robust SEs, scaled test' if self.robust else ''})",
             ),
-            ("Data", f"{self.source}: {self.n_obs} of {self.n_total} respondents used"),
+            ("Data", f"{d.source}: {self.n_obs} of {d.n_total} respondents used"),
             (
                 "Estimation",
                 f"{'converged' if est.converged else 'NOT converged'} after {est.iterations} "
                 f"iterations; {est.n_free} free parameters, df = {est.df}",
             ),
         ]
+        if self.boot is not None:
+            header.append(
+                (
+                    "Bootstrap",
+                    f"{self.boot.n_ok} of {self.boot.n_boot} resamples (seed {self.boot.seed}); "
+                    f"{self.boot.conf:.0%} {self.ci} intervals",
+                )
+            )
         sections = []
-        if self.fit is not None:
+        if self.fit_indices is not None:
             from sem_csat.cbsem.fit_indices import FIT_ROW_COLUMNS
 
             shown = list(FIT_ROW_COLUMNS) + (list(ROBUST_COLUMNS) if self.robust else [])
@@ -398,15 +600,151 @@ class CBSEMResult:
             f"sem_csat CB-SEM results: {self.spec.name}", header, sections, self.diagnostics
         )
 
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
-
-    def __repr__(self) -> str:
+    def _repr_fields(self) -> str:
         n_warn = sum(d.severity != "info" for d in self.diagnostics)
         return (
-            f"<CBSEMResult {self.spec.name!r}: {self.estimate.estimator}, N={self.n_obs}, "
-            f"df={self.estimate.df}, {n_warn} warnings>"
+            f"{self.spec.name!r}: {self.method}, N={self.n_obs}, df={self.estimate.df}, "
+            f"{n_warn} warnings"
         )
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _total_effects(b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """:math:`(I - B)^{-1} - I` of an acyclic path matrix (row = from, column = to)."""
+    eye = np.eye(b.shape[0])
+    out: NDArray[np.float64] = np.linalg.solve(eye - b.T, eye).T - eye
+    return out
+
+
+def _std_lv(table: pd.DataFrame, sd: Mapping[str, float]) -> NDArray[np.float64]:
+    """lavaan's ``std.lv``: every estimate rescaled by the standard deviations of the latent
+    variables it involves (observed variables keep their scale).
+
+    A loading is multiplied by the SD of its construct, a path by SD(predictor)/SD(outcome),
+    a (residual) covariance divided by the SDs of the latent variables in it, a latent mean
+    divided by its SD; thresholds and observed intercepts are unchanged.
+    """
+
+    def s(name: object) -> float:
+        return sd.get(str(name), 1.0)
+
+    out = []
+    for lhs, op, rhs, est in zip(
+        table["lhs"], table["op"], table["rhs"], table["estimate"], strict=True
+    ):
+        value = float(est)
+        if op == "=~":
+            value *= s(lhs)
+        elif op == "~":
+            value *= s(rhs) / s(lhs)
+        elif op == "~~":
+            value /= s(lhs) * s(rhs)
+        elif op == "~1":
+            value /= s(lhs)
+        out.append(value)
+    return np.asarray(out, dtype=np.float64)
+
+
+def _score_weights(estimate: CBSEMEstimate, spec: ModelSpec) -> pd.DataFrame:
+    """Regression factor-score weights :math:`\\Phi\\Lambda^\\top\\Sigma^{-1}` (constructs ×
+    items); NaN when the implied covariance matrix cannot be inverted."""
+    from sem_csat.cbsem.checks import latent_covariance
+
+    items = list(spec.indicator_names)
+    names = list(spec.construct_names)
+    t = estimate.table
+    lam = np.zeros((len(items), len(names)))
+    for lhs, rhs, est in zip(
+        t.loc[t["op"] == "=~", "lhs"], t.loc[t["op"] == "=~", "rhs"],
+        t.loc[t["op"] == "=~", "estimate"], strict=True,
+    ):  # fmt: skip
+        if str(lhs) in names and str(rhs) in items:
+            lam[items.index(str(rhs)), names.index(str(lhs))] = float(est)
+    phi = latent_covariance(estimate, spec).loc[names, names].to_numpy(dtype=np.float64)
+    sigma = estimate.sigma.loc[items, items].to_numpy(dtype=np.float64)
+    try:
+        w = np.linalg.solve(sigma, lam @ phi).T
+    except np.linalg.LinAlgError:
+        w = np.full((len(names), len(items)), np.nan)
+    return pd.DataFrame(w, index=names, columns=items)
+
+
+@dataclass(frozen=True, eq=False)
+class CBSEMNestedInfo:
+    """What a CB-SEM fit offers to :func:`sem_csat.compare`
+    (:class:`~sem_csat.contract.NestedTestInfo`).
+
+    ``difference_test`` is lavaan's ``lavTestLRT`` for two fits: the likelihood-ratio test of
+    ML fits, the Satorra–Bentler (2001) scaled difference of MLR fits
+    (:func:`sem_csat.cbsem.robust.scaled_difference`).
+    """
+
+    estimator: str
+    robust: bool
+    n_obs: int
+    sample_cov: pd.DataFrame = dataclasses.field(repr=False)
+    npar: int
+    df: int
+    converged: bool
+    fit: Mapping[str, float] = dataclasses.field(repr=False)
+    source: CBSEMEstimate | RobustResult = dataclasses.field(repr=False)
+
+    def difference_test(self, full: NestedTestInfo) -> DifferenceTest:
+        """Test this (restricted) model against ``full``."""
+        from sem_csat.cbsem.robust import scaled_difference
+        from sem_csat.errors import UsageError
+
+        if not isinstance(full, CBSEMNestedInfo):
+            raise UsageError("A CB-SEM model can only be tested against another CB-SEM model.")
+        return scaled_difference(self.source, full.source)
+
+
+_FIT_KEYS = (
+    "chi2",
+    "chi2_scaled",
+    "scaling_factor",
+    "cfi",
+    "tli",
+    "rmsea",
+    "cfi_robust",
+    "tli_robust",
+    "rmsea_robust",
+    "srmr",
+    "aic",
+    "bic",
+)
+
+
+def nested_info(result: CBSEMResult | RobustResult) -> CBSEMNestedInfo:
+    """The :class:`CBSEMNestedInfo` of a CB-SEM result or of an MLR
+    :class:`~sem_csat.cbsem.robust.RobustResult` (:func:`~sem_csat.cbsem.robust.fit_mlr`)."""
+    from sem_csat.cbsem.robust import robust_fit_indices
+
+    if isinstance(result, CBSEMResult):
+        rob = result.robust_result
+        est = result.estimate
+        converged = result.converged
+        fit = robust_fit_indices(rob) if rob is not None else result.fit_indices
+    else:
+        rob = result
+        est = result.estimate
+        converged = bool(est.converged)
+        fit = robust_fit_indices(result)
+    values = {}
+    for key in _FIT_KEYS:
+        value = getattr(fit, key, None) if fit is not None else None
+        values[key] = np.nan if value is None else float(value)
+    return CBSEMNestedInfo(
+        estimator="MLR" if rob is not None else str(est.estimator),
+        robust=rob is not None,
+        n_obs=int(est.n_obs),
+        sample_cov=est.sample_cov,
+        npar=int(est.n_free),
+        df=int(est.df),
+        converged=converged,
+        fit=values,
+        source=rob if rob is not None else est,
+    )

@@ -51,6 +51,7 @@ from sem_csat.cbsem.fit_indices import (
 from sem_csat.errors import DataError, SemCsatWarning, UsageError
 
 if TYPE_CHECKING:
+    from sem_csat.cbsem.results import CBSEMNestedInfo
     from sem_csat.spec.model import ModelSpec
 
 __all__ = [
@@ -148,6 +149,12 @@ class RobustResult:
     rmsea_pvalue_robust: float
     rmsea_notclose_pvalue_robust: float
     information_singular: bool = False
+
+    def nested_test_info(self) -> CBSEMNestedInfo:
+        """What :func:`sem_csat.compare` needs for the Satorra–Bentler scaled difference."""
+        from sem_csat.cbsem.results import nested_info
+
+        return nested_info(self)
 
     def __repr__(self) -> str:
         return (

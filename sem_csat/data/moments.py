@@ -11,16 +11,18 @@ of unstandardized estimates (Cudeck 1989) — a warning says so.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sem_csat.data.prepare import PreparedData
 from sem_csat.errors import DataError
 from sem_csat.spec.model import ModelSpec, did_you_mean
 
-__all__ = ["SummaryStatistics", "read_summary_statistics"]
+__all__ = ["SummaryStatistics", "prepared_moments", "read_summary_statistics"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +43,8 @@ class SummaryStatistics:
         Item means, when given.  sem_csat's models have no mean structure (no intercepts or
         latent means), so, as in lavaan without ``meanstructure=TRUE``, the means are checked
         and recorded but do not change any estimate.
+    sha256
+        SHA-256 of the matrix file (``None`` for a DataFrame).
     """
 
     matrix: pd.DataFrame
@@ -48,6 +52,35 @@ class SummaryStatistics:
     kind: str
     source: str
     means: pd.Series | None = None
+    sha256: str | None = None
+
+
+def prepared_moments(stats: SummaryStatistics) -> PreparedData:
+    """The :class:`~sem_csat.data.PreparedData` of a fit to summary statistics.
+
+    Its ``frame`` has the matrix's variables as columns and no rows (there are no answers),
+    ``n_total`` and ``n_used`` are the matrix's N, and ``moments`` holds ``stats``; so a
+    result keeps the same kind of ``data`` whatever its input.
+
+    >>> import numpy as np, pandas as pd
+    >>> s = SummaryStatistics(pd.DataFrame(np.eye(2), index=["a", "b"], columns=["a", "b"]),
+    ...                       n_obs=120, kind="correlation", source="table2.csv")
+    >>> prepared_moments(s)
+    <PreparedData 'table2.csv': correlation matrix of 2 indicators, N=120>
+    """
+    frame = pd.DataFrame({name: pd.Series([], dtype=np.float64) for name in stats.matrix.columns})
+    return PreparedData(
+        frame=frame,
+        source=stats.source,
+        n_total=int(stats.n_obs),
+        n_used=int(stats.n_obs),
+        used_rows=np.zeros(0, dtype=np.intp),
+        missing="listwise",
+        n_imputed={},
+        diagnostics=(),
+        sha256=stats.sha256,
+        moments=stats,
+    )
 
 
 def _read_table(path: Path, what: str) -> pd.DataFrame:
@@ -92,11 +125,13 @@ def read_summary_statistics(
         Missing variables, non-numeric cells, an asymmetric or non-positive-definite matrix,
         a bad N — each in one sentence naming the file.
     """
+    digest: str | None = None
     if isinstance(path, pd.DataFrame):
         table, name = path.copy(), "<DataFrame>"
     else:
         table = _read_table(Path(path), "matrix")
         name = Path(path).name
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     if not isinstance(n_obs, int) or isinstance(n_obs, bool) or n_obs < 2:
         raise DataError(
             f"The sample size for '{name}' must be a whole number of at least 2; got {n_obs!r} "
@@ -175,4 +210,6 @@ def read_summary_statistics(
                 f"{', '.join(repr(x) for x in lacking)}."
             )
         mean_values = m.loc[list(spec.indicator_names)].astype(float)
-    return SummaryStatistics(matrix=matrix, n_obs=n_obs, kind=kind, source=name, means=mean_values)
+    return SummaryStatistics(
+        matrix=matrix, n_obs=n_obs, kind=kind, source=name, means=mean_values, sha256=digest
+    )

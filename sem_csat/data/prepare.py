@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,9 @@ from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import DataError, DataWarning, MissingDataWarning
 from sem_csat.spec.model import ModelSpec
 
+if TYPE_CHECKING:
+    from sem_csat.data.moments import SummaryStatistics
+
 __all__ = ["MISSING_POLICIES", "MissingPolicy", "PreparedData", "prepare_data"]
 
 MissingPolicy = Literal["listwise", "mean", "fiml"]
@@ -80,7 +83,9 @@ class PreparedData:
     ----------
     frame
         ``float64`` data with exactly the model's indicators, in ``spec.indicator_names`` order;
-        reversed items recoded; no missing values.  The index keeps the source's row labels.
+        reversed items recoded; no missing values, except under ``missing="fiml"``, which keeps
+        them as NaN.  The index keeps the source's row labels.  Summary-statistics input
+        (:attr:`moments`) has the indicators as columns and no rows.
     source
         File name or ``"<DataFrame>"``.
     n_total
@@ -100,6 +105,10 @@ class PreparedData:
     na_values
         Missing-value codes applied, by :func:`~sem_csat.data.read_data` or
         :func:`prepare_data`.
+    moments
+        For a covariance or correlation matrix given instead of answers
+        (:func:`~sem_csat.data.moments.read_summary_statistics`): the matrix, N and the means;
+        ``None`` for raw data.
     """
 
     frame: pd.DataFrame
@@ -112,8 +121,20 @@ class PreparedData:
     diagnostics: tuple[Diagnostic, ...]
     sha256: str | None
     na_values: tuple[NaValue, ...] = field(default=())
+    moments: SummaryStatistics | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether ``frame`` holds every respondent's answers without a gap (raw data, no
+        missing values); summary statistics and FIML data are not complete."""
+        return self.moments is None and not bool(self.frame.isna().to_numpy().any())
 
     def __repr__(self) -> str:
+        if self.moments is not None:
+            return (
+                f"<PreparedData {self.source!r}: {self.moments.kind} matrix of "
+                f"{self.frame.shape[1]} indicators, N={self.n_used}>"
+            )
         return (
             f"<PreparedData {self.source!r}: {self.n_used} of {self.n_total} rows, "
             f"{self.frame.shape[1]} indicators, missing={self.missing!r}>"

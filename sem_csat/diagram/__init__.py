@@ -1,7 +1,8 @@
 """Publication-ready path diagrams drawn with matplotlib only (no Graphviz).
 
-:func:`path_diagram` draws a model, a PLS result or a CB-SEM result; :func:`compute_layout`
-computes the underlying geometry without matplotlib, so it can be tested or drawn elsewhere
+:func:`path_diagram` draws a model, any fitted result (through the result contract) or the
+estimates of a results folder (:func:`read_results_folder`); :func:`compute_layout` computes the
+underlying geometry without matplotlib, so it can be tested or drawn elsewhere
 (:meth:`Diagram.to_tikz`).
 
 Examples
@@ -18,15 +19,18 @@ from __future__ import annotations
 from sem_csat.diagram.layout import Layout, compute_layout
 from sem_csat.diagram.printsize import MIN_LABEL_PT, MIN_TEXT_PT, measure_figure, measure_svg
 from sem_csat.diagram.render import Diagram, construct_names, path_diagram
+from sem_csat.diagram.saved import SavedResults, read_results_folder
 
 __all__ = [
     "MIN_LABEL_PT",
     "MIN_TEXT_PT",
     "Diagram",
     "Layout",
+    "SavedResults",
     "compute_layout",
     "construct_names",
     "measure_figure",
     "measure_svg",
     "path_diagram",
+    "read_results_folder",
 ]

@@ -138,19 +138,26 @@ def _num(v: Any) -> float:
 
 
 def _extract(source: object) -> _Values:
-    """Read the spec and standardized estimates from a spec, a PLS or a CB-SEM result."""
+    """Read the spec and the standardized estimates from a spec, a result or saved results.
+
+    Everything comes from the result contract (:mod:`sem_csat.contract`): ``paths`` (the
+    standardized estimate, its p value and interval), ``r2`` and ``outer`` (the standardized
+    loading, or the weight of a formative construct's item).
+    """
+    from sem_csat.contract import SEMResult
+    from sem_csat.diagram.saved import SavedResults
     from sem_csat.spec.model import ModelSpec
 
     if isinstance(source, ModelSpec):
         return _Values(source, {}, {}, {})
-    spec = getattr(source, "spec", None)
-    table = getattr(source, "paths", None)
-    if not isinstance(spec, ModelSpec) or table is None or not hasattr(source, "r2"):
+    if not isinstance(source, SEMResult | SavedResults):
         raise UsageError(
-            "path_diagram() draws a ModelSpec, a PLS result or a CB-SEM result, got "
-            f"{type(source).__name__}; pass sem_csat.load_spec(...) or a result of "
-            "sem_csat.fit()."
+            "path_diagram() draws a ModelSpec, a fitted result or saved results, got "
+            f"{type(source).__name__}; pass sem_csat.load_spec(...), a result of "
+            "sem_csat.fit() or sem_csat.diagram.read_results_folder(...)."
         )
+    spec = source.spec
+    table = source.paths
     cols = set(table.columns)
     paths: dict[tuple[str, str], tuple[float, float, float, float]] = {}
     for row in table.to_dict("records"):
@@ -158,23 +165,20 @@ def _extract(source: object) -> _Values:
         value = std if math.isfinite(std) else est
         lo, hi = _num(row.get("ci_lower")), _num(row.get("ci_upper"))
         if "std_estimate" in cols and est != 0 and math.isfinite(est) and value != est:
-            # CB-SEM intervals are unstandardized: rescale them like the estimate.
+            # intervals of an unstandardized estimate: rescale them like the estimate.
             lo, hi = sorted((lo * value / est, hi * value / est))
         paths[(str(row["from"]), str(row["to"]))] = (value, _num(row.get("p_value")), lo, hi)
-    r2_table: Any = getattr(source, "r2")  # noqa: B009 - checked with hasattr above
-    r2 = {str(k): _num(v) for k, v in r2_table["r2"].items()}
+    r2 = {str(k): _num(v) for k, v in source.r2["r2"].items()}
     outer: dict[tuple[str, str], float] = {}
-    params = getattr(source, "outer", None)
-    if params is not None and {"construct", "indicator", "loading"} <= set(params.columns):
-        for row in params.to_dict("records"):
+    loadings = source.outer
+    if loadings is not None:
+        std_column = "std_loading" if "std_loading" in loadings.columns else "loading"
+        for row in loadings.to_dict("records"):
             c = spec.construct(str(row["construct"]))
-            col = "weight" if c.mode == "formative" and "weight" in row else "loading"
-            outer[(c.name, str(row["indicator"]))] = _num(row[col])
-    else:
-        params = getattr(source, "params", None)
-        if params is not None and {"lhs", "op", "rhs", "std_all"} <= set(params.columns):
-            for row in params[params["op"] == "=~"].to_dict("records"):
-                outer[(str(row["lhs"]), str(row["rhs"]))] = _num(row["std_all"])
+            formative = c.mode == "formative" and "weight" in row
+            outer[(c.name, str(row["indicator"]))] = _num(
+                row["weight"] if formative else row[std_column]
+            )
     return _Values(spec, paths, r2, outer)
 
 
@@ -370,9 +374,10 @@ def path_diagram(
     Parameters
     ----------
     source
-        A :class:`~sem_csat.spec.model.ModelSpec` (the model only), a PLS result
-        (coefficients, R², loadings; bootstrap p-values and intervals when present) or a CB-SEM
-        result (standardized solution: ``std_estimate`` and ``std_all``).
+        A :class:`~sem_csat.spec.model.ModelSpec` (the model only), a fitted result of either
+        engine (:class:`~sem_csat.contract.SEMResult`: the standardized estimates
+        ``paths.std_estimate``, ``r2`` and ``outer.std_loading``, with p values and intervals
+        where the result has them) or :class:`~sem_csat.diagram.saved.SavedResults`.
     indicators
         Also draw the indicators as boxes, with loadings (reflective) or weights (formative).
     theme
@@ -382,8 +387,9 @@ def path_diagram(
     stars
         Mark significant paths with ``*`` (p < .05), ``**`` (p < .01), ``***`` (p < .001).
     ci
-        Print the 95 % interval ``[lo, hi]`` after each coefficient (needs a bootstrap or a
-        CB-SEM result).  CB-SEM intervals are rescaled to the standardized metric.
+        Print the 95 % interval ``[lo, hi]`` after each coefficient (needs intervals: a
+        bootstrap, or a CB-SEM result).  Intervals of unstandardized estimates are rescaled to
+        the standardized metric.
     decimals
         Decimals of coefficients, R² and loadings.
     font

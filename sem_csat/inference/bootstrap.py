@@ -865,6 +865,12 @@ class BootstrapReplicates:
         """Number of resamples drawn."""
         return int(self.failure.shape[0])
 
+    @property
+    def root(self) -> np.random.SeedSequence:
+        """The root sequence of the run: another statistic bootstrapped with it as ``seed``
+        (and the same ``n_boot`` and rows) sees exactly the same resamples."""
+        return np.random.SeedSequence(self.seed, spawn_key=self.spawn_key)
+
     @cached_property
     def ok(self) -> BoolArray:
         """``(n_boot,)`` True for successful replicates."""
@@ -1250,6 +1256,18 @@ class BootstrapFacts:
     """Run facts shared by every engine's bootstrap results (they hold ``replicates``)."""
 
     replicates: BootstrapReplicates
+    conf: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The facts ``run.json`` records: ``resamples, successful, failures, seed, conf``."""
+        seed = self.seed
+        return {
+            "resamples": self.n_boot,
+            "successful": self.n_ok,
+            "failures": dict(self.failures),
+            "seed": list(seed) if isinstance(seed, tuple) else seed,
+            "conf": self.conf,
+        }
 
     @property
     def n_boot(self) -> int:

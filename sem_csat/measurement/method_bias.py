@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sem_csat.errors import UsageError
+from sem_csat.measurement.collinearity import variance_inflation
 
 __all__ = ["full_collinearity_vif", "harman_share"]
 
@@ -59,11 +60,7 @@ def full_collinearity_vif(construct_corr: npt.ArrayLike) -> FloatArray:
     .. [1] Kock, N. (2015). Common method bias in PLS-SEM: A full collinearity assessment
        approach. *International Journal of e-Collaboration*, 11(4), 1–10.
     """
-    r = _corr(construct_corr, "construct")
-    if r.shape[-1] < 2:
-        return np.ones(r.shape[:-1])
-    out: FloatArray = np.diagonal(np.linalg.inv(r), axis1=-2, axis2=-1).copy()
-    return out
+    return variance_inflation(_corr(construct_corr, "construct"))
 
 
 def harman_share(item_corr: npt.ArrayLike) -> FloatArray:

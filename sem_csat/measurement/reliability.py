@@ -22,16 +22,11 @@ Four parallel standardized items that correlate 0.5 have α = 4·0.5 / (1 + 3·0
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
 from sem_csat.errors import UsageError
-
-if TYPE_CHECKING:
-    from sem_csat.pls.results import PLSResult
 
 __all__ = [
     "alpha_ci",
@@ -40,6 +35,8 @@ __all__ = [
     "composite_reliability",
     "cronbach_alpha",
     "item_total_correlations",
+    "model_ave",
+    "model_omega",
     "rho_a",
     "standardized_alpha",
     "to_correlation",
@@ -292,30 +289,143 @@ def average_variance_extracted(loadings: npt.ArrayLike) -> FloatArray:
     return out
 
 
-def rho_a(result: PLSResult) -> FloatArray:
-    """Dijkstra–Henseler's ρ_A of every construct of a PLS fit, in construct order.
+def rho_a(weights: npt.ArrayLike, cov: npt.ArrayLike) -> FloatArray:
+    """Dijkstra–Henseler's reliability ρ_A of a composite from its weights and its items.
 
-    For a PLSc fit this is the ρ_A the correction used; for an ordinary PLS fit it is computed
-    by :func:`sem_csat.pls.plsc.consistent` from the fit's own weights (so it depends on the
-    inner scheme, as in SmartPLS).  Formative (Mode B) blocks and single items get NaN: ρ_A is
-    a reliability of reflective composites.
+    Parameters
+    ----------
+    weights
+        ``(..., k)`` outer weights of one block (any scale: ρ_A does not depend on it).
+    cov
+        ``(..., k, k)`` covariance or correlation matrix of the block's items (the matrix the
+        weights were estimated on; PLS uses the correlation matrix).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(...)`` ρ_A; NaN for a single item and where it is undefined (the weighted items do
+        not correlate positively).
 
     Notes
     -----
-    .. math:: \\rho_A = (\\hat w^\\top \\hat w)^2 \\frac{\\hat w^\\top (S - \\operatorname{diag}
-       S) \\hat w}{\\hat w^\\top (\\hat w \\hat w^\\top - \\operatorname{diag}(\\hat w \\hat
-       w^\\top)) \\hat w}
+    With :math:`\\hat w` the weights and :math:`S` the item covariance matrix, the correction
+    constant is :math:`\\hat c^2 = \\hat w^\\top (S - \\operatorname{diag} S)\\hat w \\,/\\,
+    \\hat w^\\top (\\hat w \\hat w^\\top - \\operatorname{diag}(\\hat w \\hat w^\\top))
+    \\hat w` and
+
+    .. math:: \\rho_A = \\frac{\\hat c^2 (\\hat w^\\top \\hat w)^2}{\\hat w^\\top S \\hat w},
+
+    which is D&H's :math:`\\hat c^2 (\\hat w^\\top \\hat w)^2` for unit-variance weights
+    and stays right for weights in any other scale.  It is the ρ_A that consistent PLS
+    (:func:`sem_csat.pls.plsc.consistent`) corrects with; the engines call this function with
+    their own weights (for ordinary PLS it depends on the inner scheme, as in SmartPLS).
+    Formative blocks have no ρ_A: the caller leaves them out.
 
     References
     ----------
     .. [1] Dijkstra, T. K., & Henseler, J. (2015). Consistent partial least squares path
        modeling. *MIS Quarterly*, 39(2), 297–316.
-    """
-    from sem_csat.pls.engine import correlation
-    from sem_csat.pls.plsc import PLScEstimate, consistent
 
-    est = result.estimate
-    if not isinstance(est, PLScEstimate):
-        est = consistent(result.pls_estimate, correlation(result.standardized))
-    out: FloatArray = np.where(est.factors, np.asarray(est.rho_a, dtype=np.float64), np.nan)
+    Examples
+    --------
+    Parallel items (loadings 0.8, so correlations 0.64) with equal weights: ρ_A equals ρ_c
+    and α, 3·0.64 / (1 + 2·0.64):
+
+    >>> import numpy as np
+    >>> R = np.full((3, 3), 0.64) + 0.36 * np.eye(3)
+    >>> round(float(rho_a([0.4, 0.4, 0.4], R)), 6), round(1.92 / 2.28, 6)
+    (0.842105, 0.842105)
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    s = _square(cov)
+    if w.shape[-1] != s.shape[-1]:
+        raise UsageError(
+            f"weights have {w.shape[-1]} entries but the covariance matrix is "
+            f"{s.shape[-1]} × {s.shape[-1]}; give one weight per item of the block."
+        )
+    if s.shape[-1] < 2:
+        return np.full(np.broadcast_shapes(w.shape[:-1], s.shape[:-2]), np.nan)
+    sw = (s @ w[..., None])[..., 0]
+    wsw = (w * sw).sum(axis=-1)
+    w2 = w * w
+    off = wsw - (w2 * np.diagonal(s, axis1=-2, axis2=-1)).sum(axis=-1)
+    wtw = w2.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c2 = off / (wtw * wtw - (w2 * w2).sum(axis=-1))
+        rho = c2 * wtw * wtw / wsw
+    out: FloatArray = np.where(np.isfinite(rho) & (rho > 0.0), rho, np.nan)
+    return out
+
+
+def model_omega(
+    loadings: npt.ArrayLike, factor_variance: npt.ArrayLike, cov: npt.ArrayLike
+) -> FloatArray:
+    """McDonald's ω of a block from a fitted factor model and the observed covariances.
+
+    Parameters
+    ----------
+    loadings
+        ``(..., k)`` unstandardized loadings of the block's items on their factor.
+    factor_variance
+        ``(...)`` variance of the factor.
+    cov
+        ``(..., k, k)`` observed covariance matrix of the items (divisor N).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(...)`` ω.
+
+    Notes
+    -----
+    .. math:: \\omega = \\frac{(\\sum_i \\lambda_i)^2 \\psi}{\\mathbf 1^\\top S \\mathbf 1}
+
+    the share of the variance of the sum score that the factor explains, with the observed
+    variance of the sum in the denominator: semTools' ``compRelSEM`` default (``obs.var =
+    TRUE``; Bentler 2009).
+
+    References
+    ----------
+    .. [1] McDonald, R. P. (1999). *Test Theory: A Unified Treatment*. Erlbaum.
+    .. [2] Bentler, P. M. (2009). Alpha, dimension-free, and model-based internal consistency
+       reliability. *Psychometrika*, 74(1), 137–143.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.full((3, 3), 0.64) + 0.36 * np.eye(3)  # the model fits exactly
+    >>> round(float(model_omega([0.8, 0.8, 0.8], 1.0, S)), 6)  # 2.4² / 6.84
+    0.842105
+    """
+    lam = np.asarray(loadings, dtype=np.float64)
+    s = _square(cov)
+    total = s.sum(axis=(-2, -1))
+    out: FloatArray = lam.sum(axis=-1) ** 2 * np.asarray(factor_variance, dtype=np.float64) / total
+    return out
+
+
+def model_ave(
+    loadings: npt.ArrayLike, factor_variance: npt.ArrayLike, cov: npt.ArrayLike
+) -> FloatArray:
+    """Average variance extracted from a fitted factor model and the observed variances.
+
+    Notes
+    -----
+    .. math:: \\text{AVE} = \\frac{\\psi \\sum_i \\lambda_i^2}{\\sum_i s_{ii}}
+
+    the explained share of the items' total observed variance, semTools' ``AVE`` (with
+    standardized loadings and items it is the mean squared loading of
+    :func:`average_variance_extracted`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.full((3, 3), 0.64) + 0.36 * np.eye(3)
+    >>> round(float(model_ave([0.8, 0.8, 0.8], 1.0, S)), 6)
+    0.64
+    """
+    lam = np.asarray(loadings, dtype=np.float64)
+    s = _square(cov)
+    trace = np.trace(s, axis1=-2, axis2=-1)
+    out: FloatArray = (lam**2).sum(axis=-1) * np.asarray(factor_variance, dtype=np.float64) / trace
     return out

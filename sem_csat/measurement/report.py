@@ -1,17 +1,15 @@
 """The measurement-quality report: tables, verdicts and warnings in one frozen object.
 
 :func:`quality` needs only a spec and data (α raw and standardized with Feldt intervals, item
-statistics, outer VIF, HTMT/HTMT2, Harman).  :func:`quality_from_pls` adds what needs loadings
-and construct scores: ρ_A, ρ_c, AVE, Fornell–Larcker, cross-loadings, full collinearity VIF
-and, for formative blocks, weights with their bootstrap significance.
+statistics, outer VIF, HTMT/HTMT2, Harman).  :func:`quality_from_measures` adds what needs a
+fitted model: ρ_A, ρ_c, AVE, Fornell–Larcker, cross-loadings, full collinearity VIF and, for
+formative blocks, weights with their bootstrap significance.
 
-Extension point for CB-SEM
---------------------------
-Model-based measures enter through :class:`ModelMeasures`; :func:`quality_from_pls` fills it
-from a :class:`~sem_csat.pls.results.PLSResult`.  A CB-SEM adapter fills it from the fitted
-model's standardized solution (``loadings``, latent ``construct_corr``) and passes McDonald's ω
-(semTools ``compRelSEM``) as ``omega``; :func:`quality_from_measures` then builds the same
-report, with an ``omega`` column in the reliability table.
+Model-based measures enter through :class:`ModelMeasures`, plain arrays and tables that each
+engine fills from its own estimates: the PLS result from its loadings, weights, ρ_A and score
+correlations (:func:`sem_csat.pls.quality.model_measures`), the CB-SEM result from its
+standardized solution, its latent correlations and McDonald's ω (semTools ``compRelSEM``).
+This module never sees a result, so measurement quality sits below the engines.
 """
 
 from __future__ import annotations
@@ -26,20 +24,20 @@ import pandas as pd
 from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.measurement import method_bias, reliability, validity
 from sem_csat.measurement import thresholds as th
+from sem_csat.measurement.collinearity import variance_inflation
 from sem_csat.summary import Section, Summary
 
 if TYPE_CHECKING:
     from sem_csat.data import PreparedData, RawData
     from sem_csat.inference.bootstrap import SeedLike
-    from sem_csat.pls.results import PLSResult
     from sem_csat.spec.model import ModelSpec
 
 __all__ = [
+    "RELIABILITY_CSV_COLUMNS",
     "ModelMeasures",
     "QualityReport",
     "quality",
     "quality_from_measures",
-    "quality_from_pls",
 ]
 
 RELIABILITY_COLUMNS = (
@@ -71,16 +69,19 @@ ITEM_COLUMNS = (
     "vif",
 )
 VERDICT_COLUMNS = ("measure", "construct", "other", "value", "criterion", "verdict", "source")
+#: Columns of ``reliability.csv`` (:meth:`QualityReport.csv_tables`; the report holds more,
+#: such as the α intervals and, for CB-SEM, ω, which is written as ``rho_c``).
+RELIABILITY_CSV_COLUMNS = ("construct", "alpha", "alpha_std", "rho_a", "rho_c", "ave")
 
 
 @dataclass(frozen=True, eq=False)
 class ModelMeasures:
-    """Model-based inputs of a report (from PLS now, from CB-SEM later).
+    """Model-based inputs of a report, filled by each engine from its estimates.
 
     Attributes
     ----------
     method
-        Short name of the estimator (``"pls"``, ``"plsc"``, later ``"cbsem"``).
+        Short name of the estimator (``"pls"``, ``"plsc"``, ``"ml"``, ...).
     loadings
         Standardized loading of every indicator on its own construct (index: indicator).
     construct_corr
@@ -188,6 +189,27 @@ class QualityReport:
             out["htmt_bootstrap"] = self.htmt_boot.table
         return out
 
+    def csv_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables written as CSV files, flat (row labels as the first column).
+
+        ``reliability`` (:data:`RELIABILITY_CSV_COLUMNS`), ``items``, ``htmt``, ``htmt2`` and,
+        for a fitted model, ``fornell_larcker`` and ``cross_loadings``.
+        """
+        tables = self.tables
+        out: dict[str, pd.DataFrame] = {
+            "reliability": tables["reliability"].reindex(columns=list(RELIABILITY_CSV_COLUMNS)),
+            "items": tables["items"],
+        }
+        for name, label in (
+            ("htmt", "construct"),
+            ("htmt2", "construct"),
+            ("fornell_larcker", "construct"),
+            ("cross_loadings", "indicator"),
+        ):
+            if name in tables:
+                out[name] = tables[name].rename_axis(label).reset_index()
+        return out
+
     def summary(self) -> Summary:
         """Text/HTML summary with a Warnings section."""
         header = [
@@ -279,42 +301,6 @@ def quality(
     return _build(spec, prepared, None, conf, n_boot, seed, n_jobs, prepared.diagnostics)
 
 
-def quality_from_pls(
-    result: PLSResult,
-    *,
-    conf: float = 0.95,
-    n_boot: int = 0,
-    seed: SeedLike = None,
-    n_jobs: int | None = 1,
-) -> QualityReport:
-    """Assess measurement quality of a fitted PLS (or PLSc) model.
-
-    Adds to :func:`quality` the loading-based ρ_c and AVE, ρ_A, Fornell–Larcker with the
-    model's construct correlations (disattenuated for PLSc), cross-loadings, the full
-    collinearity VIF of the construct scores and, for formative blocks, the weights with
-    their bootstrap p-values and intervals when ``result`` was bootstrapped.
-    """
-    est = result.pls_estimate
-    outer = result.outer
-    weights = outer.loc[:, ["construct", "indicator", "weight"]]
-    if result.boot is not None:
-        b = result.boot.weights.loc[
-            :, ["construct", "indicator", "p_value", "ci_lower", "ci_upper"]
-        ]
-        weights = weights.merge(b, on=["construct", "indicator"], how="left")
-    names = list(result.constructs)
-    measures = ModelMeasures(
-        method=result.method,
-        loadings=pd.Series(outer["loading"].to_numpy(), index=outer["indicator"].to_numpy()),
-        construct_corr=result.construct_correlations,
-        cross_loadings=result.cross_loadings.rename_axis("indicator"),
-        score_corr=pd.DataFrame(np.asarray(est.construct_corr), index=names, columns=names),
-        rho_a=pd.Series(reliability.rho_a(result), index=names),
-        weights=weights,
-    )
-    return _build(result.spec, result.data, measures, conf, n_boot, seed, n_jobs, ())
-
-
 def quality_from_measures(
     spec: ModelSpec,
     data: pd.DataFrame | RawData | PreparedData,
@@ -346,8 +332,6 @@ def _build(
     n_jobs: int | None,
     carried: tuple[Diagnostic, ...],
 ) -> QualityReport:
-    from sem_csat.pls.assessment import _vif
-
     frame = prepared.frame.loc[:, list(spec.indicator_names)]
     x = frame.to_numpy(dtype=np.float64)
     n = x.shape[0]
@@ -398,7 +382,7 @@ def _build(
         rel_rows.append(row)
         itc = reliability.item_total_correlations(s) if multi else nan
         aid = reliability.alpha_if_deleted(s) if multi else nan
-        vif = _vif(corr[np.ix_(k, k)])
+        vif = variance_inflation(corr[np.ix_(k, k)])
         for j, ind in enumerate(c.indicator_names):
             item_rows.append(
                 {

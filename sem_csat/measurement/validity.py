@@ -48,6 +48,7 @@ __all__ = [
     "htmt",
     "htmt_blocks",
     "htmt_bootstrap",
+    "htmt_testable",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -313,6 +314,12 @@ def htmt_blocks(spec: ModelSpec) -> list[list[int]]:
     ]
 
 
+def htmt_testable(spec: ModelSpec) -> bool:
+    """Whether HTMT can be computed and bootstrapped: at least two reflective constructs with
+    two or more items each."""
+    return sum(len(b) >= 2 for b in htmt_blocks(spec)) >= 2
+
+
 def htmt_bootstrap(
     spec: ModelSpec,
     data: pd.DataFrame | RawData | PreparedData,
@@ -367,7 +374,7 @@ def htmt_bootstrap(
     prepared = data if isinstance(data, PreparedData) else prepare_data(spec, data)
     blocks = htmt_blocks(spec)
     eligible = [j for j, b in enumerate(blocks) if len(b) >= 2]
-    if len(eligible) < 2:
+    if not htmt_testable(spec):
         raise UsageError(
             "HTMT needs at least two reflective constructs with two or more items each; "
             f"model '{spec.name}' has {len(eligible)}."

@@ -27,6 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sem_csat.errors import DataError, EstimationError, SemCsatWarning, UsageError
+from sem_csat.measurement.collinearity import variance_inflation
 from sem_csat.pls import engine
 
 if TYPE_CHECKING:
@@ -74,15 +75,6 @@ def _raw_data(result: PLSResult) -> FloatArray:
 def _block(result: PLSResult, construct: str) -> list[int]:
     pos = {name: k for k, name in enumerate(result.indicators)}
     return [pos[i] for i in result.spec.construct(construct).indicator_names]
-
-
-def _vif(corr: FloatArray) -> FloatArray:
-    """Diagonal of the inverse of (stacked) correlation matrices: :math:`1/(1 - R^2_k)`."""
-    if corr.shape[-1] == 1:
-        return np.ones(corr.shape[:-1])
-    inv = np.linalg.inv(corr)
-    d: FloatArray = np.diagonal(inv, axis1=-2, axis2=-1).copy()
-    return d
 
 
 def _r2(c: FloatArray, preds: Sequence[int], target: int) -> FloatArray:
@@ -275,7 +267,7 @@ def inner_vif(result: PLSResult) -> pd.DataFrame:
     for target in result.spec.endogenous:
         preds = result.spec.predecessors(target)
         p = [idx[q] for q in preds]
-        vif = _vif(c[np.ix_(p, p)])
+        vif = variance_inflation(c[np.ix_(p, p)])
         rows.extend(
             {"from": q, "to": target, "vif": float(v)} for q, v in zip(preds, vif, strict=True)
         )
@@ -315,7 +307,7 @@ def outer_vif(result: PLSResult) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     for c in result.spec.constructs:
         k = _block(result, c.name)
-        vif = _vif(r[np.ix_(k, k)])
+        vif = variance_inflation(r[np.ix_(k, k)])
         rows.extend(
             {"construct": c.name, "indicator": i, "vif": float(v)}
             for i, v in zip(c.indicator_names, vif, strict=True)

@@ -60,7 +60,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -437,6 +437,10 @@ class PLSBootstrap(BootstrapFacts):
     diagnostics: tuple[Diagnostic, ...] = ()
 
     # ------------------------------------------------------------------ run facts
+    def as_dict(self) -> dict[str, Any]:
+        """The run facts of ``run.json``, with the sign handling (``sign_change``)."""
+        return {**super().as_dict(), "sign_change": self.sign_change}
+
     def at_level(self, conf: float) -> PLSBootstrap:
         """The same bootstrap with intervals at another confidence level (no refitting)."""
         return bootstrap_from_replicates(self.result, self.replicates, conf, self.sign_change)

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from sem_csat.spec.model import ModelSpec
     from sem_csat.summary import Summary
 
-__all__ = ["IPMA_COLUMNS", "IPMAResult", "default_target", "ipma"]
+__all__ = ["IPMA_COLUMNS", "IPMAFigure", "IPMAResult", "default_target", "ipma"]
 
 FloatArray = npt.NDArray[np.float64]
 Level = Literal["construct", "indicator"]
@@ -261,6 +261,31 @@ class IPMAResult:
             out["label"] = out["name"]
             out["group"] = [self.spec.construct_of(n).display for n in out["name"]]
         return out
+
+
+@dataclass(frozen=True, eq=False)
+class IPMAFigure:
+    """The importance–performance map as a result's figure (``result.figures()["ipma"]``).
+
+    :meth:`save` and :meth:`figure` draw ``level`` (both panels by default: constructs and
+    indicators), as :func:`sem_csat.write` writes ``ipma.png`` and ``ipma.pdf``.
+    """
+
+    ipma: IPMAResult
+    level: PlotLevel = "both"
+
+    @property
+    def title(self) -> str:
+        """The caption: ``"Importance–performance map for <target>"``."""
+        return f"Importance–performance map for {self.ipma.target}"
+
+    def figure(self) -> Figure:
+        """The matplotlib figure (:meth:`IPMAResult.figure`)."""
+        return self.ipma.figure(self.level)
+
+    def save(self, path: str | os.PathLike[str], *, dpi: int = 300) -> Path:
+        """Write the map to a ``.png`` or ``.pdf`` file (:meth:`IPMAResult.save`)."""
+        return self.ipma.save(path, level=self.level, dpi=dpi)
 
 
 def ipma(result: PLSResult, target: str | None = None) -> IPMAResult:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -87,6 +87,18 @@ class PLSSettings:
     max_iter: int = 300
     missing: Missing = "listwise"
     na_values: tuple[float | str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """``method``, ``scheme``, ``tol``, ``max_iter``, ``missing``, ``na_values``
+        (``run.json``)."""
+        return {
+            "method": self.method,
+            "scheme": self.scheme,
+            "tol": self.tol,
+            "max_iter": self.max_iter,
+            "missing": self.missing,
+            "na_values": list(self.na_values),
+        }
 
     def check(self) -> PLSSettings:
         """Validate the settings and return them (raises :class:`EstimationError`)."""

@@ -1,21 +1,38 @@
 """Results of a PLS path model fit.
 
 A :class:`PLSResult` is immutable: every table is derived from the engine's arrays on first use
-(``functools.cached_property``) and a later fit never changes an earlier result.  The long
-parameter table (:attr:`PLSResult.params`) has the same columns as the CB-SEM one, so tables,
-diagrams and comparisons can treat both engines alike.
+(``functools.cached_property``) and a later fit never changes an earlier result.  It fills the
+result contract (:class:`~sem_csat.contract.SEMResult`): the long parameter table, the paths,
+the outer model, R² and effects have the same columns as the CB-SEM result's, so that tables,
+diagrams, :func:`sem_csat.write` and comparisons treat both engines alike.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from sem_csat.contract import (
+    CI_METHODS,
+    EFFECT_COLUMNS,
+    OUTER_COLUMNS,
+    R2_COLUMNS,
+    CIMethod,
+    SEMResult,
+    Statistic,
+    conform,
+    effect_boot_columns,
+    param_columns,
+    path_columns,
+)
 from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import BootstrapFailureWarning
 from sem_csat.summary import Section, Summary
@@ -23,45 +40,43 @@ from sem_csat.summary import Section, Summary
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from sem_csat.contract import NestedTestInfo
     from sem_csat.data import PreparedData
     from sem_csat.inference.bootstrap import SeedLike
-    from sem_csat.measurement import QualityReport
+    from sem_csat.measurement import HTMTBootstrap, QualityReport
     from sem_csat.pls.bootstrap import PLSBootstrap, SignChange
     from sem_csat.pls.effects import Chain
     from sem_csat.pls.engine import PLSEstimate
-    from sem_csat.pls.ipma import IPMAResult
+    from sem_csat.pls.ipma import IPMAFigure, IPMAResult
     from sem_csat.pls.model import PLSSettings
     from sem_csat.pls.plsc import PLScEstimate
     from sem_csat.spec.model import ModelSpec
 
-__all__ = ["BOOT_COLUMNS", "CI_METHODS", "PARAM_COLUMNS", "PLSResult"]
+__all__ = ["BOOT_COLUMNS", "PARAM_COLUMNS", "PATH_COLUMNS", "PLSResult"]
 
-#: Columns that a bootstrap adds to the result tables.
-BOOT_COLUMNS: tuple[str, ...] = ("std_error", "t_value", "p_value", "ci_lower", "ci_upper")
-#: Bootstrap confidence intervals: percentile or bias-corrected and accelerated (BCa).
-CI_METHODS: tuple[str, ...] = ("percentile", "bca")
+#: The test statistic of a PLS result: the bootstrap t (estimate / bootstrap SE).
+STATISTIC: Statistic = "t_value"
+#: Columns that a bootstrap fills in the result tables.
+BOOT_COLUMNS: tuple[str, ...] = ("std_error", STATISTIC, "p_value", "ci_lower", "ci_upper")
+#: Columns of :attr:`PLSResult.params` (the contract's :func:`~sem_csat.contract.param_columns`).
+PARAM_COLUMNS: tuple[str, ...] = param_columns(STATISTIC)
+#: Columns of :attr:`PLSResult.paths`.
+PATH_COLUMNS: tuple[str, ...] = path_columns(STATISTIC)
 
 _METHOD_NAMES = {"pls": "PLS path modeling", "plsc": "consistent PLS (PLSc)"}
 
-#: Columns of every parameter table (lavaan's ``parameterEstimates`` shape).
-PARAM_COLUMNS: tuple[str, ...] = (
-    "lhs",
-    "op",
-    "rhs",
-    "label",
-    "estimate",
-    "std_error",
-    "z_value",
-    "p_value",
-    "ci_lower",
-    "ci_upper",
-    "std_all",
-)
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Findings go to :meth:`PLSResult.findings`, not to the warnings of a table's first use."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
-@dataclass(frozen=True, eq=False)
-class PLSResult:
-    """A fitted PLS path model.
+@dataclass(frozen=True, eq=False, repr=False)
+class PLSResult(SEMResult):
+    """A fitted PLS path model (fills :class:`~sem_csat.contract.SEMResult`).
 
     Attributes
     ----------
@@ -80,7 +95,8 @@ class PLSResult:
     boot
         The bootstrap (:meth:`bootstrap`), or ``None``.  When present, :attr:`paths`,
         :attr:`effects`, :attr:`index`, :attr:`specific_indirect_effects` and :attr:`params`
-        carry standard errors, t values, p values and confidence intervals.
+        carry standard errors, t values, p values and confidence intervals; without it their
+        inference columns are NaN.
     ci
         Which bootstrap interval fills ``ci_lower``/``ci_upper``: ``"percentile"`` or ``"bca"``.
 
@@ -89,7 +105,8 @@ class PLSResult:
     In :attr:`params`, ``=~`` rows hold the loadings and ``<~`` rows the outer weights of every
     block (whatever its mode), ``~`` rows the path coefficients (``lhs`` is the outcome, as in
     lavaan), ``~~`` rows the correlations between construct scores and ``r2`` rows the R².  PLS
-    estimates are standardized, so ``std_all`` equals ``estimate``.
+    estimates are standardized, so ``std_lv`` and ``std_all`` equal ``estimate``; the test
+    statistic is the bootstrap t (``t_value``).
     """
 
     spec: ModelSpec
@@ -99,12 +116,17 @@ class PLSResult:
     standardized: NDArray[np.float64]
     diagnostics: tuple[Diagnostic, ...] = ()
     boot: PLSBootstrap | None = None
-    ci: Literal["percentile", "bca"] = "percentile"
+    ci: CIMethod = "percentile"
 
     @property
-    def method(self) -> str:
-        """``"pls"`` or ``"plsc"``."""
-        return self.settings.method
+    def method_name(self) -> str:
+        """``"PLS path modeling"`` or ``"consistent PLS (PLSc)"``."""
+        return _METHOD_NAMES[self.method]
+
+    @property
+    def statistic(self) -> Statistic:
+        """``"t_value"``: PLS inference is the bootstrap t."""
+        return STATISTIC
 
     @property
     def pls_estimate(self) -> PLSEstimate:
@@ -125,19 +147,9 @@ class PLSResult:
 
     # ------------------------------------------------------------------ basic facts
     @property
-    def constructs(self) -> tuple[str, ...]:
-        """Construct names in spec order."""
-        return self.spec.construct_names
-
-    @property
     def indicators(self) -> tuple[str, ...]:
         """Indicator names in spec order."""
         return self.spec.indicator_names
-
-    @property
-    def n_obs(self) -> int:
-        """Number of respondents used."""
-        return int(self.data.n_used)
 
     @property
     def iterations(self) -> int:
@@ -162,21 +174,23 @@ class PLSResult:
 
     @cached_property
     def paths(self) -> pd.DataFrame:
-        """One row per structural path: ``from, to, estimate, std_estimate``."""
+        """One row per structural path (:data:`PATH_COLUMNS`); ``std_estimate`` equals
+        ``estimate``, and the inference columns are NaN until :meth:`bootstrap`."""
         b = np.asarray(self.estimate.paths)
         rows = [
             {
                 "from": p.source,
                 "to": p.target,
+                "label": p.label or "",
                 "estimate": float(b[self._cidx(p.source), self._cidx(p.target)]),
             }
             for p in self.spec.paths
         ]
-        out = pd.DataFrame(rows, columns=["from", "to", "estimate"])
+        out = pd.DataFrame(rows, columns=["from", "to", "label", "estimate"])
         out["std_estimate"] = out["estimate"]
         if self.boot is not None:
             out = self._with_boot(out, self.boot.paths, ["from", "to"])
-        return out
+        return conform(out, PATH_COLUMNS)
 
     # ------------------------------------------------------------------ bootstrap
     def bootstrap(
@@ -186,9 +200,9 @@ class PLSResult:
         seed: SeedLike = None,
         n_jobs: int | None = 1,
         conf: float = 0.95,
-        ci: Literal["percentile", "bca"] = "percentile",
-        sign_change: SignChange = "none",
+        ci: CIMethod = "percentile",
         progress: bool | None = None,
+        sign_change: SignChange = "none",
     ) -> PLSResult:
         """Bootstrap the model and return a new result that carries the inference.
 
@@ -219,7 +233,8 @@ class PLSResult:
         Returns
         -------
         PLSResult
-            A copy of this result with :attr:`boot` set.
+            A copy of this result with :attr:`boot` set.  Its HTMT bootstrap
+            (:attr:`htmt_bootstrap`) uses the same resamples.
         """
         from sem_csat.errors import UsageError
         from sem_csat.pls.bootstrap import bootstrap_pls
@@ -291,6 +306,7 @@ class PLSResult:
         self, table: pd.DataFrame, boot_table: pd.DataFrame, keys: list[str], prefix: str = ""
     ) -> pd.DataFrame:
         """Add ``std_error, t_value, p_value, ci_lower, ci_upper`` from a bootstrap table."""
+        # the bootstrap tables name their test statistic t_value, as this result does
         lo, hi = ("ci_lower", "ci_upper") if self.ci == "percentile" else ("bca_lower", "bca_upper")
         part = boot_table[[*keys, "std_error", "t_value", "p_value", lo, hi]].rename(
             columns={lo: "ci_lower", hi: "ci_upper"}
@@ -325,7 +341,8 @@ class PLSResult:
 
     @cached_property
     def outer(self) -> pd.DataFrame:
-        """One row per indicator: ``construct, indicator, weight, loading``."""
+        """One row per indicator (:data:`~sem_csat.contract.OUTER_COLUMNS`): the outer weight
+        and loading, both standardized, so ``std_loading`` equals ``loading``."""
         w = np.asarray(self.estimate.weights)
         lam = np.asarray(self.estimate.loadings)
         rows = []
@@ -341,7 +358,9 @@ class PLSResult:
                         "loading": float(lam[k, j]),
                     }
                 )
-        return pd.DataFrame(rows, columns=["construct", "indicator", "weight", "loading"])
+        out = pd.DataFrame(rows, columns=["construct", "indicator", "weight", "loading"])
+        out["std_loading"] = out["loading"]
+        return conform(out, OUTER_COLUMNS)
 
     @cached_property
     def r2(self) -> pd.DataFrame:
@@ -358,7 +377,8 @@ class PLSResult:
             for name in self.spec.endogenous
             for j in [self._cidx(name)]
         ]
-        return pd.DataFrame(rows, columns=["construct", "r2", "r2_adj"]).set_index("construct")
+        table = conform(pd.DataFrame(rows), ("construct", *R2_COLUMNS))
+        return table.set_index("construct")
 
     @cached_property
     def construct_correlations(self) -> pd.DataFrame:
@@ -380,7 +400,7 @@ class PLSResult:
         """Direct, total indirect and total effects: ``from, to, direct, indirect, total``."""
         from sem_csat.pls.effects import effects_table
 
-        table = effects_table(self)
+        table = conform(effects_table(self), EFFECT_COLUMNS)
         if self.boot is None:
             return table
         sources = {
@@ -390,9 +410,9 @@ class PLSResult:
         }
         for kind, boot_table in sources.items():
             table = self._with_boot(table, boot_table, ["from", "to"], prefix=f"{kind}_")
-            table = table.drop(columns=[f"{kind}_t_value", f"{kind}_p_value"])
+            table = table.drop(columns=[f"{kind}_{STATISTIC}", f"{kind}_p_value"])
             table = table.rename(columns={f"{kind}_std_error": f"{kind}_se"})
-        return table
+        return conform(table, (*EFFECT_COLUMNS, *effect_boot_columns()))
 
     @cached_property
     def specific_indirect_effects(self) -> pd.DataFrame:
@@ -470,12 +490,33 @@ class PLSResult:
     def quality(self) -> QualityReport:
         """The measurement-model assessment (reliability, validity, HTMT, Fornell–Larcker, ...).
 
-        See :func:`sem_csat.measurement.quality_from_pls`; violated rules of thumb become
-        warnings with what to do.
+        Built by :func:`sem_csat.measurement.quality_from_measures` from this fit's loadings,
+        ρ_A, construct correlations and weights (:func:`sem_csat.pls.quality.model_measures`);
+        violated rules of thumb become warnings with what to do.
         """
-        from sem_csat.measurement import quality_from_pls
+        from sem_csat.measurement import quality_from_measures
+        from sem_csat.pls.quality import model_measures
 
-        return quality_from_pls(self)
+        return quality_from_measures(self.spec, self.data, model_measures(self))
+
+    @cached_property
+    def htmt_bootstrap(self) -> HTMTBootstrap | None:
+        """HTMT and HTMT2 with bootstrap intervals and the tests against .85 and .90, from the
+        resamples of :attr:`boot` (same seed, same number of resamples, same respondents), or
+        ``None`` before :meth:`bootstrap` or when the model has fewer than two reflective
+        multi-item constructs (see :func:`sem_csat.measurement.htmt_bootstrap`)."""
+        from sem_csat.measurement import htmt_bootstrap, htmt_testable
+
+        if self.boot is None or not htmt_testable(self.spec):
+            return None
+        return htmt_bootstrap(
+            self.spec,
+            self.data,
+            self.boot.n_boot,
+            seed=self.boot.replicates.root,
+            conf=self.boot.conf,
+            progress=False,
+        )
 
     @cached_property
     def f_squared(self) -> pd.DataFrame:
@@ -522,7 +563,7 @@ class PLSResult:
 
     @cached_property
     def params(self) -> pd.DataFrame:
-        """The long parameter table (lavaan layout; see the class Notes)."""
+        """The long parameter table (:data:`PARAM_COLUMNS`; see the class Notes)."""
         rows: list[dict[str, object]] = []
         outer = self.outer
         for op, column in (("=~", "loading"), ("<~", "weight")):
@@ -546,14 +587,16 @@ class PLSResult:
         for name, value in zip(self.r2.index, self.r2["r2"], strict=True):
             rows.append({"lhs": name, "op": "r2", "rhs": name, "estimate": value})
         table = pd.DataFrame(rows).reindex(columns=list(PARAM_COLUMNS))
+        table["group"] = ""
         table["label"] = table["label"].astype(object).where(table["label"].notna(), "")
+        table["std_lv"] = table["estimate"]
         table["std_all"] = table["estimate"]
         if self.boot is not None:
             table = self._fill_boot(table)
-        return table
+        return conform(table, PARAM_COLUMNS)
 
     def _fill_boot(self, table: pd.DataFrame) -> pd.DataFrame:
-        """Put the bootstrap SE, t (as ``z_value``), p and interval into the parameter table."""
+        """Put the bootstrap SE, t, p and interval into the parameter table."""
         boot = self.boot
         if boot is None:
             return table
@@ -571,7 +614,7 @@ class PLSResult:
                     "op": op,
                     "rhs": frame[rhs].to_numpy(),
                     "std_error": frame["std_error"].to_numpy(),
-                    "z_value": frame["t_value"].to_numpy(),
+                    STATISTIC: frame["t_value"].to_numpy(),
                     "p_value": frame["p_value"].to_numpy(),
                     "ci_lower": frame[lo].to_numpy(),
                     "ci_upper": frame[hi].to_numpy(),
@@ -583,6 +626,132 @@ class PLSResult:
             stats, on=["lhs", "op", "rhs"], how="left"
         )
         return filled.reindex(columns=list(PARAM_COLUMNS))
+
+    @cached_property
+    def fit_table(self) -> pd.DataFrame:
+        """Global fit measures: one row without columns.
+
+        PLS path modeling has no likelihood and no χ² test; its model-fit criteria (SRMR and
+        the discrepancies d_ULS and d_G of the composite model) are not computed yet, so the
+        row is empty.  The table keeps the contract's shape (one row) so that consumers can
+        ask for columns by name.
+        """
+        return pd.DataFrame(index=pd.RangeIndex(1))
+
+    # ------------------------------------------------------------------ output contract
+    def _scaled(self) -> list[str]:
+        return [c for c in self.constructs if self.spec.scale_of(c) is not None]
+
+    @cached_property
+    def _ipma(self) -> IPMAResult | None:
+        """The importance–performance map of the default target, when every driver has a
+        declared answer scale (else ``None``)."""
+        from sem_csat.pls.ipma import default_target
+
+        spec = self.spec
+        scaled = self._scaled()
+        if not scaled or not spec.endogenous:
+            return None
+        target = default_target(spec)
+        drivers = set(spec.topological_order[: spec.topological_order.index(target) + 1])
+        if not drivers <= set(scaled):
+            return None
+        with _quiet():
+            return self.ipma(target)
+
+    def _csi_notes(self) -> list[Diagnostic]:
+        """Notes on the index scores and the IPMA: missing scales, undefined values."""
+        from sem_csat.pls.index import index_diagnostics
+
+        spec = self.spec
+        scaled = self._scaled()
+        notes: list[Diagnostic] = []
+        if len(scaled) < len(spec.construct_names):
+            missing = [c for c in spec.construct_names if c not in scaled]
+            notes.append(
+                Diagnostic(
+                    "info",
+                    "index_needs_scale",
+                    f"No answer scale is declared for {', '.join(missing)}, so no index score "
+                    "(and no importance-performance map) is computed for them; add 'scale: "
+                    "[1, 10]' (your scale) to the spec to get them.",
+                )
+            )
+        if scaled:
+            notes += index_diagnostics(self, scaled)
+        if self._ipma is not None:
+            notes += self._ipma.diagnostics
+        return notes
+
+    def _index_output(self) -> pd.DataFrame | None:
+        """``index.csv``: the constructs with a declared scale (+ SE and interval after a
+        bootstrap)."""
+        from sem_csat.pls.index import index_table
+
+        scaled = self._scaled()
+        if not scaled:
+            return None
+        with _quiet():
+            if self.boot is not None:
+                return self.index[["construct", "index", "std_error", "ci_lower", "ci_upper"]]
+            return index_table(self, scaled)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table :func:`sem_csat.write` writes, by file name without ``.csv``.
+
+        ``paths``, ``outer``, ``r2``, ``effects``, ``f_squared``; after a bootstrap
+        ``mediation`` and ``specific_indirect``; the measurement-quality tables
+        (:meth:`~sem_csat.measurement.QualityReport.csv_tables`) and after a bootstrap
+        ``htmt_bootstrap``; with a declared answer scale ``index`` and ``ipma``.
+        """
+        out: dict[str, pd.DataFrame] = {
+            "paths": self.paths,
+            "outer": self.outer,
+            "r2": self.r2.reset_index(),
+            "effects": self.effects,
+            "f_squared": self.f_squared,
+        }
+        if self.boot is not None:
+            out["mediation"] = self.mediation
+            out["specific_indirect"] = self.specific_indirect_effects
+        with _quiet():
+            out.update(self.quality.csv_tables())
+            htmt_boot = self.htmt_bootstrap
+        if htmt_boot is not None:
+            out["htmt_bootstrap"] = htmt_boot.table
+        index = self._index_output()
+        if index is not None:
+            out["index"] = index
+        if self._ipma is not None:
+            out["ipma"] = self._ipma.table
+        return out
+
+    def figures(self) -> dict[str, IPMAFigure]:
+        """The importance–performance map (``ipma``, both panels) when it is defined."""
+        from sem_csat.pls.ipma import IPMAFigure
+
+        return {} if self._ipma is None else {"ipma": IPMAFigure(self._ipma)}
+
+    def findings(self) -> tuple[Diagnostic, ...]:
+        """The estimation's diagnostics, the quality verdicts, the HTMT bootstrap's and the
+        index and IPMA notes."""
+        with _quiet():
+            quality = self.quality.diagnostics
+            htmt_boot = self.htmt_bootstrap
+        extra = () if htmt_boot is None else htmt_boot.diagnostics
+        return (*self.diagnostics, *quality, *extra, *self._csi_notes())
+
+    def run_facts(self) -> dict[str, Any]:
+        """``converged``, ``iterations`` and the number of warnings."""
+        return {
+            "converged": self.converged,
+            "iterations": self.iterations,
+            "warnings": sum(d.severity != "info" for d in self.diagnostics),
+        }
+
+    def nested_test_info(self) -> NestedTestInfo | None:
+        """``None``: PLS has no likelihood-based test of nested models."""
+        return None
 
     # ------------------------------------------------------------------ display
     def summary(self) -> Summary:
@@ -633,15 +802,9 @@ class PLSResult:
         cols = [c for c in ("construct", "index", "ci_lower", "ci_upper") if c in table]
         return [Section("Customer satisfaction index (0-100)", table[cols])]
 
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
-
-    def __repr__(self) -> str:
+    def _repr_fields(self) -> str:
         n_warn = sum(d.severity != "info" for d in self.diagnostics)
         return (
-            f"<PLSResult {self.spec.name!r}: {self.method}, {self.settings.scheme} scheme, "
-            f"N={self.n_obs}, {len(self.spec.paths)} paths, {n_warn} warnings>"
+            f"{self.spec.name!r}: {self.method}, {self.settings.scheme} scheme, "
+            f"N={self.n_obs}, {len(self.spec.paths)} paths, {n_warn} warnings"
         )

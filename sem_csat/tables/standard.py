@@ -1,9 +1,12 @@
 """The standard publication tables of a fitted model, for PLS, PLSc and CB-SEM alike.
 
 Each builder takes a result (or a :class:`~sem_csat.comparison.Comparison`) and returns a
-:class:`~sem_csat.tables.Table` whose data are the result's own numbers, unrounded.  The engine
-is recognised by what the result offers (CB-SEM results have ``fit_table``, PLS results
-``f_squared``), so this module imports neither engine.
+:class:`~sem_csat.tables.Table` whose data are the result's own numbers, unrounded.  Results are
+read through the result contract (:mod:`sem_csat.contract`) only, and every choice follows the
+content: unstandardized estimates (``paths.estimate`` differs from ``std_estimate``) get a B
+and a β column, a report with McDonald's ω shows it, a ``fit_table`` with ``chi2`` gives the fit
+table, and ``f_squared``, ``index`` and ``ipma`` tables of ``result.tables()`` give their
+columns and tables.  This module imports neither engine.
 
 :func:`publication_tables` collects the usual set — measurement model, discriminant validity,
 structural model, model fit (CB-SEM), index scores and the importance–performance map (PLS with
@@ -26,16 +29,16 @@ Guilford.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import math
+from typing import Any
 
 import pandas as pd
 
+from sem_csat.comparison import Comparison
+from sem_csat.contract import SEMResult
 from sem_csat.errors import SemCsatError, UsageError
 from sem_csat.rendering.table import Column, Table
 from sem_csat.rendering.tableset import TableSet
-
-if TYPE_CHECKING:
-    from sem_csat.comparison import Comparison
 
 __all__ = [
     "comparison_r2_table",
@@ -54,45 +57,41 @@ DASH = "—"
 _NAN = float("nan")
 
 
-def _is_cbsem(result: Any) -> bool:
-    return hasattr(result, "fit_table") and hasattr(result, "params")
+#: Short names of methods whose key is not the name in capitals.
+_SHORT_NAMES = {"plsc": "PLSc"}
 
 
-def _is_pls(result: Any) -> bool:
-    return hasattr(result, "f_squared") and hasattr(result, "outer")
-
-
-def _check(result: Any, what: str) -> None:
-    if not (_is_cbsem(result) or _is_pls(result)):
+def _check(result: Any, what: str) -> SEMResult:
+    if not isinstance(result, SEMResult):
         raise UsageError(
             f"{what} needs a fitted model from sem_csat.fit(), not {type(result).__name__}; "
             "for a comparison use comparison_table()."
         )
+    return result
 
 
-def estimator_name(result: Any) -> str:
-    """``"PLS"``, ``"PLSc"`` or the CB-SEM estimator in capitals (``"ML"``, ``"MLR"``)."""
-    method = str(getattr(result, "method", "") or "")
-    if _is_pls(result):
-        return "PLSc" if method.lower() == "plsc" else "PLS"
-    return method.upper() or "ML"
+def estimator_name(result: SEMResult) -> str:
+    """The method's short name: ``"PLS"``, ``"PLSc"``, ``"ML"``, ``"MLR"``, ..."""
+    return _SHORT_NAMES.get(result.method, result.method.upper())
 
 
-def _caption(result: Any) -> str:
+def _caption(result: SEMResult) -> str:
     return f"N = {result.n_obs}, {estimator_name(result)}"
 
 
-def _boot(result: Any) -> Any:
-    return getattr(result, "boot", None)
+def _unstandardized(result: SEMResult) -> bool:
+    """Whether ``paths.estimate`` is unstandardized (it differs from ``std_estimate``)."""
+    paths = result.paths
+    return not paths["estimate"].equals(paths["std_estimate"])
 
 
-def _ci_words(result: Any) -> tuple[str, str]:
+def _ci_words(result: SEMResult) -> tuple[str, str]:
     """``("95% CI", "95% percentile bootstrap CI from 200 resamples")`` or the Wald version."""
-    boot = _boot(result)
+    boot = result.boot
     if boot is not None:
-        level = float(getattr(boot, "conf", 0.95))
-        kind = str(getattr(result, "ci", "percentile"))
-        n = getattr(boot, "n_boot", None)
+        level = float(boot.conf)
+        kind = str(result.ci)
+        n = boot.n_boot
         return (
             f"{level:.0%} CI",
             f"{level:.0%} {kind} bootstrap CI from {n} resamples",
@@ -121,7 +120,7 @@ def measurement_table(result: Any) -> Table:
     """
     _check(result, "measurement_table")
     q = result.quality
-    cb = _is_cbsem(result)
+    cb = "omega" in q.reliability.columns  # a factor model's ω (CB-SEM)
     items = q.items
     data = items.loc[:, ["construct", "indicator", "mode", "loading", "weight"]].copy()
     rel = q.reliability.set_index("construct")
@@ -259,7 +258,7 @@ def structural_table(result: Any) -> Table:
         Column("r2", "R²", "bounded", per_group=True),
         Column("from", "Predictor", "text"),
     ]
-    if _is_cbsem(result):
+    if _unstandardized(result):
         data = _with_r2(result, paths)
         cols = [
             *head,
@@ -276,9 +275,13 @@ def structural_table(result: Any) -> Table:
             "each outcome."
         )
     else:
-        f2 = result.f_squared.set_index(["from", "to"])["f2"]
         data = paths.copy()
-        data["f2"] = [f2.get((a, b), _NAN) for a, b in zip(data["from"], data["to"], strict=True)]
+        effect_sizes = result.tables().get("f_squared")
+        if effect_sizes is not None:
+            f2 = effect_sizes.set_index(["from", "to"])["f2"]
+            data["f2"] = [
+                f2.get((a, b), _NAN) for a, b in zip(data["from"], data["to"], strict=True)
+            ]
         data = _with_r2(result, data)
         cols = [*head, Column("estimate", "β", "bounded", stars="p_value" if inferred else None)]
         if inferred:
@@ -293,10 +296,13 @@ def structural_table(result: Any) -> Table:
                 "standard errors, confidence intervals and p values need a bootstrap "
                 "(result.bootstrap())"
             )
-        cols.append(Column("f2", "f²", "coef"))
+        effect = ""
+        if "f2" in data.columns:
+            cols.append(Column("f2", "f²", "coef"))
+            effect = "; f² = Cohen's effect size (.02 small, .15 medium, .35 large)"
         note = (
-            f"β = standardized path coefficient; {inference}; f² = Cohen's effect size (.02 "
-            "small, .15 medium, .35 large). R² is shown in the first row of each outcome."
+            f"β = standardized path coefficient; {inference}{effect}. R² is shown in the first "
+            "row of each outcome."
         )
     return Table(
         data,
@@ -312,51 +318,57 @@ def structural_table(result: Any) -> Table:
 
 # ---------------------------------------------------------------------------- fit
 def fit_table(result: Any) -> Table | None:
-    """Global fit of a CB-SEM model (χ², df, p, CFI, TLI, RMSEA with CI, SRMR, AIC, BIC).
+    """Global fit (χ², df, p, CFI, TLI, RMSEA with CI, SRMR, AIC, BIC) from ``result.fit_table``.
 
-    For MLR a second row gives the scaled χ² (its p from the χ² distribution with the same
-    df, as lavaan's ``pvalue.scaled``) and the robust CFI, TLI and RMSEA.
+    When the fit table has the scaled χ² (robust methods: MLR, WLSMV), a second row gives it
+    (its p from the χ² distribution with the same df, as lavaan's ``pvalue.scaled``) with the
+    robust CFI, TLI and RMSEA.
 
     Returns
     -------
     Table or None
-        ``None`` for PLS results, which have no likelihood-based global fit.
+        ``None`` when the result has no χ² test (PLS).
     """
-    _check(result, "fit_table")
-    if not _is_cbsem(result):
+    fit = _check(result, "fit_table").fit_table
+    if "chi2" not in fit.columns:
         return None
-    f = result.fit
-    level = float(getattr(f, "rmsea_ci_level", 0.9) or 0.9)
+    f = fit.iloc[0]
+
+    def get(name: str) -> float:
+        return float(f[name]) if name in f.index else _NAN
+
+    level = get("rmsea_ci_level")
+    level = level if math.isfinite(level) else 0.9
+    df = get("df")
     rows: list[dict[str, object]] = [
         {
             "test": "Standard",
-            "chi2": f.chi2,
-            "df": f.df,
-            "p_value": f.p_value,
-            "cfi": f.cfi,
-            "tli": f.tli,
-            "rmsea": f.rmsea,
-            "rmsea_ci_lower": f.rmsea_ci_lower,
-            "rmsea_ci_upper": f.rmsea_ci_upper,
-            "srmr": f.srmr,
-            "aic": f.aic,
-            "bic": f.bic,
+            "chi2": get("chi2"),
+            "df": int(df) if math.isfinite(df) else _NAN,
+            "p_value": get("p_value"),
+            "cfi": get("cfi"),
+            "tli": get("tli"),
+            "rmsea": get("rmsea"),
+            "rmsea_ci_lower": get("rmsea_ci_lower"),
+            "rmsea_ci_upper": get("rmsea_ci_upper"),
+            "srmr": get("srmr"),
+            "aic": get("aic"),
+            "bic": get("bic"),
         }
     ]
-    robust = getattr(f, "chi2_scaled", None) is not None
     extra = ""
-    if robust:
+    if math.isfinite(get("chi2_scaled")):
         from scipy import stats
 
         rows.append(
             {
                 "test": "Robust (scaled)",
-                "chi2": f.chi2_scaled,
-                "df": f.df,
-                "p_value": float(stats.chi2.sf(f.chi2_scaled, f.df)),
-                "cfi": f.cfi_robust,
-                "tli": f.tli_robust,
-                "rmsea": f.rmsea_robust,
+                "chi2": get("chi2_scaled"),
+                "df": rows[0]["df"],
+                "p_value": float(stats.chi2.sf(get("chi2_scaled"), df)),
+                "cfi": get("cfi_robust"),
+                "tli": get("tli_robust"),
+                "rmsea": get("rmsea_robust"),
                 "rmsea_ci_lower": _NAN,
                 "rmsea_ci_upper": _NAN,
                 "srmr": _NAN,
@@ -365,8 +377,8 @@ def fit_table(result: Any) -> Table | None:
             }
         )
         extra = (
-            f" The robust row gives the scaled χ² (scaling factor {f.scaling_factor:.3f}) and "
-            "the robust CFI, TLI and RMSEA; SRMR, AIC and BIC do not depend on the scaling."
+            f" The robust row gives the scaled χ² (scaling factor {get('scaling_factor'):.3f}) "
+            "and the robust CFI, TLI and RMSEA; SRMR, AIC and BIC do not depend on the scaling."
         )
     data = pd.DataFrame(rows)
     cols = (
@@ -401,25 +413,31 @@ def fit_table(result: Any) -> Table | None:
     )
 
 
-# ---------------------------------------------------------------------------- PLS only
-def _pls_only(result: Any, what: str) -> None:
-    if not _is_pls(result):
+# ---------------------------------------------------------------------------- index and IPMA
+def _own_table(result: Any, name: str, what: str) -> pd.DataFrame:
+    """The result's ``name`` table (``result.tables()[name]``), or a one-sentence error."""
+    table = _check(result, what).tables().get(name)
+    if table is None:
         raise UsageError(
-            f"{what} needs a PLS result (sem_csat.fit(..., method='pls')); CB-SEM results have "
-            "no construct scores."
+            f"{what} needs the {name} table of a result, which this {result.method_name} fit "
+            "does not have: index scores and the importance–performance map come from PLS "
+            "construct scores (method 'pls' or 'plsc') and need the answer scale in the spec "
+            "(scale: [1, 10])."
         )
+    return table
 
 
 def index_table(result: Any) -> Table:
-    """Customer satisfaction index scores (0–100), with SE and CI after a bootstrap (PLS).
+    """Customer satisfaction index scores (0–100), with SE and CI after a bootstrap.
+
+    Uses ``result.tables()["index"]`` (PLS with a declared answer scale).
 
     Raises
     ------
     UsageError
-        For CB-SEM results, and (from ``result.index``) when the spec has no answer scale.
+        When the result has no index table (CB-SEM, or no answer scale in the spec).
     """
-    _pls_only(result, "index_table")
-    data: pd.DataFrame = result.index.reset_index(drop=True)
+    data = _own_table(result, "index", "index_table").reset_index(drop=True)
     cols = [Column("construct", "Construct", "text"), Column("index", "Index", "coef", 1)]
     boot = "std_error" in data.columns
     if boot:
@@ -444,31 +462,37 @@ def index_table(result: Any) -> Table:
 
 
 def ipma_table(result: Any, target: str | None = None) -> Table:
-    """Importance (total effect) and performance (index) of the drivers of ``target`` (PLS).
+    """Importance (total effect) and performance (index) of the drivers of the IPMA target.
 
     Parameters
     ----------
     result
-        A PLS result whose spec has an answer scale.
+        A result with an ``ipma`` table (``result.tables()["ipma"]``: PLS with an answer scale).
     target
-        The target construct (default: the last endogenous construct).
+        The target construct; must be the one of the result's map (by default the last
+        endogenous construct).  For another target, build the map with ``result.ipma(target)``.
     """
-    _pls_only(result, "ipma_table")
-    ip = result.ipma(target)
-    data = ip.table[ip.table["level"] == "construct"].reset_index(drop=True)
+    table = _own_table(result, "ipma", "ipma_table")
+    own = str(table["target"].iloc[0]) if len(table) else ""
+    if target is not None and target != own:
+        raise UsageError(
+            f"The result's importance–performance map is for '{own}', not '{target}'; "
+            f"result.ipma('{target}') maps another target."
+        )
+    data = table[table["level"] == "construct"].reset_index(drop=True)
     cols = (
         Column("name", "Construct", "text"),
         Column("importance", "Importance", "coef"),
         Column("performance", "Performance", "coef", 1),
     )
     note = (
-        f"Importance = unstandardized total effect on {ip.target} (points of {ip.target} per "
+        f"Importance = unstandardized total effect on {own} (points of {own} per "
         "point of the driver, both on 0–100); performance = index score of the driver (0–100)."
     )
     return Table(
         data,
         cols,
-        f"Importance–Performance Map for {ip.target}",
+        f"Importance–Performance Map for {own}",
         caption=_caption(result),
         note=note,
         label="ipma",
@@ -495,8 +519,7 @@ def comparison_table(comparison: Comparison) -> Table:
         return _nested_table(comparison)
     data = comparison.table.copy()
     data.insert(0, "path", [f"{a} → {b}" for a, b in zip(data["from"], data["to"], strict=True)])
-    pls = comparison.results[0] if _is_pls(comparison.results[0]) else comparison.results[1]
-    cb = comparison.results[1] if pls is comparison.results[0] else comparison.results[0]
+    pls, cb = (_check(r, "comparison_table") for r in comparison.results)  # (PLS, CB-SEM)
     left, right = estimator_name(pls), f"CB-SEM ({estimator_name(cb)})"
     has_p = "pls_p_value" in data.columns
     cols = [
@@ -591,7 +614,7 @@ def publication_tables(result: Any) -> TableSet:
     :class:`~sem_csat.comparison.Comparison`: the compared paths (or models) and R².
     """
     tables: list[Table] = []
-    if hasattr(result, "kind") and hasattr(result, "results"):
+    if isinstance(result, Comparison):
         tables.append(comparison_table(result))
         if result.r2 is not None:
             tables.append(comparison_r2_table(result))
@@ -606,15 +629,11 @@ def publication_tables(result: Any) -> TableSet:
     fit = fit_table(result)
     if fit is not None:
         tables.append(fit)
-    if _is_pls(result) and _has_scale(result):
-        for build in (index_table, ipma_table):
+    own = result.tables()
+    for name, build in (("index", index_table), ("ipma", ipma_table)):
+        if name in own:
             try:
                 tables.append(build(result))
             except (SemCsatError, ValueError):  # e.g. an undefined IPMA: leave the table out
                 continue
     return TableSet.numbered(tables)
-
-
-def _has_scale(result: Any) -> bool:
-    spec = result.spec
-    return any(spec.scale_of(c) is not None for c in result.constructs)

@@ -1,0 +1,59 @@
+"""Collinearity: the variance inflation factor of every variable in a correlation matrix.
+
+One function serves the indicator VIF of a block (outer VIF), the VIF of the predictors of an
+endogenous construct (inner VIF) and Kock's full collinearity VIF; the callers choose the
+matrix.
+
+Examples
+--------
+Two items that correlate 0.6 inflate each other's variance by 1 / (1 − 0.36):
+
+>>> import numpy as np
+>>> variance_inflation(np.array([[1.0, 0.6], [0.6, 1.0]])).round(4)
+array([1.5625, 1.5625])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from sem_csat.errors import UsageError
+
+__all__ = ["variance_inflation"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def variance_inflation(corr: npt.ArrayLike) -> FloatArray:
+    """Variance inflation factor of every variable of (stacked) correlation matrices.
+
+    Parameters
+    ----------
+    corr
+        ``(..., k, k)`` correlation matrices.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(..., k)``; 1 for a single variable.
+
+    Notes
+    -----
+    :math:`\\text{VIF}_k = 1/(1 - R^2_k) = [R^{-1}]_{kk}`, where :math:`R^2_k` is the R² of
+    variable :math:`k` regressed on the others (Belsley, Kuh & Welsch 1980).  Hair et al. (2019)
+    read values above 5 (ideally 3) as critical collinearity.
+
+    References
+    ----------
+    .. [1] Belsley, D. A., Kuh, E., & Welsch, R. E. (1980). *Regression Diagnostics*. Wiley.
+    .. [2] Hair, J. F., Risher, J. J., Sarstedt, M., & Ringle, C. M. (2019). When to use and how
+       to report the results of PLS-SEM. *European Business Review*, 31(1), 2–24.
+    """
+    r = np.asarray(corr, dtype=np.float64)
+    if r.ndim < 2 or r.shape[-1] != r.shape[-2]:
+        raise UsageError(f"Expected (..., k, k) correlation matrices; got shape {r.shape}.")
+    if r.shape[-1] == 1:
+        return np.ones(r.shape[:-1])
+    out: FloatArray = np.diagonal(np.linalg.inv(r), axis1=-2, axis2=-1).copy()
+    return out
