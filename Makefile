@@ -27,9 +27,11 @@ demo: $(VENV)/.installed-base
 ## test: linters, type checks and the whole test suite, notebooks included
 test: lint typecheck unit
 
+## lint: ruff (lint and format) and the import-linter contracts (layers, no cycles; pyproject.toml)
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check sem_csat tests benchmarks paper
 	$(BIN)/ruff format --check sem_csat tests benchmarks paper
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

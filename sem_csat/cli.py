@@ -408,8 +408,8 @@ def _fit_and_write(
     argv: Sequence[str],
 ) -> int:
     """Parse, fit, bootstrap, write: the one path of ``fit`` and ``demo``."""
-    import sem_csat
-    from sem_csat.output import ensure_out_dir
+    from sem_csat.fitting import fit
+    from sem_csat.output import ensure_out_dir, write
     from sem_csat.spec.library import load_spec
 
     out_path = Path(args.out)
@@ -432,9 +432,9 @@ def _fit_and_write(
         data = _read(args, data_arg)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = _bootstrap(args, sem_csat.fit(spec, data, **options))
+        result = _bootstrap(args, fit(spec, data, **options))
     folder = ensure_out_dir(out_path)
-    files = sem_csat.write(result, folder, command=argv)
+    files = write(result, folder, command=argv)
     return _finish_run(args, result, files, folder, out)
 
 

@@ -166,8 +166,8 @@ def _check_options(
             "wlsmv": "WLSMV needs them for the polychoric correlations",
         }.get(method, f"{'PLS' if pls else method.upper()} estimates from them")
         raise EstimationError(
-            f"A covariance matrix can be fitted by method 'ml', 'gls' or 'uls', not by "
-            f"'{method}': the raw answers are needed ({needs})."
+            f"A covariance matrix can be fitted by the covariance-based methods 'ml', 'gls' and "
+            f"'uls', not by '{method}': the raw answers are needed ({needs})."
         )
     if ordered and method not in ORDINAL_METHODS:
         raise EstimationError(
@@ -248,8 +248,8 @@ def load_data(
     sheet: str | int | None = None,
 ) -> RawData:
     """Read a data file, or load a bundled data set when ``source`` is a data-set name."""
-    from sem_csat import datasets
+    from sem_csat.datasets import list_datasets, path
 
-    if isinstance(source, str) and not Path(source).suffix and source in datasets.list_datasets():
-        return read_data(datasets.path(source), na_values=na_values)
+    if isinstance(source, str) and not Path(source).suffix and source in list_datasets():
+        return read_data(path(source), na_values=na_values)
     return read_data(source, sep=sep, decimal=decimal, sheet=sheet, na_values=na_values)

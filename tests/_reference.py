@@ -8,10 +8,14 @@ Tolerances (absolute), stated once for the whole suite:
 
 - ``TOL_SMARTPLS = 1e-6``: SmartPLS prints 8 decimals;
 - ``TOL_ADANCO = 1e-5``: ADANCO's own correlation matrix is off by about 5e-8 on the diagonal.
+
+A number that a message prints is compared by value, to the precision it is printed with
+(:func:`assert_quotes`), never as text: its last digit may flip on another machine.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +29,29 @@ ADANCO_PLSC = REFERENCE / "adanco_bank_satisfaction" / "common_factor_PLSc"
 
 TOL_SMARTPLS = 1e-6
 TOL_ADANCO = 1e-5
+
+_NUMBER = r"([-−+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
+
+
+def quoted(message: str, before: str) -> tuple[float, float]:
+    """The number ``message`` prints right after ``before``, and one unit of its last digit."""
+    match = re.search(re.escape(before) + _NUMBER, message)
+    assert match is not None, f"{before!r} followed by a number is not in {message!r}"
+    text = match.group(1).replace("−", "-")
+    mantissa, _, exponent = text.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    unit = 10.0 ** (-decimals + (int(exponent) if exponent else 0))
+    return float(text), unit
+
+
+def assert_quotes(message: str, before: str, value: float) -> None:
+    """Assert that ``message`` prints ``value`` after ``before``, to its printed precision: the
+    printed number may differ from ``value`` by one unit of its last digit (rounding)."""
+    number, unit = quoted(message, before)
+    assert abs(number - value) <= unit * (1 + 1e-9), (
+        f"{message!r} prints {number} after {before!r}; expected {value} to ±{unit:g}"
+    )
+
 
 # The two models as the data README (../shared/data/README.md) states them, written down
 # independently of the bundled spec files.

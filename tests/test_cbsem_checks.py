@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import assert_quotes
 
 import sem_csat
 from sem_csat.cbsem.checks import (
@@ -163,9 +164,10 @@ def test_ecsi_sem_flags_huge_standard_errors(ecsi_sem: tuple[CBSEMEstimate, Mode
     found = _by_code(check_solution(fit, spec))
     se = found["cbsem_large_standard_errors"]
     assert se.category is ConvergenceWarning
-    assert "Expectation → Value estimate 4.82, SE 23.7" in se.message  # lavaan: SE 23.7
+    assert_quotes(se.message, "Expectation → Value estimate ", 4.82)
+    assert_quotes(se.message, ", SE ", 23.7)  # lavaan: SE 23.7
     assert "poorly determined" in se.message
-    assert "standard errors up to 23.7" in found["cbsem_collinear_constructs"].message
+    assert_quotes(found["cbsem_collinear_constructs"].message, "standard errors up to ", 23.7)
     # well-determined parameters are not listed
     assert "Complaints" not in se.message
     assert "(loading)" not in se.message
@@ -194,11 +196,11 @@ def test_ecsi_cfa_latent_covariance_not_pd_as_lavaan(
     not_pd = found["cbsem_latent_cov_not_pd"]
     assert not_pd.severity == "error"
     assert not_pd.category is InadmissibleSolutionWarning
-    assert "smallest eigenvalue is -0.00758" in not_pd.message
-    assert "Quality–Satisfaction .955" in not_pd.message
+    assert_quotes(not_pd.message, "smallest eigenvalue is ", ref_eig)
+    assert_quotes(not_pd.message, "Quality–Satisfaction ", 0.955)
     # lavaan: no negative variance, no correlation above 1, only Quality-Satisfaction >= .95
     assert set(found) == {"cbsem_latent_cov_not_pd", "cbsem_latent_correlation_high"}
-    assert "Quality–Satisfaction .955" in found["cbsem_latent_correlation_high"].message
+    assert_quotes(found["cbsem_latent_correlation_high"].message, "Quality–Satisfaction ", 0.955)
 
 
 def test_bank_cfa_latent_covariance_not_pd_as_lavaan() -> None:
@@ -209,8 +211,8 @@ def test_bank_cfa_latent_covariance_not_pd_as_lavaan() -> None:
     ref_cov = pd.read_csv(LAVAAN / "bank_cfa" / "cov_lv.csv", index_col=0)
     ref_eig = float(np.linalg.eigvalsh(ref_cov.to_numpy())[0])  # README: -0.0017
     assert np.linalg.eigvalsh(latent_covariance(fit, spec))[0] == pytest.approx(ref_eig, abs=TOL)
-    assert f"smallest eigenvalue is {ref_eig:#.3g}" in found["cbsem_latent_cov_not_pd"].message
-    assert "EXPE–QUAL .980" in found["cbsem_latent_correlation_high"].message
+    assert_quotes(found["cbsem_latent_cov_not_pd"].message, "smallest eigenvalue is ", ref_eig)
+    assert_quotes(found["cbsem_latent_correlation_high"].message, "EXPE–QUAL ", 0.980)
 
 
 # ------------------------------------------------------------------------- constructed cases
@@ -228,9 +230,11 @@ def test_heywood_case_names_item_and_value() -> None:
     heywood = found["cbsem_negative_residual_variance"]
     assert heywood.severity == "error"
     assert heywood.category is InadmissibleSolutionWarning
-    assert "'y1' -0.280 (SE" in heywood.message
+    assert_quotes(heywood.message, "'y1' ", -0.28)
+    assert "(SE" in heywood.message
     assert "excludes 0" in heywood.message
-    assert "f → y1 (loading) 1.13" in found["cbsem_std_loading_above_one"].message
+    # lambda1^2 = .8 * .8 / .5 = 1.28 in the standardized solution
+    assert_quotes(found["cbsem_std_loading_above_one"].message, "f → y1 (loading) ", 1.28**0.5)
     # lavaan skips the residual-PD check once a variance is negative
     assert "cbsem_residual_cov_not_pd" not in found
 
@@ -264,7 +268,7 @@ def test_latent_correlation_above_one_is_inadmissible(
     above = found["cbsem_latent_correlation_above_one"]
     assert above.severity == "error"
     assert above.category is InadmissibleSolutionWarning
-    assert "visual–textual 1.050" in above.message
+    assert_quotes(above.message, "visual–textual ", 1.05)
     assert "cbsem_latent_cov_not_pd" in found
     assert "cbsem_latent_correlation_high" not in found
 

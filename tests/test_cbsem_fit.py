@@ -338,7 +338,7 @@ def test_rescaling_items_changes_nothing(hs_data: pd.DataFrame) -> None:
     scaled["x1"] *= 1000
     scaled["x5"] /= 1000
     other = sem_csat.fit(HS, scaled, method="ml")  # an info note only, no warning
-    assert other.fit.chi2 == pytest.approx(base.fit.chi2, rel=1e-9)
+    assert other.fit_indices.chi2 == pytest.approx(base.fit_indices.chi2, rel=1e-9)
     a = base.params.set_index(["lhs", "op", "rhs"])
     b = other.params.set_index(["lhs", "op", "rhs"])
     np.testing.assert_allclose(a["std_all"], b["std_all"], atol=1e-9)

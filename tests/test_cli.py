@@ -88,10 +88,14 @@ def test_fit_writes_the_output_contract(
     assert "Satisfaction" in stdout
     assert (_sha(spec_file), _sha(data_file)) == before
     paths = pd.read_csv(out / "paths.csv")
-    assert list(paths.columns) == ["from", "to", "estimate", "std_estimate"]
+    assert list(paths.columns) == [
+        "from", "to", "label", "estimate", "std_estimate",
+        "std_error", "t_value", "p_value", "ci_lower", "ci_upper",
+    ]  # fmt: skip
     assert len(paths) == 2
+    assert paths[["std_error", "t_value", "p_value", "ci_lower", "ci_upper"]].isna().all().all()
     outer = pd.read_csv(out / "outer.csv")
-    assert list(outer.columns) == ["construct", "indicator", "weight", "loading"]
+    assert list(outer.columns) == ["construct", "indicator", "weight", "loading", "std_loading"]
     assert len(outer) == 8
     r2 = pd.read_csv(out / "r2.csv")
     assert list(r2.columns) == ["construct", "r2", "r2_adj"]
@@ -124,7 +128,7 @@ def test_demo_fits_the_bundled_ecsi_model(
     assert row["estimate"].item() == pytest.approx(0.48547762, abs=1e-6)
     # the demo bootstraps (5,000 resamples, seed 2026)
     assert list(paths.columns) == [
-        "from", "to", "estimate", "std_estimate",
+        "from", "to", "label", "estimate", "std_estimate",
         "std_error", "t_value", "p_value", "ci_lower", "ci_upper",
     ]  # fmt: skip
     assert (paths["ci_lower"] <= paths["estimate"]).all()
@@ -139,7 +143,7 @@ def test_demo_fits_the_bundled_ecsi_model(
     row = effects.query("`from` == 'Image' and to == 'Loyalty'")
     assert row["total"].item() == pytest.approx(0.39873238, abs=1e-6)
     index = pd.read_csv(out / "index.csv")
-    assert list(index.columns) == ["construct", "index", "ci_lower", "ci_upper"]
+    assert list(index.columns) == ["construct", "index", "std_error", "ci_lower", "ci_upper"]
     assert index["index"].between(0, 100).all()
     assert (index["ci_lower"] < index["index"]).all()
     run = json.loads((out / "run.json").read_text())

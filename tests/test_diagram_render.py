@@ -19,9 +19,9 @@ import sem_csat
 from sem_csat.diagram import Diagram, path_diagram
 from sem_csat.diagram.render import find_cjk_font
 from sem_csat.errors import FigureWarning, SpecWarning, UsageError
+from sem_csat.rendering.apa import format_value
 from sem_csat.spec import ModelSpec
 from sem_csat.spec.builders import paths, reflective
-from sem_csat.rendering.apa import format_value
 
 BASELINE_DIR = Path(__file__).resolve().parent / "baseline" / "diagram"
 HAS_CJK = find_cjk_font() is not None

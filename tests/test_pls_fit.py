@@ -20,6 +20,7 @@ from _reference import (
     SMARTPLS,
     TOL_ADANCO,
     TOL_SMARTPLS,
+    assert_quotes,
     needs_shared,
     read_adanco_matrix,
     read_adanco_r2,
@@ -254,7 +255,10 @@ def test_plsc_fit_matches_adanco_common_factor_model() -> None:
     # ADANCO's "extreme, but correct" paths around VAL are explained, not hidden
     codes = {d.code for d in result.diagnostics}
     assert {"standardized_path_above_one", "construct_correlation_near_one"} <= codes
-    assert any("QUAL -> VAL (2.560)" in str(w.message) for w in record)
+    above = next(str(w.message) for w in record if "QUAL -> VAL (" in str(w.message))
+    path = result.path_matrix.loc["QUAL", "VAL"]
+    assert path == pytest.approx(2.56, abs=0.001)  # ADANCO: 2.560
+    assert_quotes(above, "QUAL -> VAL (", path)
     paths = read_adanco_matrix(ADANCO_PLSC, "Path_Coefficients")
     for row in result.paths.itertuples():
         assert row.estimate == pytest.approx(paths.loc[row._1, row.to], abs=TOL_ADANCO)

@@ -37,7 +37,9 @@ def boot(ecsi: PLSResult) -> PLSResult:
 def test_bootstrap_returns_a_new_result(ecsi: PLSResult, boot: PLSResult) -> None:
     assert ecsi.boot is None
     assert boot.boot is not None
-    assert list(ecsi.paths.columns) == ["from", "to", "estimate", "std_estimate"]
+    inference = ["std_error", "t_value", "p_value", "ci_lower", "ci_upper"]
+    assert list(ecsi.paths.columns) == ["from", "to", "label", "estimate", "std_estimate", *inference]
+    assert ecsi.paths[inference].isna().all().all()  # no bootstrap yet: the columns are empty
     pd.testing.assert_series_equal(ecsi.paths["estimate"], boot.paths["estimate"])
     assert boot.boot.n_boot == 400
     assert boot.boot.seed == 7
@@ -73,7 +75,7 @@ def test_parameter_table_is_filled(boot: PLSResult) -> None:
     paths = boot.paths.set_index(["from", "to"])
     for key in paths.index:
         assert reg.loc[key, "std_error"] == paths.loc[key, "std_error"]
-        assert reg.loc[key, "z_value"] == paths.loc[key, "t_value"]
+        assert reg.loc[key, "t_value"] == paths.loc[key, "t_value"]
 
 
 def test_specific_indirect_effects_add_up(boot: PLSResult) -> None:

@@ -15,8 +15,7 @@ import pytest
 from sem_csat import datasets
 from sem_csat.cli import main
 from sem_csat.errors import UsageError
-from sem_csat.output import _write_csv
-from sem_csat.publication import contained_path
+from sem_csat.output import contained_path, write_csv
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -107,7 +106,7 @@ def test_csv_text_cells_are_spreadsheet_safe(tmp_path: Path) -> None:
     frame = pd.DataFrame({"name": ["=cmd()", "+1", "-2+3", "@SUM(A1)", "ok"],
                           "value": [-1.5, 2.0, -0.25, 1e-12, 3.0]})  # fmt: skip
     path = tmp_path / "x.csv"
-    _write_csv(frame, path)
+    write_csv(frame, path)
     back = pd.read_csv(path)
     assert list(back["name"]) == ["'=cmd()", "'+1", "'-2+3", "'@SUM(A1)", "ok"]
     assert list(back["value"]) == list(frame["value"])

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import assert_quotes
 
 import sem_csat
 from sem_csat.datasets import load
@@ -17,7 +18,6 @@ from sem_csat.measurement import (
     htmt,
     htmt_bootstrap,
     quality,
-    quality_from_pls,
 )
 from sem_csat.measurement.report import ITEM_COLUMNS, RELIABILITY_COLUMNS, QualityReport
 from sem_csat.measurement.validity import htmt_blocks
@@ -41,12 +41,15 @@ def bank_spec() -> ModelSpec:
 def pls_report(bank_spec: ModelSpec, bank: pd.DataFrame) -> QualityReport:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SemCsatWarning)
-        return quality_from_pls(sem_csat.fit(bank_spec, bank))
+        return sem_csat.fit(bank_spec, bank).quality
 
 
 def test_data_only_report_warns_about_htmt(bank_spec: ModelSpec, bank: pd.DataFrame) -> None:
-    with pytest.warns(DiscriminantValidityWarning, match=r"EXPE–QUAL \(0\.982\)"):
+    with pytest.warns(DiscriminantValidityWarning, match=r"EXPE–QUAL \(") as record:
         report = quality(bank_spec, bank)
+    message = next(str(w.message) for w in record if "EXPE–QUAL (" in str(w.message))
+    assert report.htmt.loc["QUAL", "EXPE"] == pytest.approx(0.982, abs=5e-4)
+    assert_quotes(message, "EXPE–QUAL (", report.htmt.loc["QUAL", "EXPE"])
     assert report.method == "data"
     assert list(report.reliability.columns) == list(RELIABILITY_COLUMNS)
     assert list(report.items.columns) == list(ITEM_COLUMNS)
@@ -109,7 +112,7 @@ def test_formative_block_gets_weights_and_vif(bank: pd.DataFrame) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SemCsatWarning)
         result = sem_csat.fit(spec, bank).bootstrap(100, seed=1, progress=False)
-        report = quality_from_pls(result)
+        report = result.quality
     rel = report.reliability.set_index("construct")
     assert rel.loc["QUAL", ["alpha", "rho_a", "rho_c", "ave"]].isna().all()
     assert rel.loc["SAT", ["alpha", "rho_a", "rho_c", "ave"]].notna().all()

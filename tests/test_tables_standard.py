@@ -190,18 +190,23 @@ def test_fit_table_ml_and_mlr(ml: Any, mlr: Any, pls: Any) -> None:
     t = fit_table(ml)
     assert t is not None
     assert len(t.data) == 1
-    assert t.data["chi2"].iloc[0] == ml.fit.chi2
+    assert t.data["chi2"].iloc[0] == ml.fit_indices.chi2
     text = t.to_text()
-    for part in (f"{ml.fit.chi2:.2f}", _cell(ml.fit.cfi), _cell(ml.fit.rmsea), _cell(ml.fit.srmr)):
+    for part in (
+        f"{ml.fit_indices.chi2:.2f}",
+        _cell(ml.fit_indices.cfi),
+        _cell(ml.fit_indices.rmsea),
+        _cell(ml.fit_indices.srmr),
+    ):
         assert part in text
-    ci = f"[{_cell(ml.fit.rmsea_ci_lower)}, {_cell(ml.fit.rmsea_ci_upper)}]"
+    ci = f"[{_cell(ml.fit_indices.rmsea_ci_lower)}, {_cell(ml.fit_indices.rmsea_ci_upper)}]"
     assert ci in text
     r = fit_table(mlr)
     assert r is not None
     assert len(r.data) == 2
-    assert r.data["chi2"].iloc[1] == mlr.fit.chi2_scaled
-    assert r.data["cfi"].iloc[1] == mlr.fit.cfi_robust
-    assert _cell(mlr.fit.rmsea_robust) in r.to_text()
+    assert r.data["chi2"].iloc[1] == mlr.fit_indices.chi2_scaled
+    assert r.data["cfi"].iloc[1] == mlr.fit_indices.cfi_robust
+    assert _cell(mlr.fit_indices.rmsea_robust) in r.to_text()
 
 
 def test_index_and_ipma_tables(pls: Any, ml: Any) -> None:

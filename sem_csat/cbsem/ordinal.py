@@ -672,7 +672,8 @@ def fit_wlsmv(
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")  # 112 parameters for N = 250
     ...     result = sem_csat.fit(spec, "ecsi_mobile", method="wlsmv")
-    >>> print(f"{result.fit.chi2:.3f} {result.fit.chi2_scaled:.3f}")  # lavaan: 41.489 77.396
+    >>> fit = result.fit_indices
+    >>> print(f"{fit.chi2:.3f} {fit.chi2_scaled:.3f}")  # lavaan: 41.489 77.396
     41.489 77.396
 
     References

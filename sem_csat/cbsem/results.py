@@ -212,8 +212,8 @@ class CBSEMResult(SEMResult):
         )
         order = pd.DataFrame(
             {
-                "from": [p.source for p in self.spec.paths],
-                "to": [p.target for p in self.spec.paths],
+                "from": pd.Series([p.source for p in self.spec.paths], dtype=str),
+                "to": pd.Series([p.target for p in self.spec.paths], dtype=str),
             }
         )
         merged = order.merge(reg, on=["from", "to"], how="left")
