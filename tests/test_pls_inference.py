@@ -38,7 +38,14 @@ def test_bootstrap_returns_a_new_result(ecsi: PLSResult, boot: PLSResult) -> Non
     assert ecsi.boot is None
     assert boot.boot is not None
     inference = ["std_error", "t_value", "p_value", "ci_lower", "ci_upper"]
-    assert list(ecsi.paths.columns) == ["from", "to", "label", "estimate", "std_estimate", *inference]
+    assert list(ecsi.paths.columns) == [
+        "from",
+        "to",
+        "label",
+        "estimate",
+        "std_estimate",
+        *inference,
+    ]
     assert ecsi.paths[inference].isna().all().all()  # no bootstrap yet: the columns are empty
     pd.testing.assert_series_equal(ecsi.paths["estimate"], boot.paths["estimate"])
     assert boot.boot.n_boot == 400
