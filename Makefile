@@ -55,4 +55,4 @@ paper: $(VENV)/.installed-dev
 	$(BIN)/python paper/build_pdf.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis sem-csat-results
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache sem-csat-results
