@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, runtime_checkabl
 import numpy as np
 import pandas as pd
 
-from sem_csat.contract import ResultDisplay, SEMResult
+from sem_csat.contract import SEMResult
 from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import DataWarning, SemCsatWarning, UsageError
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 if TYPE_CHECKING:
     from sem_csat.contract import NestedTestInfo

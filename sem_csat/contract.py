@@ -91,7 +91,7 @@ The contract
     ``None`` for a result without a likelihood-based test statistic (PLS).
 ``summary()``, ``str()``, ``_repr_html_()``, ``repr()``
     The :class:`~sem_csat.summary.Summary` that drives the text, HTML and Markdown renderings
-    (:class:`ResultDisplay`); ``repr()`` is one line.
+    (the display mixin :class:`~sem_csat.summary.ResultDisplay`); ``repr()`` is one line.
 
 Examples
 --------
@@ -106,6 +106,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from sem_csat.summary import ResultDisplay
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -356,32 +358,6 @@ class NestedTestInfo(Protocol):
     def difference_test(self, full: NestedTestInfo) -> DifferenceTestInfo:
         """Test this (restricted) model against ``full``, a model with fewer df."""
         ...
-
-
-class ResultDisplay:
-    """The one display mixin: ``str()``, Jupyter HTML and Markdown, and a one-line ``repr``.
-
-    A class that mixes it in defines ``summary()`` (a :class:`~sem_csat.summary.Summary`) and
-    ``_repr_fields()`` (the words of its one-line ``repr`` after the class name).
-    """
-
-    def summary(self) -> Summary:  # pragma: no cover - defined by the classes that mix it in
-        raise NotImplementedError
-
-    def _repr_fields(self) -> str:  # pragma: no cover - defined by the classes that mix it in
-        raise NotImplementedError
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
-
-    def _repr_markdown_(self) -> str:
-        return self.summary().as_markdown()
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._repr_fields()}>"
 
 
 class SEMResult(ResultDisplay, ABC):

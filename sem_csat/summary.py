@@ -20,7 +20,7 @@ from sem_csat.diagnostics import Diagnostic
 from sem_csat.rendering.latex import LATEX_PREAMBLE, latex_escape
 from sem_csat.rendering.table import Table
 
-__all__ = ["Section", "Summary", "format_number"]
+__all__ = ["ResultDisplay", "Section", "Summary", "format_number"]
 
 
 def format_number(value: object, decimals: int = 3) -> str:
@@ -207,3 +207,31 @@ class Summary:
 
     def _repr_html_(self) -> str:
         return self.as_html()
+
+
+class ResultDisplay:
+    """The one display mixin: ``str()``, Jupyter HTML and Markdown, and a one-line ``repr``.
+
+    A class that mixes it in defines ``summary()`` (a :class:`Summary`) and ``_repr_fields()``
+    (the words of its one-line ``repr`` after the class name).  Every result
+    (:class:`~sem_csat.contract.SEMResult`), the measurement-quality report, the bootstraps,
+    the importance–performance map and comparisons display themselves through it.
+    """
+
+    def summary(self) -> Summary:  # pragma: no cover - defined by the classes that mix it in
+        raise NotImplementedError
+
+    def _repr_fields(self) -> str:  # pragma: no cover - defined by the classes that mix it in
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def _repr_markdown_(self) -> str:
+        return self.summary().as_markdown()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._repr_fields()}>"

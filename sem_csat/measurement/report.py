@@ -25,7 +25,7 @@ from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.measurement import method_bias, reliability, validity
 from sem_csat.measurement import thresholds as th
 from sem_csat.measurement.collinearity import variance_inflation
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 if TYPE_CHECKING:
     from sem_csat.data import PreparedData, RawData
@@ -115,8 +115,8 @@ class ModelMeasures:
     weights: pd.DataFrame | None = None
 
 
-@dataclass(frozen=True, eq=False)
-class QualityReport:
+@dataclass(frozen=True, eq=False, repr=False)
+class QualityReport(ResultDisplay):
     """Measurement quality of a model: reliability, validity, common-method bias.
 
     Attributes
@@ -245,17 +245,11 @@ class QualityReport:
             f"sem_csat measurement quality: {self.spec.name}", header, sections, self.diagnostics
         )
 
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
-
-    def __repr__(self) -> str:
+    def _repr_fields(self) -> str:
         n_warn = sum(d.severity != "info" for d in self.diagnostics)
         return (
-            f"<QualityReport {self.spec.name!r}: {self.method}, N={self.n_obs}, "
-            f"{len(self.spec.constructs)} constructs, {n_warn} warnings>"
+            f"{self.spec.name!r}: {self.method}, N={self.n_obs}, "
+            f"{len(self.spec.constructs)} constructs, {n_warn} warnings"
         )
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import UsageError
 from sem_csat.inference.bootstrap import Moments, ReplicateOutput
+from sem_csat.summary import ResultDisplay
 
 if TYPE_CHECKING:
     from sem_csat.data import PreparedData, RawData
@@ -231,8 +232,8 @@ class _HTMTStatistic:
         return ReplicateOutput(stats, np.full(moments.size, "", dtype=object))
 
 
-@dataclass(frozen=True, eq=False)
-class HTMTBootstrap:
+@dataclass(frozen=True, eq=False, repr=False)
+class HTMTBootstrap(ResultDisplay):
     """Bootstrap inference for HTMT and HTMT2.
 
     Attributes
@@ -272,10 +273,9 @@ class HTMTBootstrap:
         """Number of resamples that could be evaluated."""
         return self.replicates.n_ok
 
-    def __repr__(self) -> str:
+    def _repr_fields(self) -> str:
         return (
-            f"<HTMTBootstrap: {self.n_ok}/{self.n_boot} resamples, seed {self.seed}, "
-            f"{len(self.table) // 2} pairs>"
+            f"{self.n_ok}/{self.n_boot} resamples, seed {self.seed}, {len(self.table) // 2} pairs"
         )
 
     def summary(self) -> Summary:
@@ -293,12 +293,6 @@ class HTMTBootstrap:
             [Section("Heterotrait-monotrait ratios", self.table[cols])],
             self.diagnostics,
         )
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def htmt_blocks(spec: ModelSpec) -> list[list[int]]:

@@ -79,7 +79,7 @@ from sem_csat.inference.bootstrap import (
 )
 from sem_csat.pls import engine
 from sem_csat.pls.plsc import PLScEstimate, consistent
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 if TYPE_CHECKING:
     from sem_csat.pls.results import PLSResult
@@ -406,8 +406,8 @@ def pls_replicate_fn(
 # results
 
 
-@dataclass(frozen=True, eq=False)
-class PLSBootstrap(BootstrapFacts):
+@dataclass(frozen=True, eq=False, repr=False)
+class PLSBootstrap(BootstrapFacts, ResultDisplay):
     """Bootstrap results of a PLS path model (from :func:`bootstrap_pls`).
 
     Every table has one row per parameter and the columns ``estimate`` (full sample),
@@ -546,16 +546,10 @@ class PLSBootstrap(BootstrapFacts):
         ]
         return Summary(f"sem_csat PLS bootstrap: {r.spec.name}", header, sections, self.diagnostics)
 
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
-
-    def __repr__(self) -> str:
+    def _repr_fields(self) -> str:
         return (
-            f"<PLSBootstrap {self.result.spec.name!r}: {self.n_ok}/{self.n_boot} resamples, "
-            f"seed {self.seed}, {self.conf:.0%} intervals, sign change {self.sign_change}>"
+            f"{self.result.spec.name!r}: {self.n_ok}/{self.n_boot} resamples, "
+            f"seed {self.seed}, {self.conf:.0%} intervals, sign change {self.sign_change}"
         )
 
 

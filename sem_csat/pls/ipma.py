@@ -37,6 +37,7 @@ from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import UsageError
 from sem_csat.pls.index import index_diagnostics, index_scores, item_scales, rescaled_weights
 from sem_csat.spec.model import did_you_mean
+from sem_csat.summary import ResultDisplay
 
 if TYPE_CHECKING:
     from sem_csat.diagram.mplfigure import PrintFigure
@@ -106,8 +107,8 @@ def _ancestors(spec: ModelSpec, target: str) -> list[str]:
     return [n for n in spec.topological_order if n in found]
 
 
-@dataclass(frozen=True, eq=False)
-class IPMAResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class IPMAResult(ResultDisplay):
     """An importance-performance map for one target construct.
 
     Attributes
@@ -133,9 +134,9 @@ class IPMAResult:
     spec: ModelSpec
     diagnostics: tuple[Diagnostic, ...] = ()
 
-    def __repr__(self) -> str:
+    def _repr_fields(self) -> str:
         n = int((self.table["level"] == "construct").sum())
-        return f"<IPMAResult target={self.target!r}: {n} drivers>"
+        return f"target={self.target!r}: {n} drivers"
 
     def summary(self) -> Summary:
         """Importance (total effect) and performance (0–100) of every driver, constructs first."""
@@ -153,12 +154,6 @@ class IPMAResult:
             ],
             self.diagnostics,
         )
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def figure(
         self,
