@@ -419,17 +419,8 @@ def _fit_and_write(
     options = _fit_kwargs(args)
     cov = getattr(args, "cov", None)
     if cov is not None:
-        if data_arg is not None:
-            raise UsageError("Give either DATA or --cov, not both.")
         options |= {"cov": cov, "n_obs": args.n, "sds": args.sds, "means": args.means}
-        data: RawData | None = None
-    elif data_arg is None:
-        raise UsageError(
-            "fit needs DATA (a data file or bundled data set), or --cov FILE --n N for a "
-            "covariance matrix."
-        )
-    else:
-        data = _read(args, data_arg)
+    data = None if data_arg is None else _read(args, data_arg)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = _bootstrap(args, fit(spec, data, **options))

@@ -133,7 +133,10 @@ def fit(
             )
         return _fit_moments(model, method, cov, n_obs, sds, data, means, **options)
     if data is None:
-        raise EstimationError("Give the survey data, or a covariance matrix with cov= and n_obs=.")
+        raise EstimationError(
+            "Give the survey data (DATA: a data file or bundled data set), or a covariance "
+            "matrix with cov= and n_obs= (on the command line: --cov FILE --n N)."
+        )
     if isinstance(data, str | Path):
         data = load_data(data, na_values=na_values)
     if method in CBSEM_METHODS:
@@ -230,7 +233,9 @@ def _fit_moments(
     from sem_csat.data.moments import read_summary_statistics
 
     if data is not None:
-        raise EstimationError("Give either the data or a covariance matrix (cov=), not both.")
+        raise EstimationError(
+            "Give either the data or a covariance matrix (cov=, --cov), not both."
+        )
     if n_obs is None:
         raise EstimationError(
             "A covariance matrix needs its sample size: pass n_obs=N (on the command line: --n N)."
