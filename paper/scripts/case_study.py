@@ -89,7 +89,7 @@ def case_tables(results: dict[str, Any] | None = None) -> dict[str, pd.DataFrame
     return {
         "case_paths": paths,
         "case_r2": r2.reset_index(),
-        "case_outer": r["pls"].outer,
+        "case_outer": r["pls"].outer[["construct", "indicator", "weight", "loading"]],
         "case_reliability": rel.reset_index(),
         "case_htmt": htmt_pairs,
         "case_index_ipma": index.reset_index(),
