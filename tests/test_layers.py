@@ -126,3 +126,5 @@ def test_import_contracts_are_kept() -> None:
         check=False,
     )
     assert out.returncode == 0, out.stdout[-3000:]
+    assert "0 broken" in out.stdout, out.stdout[-3000:]  # the contracts were read and checked
+    assert out.stdout.count(" KEPT") == 5
