@@ -124,6 +124,7 @@ __all__ = [
     "OUTER_COLUMNS",
     "R2_COLUMNS",
     "STATISTICS",
+    "TEXT_COLUMNS",
     "BootstrapInfo",
     "CIMethod",
     "DifferenceTestInfo",
