@@ -23,7 +23,9 @@ from hypothesis import strategies as st
 
 import sem_csat
 from sem_csat.diagram import Diagram, path_diagram
-from sem_csat.diagram.printsize import (
+from sem_csat.errors import FigureWarning
+from sem_csat.pls.model import SPEC_FEATURES as PLS_FEATURES
+from sem_csat.rendering.printsize import (
     COLUMN_WIDTHS,
     MIN_LABEL_PT,
     MIN_TEXT_PT,
@@ -31,8 +33,6 @@ from sem_csat.diagram.printsize import (
     measure_figure,
     measure_svg,
 )
-from sem_csat.errors import FigureWarning
-from sem_csat.pls.model import SPEC_FEATURES as PLS_FEATURES
 from sem_csat.spec import ModelSpec
 from sem_csat.spec.builders import reflective
 from sem_csat.spec.model import Path

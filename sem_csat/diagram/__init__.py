@@ -17,9 +17,9 @@ Examples
 from __future__ import annotations
 
 from sem_csat.diagram.layout import Layout, compute_layout
-from sem_csat.diagram.printsize import MIN_LABEL_PT, MIN_TEXT_PT, measure_figure, measure_svg
 from sem_csat.diagram.render import Diagram, construct_names, path_diagram
 from sem_csat.diagram.saved import SavedResults, read_results_folder
+from sem_csat.rendering.printsize import MIN_LABEL_PT, MIN_TEXT_PT, measure_figure, measure_svg
 
 __all__ = [
     "MIN_LABEL_PT",

@@ -18,7 +18,7 @@ from sem_csat.diagram.compact import LADDERS, MAX_HEIGHT_IN, Step, abbreviations
 from sem_csat.diagram.layout import Layout, compute_layout, edge_crossings, layout_within
 from sem_csat.diagram.themes import SIZES
 from sem_csat.errors import FigureWarning
-from sem_csat.tables.apa import format_value
+from sem_csat.rendering.apa import format_value
 
 if TYPE_CHECKING:
     from sem_csat.spec.model import ModelSpec

@@ -1,6 +1,6 @@
 """Making a path diagram fit its column without shrinking its text.
 
-A diagram is laid out at its printed text sizes (:mod:`sem_csat.diagram.printsize`).  The
+A diagram is laid out at its printed text sizes (:mod:`sem_csat.rendering.printsize`).  The
 renderer tries the steps of a *ladder*, each more compact than the last:
 
 1. left to right with the default spacing (used at once when it fits);
@@ -15,7 +15,7 @@ Of the steps that fit the column's width and :data:`MAX_HEIGHT_IN`, it keeps the
 smallest height times the step's ``cost``, a factor that makes the conventional left-to-right
 flow and full labels win unless the alternative is much more compact.
 
-Text never becomes smaller than :data:`~sem_csat.diagram.printsize.MIN_TEXT_PT`: a single-column
+Text never becomes smaller than :data:`~sem_csat.rendering.printsize.MIN_TEXT_PT`: a single-column
 diagram that fits no step is drawn at double width (with a
 :class:`~sem_csat.errors.FigureWarning`), and a double-column one at the width it needs.
 
@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 
 from sem_csat.diagram.geometry import text_width
 from sem_csat.diagram.layout import Orientation
-from sem_csat.diagram.printsize import MIN_TEXT_PT
 from sem_csat.diagram.themes import SIZES, Size
+from sem_csat.rendering.printsize import MIN_TEXT_PT
 
 if TYPE_CHECKING:
     from sem_csat.spec.model import ModelSpec

@@ -186,7 +186,7 @@ class Diagram:
     """A drawn path diagram: a matplotlib figure plus the layout it was drawn from.
 
     The figure is as wide as it will be printed and its text has its printed size (see
-    :mod:`sem_csat.diagram.printsize`); in Jupyter it displays itself (SVG and PNG).
+    :mod:`sem_csat.rendering.printsize`); in Jupyter it displays itself (SVG and PNG).
 
     Attributes
     ----------
@@ -308,7 +308,7 @@ class Diagram:
         return self.to_svg()
 
     def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
-        from sem_csat.diagram.mplfigure import png_bytes
+        from sem_csat.rendering.mplfigure import png_bytes
 
         with self._rc():
             return png_bytes(self.figure)
@@ -474,12 +474,15 @@ def path_diagram(
 
 
 def _spec_of(source: object) -> ModelSpec:
+    from sem_csat.contract import SEMResult
+    from sem_csat.diagram.saved import SavedResults
     from sem_csat.spec.model import ModelSpec
 
-    spec = source if isinstance(source, ModelSpec) else getattr(source, "spec", None)
-    if not isinstance(spec, ModelSpec):
-        return _extract(source).spec  # raises the UsageError that names the type
-    return spec
+    if isinstance(source, ModelSpec):
+        return source
+    if isinstance(source, SEMResult | SavedResults):
+        return source.spec
+    return _extract(source).spec  # raises the UsageError that names the type
 
 
 def _edge_labels(
@@ -524,7 +527,7 @@ def _draw(
     from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
     from matplotlib.path import Path as MplPath
 
-    from sem_csat.diagram.mplfigure import PrintFigure
+    from sem_csat.rendering.mplfigure import PrintFigure
 
     layout, step = drawn.layout, drawn.step
     b = layout.bounds

@@ -41,7 +41,7 @@ class Size:
 
     ``font_size`` is the construct text, ``detail_size`` that of indicator names,
     coefficients, loadings and legends; neither goes below
-    :data:`~sem_csat.diagram.printsize.MIN_TEXT_PT` (see :mod:`sem_csat.diagram.compact`).
+    :data:`~sem_csat.rendering.printsize.MIN_TEXT_PT` (see :mod:`sem_csat.diagram.compact`).
     """
 
     width_in: float

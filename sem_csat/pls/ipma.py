@@ -40,8 +40,8 @@ from sem_csat.spec.model import did_you_mean
 from sem_csat.summary import ResultDisplay
 
 if TYPE_CHECKING:
-    from sem_csat.diagram.mplfigure import PrintFigure
     from sem_csat.pls.results import PLSResult
+    from sem_csat.rendering.mplfigure import PrintFigure
     from sem_csat.spec.model import ModelSpec
     from sem_csat.summary import Summary
 
@@ -274,7 +274,7 @@ class IPMAFigure:
         """The caption: ``"Importance–performance map for <target>"``."""
         return f"Importance–performance map for {self.ipma.target}"
 
-    def figure(self) -> Figure:
+    def figure(self) -> PrintFigure:
         """The matplotlib figure (:meth:`IPMAResult.figure`)."""
         return self.ipma.figure(self.level)
 

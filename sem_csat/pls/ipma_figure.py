@@ -2,11 +2,11 @@
 
 :func:`draw_ipma` draws the map of an :class:`~sem_csat.pls.ipma.IPMAResult` one or two panels
 wide, as wide as a journal column (3.5 in) or the text block (7.2 in), with every piece of text
-at 7 pt or more at that width (see :mod:`sem_csat.diagram.printsize`).  Point labels are placed
+at 7 pt or more at that width (see :mod:`sem_csat.rendering.printsize`).  Point labels are placed
 by a deterministic search so that they overlap neither each other nor any marker, keeping a
 clear gap of :data:`GAP_PT` points.
 
-The figure is a :class:`~sem_csat.diagram.mplfigure.PrintFigure`: a matplotlib figure that
+The figure is a :class:`~sem_csat.rendering.mplfigure.PrintFigure`: a matplotlib figure that
 displays itself in Jupyter without pyplot.
 """
 
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.backend_bases import RendererBase
 
-    from sem_csat.diagram.mplfigure import PrintFigure
     from sem_csat.pls.ipma import IPMAResult
+    from sem_csat.rendering.mplfigure import PrintFigure
 
 __all__ = ["FIGURE_SIZES", "GAP_PT", "TEXT_PT", "draw_ipma"]
 
@@ -82,7 +82,7 @@ def draw_ipma(
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from sem_csat.diagram.mplfigure import PrintFigure
+    from sem_csat.rendering.mplfigure import PrintFigure
 
     if size not in ("single", "double"):
         raise UsageError(f"size must be 'single' or 'double', got {size!r}.")

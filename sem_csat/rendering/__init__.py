@@ -4,7 +4,9 @@ This package knows nothing about models or results.  It turns numbers into text:
 formats of :mod:`sem_csat.rendering.apa`, the :class:`Table` that renders text, HTML, LaTeX,
 Markdown, CSV and Word (:mod:`~sem_csat.rendering.table`, :mod:`~sem_csat.rendering.latex`,
 :mod:`~sem_csat.rendering.word`), spreadsheet-safe cells (:mod:`~sem_csat.rendering.safety`)
-and numbered sets of tables (:class:`TableSet`).  It sits below everything else, so that every
+numbered sets of tables (:class:`TableSet`), and figures at their printed size
+(:mod:`~sem_csat.rendering.printsize`, :mod:`~sem_csat.rendering.mplfigure`, which imports
+matplotlib and is therefore not imported here).  It sits below everything else, so that every
 result's :class:`~sem_csat.summary.Summary` and the publication tables of
 :mod:`sem_csat.tables` render numbers the same way.  The public names are re-exported by
 :mod:`sem_csat.tables`.

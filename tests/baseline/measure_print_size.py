@@ -25,7 +25,7 @@ from test_figure_print_size import BUNDLED_DATA, PLS_SPECS, cbsem, ipma_result, 
 
 import sem_csat  # noqa: E402
 from sem_csat.diagram import path_diagram  # noqa: E402
-from sem_csat.diagram.printsize import measure_figure, measure_svg  # noqa: E402
+from sem_csat.rendering.printsize import measure_figure, measure_svg  # noqa: E402
 
 
 def flow(d: object) -> str:

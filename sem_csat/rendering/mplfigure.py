@@ -14,7 +14,7 @@ import io
 
 from matplotlib.figure import Figure
 
-from sem_csat.diagram.printsize import PrintMeasure, figure_svg, measure_svg
+from sem_csat.rendering.printsize import PrintMeasure, figure_svg, measure_svg
 
 __all__ = ["PrintFigure", "png_bytes"]
 
@@ -41,5 +41,5 @@ class PrintFigure(Figure):
         return figure_svg(self)
 
     def measure(self) -> PrintMeasure:
-        """Width and text sizes as printed (:func:`~sem_csat.diagram.printsize.measure_svg`)."""
+        """Width and text sizes as printed (:func:`~sem_csat.rendering.printsize.measure_svg`)."""
         return measure_svg(figure_svg(self))
