@@ -337,7 +337,7 @@ def test_a_fit_that_does_not_converge_says_so_first_and_nothing_else(tmp_path: P
         result = sem_csat.fit(spec, "ecsi_mobile", method="gls")
     assert issubclass(caught[0].category, ConvergenceWarning)  # emitted first, too
     assert not result.converged
-    assert result.fit is None
+    assert result.fit_indices is None
     assert result.diagnostics[0].code == "cbsem_not_converged"
     codes = {d.code for d in result.diagnostics}
     assert not {c for c in codes if c.startswith("cbsem_") and c != "cbsem_not_converged"}

@@ -209,8 +209,8 @@ def test_textbook_model_with_missing_codes_matches_lavaan_through_the_public_api
     codes = {d.code for d in result.diagnostics}
     assert not {c for c in codes if c.startswith("cbsem_")}  # lavaan: post.check TRUE
     ref = pd.read_csv(LAVAAN / "textbook_single_na" / "fit.csv").set_index("measure")["value"]
-    assert result.fit is not None
-    for name, value in result.fit.as_lavaan().items():
+    assert result.fit_indices is not None
+    for name, value in result.fit_indices.as_lavaan().items():
         assert _close(value, float(ref[name])), name
     lav = pd.read_csv(LAVAAN / "textbook_single_na" / "params.csv", keep_default_na=False)
     lav = lav[lav["op"] == "~"].set_index(["rhs", "lhs"])
