@@ -87,7 +87,7 @@ def test_write_is_what_the_command_line_writes_for_a_covariance_matrix(tmp_path:
     assert run["data"]["sha256"] is not None
     assert run["data"]["means"]["x1"] == pytest.approx(hs["x1"].mean())
     assert run["settings"] == {"method": "ml", "estimator": "ML", "missing": "listwise",
-                               "na_values": []}  # fmt: skip
+                               "na_values": [], "std_lv": False}  # fmt: skip
     assert run["bootstrap"] is None
 
 
