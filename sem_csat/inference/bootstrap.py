@@ -1225,8 +1225,17 @@ def run_bootstrap(
     jack_failure = np.full(n if jackknife else 0, "", dtype=object)
     constant = np.zeros(p, dtype=np.intp)
 
+    from threadpoolctl import threadpool_limits
+
     calls = [delayed(_run_chunk)(replicate_fn, x, root, task, widths) for task in tasks]
-    with progress_bar(n_boot + (n if jackknife else 0), progress) as bar:
+    # BLAS single-threaded in this process for the whole run, not only inside each chunk: with
+    # a threaded backend (a Dask cluster of threads) chunks share the process, and one chunk
+    # leaving its single-thread block would hand its neighbours the multi-threaded BLAS, whose
+    # sums round differently
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        progress_bar(n_boot + (n if jackknife else 0), progress) as bar,
+    ):
         for res in parallel_map(n_jobs, calls):
             t = res.task
             target, fail = (boot, boot_failure) if t.kind == "boot" else (jack, jack_failure)
