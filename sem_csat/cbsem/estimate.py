@@ -133,6 +133,13 @@ class Reparam:
         out: FloatArray = self.k.T @ h_x @ self.k
         return out
 
+    def reduce_matrix_rows(self, rows_x: FloatArray) -> FloatArray:
+        """Rows of derivatives in x (e.g. case-wise scores) to z: R K."""
+        if self.k is None:
+            return rows_x
+        out: FloatArray = rows_x @ self.k
+        return out
+
 
 class Problem:
     """f(z), its gradient and its Fisher matrix for one model, data and estimator."""
@@ -171,11 +178,18 @@ class Problem:
 
     def gradient_x(self, imp: list[Implied]) -> FloatArray:
         """∂f/∂x at implied moments ``imp``."""
-        d_sigma = [
-            float(w) * self.discrepancy.d_sigma(st, im)
-            for w, st, im in zip(self.weights, self.stats.groups, imp, strict=True)
-        ]
-        return self.model.gradient(imp, d_sigma)
+        d_sigma, d_mu = self._derivatives(imp)
+        return self.model.gradient(imp, d_sigma, d_mu)
+
+    def _derivatives(self, imp: list[Implied]) -> tuple[list[FloatArray], list[FloatArray] | None]:
+        """w_g ∂f_g/∂Σ per group, and w_g ∂f_g/∂μ when f depends on the means."""
+        disc = self.discrepancy
+        d_sigma, d_mu = [], []
+        for w, st, im in zip(self.weights, self.stats.groups, imp, strict=True):
+            d_sigma.append(float(w) * disc.d_sigma(st, im))
+            dm = disc.d_mu(st, im)
+            d_mu.append(np.zeros(im.sigma.shape[0]) if dm is None else float(w) * dm)
+        return d_sigma, (d_mu if self.model.meanstructure else None)
 
     def information_x(self, imp: list[Implied], *, fisher: bool = False) -> FloatArray:
         """Σ_g w_g I_g (unit expected information in x); ``fisher`` multiplies by c_g."""
@@ -200,12 +214,22 @@ class Problem:
             return math.inf, np.full(z.shape, np.nan), imp
         return f, self.reparam.reduce(self.gradient_x(imp)), imp
 
+    def scores_x(self, imp: list[Implied]) -> FloatArray:
+        """Case-wise scores ∂ℓ_i/∂x of every case of every group, stacked (N × n_free)."""
+        parts = []
+        for st, im, fac in zip(self.stats.groups, imp, self.model.jacobian(imp), strict=True):
+            part = np.zeros((st.nobs, self.model.n_free))
+            if fac.index.size:
+                part[:, fac.index] = self.discrepancy.scores(st, im, fac)
+            parts.append(part)
+        return np.vstack(parts)
+
     def fisher(self, imp: list[Implied]) -> FloatArray:
         """The Fisher approximation of the Hessian of f in z."""
         return self.reparam.reduce_matrix(self.information_x(imp, fisher=True))
 
     def hessian(self, z: FloatArray, g: FloatArray | None = None) -> FloatArray:
-        """The exact Hessian of f in z (analytic; by differences for mean structures).
+        """The exact Hessian of f in z (analytic; by differences when μ is not linear in x).
 
         ∂²f/∂x∂xᵀ = Σ_g w_g [Δ_gᵀ (∂²f_g/∂Σ²) Δ_g + tr(G_g ∂²Σ_g/∂x∂xᵀ)]
         (:meth:`~sem_csat.cbsem.objective.Discrepancy.curvature` and
@@ -214,7 +238,9 @@ class Problem:
         imp = self.implied(z)
         if imp is None:
             return np.full((z.size, z.size), np.nan)
-        if self.model.meanstructure:
+        if self.model.meanstructure and not (
+            self.model.linear_means and getattr(self.discrepancy, "mean_curvature", False)
+        ):  # the analytic Hessian covers mean terms only where the discrepancy has them
             return self.hessian_numerical(z, g)
         n = self.model.n_free
         out = np.zeros((n, n))
@@ -225,10 +251,7 @@ class Problem:
                 out[np.ix_(fac.index, fac.index)] += float(w) * self.discrepancy.curvature(
                     st, im, fac
                 )
-        d_sigma = [
-            float(w) * self.discrepancy.d_sigma(st, im)
-            for w, st, im in zip(self.weights, self.stats.groups, imp, strict=True)
-        ]
+        d_sigma, _ = self._derivatives(imp)
         out += self.model.second_derivative_term(imp, d_sigma)
         return self.reparam.reduce_matrix(0.5 * (out + out.T))
 

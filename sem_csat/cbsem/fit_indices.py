@@ -42,6 +42,7 @@ __all__ = [
     "FitIndices",
     "fit_indices",
     "fit_measures",
+    "lavaan_measure_names",
     "rmsea",
     "rmsea_ci",
 ]
@@ -152,10 +153,15 @@ class FitIndices:
         Findings worth showing to the user (saturated model, a saturated model that does not
         reproduce S); they are recorded, never emitted as warnings here.
     chi2_scaled, scaling_factor, cfi_robust, tli_robust, rmsea_robust
-        Extension point for robust (MLR/MLM) corrections.  They need the case-wise scores (the
-        matrix Γ of fourth-order moments and the model Jacobian), which this moment-based module
-        does not have, so they are always ``None`` here; the estimation engine fills them with
-        :func:`dataclasses.replace`.
+        The scaled statistic, its scaling factor and the robust CFI, TLI and RMSEA of a fit
+        with a scaled test (MLR, WLSMV) or FIML (``None`` otherwise; also in ``extra`` under
+        lavaan's names).
+    extra
+        Further measures under lavaan's names (``chisq.scaled``, ``cfi.robust``, ...), from
+        :mod:`sem_csat.cbsem.fit_robust`; they take precedence over the fields.
+    measure_names
+        The measures :meth:`as_lavaan` reports, in lavaan's order
+        (:func:`lavaan_measure_names`); empty means the standard set of the estimator.
     """
 
     estimator: str
@@ -214,6 +220,8 @@ class FitIndices:
     cfi_robust: float | None = None
     tli_robust: float | None = None
     rmsea_robust: float | None = None
+    extra: dict[str, float] = field(default_factory=dict, repr=False)
+    measure_names: tuple[str, ...] = ()
 
     @property
     def nnfi(self) -> float:
@@ -233,18 +241,74 @@ class FitIndices:
         ``unrestricted.logl``, ``aic``, ``bic``, ``ntotal``, ``bic2``) are reported for ML
         only.
         """
+        names = self.measure_names or lavaan_measure_names(self.estimator)
+        field_of = {lav: name for name, lav in LAVAAN_NAMES.items()}
         out: dict[str, float] = {}
-        for name, lav in LAVAAN_NAMES.items():
-            if self.estimator != "ML" and lav in _LIKELIHOOD_MEASURES:
-                continue
-            out[lav] = float(getattr(self, name))
-            if lav == "tli":
-                out["nnfi"] = out["tli"]
+        for lav in names:
+            if lav in self.extra:
+                out[lav] = float(self.extra[lav])
+            elif lav == "nnfi":
+                out[lav] = float(self.tli)
+            else:
+                out[lav] = float(getattr(self, field_of[lav]))
         return out
 
     def as_row(self) -> dict[str, float]:
         """Return the ``fit.csv`` row: the columns :data:`FIT_ROW_COLUMNS`, in order."""
         return {name: float(getattr(self, name)) for name in FIT_ROW_COLUMNS}
+
+
+def lavaan_measure_names(
+    estimator: str,
+    *,
+    scaled: bool = False,
+    robust: bool = False,
+    categorical: bool = False,
+    yuan_bentler: bool = False,
+) -> tuple[str, ...]:
+    """The measures lavaan's ``fitMeasures(fit)`` reports, in its order (``fit.measures="all"``).
+
+    ``scaled``: the fit has a scaled test (MLR, WLSMV); ``robust``: it reports robust
+    CFI/TLI/RMSEA (scaled tests, FIML, ordinal data); ``yuan_bentler``: the scaled test is
+    Yuan–Bentler's (adds ``scaling.factor.h1``/``.h0``).  Mirrors lavaan 0.6-14's
+    ``lav_fit_measures``.
+
+    >>> names = lavaan_measure_names("ML", scaled=True, robust=True, yuan_bentler=True)
+    >>> len(names), names[5:9]
+    (78, ('chisq.scaled', 'df.scaled', 'pvalue.scaled', 'chisq.scaling.factor'))
+    """
+    chisq = ["fmin", "chisq", "df", "pvalue"]
+    baseline = ["baseline.chisq", "baseline.df", "baseline.pvalue"]
+    cfi_tli = ["cfi", "tli"]
+    other = ["nnfi", "rfi", "nfi", "pnfi", "ifi", "rni"]
+    rmsea_names = ["rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.ci.level",
+                   "rmsea.pvalue", "rmsea.close.h0", "rmsea.notclose.pvalue",
+                   "rmsea.notclose.h0"]  # fmt: skip
+    if scaled:
+        chisq += ["chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor"]
+        baseline += ["baseline.chisq.scaled", "baseline.df.scaled", "baseline.pvalue.scaled",
+                     "baseline.chisq.scaling.factor"]  # fmt: skip
+        cfi_tli += ["cfi.scaled", "tli.scaled"]
+        other += ["nnfi.scaled", "rfi.scaled", "nfi.scaled", "pnfi.scaled", "ifi.scaled",
+                  "rni.scaled"]  # fmt: skip
+        rmsea_names += ["rmsea.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled",
+                        "rmsea.pvalue.scaled", "rmsea.notclose.pvalue.scaled"]  # fmt: skip
+    if robust:
+        cfi_tli += ["cfi.robust", "tli.robust"]
+        other += ["nnfi.robust", "rni.robust"]
+        rmsea_names += ["rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
+                        "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust"]  # fmt: skip
+    logl = ["logl", "unrestricted.logl", "aic", "bic", "ntotal", "bic2"]
+    if scaled and yuan_bentler:
+        logl += ["scaling.factor.h1", "scaling.factor.h0"]
+    srmr = ["rmr", "rmr_nomean", "srmr", "srmr_bentler", "srmr_bentler_nomean", "crmr",
+            "crmr_nomean", "srmr_mplus", "srmr_mplus_nomean"]  # fmt: skip
+    tail = ["cn_05", "cn_01", "gfi", "agfi", "pgfi", "mfi"]
+    tail += ["wrmr"] if categorical else ["ecvi"]
+    body = [*chisq, *baseline, *cfi_tli, *other]
+    if estimator == "ML":
+        body += logl
+    return ("npar", *body, *rmsea_names, *srmr, *tail)
 
 
 def fit_indices(

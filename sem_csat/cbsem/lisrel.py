@@ -171,6 +171,13 @@ class LisrelModel:
             blocks.append(Block(ov, lv, templates, free_entries, meanstructure))
         self.blocks: tuple[Block, ...] = tuple(blocks)
         self.meanstructure = meanstructure
+        #: Whether μ is linear in x (no latent means, free or fixed at a non-zero value), so
+        #: that ∂²μ/∂x∂xᵀ = 0 and the analytic Hessian needs no mean term.
+        self.linear_means = all(
+            not np.any(b.templates["alpha"]) and not b.free["alpha"].index.size
+            for b in blocks
+            if meanstructure
+        )
 
     # ------------------------------------------------------------------------ moments
     def implied(self, x: FloatArray) -> list[Implied] | None:

@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from sem_csat.cbsem.lisrel import Factors, Implied
 from sem_csat.cbsem.samplestats import GroupStats
+from sem_csat.errors import UsageError
 
 __all__ = ["ESTIMATORS", "GLS", "ML", "ULS", "Discrepancy"]
 
@@ -65,6 +66,24 @@ def _sandwich_information(v: FloatArray, fac: Factors) -> FloatArray:
     if fac.dmu is not None:
         out = out + fac.dmu.T @ v @ fac.dmu
     return 0.5 * (out + out.T)
+
+
+def ml_curvature(v: FloatArray, u: FloatArray, fac: Factors) -> FloatArray:
+    """Δᵀ(∂²f/∂Σ²)Δ of f = ½[log|Σ| + tr(SΣ⁻¹)] at V = Σ⁻¹ and U = VSV (covariance part).
+
+    d²f = −½tr(V dΣ₁ V dΣ₂) + ½tr(V dΣ₁ V dΣ₂ V S) + ½tr(V dΣ₂ V dΣ₁ V S); with the factor
+    products of V and U (P, Q, R as in the information),
+    tr(V ∂Σ_k V ∂Σ_l V S) = s_k s_l (Qv_lk Qu_kl + Rv_kl Pu_kl + Pv_kl Ru_kl + Qv_kl Qu_lk).
+    """
+    a, b = fac.a, fac.b
+    va, vb, ua, ub = v @ a, v @ b, u @ a, u @ b
+    pv, qv, rv = a.T @ va, a.T @ vb, b.T @ vb
+    pu, qu, ru = a.T @ ua, a.T @ ub, b.T @ ub
+    ss = np.outer(fac.s, fac.s)
+    t = ss * (qv.T * qu + rv * pu + pv * ru + qv * qu.T)
+    info = ss * (qv * qv.T + pv * rv)
+    out: FloatArray = -0.5 * (info + info.T) + 0.5 * (t + t.T)
+    return out
 
 
 def _vech_information(fac: Factors) -> FloatArray:
@@ -106,6 +125,10 @@ class Discrepancy(Protocol):
         """∂f_g/∂Σ (symmetric)."""
         ...
 
+    def d_mu(self, stats: GroupStats, imp: Implied) -> FloatArray | None:
+        """∂f_g/∂μ, or ``None`` when f_g does not depend on the means."""
+        ...
+
     def information(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
         """Unit expected information Δᵀ W Δ of the group (Δ given as rank-2 factors)."""
         ...
@@ -116,6 +139,10 @@ class Discrepancy(Protocol):
 
     def curvature(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
         """Δᵀ (∂²f_g/∂Σ∂Σ) Δ, the exact second derivative of f_g in Σ, contracted with Δ."""
+        ...
+
+    def scores(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        """Case-wise scores ∂ℓ_i/∂x (N_g × k) of a likelihood (robust standard errors)."""
         ...
 
 
@@ -140,6 +167,9 @@ class ML:
         out: FloatArray = 0.5 * inv @ (imp.sigma - stats.cov) @ inv
         return 0.5 * (out + out.T)
 
+    def d_mu(self, stats: GroupStats, imp: Implied) -> FloatArray | None:
+        return None
+
     def information(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
         return _sandwich_information(_inverse_or_pinv(imp), fac)
 
@@ -147,19 +177,17 @@ class ML:
         return 1.0
 
     def curvature(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
-        """d²f = −½tr(V dΣ₁ V dΣ₂) + ½tr(V dΣ₁ V dΣ₂ V S) + ½tr(V dΣ₂ V dΣ₁ V S), V = Σ⁻¹.
-
-        With U = VSV and the factor products of V and U (P, Q, R as in the information),
-        tr(V ∂Σ_k V ∂Σ_l V S) = s_k s_l (Qv_lk Qu_kl + Rv_kl Pu_kl + Pv_kl Ru_kl + Qv_kl Qu_lk).
-        """
         v = _inverse_or_pinv(imp)
-        u = v @ stats.cov @ v
-        a, b = fac.a, fac.b
-        pv, qv, rv = a.T @ v @ a, a.T @ v @ b, b.T @ v @ b
-        pu, qu, ru = a.T @ u @ a, a.T @ u @ b, b.T @ u @ b
-        t = np.outer(fac.s, fac.s) * (qv.T * qu + rv * pu + pv * ru + qv * qu.T)
-        out: FloatArray = -_sandwich_information(v, fac) + 0.5 * (t + t.T)
-        return out
+        return ml_curvature(v, v @ stats.cov @ v, fac)
+
+    def scores(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        """Case-wise scores ∂ℓ_i/∂x_k of the normal log-likelihood (N_g × k).
+
+        With e_i = y_i − μ (the sample mean ȳ without a mean structure) and z_i = Σ⁻¹e_i,
+        ∂ℓ_i/∂x_k = ½ z_iᵀ ∂Σ_k z_i − ½ tr(Σ⁻¹∂Σ_k) + z_iᵀ ∂μ_k; with the rank-2 factors of
+        ∂Σ_k that is s_k[(z_iᵀa_k)(z_iᵀb_k) − a_kᵀΣ⁻¹b_k] + z_iᵀ∂μ_k, O(N p k) in all.
+        """
+        return casewise_scores(_data(stats), stats.mean, _inverse_or_pinv(imp), imp, fac)
 
     @staticmethod
     def loglik(stats: GroupStats, imp: Implied) -> float:
@@ -191,6 +219,9 @@ class GLS:
         out: FloatArray = -0.5 * c * inv @ (stats.cov - imp.sigma) @ inv
         return 0.5 * (out + out.T)
 
+    def d_mu(self, stats: GroupStats, imp: Implied) -> FloatArray | None:
+        return None
+
     def information(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
         return _sandwich_information(_icov(stats), fac)
 
@@ -199,6 +230,9 @@ class GLS:
 
     def curvature(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
         return self.hessian_factor(stats) * self.information(stats, imp, fac)
+
+    def scores(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        raise _no_likelihood(self.name)
 
 
 @dataclass(frozen=True)
@@ -220,6 +254,9 @@ class ULS:
         out: FloatArray = -c * _vech_weights(r.shape[0]) * r
         return out
 
+    def d_mu(self, stats: GroupStats, imp: Implied) -> FloatArray | None:
+        return None
+
     def information(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
         return _vech_information(fac)
 
@@ -228,6 +265,48 @@ class ULS:
 
     def curvature(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
         return self.hessian_factor(stats) * _vech_information(fac)
+
+    def scores(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
+        raise _no_likelihood(self.name)
+
+
+def _no_likelihood(name: str) -> UsageError:
+    return UsageError(
+        f"{name} has no likelihood, so it has no case-wise scores for sandwich standard "
+        "errors; use method 'mlr' (robust ML) or 'wlsmv' for robust inference."
+    )
+
+
+def casewise_scores(
+    y: FloatArray,
+    mean: FloatArray | None,
+    v: FloatArray,
+    imp: Implied,
+    fac: Factors,
+) -> FloatArray:
+    """Case-wise normal-likelihood scores at Σ⁻¹ = ``v`` (see :meth:`ML.scores`).
+
+    ``y`` holds complete rows; they are centred at the implied μ with a mean structure, else
+    at ``mean`` (the saturated means).
+    """
+    centre = imp.mu if imp.mu is not None else mean
+    e = y - centre if centre is not None else y
+    z = e @ v
+    za, zb = z @ fac.a, z @ fac.b
+    trace = np.einsum("ik,ij,jk->k", fac.a, v, fac.b)
+    out: FloatArray = fac.s * (za * zb - trace)
+    if fac.dmu is not None:
+        out = out + z @ fac.dmu
+    return out
+
+
+def _data(stats: GroupStats) -> FloatArray:
+    if stats.data is None:
+        raise UsageError(
+            "Robust (sandwich) standard errors and scaled tests need the raw data, not only a "
+            "covariance matrix; fit the data themselves, or use method 'ml'."
+        )
+    return stats.data
 
 
 def _inverse_or_pinv(imp: Implied) -> FloatArray:

@@ -363,6 +363,16 @@ def _default_rows(spec: ModelSpec, user: list[_Row], ov: Sequence[str]) -> list[
     return [_Row(a, "~~", b, user=0) for a, b in pairs if (a, b) not in taken]
 
 
+def _intercept_rows(rows: list[_Row], ov: Sequence[str], lv: Sequence[str]) -> list[_Row]:
+    """lavaan's default rows of a mean structure (``meanstructure = TRUE``): a free intercept
+    for every observed variable (``int.ov.free``) and latent means fixed at 0
+    (``int.lv.free = FALSE``), after the other rows; intercepts the spec states are kept."""
+    taken = {r.lhs for r in rows if r.op == "~1"}
+    out = [_Row(v, "~1", "", user=0) for v in ov if v not in taken]
+    out += [_Row(f, "~1", "", user=0, free=False, ustart=0.0) for f in lv if f not in taken]
+    return out
+
+
 def _apply_defaults(
     spec: ModelSpec, rows: list[_Row], std_lv: bool, variances: Mapping[str, float] | None
 ) -> None:
@@ -458,6 +468,7 @@ def build_partable(
     std_lv: bool = False,
     group_labels: Sequence[str] = ("",),
     item_variances: Sequence[Mapping[str, float]] | None = None,
+    meanstructure: bool = False,
 ) -> ParTable:
     """Build the parameter table of a spec with lavaan's defaults.
 
@@ -474,6 +485,9 @@ def build_partable(
     item_variances
         Per group, the sample variance of each item; needed only when a single-indicator
         construct declares a reliability below 1.
+    meanstructure
+        Add lavaan's default mean structure: free item intercepts and latent means fixed at
+        0 (as lavaan does for FIML).
 
     Returns
     -------
@@ -523,6 +537,8 @@ def build_partable(
         user = _user_rows(spec, order)
         rows = user + _default_rows(spec, user, ov)
         _apply_defaults(spec, rows, std_lv, None if item_variances is None else item_variances[g])
+        if meanstructure:
+            rows += _intercept_rows(rows, ov, lv)
         grouped += [(g + 1, r) for r in rows]
     # shared labels (within and across groups) are equalities, as in lavaan
     pairs = _equal_labels([r for _, r in grouped])

@@ -23,6 +23,7 @@ other processes keep the cores busy.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,14 +37,29 @@ from scipy import stats as sps
 
 from sem_csat.cbsem import start as start_values
 from sem_csat.cbsem.estimate import OptimResult, Problem, Reparam, optimize_with_restarts
-from sem_csat.cbsem.fit_indices import FitIndices, fit_measures
+from sem_csat.cbsem.fiml_corrected import (
+    CorrectedStatistics,
+    corrected_statistics,
+    fiml_gfi,
+    moment_jacobian,
+)
+from sem_csat.cbsem.fit_indices import FitIndices, fit_measures, lavaan_measure_names
+from sem_csat.cbsem.fit_robust import RobustInputs, robust_measures, scaled_measures
 from sem_csat.cbsem.lisrel import Implied, LisrelModel
-from sem_csat.cbsem.objective import ESTIMATORS, ML
+from sem_csat.cbsem.objective import ESTIMATORS, ML, Discrepancy
+from sem_csat.cbsem.objective_fiml import FIML
 from sem_csat.cbsem.partable import ParTable, build_partable
 from sem_csat.cbsem.samplestats import SampleStats, from_data, from_moments
 from sem_csat.cbsem.standardized import r_squared, standardize
-from sem_csat.cbsem.test import TestResult, baseline_test, n_moments, standard_test
-from sem_csat.cbsem.vcov import VCov, expected_vcov
+from sem_csat.cbsem.test import (
+    TestResult,
+    baseline_test,
+    baseline_yuan_bentler,
+    n_moments,
+    standard_test,
+    yuan_bentler_mplus,
+)
+from sem_csat.cbsem.vcov import VCov, expected_vcov, observed_vcov, robust_huber_white
 from sem_csat.errors import DataError, EstimationError, UsageError
 from sem_csat.spec.model import ModelSpec
 
@@ -53,10 +69,24 @@ FloatArray = NDArray[np.float64]
 _Z975: Final = float(sps.norm.ppf(0.975))
 #: Allowed values of the options, declared as data (checked when a fit starts).
 ALLOWED: Final[dict[str, tuple[str, ...]]] = {
-    "estimator": tuple(ESTIMATORS),
-    "se": ("standard",),
-    "information": ("expected",),
-    "test": ("standard",),
+    "estimator": (*ESTIMATORS, "MLR", "WLSMV"),
+    "se": ("default", "standard", "robust.huber.white", "robust.sem"),
+    "information": ("default", "expected", "observed"),
+    "test": ("default", "standard", "yuan.bentler.mplus", "scaled.shifted"),
+    "missing": ("listwise", "ml"),
+}
+#: lavaan's shorthands: estimator -> (estimator, se, test, information).
+SHORTHANDS: Final[dict[str, tuple[str, str, str, str]]] = {
+    "MLR": ("ML", "robust.huber.white", "yuan.bentler.mplus", "observed"),
+    "WLSMV": ("DWLS", "robust.sem", "scaled.shifted", "expected"),
+}
+#: Which estimators each se and test can follow.
+_REQUIRES: Final[dict[tuple[str, str], tuple[str, ...]]] = {
+    ("se", "robust.huber.white"): ("ML",),
+    ("test", "yuan.bentler.mplus"): ("ML",),
+    ("se", "robust.sem"): ("DWLS", "ULS"),
+    ("test", "scaled.shifted"): ("DWLS", "ULS"),
+    ("missing", "ml"): ("ML",),
 }
 #: Columns of :attr:`CBSEMFit.params` (the result contract's parameter table).
 PARAM_COLUMNS: Final = (
@@ -83,21 +113,32 @@ class Options:
     Attributes
     ----------
     estimator
-        ``"ML"``, ``"GLS"`` or ``"ULS"``.
+        ``"ML"``, ``"GLS"``, ``"ULS"``, ``"DWLS"``, or lavaan's shorthands ``"MLR"`` (ML with
+        ``se = "robust.huber.white"``, ``test = "yuan.bentler.mplus"``, ``information =
+        "observed"``) and ``"WLSMV"`` (DWLS with ``se = "robust.sem"``, ``test =
+        "scaled.shifted"``).  A shorthand is resolved when the options are made: ``estimator``
+        then holds lavaan's estimator and ``method`` the name asked for.
     std_lv
         Identify the factors by unit variances instead of marker loadings.
     se, information, test
-        lavaan's ``se``, ``information`` and ``test`` (only the standard ones for now).
+        lavaan's ``se``, ``information`` and ``test``; ``"default"`` takes lavaan's default
+        for the estimator (observed information with ``missing = "ml"``).
+    missing
+        ``"listwise"`` (complete data) or ``"ml"`` (full-information ML on incomplete data).
     max_iter
         Iteration limit of each optimizer run.
+    method
+        The estimator's name as asked for (``"MLR"``, ``"WLSMV"``, or ``estimator``).
     """
 
     estimator: str = "ML"
     std_lv: bool = False
-    se: str = "standard"
-    information: str = "expected"
-    test: str = "standard"
+    se: str = "default"
+    information: str = "default"
+    test: str = "default"
+    missing: str = "listwise"
     max_iter: int = 1000
+    method: str = ""
 
     def __post_init__(self) -> None:
         for name, allowed in ALLOWED.items():
@@ -109,6 +150,32 @@ class Options:
                 )
         if not isinstance(self.std_lv, bool):
             raise UsageError(f"std_lv must be True or False, got {self.std_lv!r}.")
+        method = self.estimator
+        estimator, se, test, info = SHORTHANDS.get(
+            method, (method, "standard", "standard", "expected")
+        )
+        if self.missing == "ml":
+            info = "observed"
+        resolved = {
+            "estimator": estimator,
+            "se": se if self.se == "default" else self.se,
+            "test": test if self.test == "default" else self.test,
+            "information": info if self.information == "default" else self.information,
+            "method": self.method or method,
+        }
+        for name, value in resolved.items():
+            object.__setattr__(self, name, value)
+        for (name, value), estimators in _REQUIRES.items():
+            if getattr(self, name) == value and self.estimator not in estimators:
+                raise UsageError(
+                    f"{name}={value!r} goes with estimator {' or '.join(estimators)}, not "
+                    f"{self.estimator!r}."
+                )
+
+    @property
+    def scaled(self) -> bool:
+        """Whether the fit has a scaled test besides the standard one."""
+        return self.test != "standard"
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,6 +207,9 @@ class CBSEMFit:
     model, reparam
         The matrix representation and the equality reparametrisation x = Kz + x₀ (for later
         steps: robust corrections, modification indices, the bootstrap).
+    scaled_test, baseline_scaled
+        The scaled tests of the model and of the baseline model (MLR: Yuan–Bentler; WLSMV:
+        scaled and shifted), or ``None``.
     """
 
     spec: ModelSpec
@@ -158,6 +228,8 @@ class CBSEMFit:
     fit: FitIndices | None = field(repr=False)
     model: LisrelModel | None = field(default=None, repr=False)
     reparam: Reparam | None = field(default=None, repr=False)
+    scaled_test: TestResult | None = None
+    baseline_scaled: TestResult | None = field(default=None, repr=False)
 
     @property
     def converged(self) -> bool:
@@ -227,6 +299,22 @@ class CBSEMFit:
         )
         return out.loc[keep].reset_index(drop=True)
 
+    def problem(self) -> Problem:
+        """The estimation problem of this fit (model, statistics, discrepancy, equalities)."""
+        model = self.model if self.model is not None else LisrelModel(self.table)
+        reparam = self.reparam if self.reparam is not None else Reparam.from_table(self.table)
+        return Problem(model, self.stats, _discrepancy(self.stats, self.options), reparam)
+
+    def fiml_corrected(self) -> CorrectedStatistics | None:
+        """lavaan's ``lav_fit_fiml_corrected()`` of a FIML fit (V3 with a scaled test, else
+        V6), the numbers behind its robust CFI/TLI/RMSEA; ``None`` for other fits."""
+        group = self.stats.groups[0]
+        if group.missing is None or not self.converged:
+            return None
+        delta = _moment_jacobian(self.problem(), list(self.implied))
+        return corrected_statistics(group, self.implied[0], delta, self.test.df,
+                                    scaled=self.options.scaled)  # fmt: skip
+
     def __repr__(self) -> str:
         state = "converged" if self.converged else "NOT converged"
         return (
@@ -250,7 +338,7 @@ def _one_thread() -> Any:
 
 def _check_sample(stats: SampleStats, estimator: str) -> None:
     for g in stats.groups:
-        if estimator in ("ML", "GLS") and g.icov is None:
+        if estimator in ("ML", "GLS") and g.icov is None and g.missing is None:
             where = f" in group '{g.label}'" if g.label else ""
             raise DataError(
                 f"The sample covariance matrix{where} is not positive definite, so "
@@ -276,15 +364,17 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
         raise UsageError(
             "CB-SEM fits one group for now; several groups come with the group comparison."
         )
-    disc = ESTIMATORS[options.estimator]
+    disc = _discrepancy(stats, options)
+    meanstructure = stats.missing
     _check_sample(stats, options.estimator)
     table = build_partable(
         spec,
         std_lv=options.std_lv,
         group_labels=[g.label for g in stats.groups],
         item_variances=stats.item_variances(),
+        meanstructure=meanstructure,
     )
-    moments = n_moments(stats)
+    moments = n_moments(stats, meanstructure=meanstructure)
     if table.npar > moments:
         p = len(stats.ov_names)
         raise EstimationError(
@@ -294,7 +384,7 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
             "items."
         )
     with _one_thread():
-        model = LisrelModel(table)
+        model = LisrelModel(table, meanstructure=meanstructure)
         reparam = Reparam.from_table(table)
         problem = Problem(model, stats, disc, reparam)
         free = table.free
@@ -322,7 +412,7 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
                 "check for feedback loops among the paths."
             )
         if best.converged:
-            vcov = expected_vcov(problem, best.z)
+            vcov = _vcov(problem, best.z, options)
         else:
             size = table.n_free
             vcov = VCov(np.full((size, size), np.nan), np.zeros((0, 0)), 0, True, math.nan)
@@ -330,37 +420,97 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
         se[is_free] = vcov.se()[free[is_free] - 1]
         se[table.user == 2] = np.nan
         table = table.with_columns(start=start_rows, est=est, se=se)
-        test = standard_test(best.f, stats, table.npar, chi_square=disc.chi_square)
-        baseline = baseline_test(stats, options.estimator, chi_square=disc.chi_square)
-        if not best.converged:
-            test = TestResult("standard", math.nan, test.df, math.nan)
+        tests = _tests(problem, best, vcov, table.npar, options)
         std_lv, std_all = standardize(table, est, implied)
         r2 = r_squared(table, implied)
-        fit_ = _fit_measures(stats, implied, test, baseline, table.npar, options.estimator)
+        fit_ = (
+            _fit_measures(problem, implied, tests, table.npar, options) if best.converged else None
+        )
     return CBSEMFit(
-        spec, options, table, stats, best, runs, vcov, test, baseline, tuple(implied),
-        std_lv, std_all, r2, fit_ if best.converged else None, model, reparam,
+        spec, options, table, stats, best, runs, vcov, tests.test, tests.baseline,
+        tuple(implied), std_lv, std_all, r2, fit_, model, reparam, tests.scaled,
+        tests.baseline_scaled,
     )  # fmt: skip
 
 
+def _discrepancy(stats: SampleStats, options: Options) -> Discrepancy:
+    """Step 4a: the discrepancy function of the estimator (and of the data's kind)."""
+    if stats.missing:
+        if options.estimator != "ML":
+            raise UsageError(
+                f"Incomplete data need full-information ML (missing='ml'), which is maximum "
+                f"likelihood: use estimator ML or MLR, not {options.estimator}."
+            )
+        return FIML()
+    if options.missing == "ml":
+        raise UsageError("missing='ml' needs the raw data (fit_data), not a covariance matrix.")
+    return ESTIMATORS[options.estimator]
+
+
+def _vcov(problem: Problem, z: FloatArray, options: Options) -> VCov:
+    """Step 5: the variation of the standard errors that the options ask for."""
+    if options.se == "robust.huber.white":
+        return robust_huber_white(problem, z)
+    if options.information == "observed":
+        return observed_vcov(problem, z)
+    return expected_vcov(problem, z)
+
+
+@dataclass(frozen=True)
+class _Tests:
+    test: TestResult
+    baseline: TestResult
+    scaled: TestResult | None = None
+    baseline_scaled: TestResult | None = None
+
+
+def _tests(problem: Problem, best: OptimResult, vcov: VCov, npar: int, options: Options) -> _Tests:
+    """Step 6: the standard test, the baseline model's, and their scaled versions."""
+    stats, disc = problem.stats, problem.discrepancy
+    meanstructure = problem.model.meanstructure
+    test = standard_test(best.f, stats, npar, chi_square=disc.chi_square,
+                         meanstructure=meanstructure)  # fmt: skip
+    baseline = baseline_test(stats, options.estimator, chi_square=disc.chi_square)
+    if not best.converged:
+        nan = TestResult("standard", math.nan, test.df, math.nan)
+        return _Tests(nan, baseline)
+    if options.test == "yuan.bentler.mplus":
+        trace_h0 = vcov.trace_h0()
+        if vcov.meat is None:  # standard SEs with a scaled test: the meat on its own
+            trace_h0 = robust_huber_white(problem, best.z).trace_h0()
+        scaled = yuan_bentler_mplus(test, stats, trace_h0, problem.model.n_free,
+                                    meanstructure=meanstructure)  # fmt: skip
+        baseline_scaled = baseline_yuan_bentler(baseline, stats, meanstructure=meanstructure)
+        return _Tests(test, baseline, scaled, baseline_scaled)
+    return _Tests(test, baseline)
+
+
 def _fit_measures(
-    stats: SampleStats,
+    problem: Problem,
     implied: list[Implied],
-    test: TestResult,
-    baseline: TestResult,
+    tests: _Tests,
     npar: int,
-    estimator: str,
+    options: Options,
 ) -> FitIndices | None:
+    """Step 7: every fit measure lavaan reports for these options."""
+    stats = problem.stats
+    test, baseline = tests.test, tests.baseline
     if not math.isfinite(test.stat):
         return None
+    estimator = options.estimator
     group, imp = stats.groups[0], implied[0]
     loglik = unrestricted = math.nan
-    if estimator == "ML":
+    s, means = group.cov, None
+    if group.missing is not None:  # FIML: residuals against the EM moments
+        s, means = group.missing.sigma, group.missing.mu
+        loglik = FIML().loglik(group, imp)
+        unrestricted = group.missing.loglik
+    elif estimator == "ML":
         loglik = ML.loglik(group, imp)
         p = group.cov.shape[0]
         unrestricted = -0.5 * group.nobs * (p * math.log(2 * math.pi) + group.logdet + p)
-    return fit_measures(
-        group.cov,
+    out = fit_measures(
+        s,
         imp.sigma,
         n_obs=stats.ntotal,
         n_params=npar,
@@ -371,7 +521,55 @@ def _fit_measures(
         baseline_df=int(baseline.df),
         loglik=loglik,
         unrestricted_loglik=unrestricted,
+        means=means,
+        implied_means=imp.mu if means is not None else None,
     )
+    scaled, baseline_scaled = tests.scaled, tests.baseline_scaled
+    extra: dict[str, float] = {}
+    robust: RobustInputs | None = None
+    if scaled is not None and baseline_scaled is not None:
+        extra |= scaled_measures(test, scaled, baseline, baseline_scaled, n_stat=out.n_stat)
+        robust = RobustInputs.from_scaled(test, scaled, baseline, baseline_scaled)
+        if scaled.test == "yuan.bentler.mplus":
+            extra |= {
+                "scaling.factor.h1": scaled.scaling_factor_h1,
+                "scaling.factor.h0": scaled.scaling_factor_h0,
+            }
+    if group.missing is not None:
+        extra |= fiml_gfi(group, imp, test.df)
+        delta = _moment_jacobian(problem, implied)
+        corrected = corrected_statistics(group, imp, delta, test.df, scaled=scaled is not None)
+        robust = corrected.robust_inputs()
+    if robust is None:
+        return out
+    extra |= robust_measures(robust, test.df, baseline.df, n_stat=out.n_stat)
+    names = lavaan_measure_names(
+        estimator,
+        scaled=scaled is not None,
+        robust=True,
+        yuan_bentler=scaled is not None and scaled.test == "yuan.bentler.mplus",
+    )
+    return dataclasses.replace(
+        out,
+        extra=extra,
+        measure_names=names,
+        gfi=extra.get("gfi", out.gfi),
+        agfi=extra.get("agfi", out.agfi),
+        pgfi=extra.get("pgfi", out.pgfi),
+        chi2_scaled=None if scaled is None else scaled.stat,
+        scaling_factor=None if scaled is None else scaled.scaling_factor,
+        cfi_robust=extra["cfi.robust"],
+        tli_robust=extra["tli.robust"],
+        rmsea_robust=extra["rmsea.robust"],
+    )
+
+
+def _moment_jacobian(problem: Problem, implied: list[Implied]) -> FloatArray:
+    """Δ = ∂(μ, vech Σ)/∂zᵀ of the one group at the estimates (equalities removed)."""
+    fac = problem.model.jacobian(implied)[0]
+    p = implied[0].sigma.shape[0]
+    delta = moment_jacobian(fac, p, problem.model.n_free)
+    return problem.reparam.reduce_matrix_rows(delta)
 
 
 def fit_data(
@@ -382,7 +580,9 @@ def fit_data(
     """Fit complete raw data (one frame, or one per group)."""
     options = options or Options()
     frames = [data] if isinstance(data, pd.DataFrame) else list(data)
-    stats = from_data(frames, spec.indicator_names, estimator=options.estimator)
+    stats = from_data(
+        frames, spec.indicator_names, estimator=options.estimator, missing=options.missing
+    )
     return fit(spec, stats, options)
 
 

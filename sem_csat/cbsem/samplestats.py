@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from sem_csat.errors import DataError
+
+if TYPE_CHECKING:
+    from sem_csat.cbsem.missing import MissingData
 
 __all__ = ["GroupStats", "SampleStats", "from_data", "from_moments"]
 
@@ -49,6 +53,9 @@ class GroupStats:
         log|S|, NaN when S is not positive definite.
     icov
         S⁻¹, or ``None`` when S is not positive definite.
+    missing
+        With incomplete data (FIML): the missing-data patterns and the EM estimates of the
+        unrestricted model (:class:`~sem_csat.cbsem.missing.MissingData`); else ``None``.
     """
 
     label: str
@@ -58,6 +65,7 @@ class GroupStats:
     data: FloatArray | None = field(default=None, repr=False)
     logdet: float = float("nan")
     icov: FloatArray | None = field(default=None, repr=False)
+    missing: MissingData | None = field(default=None, repr=False)
 
     @property
     def var(self) -> FloatArray:
@@ -94,6 +102,11 @@ class SampleStats:
         return len(self.groups)
 
     @property
+    def missing(self) -> bool:
+        """Whether the statistics are of incomplete data (FIML)."""
+        return any(g.missing is not None for g in self.groups)
+
+    @property
     def weights(self) -> FloatArray:
         """N_g / N: lavaan's group weights of the discrepancy function."""
         n = np.array([g.nobs for g in self.groups], dtype=np.float64)
@@ -105,7 +118,7 @@ class SampleStats:
         return [dict(zip(self.ov_names, map(float, g.var), strict=True)) for g in self.groups]
 
 
-def _group(label: str, nobs: int, cov: FloatArray, **kwargs: FloatArray | None) -> GroupStats:
+def _group(label: str, nobs: int, cov: FloatArray, **kwargs: Any) -> GroupStats:
     cov = 0.5 * (cov + cov.T)
     sign, logdet = np.linalg.slogdet(cov)
     icov: FloatArray | None = None
@@ -127,8 +140,14 @@ def from_data(
     *,
     estimator: str = "ML",
     group_labels: Sequence[str] | None = None,
+    missing: str = "listwise",
 ) -> SampleStats:
-    """Sample statistics of complete raw data, one frame per group.
+    """Sample statistics of raw data, one frame per group.
+
+    ``missing="listwise"`` needs complete data; ``missing="ml"`` (FIML) takes incomplete data
+    and adds the missing-data patterns and the EM estimates of the unrestricted model
+    (:mod:`sem_csat.cbsem.missing`); S and the means are then lavaan's starting moments, the
+    pairwise-complete covariances times (N − 1)/N and the available-case means.
 
     Raises
     ------
@@ -156,6 +175,9 @@ def from_data(
                 "uses; check the item names."
             )
         x = frame.loc[:, names].to_numpy(dtype=np.float64)
+        if missing == "ml":
+            groups.append(_incomplete_group(label, x, names))
+            continue
         if np.isnan(x).any():
             bad = [v for v in names if frame[v].isna().any()]
             raise DataError(
@@ -169,6 +191,16 @@ def from_data(
         cov = np.cov(x, rowvar=False, ddof=ddof).reshape(len(names), len(names))
         groups.append(_group(label, n, cov, mean=x.mean(axis=0), data=x))
     return SampleStats(tuple(names), tuple(groups))
+
+
+def _incomplete_group(label: str, x: FloatArray, names: list[str]) -> GroupStats:
+    from sem_csat.cbsem.missing import missing_data
+
+    md = missing_data(x, names)
+    n = md.nobs
+    pairwise = pd.DataFrame(md.data).cov(ddof=1).to_numpy(dtype=np.float64) * (n - 1) / n
+    mean = np.nanmean(md.data, axis=0)
+    return _group(label, n, pairwise, mean=mean, missing=md)
 
 
 def from_moments(

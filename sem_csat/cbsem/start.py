@@ -10,6 +10,7 @@ a spec can state:
 * residual variances of observed variables: half their sample variance;
 * latent (residual) variances: 0.05, except an exogenous single-indicator factor, which gets
   its indicator's variance minus the indicator's fixed residual variance (at least 0.05);
+* item intercepts: the sample means (latent means 0);
 * everything else (regressions, covariances): 0;
 * fixed rows keep their value.
 
@@ -211,7 +212,19 @@ def lavaan_start(table: ParTable, stats: SampleStats) -> FloatArray:
             fixed = 1.0 if math.isnan(fixed) else fixed
             value = (1.0 - fixed / var[item]) * var[item]
             start[blk.variance[f]] = value if math.isfinite(value) and value >= 0.05 else 0.05
+    _intercepts(table, stats, start)
     return _fixed(table, start)
+
+
+def _intercepts(table: ParTable, stats: SampleStats, start: FloatArray) -> None:
+    """lavaan: item intercepts start at the sample means (latent means at 0)."""
+    for b, group in enumerate(stats.groups):
+        if group.mean is None:
+            continue
+        mean = dict(zip(stats.ov_names, map(float, group.mean), strict=True))
+        for i in np.flatnonzero(table.block == b + 1):
+            if table.op[i] == "~1" and table.lhs[i] in mean:
+                start[i] = mean[table.lhs[i]]
 
 
 def simple_start(table: ParTable, stats: SampleStats) -> FloatArray:
@@ -220,6 +233,7 @@ def simple_start(table: ParTable, stats: SampleStats) -> FloatArray:
     for i, (lhs, op, rhs) in enumerate(zip(table.lhs, table.op, table.rhs, strict=True)):
         if op == "=~" or (op == "~~" and lhs == rhs):
             start[i] = 1.0
+    _intercepts(table, stats, start)
     return _fixed(table, start)
 
 

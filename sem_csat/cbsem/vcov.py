@@ -15,9 +15,32 @@ parity (the sandwich comes with the robust variations).
 A singular information matrix (the model is not identified at the solution) gives NaN
 standard errors and ``singular=True``, never a division by a tiny number.
 
-Later variations plug in here: the observed information (Hessian) for MLR and FIML, the
-sandwich A⁻¹BA⁻¹ (MLR, ``robust.sem``), the delta method for defined parameters and
-standardized estimates (:func:`delta_method`), and the bootstrap.
+Variations:
+
+* ``information = "observed"`` (:func:`observed_vcov`; lavaan's default for FIML): the same
+  with I the observed information, the Hessian of f at the estimates (f is lavaan's fmin,
+  so this is the unit observed information; lavaan takes it by finite differences of the
+  gradient, here it is analytic);
+* ``se = "robust.huber.white"`` (:func:`robust_huber_white`; MLR): the sandwich
+
+  .. math:: \\widehat{\\mathrm{Cov}}(\\hat z) = \\frac1N A^{-1} B A^{-1},\\qquad
+            B = \\frac1N \\sum_i s_i s_i^\\top,
+
+  with A the observed information and s_i = Kᵀ∂ℓ_i/∂x the case-wise scores (Huber 1967;
+  White 1982); lavaan's ``information = "observed"``, ``observed.information = "hessian"``,
+  ``information.meat = "first.order"``;
+* ``se = "robust.sem"`` (:func:`robust_sem`; WLSMV): the sandwich of a weighted
+  least-squares estimator, (ΔᵀWΔ)⁻¹ΔᵀWΓWΔ(ΔᵀWΔ)⁻¹/n with Γ the asymptotic covariance of the
+  sample statistics (Satorra 1989; Muthén, du Toit & Spisic 1997).
+
+References
+----------
+Huber, P. J. (1967). The behavior of maximum likelihood estimates under nonstandard
+conditions. *Proceedings of the Fifth Berkeley Symposium*, 1, 221-233.
+White, H. (1982). Maximum likelihood estimation of misspecified models. *Econometrica*, 50,
+1-25.
+Satorra, A. (1989). Alternative test criteria in covariance structure analysis: a unified
+approach. *Psychometrika*, 54, 131-151.
 """
 
 from __future__ import annotations
@@ -31,7 +54,14 @@ from numpy.typing import NDArray
 
 from sem_csat.cbsem.estimate import Problem, Reparam
 
-__all__ = ["VCov", "delta_method", "expected_vcov"]
+__all__ = [
+    "VCov",
+    "delta_method",
+    "expected_vcov",
+    "observed_vcov",
+    "robust_huber_white",
+    "vcov_from_information",
+]
 
 FloatArray = NDArray[np.float64]
 #: Relative eigenvalue below which the information counts as singular.
@@ -56,6 +86,12 @@ class VCov:
         Whether the information matrix could not be inverted.
     min_eigenvalue
         The smallest eigenvalue of KᵀIK, scaled to a unit diagonal, relative to its largest.
+    z
+        Cov(ẑ).
+    meat
+        The unit first-order information B of a sandwich (in z), else ``None``.
+    kind
+        lavaan's ``se``: ``"standard"``, ``"robust.huber.white"`` or ``"robust.sem"``.
     """
 
     x: FloatArray = field(repr=False)
@@ -64,6 +100,23 @@ class VCov:
     singular: bool
     min_eigenvalue: float
     z: FloatArray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+    meat: FloatArray | None = field(default=None, repr=False)
+    kind: str = "standard"
+
+    @property
+    def inverse_information(self) -> FloatArray:
+        """(KᵀIK)⁻¹ (NaN when singular): lavaan's ``E.inv`` in the free coordinates."""
+        if self.singular:
+            size = self.information.shape[0]
+            return np.full((size, size), np.nan)
+        inv, _ = _invert(self.information)
+        return inv if inv is not None else np.full(self.information.shape, np.nan)
+
+    def trace_h0(self) -> float:
+        """tr(B A⁻¹) of a sandwich (lavaan's h0 trace of the Yuan–Bentler test); NaN else."""
+        if self.meat is None or self.singular:
+            return float("nan")
+        return float(np.sum(self.meat * self.inverse_information))
 
     def se(self) -> FloatArray:
         """Standard errors of the free parameters (NaN when singular)."""
@@ -98,7 +151,30 @@ def _invert(info_z: FloatArray) -> tuple[FloatArray | None, float]:
 
 def vcov_from_information(info_x: FloatArray, reparam: Reparam, n: int) -> VCov:
     """Cov(x̂) = K (KᵀIK)⁻¹ Kᵀ / n from the unit information in x."""
-    info_z = reparam.reduce_matrix(info_x)
+    return _from_information_z(reparam.reduce_matrix(info_x), reparam, n)
+
+
+def _sample_n(problem: Problem) -> int:
+    """N for likelihood estimators, N − G for the least-squares ones (lavaan)."""
+    stats = problem.stats
+    return stats.ntotal if problem.discrepancy.likelihood else stats.ntotal - stats.n_groups
+
+
+def _failed(problem: Problem) -> VCov:
+    size = problem.reparam.n_free
+    return VCov(np.full((size, size), np.nan), np.zeros((0, 0)), 0, True, float("nan"))
+
+
+def observed_vcov(problem: Problem, z: FloatArray) -> VCov:
+    """lavaan's ``se = "standard"`` with ``information = "observed"`` (the Hessian of f)."""
+    hess = problem.hessian(z)
+    if not np.all(np.isfinite(hess)):
+        return _failed(problem)
+    info_z = 0.5 * (hess + hess.T)
+    return _from_information_z(info_z, problem.reparam, _sample_n(problem))
+
+
+def _from_information_z(info_z: FloatArray, reparam: Reparam, n: int) -> VCov:
     inv, rel = _invert(info_z)
     size = reparam.n_free
     if inv is None:
@@ -109,16 +185,39 @@ def vcov_from_information(info_x: FloatArray, reparam: Reparam, n: int) -> VCov:
     return VCov(cov_x, info_z, n, False, rel, cov_z)
 
 
+def robust_huber_white(problem: Problem, z: FloatArray) -> VCov:
+    """lavaan's ``se = "robust.huber.white"`` (MLR): A⁻¹BA⁻¹/N with A the observed information.
+
+    Examples
+    --------
+    See :func:`sem_csat.cbsem.pipeline.fit` with ``Options(estimator="MLR")``; the
+    Holzinger–Swineford CFA's robust SEs agree with lavaan's ``hs_mlr`` to about 1e-8.
+    """
+    imp = problem.implied(z)
+    if imp is None:
+        return _failed(problem)
+    standard = observed_vcov(problem, z)
+    scores = problem.reparam.reduce_matrix_rows(problem.scores_x(imp))
+    n = problem.stats.ntotal
+    meat = scores.T @ scores / n
+    if standard.singular:
+        return VCov(standard.x, standard.information, n, True, standard.min_eigenvalue,
+                    standard.z, meat, "robust.huber.white")  # fmt: skip
+    inv = standard.z * standard.n  # A⁻¹ (unit)
+    cov_z = inv @ meat @ inv / n
+    cov_z = 0.5 * (cov_z + cov_z.T)
+    k = problem.reparam.k
+    cov_x = cov_z if k is None else k @ cov_z @ k.T
+    return VCov(cov_x, standard.information, n, False, standard.min_eigenvalue, cov_z, meat,
+                "robust.huber.white")  # fmt: skip
+
+
 def expected_vcov(problem: Problem, z: FloatArray) -> VCov:
     """lavaan's ``se = "standard"``, ``information = "expected"`` at the solution ``z``."""
     imp = problem.implied(z)
     if imp is None:
-        size = problem.reparam.n_free
-        return VCov(np.full((size, size), np.nan), np.zeros((0, 0)), 0, True, float("nan"))
-    info = problem.information_x(imp)
-    stats = problem.stats
-    n = stats.ntotal if problem.discrepancy.likelihood else stats.ntotal - stats.n_groups
-    return vcov_from_information(info, problem.reparam, n)
+        return _failed(problem)
+    return vcov_from_information(problem.information_x(imp), problem.reparam, _sample_n(problem))
 
 
 def delta_method(
