@@ -242,3 +242,22 @@ def test_flat_fiml_standard_errors_at_lavaans_estimates(name: str) -> None:
     assert problem.value(z) >= fit.fmin - 1e-12  # lavaan's point is not below our minimum
     vcov = robust_huber_white(problem, z) if fit.options.scaled else observed_vcov(problem, z)
     np.testing.assert_allclose(vcov.se(), se_ref, rtol=1e-5, atol=1e-7)
+
+
+def test_table_and_start_values_match_lavaans_partable(
+    case: tuple[str, CBSEMFit, dict[str, Any]],
+) -> None:
+    name, fit, _ = case
+    path = LAVAAN / name / "partable.csv"
+    if not path.is_file():
+        pytest.skip(f"{name} has no partable.csv (lavaan's parTable)")
+    ref = pd.read_csv(path, keep_default_na=False, na_values=["NA"])
+    ref["rhs"] = ref["rhs"].fillna("").astype(str)
+    ref = ref[ref["op"] != "=="].reset_index(drop=True)
+    ours = fit.table.frame()
+    ours = ours[ours["op"] != "=="].reset_index(drop=True)
+    cols = ["lhs", "op", "rhs", "user", "label"]
+    pd.testing.assert_frame_equal(ours[cols], ref[cols], check_dtype=False)
+    assert ((ours["free"] > 0) == (ref["free"] > 0)).all()
+    np.testing.assert_allclose(ours["ustart"], ref["ustart"], atol=1e-12)
+    np.testing.assert_allclose(ours["start"], ref["start"], rtol=1e-8, atol=1e-10)

@@ -11,6 +11,8 @@ a spec can state:
 * latent (residual) variances: 0.05, except an exogenous single-indicator factor, which gets
   its indicator's variance minus the indicator's fixed residual variance (at least 0.05);
 * item intercepts: the sample means (latent means 0);
+* with incomplete data (FIML) the loadings and intercepts come from the EM moments of the
+  unrestricted model, the residual variances from the pairwise-complete variances;
 * everything else (regressions, covariances): 0;
 * fixed rows keep their value.
 
@@ -40,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sem_csat.cbsem.partable import ParTable
-from sem_csat.cbsem.samplestats import SampleStats
+from sem_csat.cbsem.samplestats import GroupStats, SampleStats
 
 __all__ = ["STARTS", "lavaan_start", "moment_start", "simple_start"]
 
@@ -200,7 +202,8 @@ def lavaan_start(table: ParTable, stats: SampleStats) -> FloatArray:
         lv = set(blk.lv)
         for name, i in blk.variance.items():
             start[i] = 0.05 if name in lv else 0.5 * var[name]
-        _loadings(table, blk, group.cov, where, start)
+        # lavaan: with FIML the loadings come from the EM moments, the variances from S
+        _loadings(table, blk, _moments(group)[0], where, start)
         # lavaan: an exogenous factor with one indicator starts at var(item) − its residual
         indicators = {table.rhs[i] for rows in blk.loadings.values() for i in rows}
         for f in blk.lv:
@@ -216,12 +219,20 @@ def lavaan_start(table: ParTable, stats: SampleStats) -> FloatArray:
     return _fixed(table, start)
 
 
+def _moments(group: GroupStats) -> tuple[FloatArray, FloatArray | None]:
+    """The covariances and means of the starts: the EM moments with FIML, else S and ȳ."""
+    if group.missing is not None:
+        return group.missing.sigma, group.missing.mu
+    return group.cov, group.mean
+
+
 def _intercepts(table: ParTable, stats: SampleStats, start: FloatArray) -> None:
     """lavaan: item intercepts start at the sample means (latent means at 0)."""
     for b, group in enumerate(stats.groups):
-        if group.mean is None:
+        means = _moments(group)[1]
+        if means is None:
             continue
-        mean = dict(zip(stats.ov_names, map(float, group.mean), strict=True))
+        mean = dict(zip(stats.ov_names, map(float, means), strict=True))
         for i in np.flatnonzero(table.block == b + 1):
             if table.op[i] == "~1" and table.lhs[i] in mean:
                 start[i] = mean[table.lhs[i]]
@@ -290,7 +301,7 @@ def moment_start(table: ParTable, stats: SampleStats) -> FloatArray:
     start = lavaan_start(table, stats)
     for blk, group in zip(_blocks(table), stats.groups, strict=True):
         where = {v: k for k, v in enumerate(stats.ov_names)}
-        s = group.cov
+        s = _moments(group)[0]
         phi = _latent_moments(table, blk, s, where, start)
         pos = {f: k for k, f in enumerate(blk.lv)}
         for target, rows in blk.regressions.items():
