@@ -179,7 +179,14 @@ class Problem:
     def gradient_x(self, imp: list[Implied]) -> FloatArray:
         """∂f/∂x at implied moments ``imp``."""
         d_sigma, d_mu = self._derivatives(imp)
-        return self.model.gradient(imp, d_sigma, d_mu)
+        d_th = None
+        d_th_of = getattr(self.discrepancy, "d_th", None)  # estimators for ordinal items
+        if d_th_of is not None:
+            d_th = [
+                float(w) * d_th_of(st, im)
+                for w, st, im in zip(self.weights, self.stats.groups, imp, strict=True)
+            ]
+        return self.model.gradient(imp, d_sigma, d_mu, d_th)
 
     def _derivatives(self, imp: list[Implied]) -> tuple[list[FloatArray], list[FloatArray] | None]:
         """w_g ∂f_g/∂Σ per group, and w_g ∂f_g/∂μ when f depends on the means."""

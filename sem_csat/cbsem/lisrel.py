@@ -8,7 +8,15 @@ For every block (group) the table's rows with a matrix position fill
   loadings of lower-order on higher-order factors;
 * Ψ (``psi``, m × m): latent (residual) variances and covariances;
 * Θ (``theta``, p × p): residual variances and covariances of the observed variables;
-* ν, α (``nu``, ``alpha``): observed and latent intercepts, for a mean structure.
+* ν, α (``nu``, ``alpha``): observed and latent intercepts, for a mean structure;
+* τ (``tau``): the thresholds of ordinal items.
+
+For ordinal items (lavaan's delta parameterization, scaling factors ``~*~`` fixed at 1) Σ is
+the covariance matrix of the latent responses y*, whose variances are 1: the residual
+variances θ_ii of ordinal items are not parameters but 1 − (ΛCΨCᵀΛᵀ)_ii, and the implied
+thresholds are τ (the intercepts are fixed at 0).  The derivatives of the diagonal of Σ are
+then not those of the formulas below; the estimators for ordinal data use the
+off-diagonal moments only.
 
 With C = (I − B)⁻¹ and M = ΛC the model implies
 
@@ -72,6 +80,7 @@ class Block:
     templates: dict[str, FloatArray]
     free: dict[str, _Free]
     meanstructure: bool
+    ordinal: IntArray = field(default_factory=lambda: np.zeros(0, np.intp))
 
     @property
     def p(self) -> int:
@@ -110,6 +119,7 @@ class Implied:
     m: FloatArray  # Lambda C
     la: FloatArray  # Lambda C Psi C' (= M Psi C'), p x m
     cache: dict[str, FloatArray] = field(default_factory=dict, repr=False)
+    th: FloatArray | None = None
 
     @property
     def latent_cov(self) -> FloatArray:
@@ -148,6 +158,10 @@ class LisrelModel:
             }
             if meanstructure:
                 shapes |= {"nu": (p,), "alpha": (m,)}
+            in_block_rows = block_of == b + 1
+            n_th = int(np.sum(in_block_rows & (mat == "tau")))
+            if n_th:
+                shapes["tau"] = (n_th,)
             templates = {name: np.zeros(shape) for name, shape in shapes.items()}
             free_entries: dict[str, _Free] = {}
             in_block = block_of == b + 1
@@ -168,7 +182,9 @@ class LisrelModel:
                     index[fr, 0].astype(np.intp),
                     index[fr, 1].astype(np.intp),
                 )
-            blocks.append(Block(ov, lv, templates, free_entries, meanstructure))
+            scaled = {table.lhs[i] for i in np.flatnonzero(in_block_rows) if table.op[i] == "~*~"}
+            ordinal = np.array([k for k, v in enumerate(ov) if v in scaled], dtype=np.intp)
+            blocks.append(Block(ov, lv, templates, free_entries, meanstructure, ordinal))
         self.blocks: tuple[Block, ...] = tuple(blocks)
         self.meanstructure = meanstructure
         #: Whether μ is linear in x (no latent means, free or fixed at a non-zero value), so
@@ -194,12 +210,17 @@ class LisrelModel:
                     return None
             mm = mats["lambda"] @ c
             la = mm @ mats["psi"] @ c.T
-            sigma = la @ mats["lambda"].T + mats["theta"]
+            common = la @ mats["lambda"].T
+            if block.ordinal.size:  # delta parameterization: unit variances of y*
+                o = block.ordinal
+                mats["theta"][o, o] = 1.0 - common[o, o]
+            sigma = common + mats["theta"]
             sigma = 0.5 * (sigma + sigma.T)
             mu = None
             if block.meanstructure:
                 mu = mats["nu"] + mm @ mats["alpha"]
-            out.append(Implied(sigma, mu, mats, c, mm, la))
+            th = mats.get("tau")
+            out.append(Implied(sigma, mu, mats, c, mm, la, th=th))
         return out
 
     # ------------------------------------------------------------------------ derivatives
@@ -208,8 +229,9 @@ class LisrelModel:
         implied: list[Implied],
         d_sigma: list[FloatArray],
         d_mu: list[FloatArray] | None = None,
+        d_th: list[FloatArray] | None = None,
     ) -> FloatArray:
-        """∂F/∂x from ∂F/∂Σ (and ∂F/∂μ) of every block (symmetric-matrix convention)."""
+        """∂F/∂x from ∂F/∂Σ (and ∂F/∂μ, ∂F/∂τ) of every block (symmetric convention)."""
         grad = np.zeros(self.n_free)
         for k, (block, imp) in enumerate(zip(self.blocks, implied, strict=True)):
             g = d_sigma[k]
@@ -227,6 +249,8 @@ class LisrelModel:
                 parts["beta"] = parts["beta"] + np.outer(imp.m.T @ gmu, imp.c @ alpha)
                 parts["nu"] = gmu
                 parts["alpha"] = imp.m.T @ gmu
+            if d_th is not None and "tau" in block.templates:
+                parts["tau"] = d_th[k]
             for name, part in parts.items():
                 fr = block.free.get(name)
                 if fr is None or not fr.index.size:
@@ -305,7 +329,20 @@ class LisrelModel:
                     fb = np.hstack([fb, np.zeros((p, n_extra))])
                     fs = np.concatenate([fs, np.zeros(n_extra)])
                     dmu = np.hstack([dmu, *extra])
-            out.append(Factors(index, fa, fb, fs, dmu))
+            dth = None
+            fr_tau = block.free.get("tau")
+            if fr_tau is not None:
+                n_tau = fr_tau.index.size
+                n_th = block.templates["tau"].size
+                dth = np.zeros((n_th, index.size + n_tau))
+                dth[fr_tau.rows, index.size + np.arange(n_tau)] = 1.0
+                index = np.concatenate([index, fr_tau.index])
+                fa = np.hstack([fa, np.zeros((p, n_tau))])
+                fb = np.hstack([fb, np.zeros((p, n_tau))])
+                fs = np.concatenate([fs, np.zeros(n_tau)])
+                if dmu is not None:
+                    dmu = np.hstack([dmu, np.zeros((p, n_tau))])
+            out.append(Factors(index, fa, fb, fs, dmu, dth))
         return out
 
     def second_derivative_term(
@@ -387,6 +424,8 @@ class Factors:
         k scale factors (1, or ½ for variances).
     dmu
         ∂μ/∂x (p × k) with a mean structure, else ``None``.
+    dth
+        ∂τ/∂x (n_thresholds × k) of a model of ordinal items, else ``None``.
     """
 
     index: IntArray
@@ -394,6 +433,7 @@ class Factors:
     b: FloatArray
     s: FloatArray
     dmu: FloatArray | None = None
+    dth: FloatArray | None = None
 
     def dense(self) -> FloatArray:
         """The derivatives as a stack (k, p, p)."""

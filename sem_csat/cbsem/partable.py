@@ -109,8 +109,9 @@ COLUMNS: Final = (
     "col",
 )
 #: The LISREL matrices of a block: observed × latent loadings, latent regressions, latent
-#: (residual) covariances, observed residual covariances, observed and latent intercepts.
-MATRICES: Final = ("lambda", "beta", "psi", "theta", "nu", "alpha")
+#: (residual) covariances, observed residual covariances, observed and latent intercepts,
+#: thresholds of ordinal items.
+MATRICES: Final = ("lambda", "beta", "psi", "theta", "nu", "alpha", "tau")
 
 FloatArray = NDArray[np.float64]
 
@@ -373,6 +374,27 @@ def _intercept_rows(rows: list[_Row], ov: Sequence[str], lv: Sequence[str]) -> l
     return out
 
 
+def _ordinal_rows(
+    rows: list[_Row], ov: Sequence[str], lv: Sequence[str], thresholds: Mapping[str, int]
+) -> list[_Row]:
+    """lavaan's rows for ordinal items (delta parameterization), in lavaan's order: the
+    thresholds after the spec's rows, the defaults, then a scaling factor fixed at 1 for
+    every ordinal item and the mean structure with the intercepts of ordinal items and the
+    latent means fixed at 0.  The residual variances of ordinal items are fixed (at 1, their
+    value follows from the unit variance of the latent response)."""
+    n_user = sum(r.user == 1 for r in rows)
+    th = [_Row(v, "|", f"t{k}", user=0) for v in ov if v in thresholds
+          for k in range(1, thresholds[v] + 1)]  # fmt: skip
+    for r in rows:
+        if r.op == "~~" and r.lhs == r.rhs and r.lhs in thresholds and not r.fixed_by_spec:
+            r.free, r.ustart = False, 1.0
+    scaling = [_Row(v, "~*~", v, user=0, free=False, ustart=1.0) for v in ov if v in thresholds]
+    means = [_Row(v, "~1", "", user=0, free=v not in thresholds,
+                  ustart=0.0 if v in thresholds else math.nan) for v in ov]  # fmt: skip
+    means += [_Row(f, "~1", "", user=0, free=False, ustart=0.0) for f in lv]
+    return rows[:n_user] + th + rows[n_user:] + scaling + means
+
+
 def _apply_defaults(
     spec: ModelSpec, rows: list[_Row], std_lv: bool, variances: Mapping[str, float] | None
 ) -> None:
@@ -469,6 +491,7 @@ def build_partable(
     group_labels: Sequence[str] = ("",),
     item_variances: Sequence[Mapping[str, float]] | None = None,
     meanstructure: bool = False,
+    thresholds: Mapping[str, int] | None = None,
 ) -> ParTable:
     """Build the parameter table of a spec with lavaan's defaults.
 
@@ -488,6 +511,9 @@ def build_partable(
     meanstructure
         Add lavaan's default mean structure: free item intercepts and latent means fixed at
         0 (as lavaan does for FIML).
+    thresholds
+        Ordinal items and their number of thresholds (categories − 1): adds the threshold,
+        scaling-factor and mean-structure rows of lavaan's delta parameterization.
 
     Returns
     -------
@@ -537,15 +563,21 @@ def build_partable(
         user = _user_rows(spec, order)
         rows = user + _default_rows(spec, user, ov)
         _apply_defaults(spec, rows, std_lv, None if item_variances is None else item_variances[g])
-        if meanstructure:
+        if thresholds:
+            rows = _ordinal_rows(rows, ov, lv, thresholds)
+        elif meanstructure:
             rows += _intercept_rows(rows, ov, lv)
         grouped += [(g + 1, r) for r in rows]
     # shared labels (within and across groups) are equalities, as in lavaan
     pairs = _equal_labels([r for _, r in grouped])
     records: list[dict[str, object]] = []
     n_free = 0
+    n_th: dict[int, int] = {}
     for g, r in grouped:
         mat, i, j = _position(r.lhs, r.op, r.rhs, ov_index, lv_index)
+        if r.op == "|":  # thresholds: positions in the block's τ, in table order
+            mat, i, j = "tau", n_th.get(g, 0), 0
+            n_th[g] = i + 1
         n_free += r.free
         records.append(
             {

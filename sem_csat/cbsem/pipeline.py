@@ -44,9 +44,11 @@ from sem_csat.cbsem.fiml_corrected import (
     moment_jacobian,
 )
 from sem_csat.cbsem.fit_indices import FitIndices, fit_measures, lavaan_measure_names
+from sem_csat.cbsem.fit_ordinal import catml_robust, ordinal_measures
 from sem_csat.cbsem.fit_robust import RobustInputs, robust_measures, scaled_measures
 from sem_csat.cbsem.lisrel import Implied, LisrelModel
 from sem_csat.cbsem.objective import ESTIMATORS, ML, Discrepancy
+from sem_csat.cbsem.objective_dwls import DWLS
 from sem_csat.cbsem.objective_fiml import FIML
 from sem_csat.cbsem.partable import ParTable, build_partable
 from sem_csat.cbsem.samplestats import SampleStats, from_data, from_moments
@@ -56,10 +58,19 @@ from sem_csat.cbsem.test import (
     baseline_test,
     baseline_yuan_bentler,
     n_moments,
+    scaled_shifted,
     standard_test,
     yuan_bentler_mplus,
 )
-from sem_csat.cbsem.vcov import VCov, expected_vcov, observed_vcov, robust_huber_white
+from sem_csat.cbsem.vcov import (
+    VCov,
+    expected_vcov,
+    observed_vcov,
+    robust_huber_white,
+    robust_sem,
+    wls_jacobian,
+    wls_ugamma,
+)
 from sem_csat.errors import DataError, EstimationError, UsageError
 from sem_csat.spec.model import ModelSpec
 
@@ -69,7 +80,7 @@ FloatArray = NDArray[np.float64]
 _Z975: Final = float(sps.norm.ppf(0.975))
 #: Allowed values of the options, declared as data (checked when a fit starts).
 ALLOWED: Final[dict[str, tuple[str, ...]]] = {
-    "estimator": (*ESTIMATORS, "MLR", "WLSMV"),
+    "estimator": (*ESTIMATORS, "DWLS", "MLR", "WLSMV"),
     "se": ("default", "standard", "robust.huber.white", "robust.sem"),
     "information": ("default", "expected", "observed"),
     "test": ("default", "standard", "yuan.bentler.mplus", "scaled.shifted"),
@@ -367,12 +378,14 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
     disc = _discrepancy(stats, options)
     meanstructure = stats.missing
     _check_sample(stats, options.estimator)
+    ordinal = stats.groups[0].ordinal
     table = build_partable(
         spec,
         std_lv=options.std_lv,
         group_labels=[g.label for g in stats.groups],
         item_variances=stats.item_variances(),
         meanstructure=meanstructure,
+        thresholds=None if ordinal is None else ordinal.n_thresholds,
     )
     moments = n_moments(stats, meanstructure=meanstructure)
     if table.npar > moments:
@@ -411,6 +424,7 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
                 "I - B is singular at the solution, so the structural model has no solution; "
                 "check for feedback loops among the paths."
             )
+        _derived_variances(table, implied, est)
         if best.converged:
             vcov = _vcov(problem, best.z, options)
         else:
@@ -423,9 +437,9 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
         tests = _tests(problem, best, vcov, table.npar, options)
         std_lv, std_all = standardize(table, est, implied)
         r2 = r_squared(table, implied)
-        fit_ = (
-            _fit_measures(problem, implied, tests, table.npar, options) if best.converged else None
-        )
+        fit_ = None
+        if best.converged:
+            fit_ = _fit_measures(problem, best.z, vcov, implied, tests, table.npar, options)
     return CBSEMFit(
         spec, options, table, stats, best, runs, vcov, tests.test, tests.baseline,
         tuple(implied), std_lv, std_all, r2, fit_, model, reparam, tests.scaled,
@@ -433,8 +447,34 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
     )  # fmt: skip
 
 
+def _derived_variances(table: ParTable, implied: list[Implied], est: FloatArray) -> None:
+    """Residual variances of ordinal items are not parameters but 1 − their communality
+    (delta parameterization): write their implied value into ``est``, as lavaan reports it."""
+    for b, imp in enumerate(implied):
+        block = table.ov_names[b]
+        scaled = {table.lhs[i] for i in range(len(table.op)) if table.op[i] == "~*~"}
+        for i, (lhs, op, rhs, blk) in enumerate(
+            zip(table.lhs, table.op, table.rhs, table.block, strict=True)
+        ):
+            if op == "~~" and lhs == rhs and lhs in scaled and blk == b + 1:
+                k = block.index(lhs)
+                est[i] = imp.mats["theta"][k, k]
+
+
 def _discrepancy(stats: SampleStats, options: Options) -> Discrepancy:
     """Step 4a: the discrepancy function of the estimator (and of the data's kind)."""
+    if stats.ordinal:
+        if options.estimator != "DWLS":
+            raise UsageError(
+                "Ordinal items are fitted by diagonally weighted least squares: use estimator "
+                f"DWLS or WLSMV, not {options.estimator}."
+            )
+        return DWLS()
+    if options.estimator == "DWLS":
+        raise UsageError(
+            "DWLS and WLSMV are for ordinal items here: fit the raw answers (fit_data), which "
+            "are then treated as ordered categories."
+        )
     if stats.missing:
         if options.estimator != "ML":
             raise UsageError(
@@ -451,6 +491,8 @@ def _vcov(problem: Problem, z: FloatArray, options: Options) -> VCov:
     """Step 5: the variation of the standard errors that the options ask for."""
     if options.se == "robust.huber.white":
         return robust_huber_white(problem, z)
+    if options.se == "robust.sem":
+        return robust_sem(problem, z)
     if options.information == "observed":
         return observed_vcov(problem, z)
     return expected_vcov(problem, z)
@@ -482,11 +524,21 @@ def _tests(problem: Problem, best: OptimResult, vcov: VCov, npar: int, options: 
                                     meanstructure=meanstructure)  # fmt: skip
         baseline_scaled = baseline_yuan_bentler(baseline, stats, meanstructure=meanstructure)
         return _Tests(test, baseline, scaled, baseline_scaled)
+    if options.test == "scaled.shifted":
+        scaled = scaled_shifted(test, wls_ugamma(problem, best.z, vcov))
+        od = stats.groups[0].ordinal
+        if od is None:  # the options checks pair scaled.shifted with DWLS (ordinal items)
+            raise UsageError("The scaled-shifted test needs ordinal items.")
+        nth = od.n_th
+        ug0 = od.weights[nth:, None] * od.gamma[nth:, nth:]  # baseline: U = W on ρ
+        return _Tests(test, baseline, scaled, scaled_shifted(baseline, ug0))
     return _Tests(test, baseline)
 
 
 def _fit_measures(
     problem: Problem,
+    z: FloatArray,
+    vcov: VCov,
     implied: list[Implied],
     tests: _Tests,
     npar: int,
@@ -535,22 +587,31 @@ def _fit_measures(
                 "scaling.factor.h1": scaled.scaling_factor_h1,
                 "scaling.factor.h0": scaled.scaling_factor_h0,
             }
+    if group.ordinal is not None:
+        extra |= ordinal_measures(group, imp, test.stat, test.df)
+        robust = None  # lavaan: robust indices of ordinal data only with a scaled test
+        if scaled is not None:
+            delta = wls_jacobian(problem, z)
+            robust = catml_robust(group, imp.sigma, delta, vcov.inverse_information, test.df)
     if group.missing is not None:
         extra |= fiml_gfi(group, imp, test.df)
         delta = _moment_jacobian(problem, implied)
         corrected = corrected_statistics(group, imp, delta, test.df, scaled=scaled is not None)
         robust = corrected.robust_inputs()
-    if robust is None:
+    if robust is not None:
+        extra |= robust_measures(robust, test.df, baseline.df, n_stat=out.n_stat)
+    if not extra:
         return out
-    extra |= robust_measures(robust, test.df, baseline.df, n_stat=out.n_stat)
     names = lavaan_measure_names(
         estimator,
         scaled=scaled is not None,
-        robust=True,
+        robust=robust is not None,
+        categorical=group.ordinal is not None,
         yuan_bentler=scaled is not None and scaled.test == "yuan.bentler.mplus",
     )
     return dataclasses.replace(
         out,
+        srmr=extra.get("srmr", out.srmr),
         extra=extra,
         measure_names=names,
         gfi=extra.get("gfi", out.gfi),
@@ -558,9 +619,9 @@ def _fit_measures(
         pgfi=extra.get("pgfi", out.pgfi),
         chi2_scaled=None if scaled is None else scaled.stat,
         scaling_factor=None if scaled is None else scaled.scaling_factor,
-        cfi_robust=extra["cfi.robust"],
-        tli_robust=extra["tli.robust"],
-        rmsea_robust=extra["rmsea.robust"],
+        cfi_robust=extra.get("cfi.robust"),
+        tli_robust=extra.get("tli.robust"),
+        rmsea_robust=extra.get("rmsea.robust"),
     )
 
 
@@ -581,7 +642,11 @@ def fit_data(
     options = options or Options()
     frames = [data] if isinstance(data, pd.DataFrame) else list(data)
     stats = from_data(
-        frames, spec.indicator_names, estimator=options.estimator, missing=options.missing
+        frames,
+        spec.indicator_names,
+        estimator=options.estimator,
+        missing=options.missing,
+        ordered=options.estimator == "DWLS",
     )
     return fit(spec, stats, options)
 

@@ -26,6 +26,7 @@ from sem_csat.errors import DataError
 
 if TYPE_CHECKING:
     from sem_csat.cbsem.missing import MissingData
+    from sem_csat.cbsem.polychoric import OrdinalStats
 
 __all__ = ["GroupStats", "SampleStats", "from_data", "from_moments"]
 
@@ -56,6 +57,10 @@ class GroupStats:
     missing
         With incomplete data (FIML): the missing-data patterns and the EM estimates of the
         unrestricted model (:class:`~sem_csat.cbsem.missing.MissingData`); else ``None``.
+    ordinal
+        With ordinal items: thresholds, Γ and the DWLS weights
+        (:class:`~sem_csat.cbsem.polychoric.OrdinalStats`); ``cov`` is then the polychoric
+        correlation matrix.  Else ``None``.
     """
 
     label: str
@@ -66,6 +71,7 @@ class GroupStats:
     logdet: float = float("nan")
     icov: FloatArray | None = field(default=None, repr=False)
     missing: MissingData | None = field(default=None, repr=False)
+    ordinal: OrdinalStats | None = field(default=None, repr=False)
 
     @property
     def var(self) -> FloatArray:
@@ -107,6 +113,11 @@ class SampleStats:
         return any(g.missing is not None for g in self.groups)
 
     @property
+    def ordinal(self) -> bool:
+        """Whether the items are ordinal (thresholds and polychoric correlations)."""
+        return any(g.ordinal is not None for g in self.groups)
+
+    @property
     def weights(self) -> FloatArray:
         """N_g / N: lavaan's group weights of the discrepancy function."""
         n = np.array([g.nobs for g in self.groups], dtype=np.float64)
@@ -141,6 +152,7 @@ def from_data(
     estimator: str = "ML",
     group_labels: Sequence[str] | None = None,
     missing: str = "listwise",
+    ordered: bool = False,
 ) -> SampleStats:
     """Sample statistics of raw data, one frame per group.
 
@@ -148,6 +160,8 @@ def from_data(
     and adds the missing-data patterns and the EM estimates of the unrestricted model
     (:mod:`sem_csat.cbsem.missing`); S and the means are then lavaan's starting moments, the
     pairwise-complete covariances times (N − 1)/N and the available-case means.
+    ``ordered=True`` treats every item as ordinal (:mod:`sem_csat.cbsem.polychoric`): S is
+    then the polychoric correlation matrix and ``ordinal`` holds the thresholds and Γ.
 
     Raises
     ------
@@ -178,6 +192,9 @@ def from_data(
         if missing == "ml":
             groups.append(_incomplete_group(label, x, names))
             continue
+        if ordered:
+            groups.append(_ordinal_group(label, frame.loc[:, names], names))
+            continue
         if np.isnan(x).any():
             bad = [v for v in names if frame[v].isna().any()]
             raise DataError(
@@ -201,6 +218,13 @@ def _incomplete_group(label: str, x: FloatArray, names: list[str]) -> GroupStats
     pairwise = pd.DataFrame(md.data).cov(ddof=1).to_numpy(dtype=np.float64) * (n - 1) / n
     mean = np.nanmean(md.data, axis=0)
     return _group(label, n, pairwise, mean=mean, missing=md)
+
+
+def _ordinal_group(label: str, frame: pd.DataFrame, names: list[str]) -> GroupStats:
+    from sem_csat.cbsem.polychoric import ordinal_stats
+
+    ordinal, cor, n = ordinal_stats(frame, names)
+    return _group(label, n, cor, mean=np.zeros(len(names)), ordinal=ordinal)
 
 
 def from_moments(

@@ -109,6 +109,10 @@ def standardize(
                     s_lv = s_all = v / eta[lv[a]]
                 else:
                     s_lv, s_all = v, v / ovsd[ov[a]]
+            elif o == "|":  # thresholds of an ordinal item: in units of its latent response
+                s_lv, s_all = v, v / ovsd[ov[a]]
+            elif o == "~*~":  # the scaling factors of ordinal items, as lavaan reports them
+                s_lv = s_all = v
             std_lv[i], std_all[i] = s_lv, s_all
     return std_lv, std_all
 

@@ -10,7 +10,7 @@ a spec can state:
 * residual variances of observed variables: half their sample variance;
 * latent (residual) variances: 0.05, except an exogenous single-indicator factor, which gets
   its indicator's variance minus the indicator's fixed residual variance (at least 0.05);
-* item intercepts: the sample means (latent means 0);
+* item intercepts: the sample means (latent means 0); thresholds: the sample thresholds;
 * with incomplete data (FIML) the loadings and intercepts come from the EM moments of the
   unrestricted model, the residual variances from the pairwise-complete variances;
 * everything else (regressions, covariances): 0;
@@ -219,6 +219,18 @@ def lavaan_start(table: ParTable, stats: SampleStats) -> FloatArray:
     return _fixed(table, start)
 
 
+def _thresholds(table: ParTable, stats: SampleStats, start: FloatArray) -> None:
+    """lavaan: thresholds start at the sample thresholds."""
+    for b, group in enumerate(stats.groups):
+        if group.ordinal is None:
+            continue
+        value = dict(zip(group.ordinal.th_names, map(float, group.ordinal.thresholds),
+                         strict=True))  # fmt: skip
+        for i in np.flatnonzero(table.block == b + 1):
+            if table.op[i] == "|":
+                start[i] = value[f"{table.lhs[i]}|{table.rhs[i]}"]
+
+
 def _moments(group: GroupStats) -> tuple[FloatArray, FloatArray | None]:
     """The covariances and means of the starts: the EM moments with FIML, else S and ȳ."""
     if group.missing is not None:
@@ -227,7 +239,9 @@ def _moments(group: GroupStats) -> tuple[FloatArray, FloatArray | None]:
 
 
 def _intercepts(table: ParTable, stats: SampleStats, start: FloatArray) -> None:
-    """lavaan: item intercepts start at the sample means (latent means at 0)."""
+    """lavaan: item intercepts start at the sample means (latent means at 0), thresholds at
+    the sample thresholds."""
+    _thresholds(table, stats, start)
     for b, group in enumerate(stats.groups):
         means = _moments(group)[1]
         if means is None:

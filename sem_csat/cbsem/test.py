@@ -22,6 +22,9 @@ Variations:
   (Yuan & Bentler 2000; the Mplus variant, which takes the h0 trace from the model's own
   information instead of the projection through the Jacobian).  The baseline model gets its
   own c₀ the same way (:func:`baseline_yuan_bentler`);
+* ``test = "scaled.shifted"`` (:func:`scaled_shifted`; WLSMV): aT + b with
+  a = sqrt(df/tr[(UΓ)²]) and b = df − a·tr(UΓ), U = W − WΔ(ΔᵀWΔ)⁻¹ΔᵀW (Asparouhov & Muthén
+  2010); lavaan reports 1/a as the scaling factor and b as the shift;
 * :func:`satorra_bentler_2001`: the scaled difference of two nested robust fits.
 
 References
@@ -30,6 +33,8 @@ Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for mean an
 structure analysis with nonnormal missing data. *Sociological Methodology*, 30, 165-200.
 Satorra, A., & Bentler, P. M. (2001). A scaled difference chi-square test statistic for
 moment structure analysis. *Psychometrika*, 66, 507-514.
+Asparouhov, T., & Muthén, B. (2010). Simple second order chi-square correction. Mplus
+technical appendix.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ __all__ = [
     "baseline_yuan_bentler",
     "h1_trace",
     "satorra_bentler_2001",
+    "scaled_shifted",
     "standard_test",
     "yuan_bentler_mplus",
 ]
@@ -96,9 +102,16 @@ class TestResult:
 
 
 def n_moments(stats: SampleStats, *, meanstructure: bool = False) -> int:
-    """Sample moments over the groups: p(p + 1)/2 (+ p with a mean structure) per group."""
+    """Sample moments over the groups: p(p + 1)/2 (+ p with a mean structure) per group;
+    for ordinal items the thresholds and the p(p − 1)/2 polychoric correlations."""
     p = len(stats.ov_names)
-    return stats.n_groups * (p * (p + 1) // 2 + (p if meanstructure else 0))
+    total = 0
+    for g in stats.groups:
+        if g.ordinal is not None:
+            total += g.ordinal.n_th + p * (p - 1) // 2
+        else:
+            total += p * (p + 1) // 2 + (p if meanstructure else 0)
+    return total
 
 
 def standard_test(
@@ -164,6 +177,11 @@ def baseline_test(stats: SampleStats, estimator: str, *, chi_square: bool) -> Te
     for g in stats.groups:
         if g.missing is not None:
             stat += _fiml_baseline_stat(g)
+            continue
+        if g.ordinal is not None:  # all correlations 0, thresholds saturated
+            od = g.ordinal
+            r = g.cov[od.rows, od.cols]
+            stat += (g.nobs - 1) * float(od.weights[od.n_th :] @ (r * r))
             continue
         n = g.nobs if estimator == "ML" else g.nobs - 1
         stat += n * _baseline_f(g.cov, estimator)
@@ -234,6 +252,27 @@ def yuan_bentler_mplus(
         trace_ugamma=trace, scaling_factor_h1=trace_h1 / ndat,
         scaling_factor_h0=trace_h0 / npar if npar else _NAN,
     )  # fmt: skip
+
+
+def scaled_shifted(standard: TestResult, ugamma: FloatArray) -> TestResult:
+    """lavaan's ``test = "scaled.shifted"`` from the standard test and UΓ.
+
+    Examples
+    --------
+    >>> t = scaled_shifted(TestResult("standard", 10.0, 4.0, 0.0), np.diag([2.0, 1.0, 1.0, 1.0]))
+    >>> round(t.scaling_factor, 4), round(t.shift, 4), round(t.stat, 4)  # a = sqrt(4/7)
+    (1.3229, 0.2204, 7.7796)
+    """
+    df = standard.df
+    tr1 = float(np.trace(ugamma))
+    tr2 = float(np.sum(ugamma * ugamma.T))
+    if not (df > 0 and tr2 > 0):
+        return TestResult("scaled.shifted", _NAN, df, _NAN, trace_ugamma=tr1)
+    a = math.sqrt(df / tr2)
+    shift = df - a * tr1
+    stat = a * standard.stat + shift
+    return TestResult("scaled.shifted", stat, df, _pvalue(stat, df), scaling_factor=1.0 / a,
+                      shift=shift, trace_ugamma=tr1)  # fmt: skip
 
 
 def _independence_trace(data: FloatArray, meanstructure: bool) -> float:

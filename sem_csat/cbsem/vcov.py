@@ -45,6 +45,7 @@ approach. *Psychometrika*, 54, 131-151.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -53,6 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sem_csat.cbsem.estimate import Problem, Reparam
+from sem_csat.cbsem.objective_dwls import moment_jacobian
 
 __all__ = [
     "VCov",
@@ -60,7 +62,10 @@ __all__ = [
     "expected_vcov",
     "observed_vcov",
     "robust_huber_white",
+    "robust_sem",
     "vcov_from_information",
+    "wls_jacobian",
+    "wls_ugamma",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -210,6 +215,52 @@ def robust_huber_white(problem: Problem, z: FloatArray) -> VCov:
     cov_x = cov_z if k is None else k @ cov_z @ k.T
     return VCov(cov_x, standard.information, n, False, standard.min_eigenvalue, cov_z, meat,
                 "robust.huber.white")  # fmt: skip
+
+
+def wls_jacobian(problem: Problem, z: FloatArray) -> FloatArray:
+    """Δ = ∂(τ, ρ)/∂zᵀ of a one-group model of ordinal items at ``z`` (moments × n_z)."""
+    imp = problem.implied(z)
+    if imp is None:
+        raise ValueError("the implied moments are undefined at z")
+    fac = problem.model.jacobian(imp)[0]
+    part = moment_jacobian(problem.stats.groups[0], fac)
+    full = np.zeros((part.shape[0], problem.model.n_free))
+    full[:, fac.index] = part
+    return problem.reparam.reduce_matrix_rows(full)
+
+
+def _ordinal_pieces(problem: Problem) -> tuple[FloatArray, FloatArray]:
+    od = problem.stats.groups[0].ordinal
+    if od is None or problem.stats.n_groups != 1:
+        raise ValueError("robust.sem is implemented for one group of ordinal items")
+    return od.weights, od.gamma
+
+
+def robust_sem(problem: Problem, z: FloatArray) -> VCov:
+    """lavaan's ``se = "robust.sem"`` (WLSMV): E⁻¹ΔᵀWΓWΔE⁻¹/(N − 1), E = ΔᵀWΔ."""
+    standard = expected_vcov(problem, z)
+    if standard.singular:
+        return dataclasses.replace(standard, kind="robust.sem")
+    w, gamma = _ordinal_pieces(problem)
+    wd = w[:, None] * wls_jacobian(problem, z)
+    meat = wd.T @ gamma @ wd
+    inv = standard.z * standard.n
+    cov_z = inv @ meat @ inv / standard.n
+    cov_z = 0.5 * (cov_z + cov_z.T)
+    k = problem.reparam.k
+    cov_x = cov_z if k is None else k @ cov_z @ k.T
+    return VCov(cov_x, standard.information, standard.n, False, standard.min_eigenvalue, cov_z,
+                meat, "robust.sem")  # fmt: skip
+
+
+def wls_ugamma(problem: Problem, z: FloatArray, vcov: VCov) -> FloatArray:
+    """UΓ with U = W − WΔE⁻¹ΔᵀW (unit information; lavaan's ``trace.UGamma`` input)."""
+    w, gamma = _ordinal_pieces(problem)
+    delta = wls_jacobian(problem, z)
+    wd = w[:, None] * delta
+    u = np.diag(w) - wd @ vcov.inverse_information @ wd.T
+    out: FloatArray = u @ gamma
+    return out
 
 
 def expected_vcov(problem: Problem, z: FloatArray) -> VCov:
