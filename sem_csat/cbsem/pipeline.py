@@ -329,7 +329,8 @@ class CBSEMFit:
     def __repr__(self) -> str:
         state = "converged" if self.converged else "NOT converged"
         return (
-            f"<CBSEMFit {self.spec.name!r}: {self.options.estimator}, N={self.n_obs}, "
+            f"<CBSEMFit {self.spec.name!r}: {self.options.method}"
+            f"{', FIML' if self.stats.missing else ''}, N={self.n_obs}, "
             f"npar={self.npar}, df={self.df}, fmin={self.fmin:.6g}, {state}>"
         )
 
