@@ -5,9 +5,8 @@ that renders itself as text and HTML like every other result.  It does one of tw
 decided by what it is given:
 
 * **Competing CB-SEM models** of the same data (results of ``sem_csat.fit(...,
-  method="ml")``, or MLR results from :func:`~sem_csat.cbsem.robust.fit_mlr`): one row of fit
-  indices per model, ordered by degrees of freedom, and a χ² difference test for each
-  consecutive pair (lavaan's ``lavTestLRT``).
+  method="ml")`` or ``method="mlr"``): one row of fit indices per model, ordered by degrees
+  of freedom, and a χ² difference test for each consecutive pair (lavaan's ``lavTestLRT``).
 * **One spec, two engines** (a PLS result and a CB-SEM result): the structural paths and R² side
   by side, with a note on why they differ.
 
@@ -41,8 +40,7 @@ __all__ = ["Comparison", "Testable", "compare"]
 
 @runtime_checkable
 class Testable(Protocol):
-    """A fit that only offers a nested test (an MLR :class:`~sem_csat.cbsem.robust.RobustResult`
-    of :func:`~sem_csat.cbsem.robust.fit_mlr`)."""
+    """A fit that offers a nested test without filling the whole result contract."""
 
     def nested_test_info(self) -> NestedTestInfo: ...
 
@@ -190,14 +188,12 @@ def compare(*results: Result, names: Sequence[str] | None = None) -> Comparison:
     ----------
     *results
         Two or more fits.  Either CB-SEM fits of the same data (all
-        :class:`~sem_csat.cbsem.results.CBSEMResult` with the same estimator, or all
-        :class:`~sem_csat.cbsem.robust.RobustResult` from
-        :func:`~sem_csat.cbsem.robust.fit_mlr`), or exactly one
+        :class:`~sem_csat.cbsem.results.CBSEMResult` with the same method, ``"ml"`` or
+        ``"mlr"`` for difference tests), or exactly one
         :class:`~sem_csat.pls.results.PLSResult` (PLS or PLSc) and one ``CBSEMResult`` of the
         same spec.
     names
-        One name per result; by default the spec names (``"model 1"``, … for MLR results,
-        which carry no spec), made unique.
+        One name per result; by default the spec names, made unique.
 
     Returns
     -------
@@ -276,7 +272,6 @@ def compare(*results: Result, names: Sequence[str] | None = None) -> Comparison:
     by ML and 22.023 by MLR for the orthogonal model):
 
     >>> import pandas as pd
-    >>> from sem_csat.cbsem.robust import fit_mlr
     >>> from sem_csat.spec.model import Covariance
     >>> blocks = [reflective("visual", ["x1", "x2", "x3"]),
     ...           reflective("textual", ["x4", "x5", "x6"]),
@@ -289,8 +284,8 @@ def compare(*results: Result, names: Sequence[str] | None = None) -> Comparison:
     ...              sem_csat.fit(orth, hs, method="ml"))  # doctest: +SKIP
     >>> round(ml.tests["chi2_diff"].iloc[0], 3)  # doctest: +SKIP
     36.166
-    >>> mlr = compare(fit_mlr(full, hs), fit_mlr(orth, hs), names=["HS", "HS-orth"])
-    ... # doctest: +SKIP
+    >>> mlr = compare(sem_csat.fit(full, hs, method="mlr"),
+    ...               sem_csat.fit(orth, hs, method="mlr"))  # doctest: +SKIP
     >>> round(mlr.tests["chi2_diff"].iloc[0], 3)  # doctest: +SKIP
     22.023
     """
@@ -303,7 +298,7 @@ def compare(*results: Result, names: Sequence[str] | None = None) -> Comparison:
         if not isinstance(r, SEMResult | Testable):
             raise UsageError(
                 f"Argument {k} of compare() is a {type(r).__name__}, not a fitted model; pass "
-                "results of sem_csat.fit() or of sem_csat.cbsem.robust.fit_mlr()."
+                "results of sem_csat.fit()."
             )
     labels = _names(results, names)
     infos = [r.nested_test_info() for r in results]
@@ -369,7 +364,7 @@ def _carried(names: Sequence[str], results: Sequence[Result]) -> list[Diagnostic
     """The diagnostics of every result, each message prefixed with the models it came from."""
     found: dict[Diagnostic, list[str]] = {}
     for name, r in zip(names, results, strict=True):
-        if not isinstance(r, SEMResult):  # a bare RobustResult carries no diagnostics
+        if not isinstance(r, SEMResult):  # a bare test carries no diagnostics
             continue
         for d in r.diagnostics:
             found.setdefault(d, []).append(name)
@@ -436,9 +431,9 @@ def _compare_nested(
     n_robust = sum(info.robust for info in infos)
     if 0 < n_robust < len(infos):
         raise UsageError(
-            "compare() got ML results and MLR results (fit_mlr) together; use fit_mlr() for "
-            "every model for Satorra–Bentler scaled differences, or sem_csat.fit(..., "
-            "method='ml') for every model for ordinary ones."
+            "compare() got ML results and MLR results together; fit every model with "
+            "method='mlr' for Satorra–Bentler scaled differences, or with method='ml' for "
+            "ordinary ones."
         )
     robust = n_robust > 0
     estimators = {info.estimator for info in infos}

@@ -23,7 +23,6 @@ import pytest
 import sem_csat
 from sem_csat.cbsem.model import CBSEM
 from sem_csat.cbsem.results import CBSEMResult
-from sem_csat.cbsem.robust import RobustResult, fit_mlr
 from sem_csat.comparison import MODEL_COLUMNS, TEST_COLUMNS, Comparison, compare
 from sem_csat.errors import SemCsatWarning, UsageError
 from sem_csat.pls.results import PLSResult
@@ -86,11 +85,12 @@ def ml(hs: pd.DataFrame) -> dict[str, CBSEMResult]:
 
 
 @pytest.fixture(scope="module")
-def mlr(hs: pd.DataFrame) -> dict[str, RobustResult]:
+def mlr(hs: pd.DataFrame) -> dict[str, CBSEMResult]:
+    est = CBSEM("mlr")
     return {
-        "full": fit_mlr(_three_factor(), hs),
-        "orth": fit_mlr(_three_factor(orthogonal=True), hs),
-        "onefactor": fit_mlr(_one_factor(), hs),
+        "full": est.fit(_three_factor(), hs),
+        "orth": est.fit(_three_factor(orthogonal=True), hs),
+        "onefactor": est.fit(_one_factor(), hs),
     }
 
 
@@ -119,7 +119,7 @@ def test_hs_compare_ml_matches_lavaan_lrt(ml: dict[str, CBSEMResult], restricted
 
 @pytest.mark.parametrize("restricted", ["orth", "onefactor"])
 def test_hs_compare_mlr_satorra_bentler_matches_lavaan_lrt(
-    mlr: dict[str, RobustResult], restricted: str
+    mlr: dict[str, CBSEMResult], restricted: str
 ) -> None:
     ref = _lrt(f"{restricted}_mlr")
     cmp = compare(mlr["full"], mlr[restricted], names=["full", "restricted"])
@@ -138,14 +138,14 @@ def test_hs_compare_mlr_satorra_bentler_matches_lavaan_lrt(
     assert math.isnan(float(test["rmsea"]))
 
 
-def test_three_models_are_tested_pairwise_in_df_order(mlr: dict[str, RobustResult]) -> None:
+def test_three_models_are_tested_pairwise_in_df_order(mlr: dict[str, CBSEMResult]) -> None:
     cmp = compare(mlr["onefactor"], mlr["full"], mlr["orth"])
     assert list(cmp.table["df"]) == [24, 25, 27]
-    assert list(cmp.table["name"]) == ["model 2", "model 3", "model 1"]
+    assert list(cmp.table["name"]) == ["HS", "HS-orth", "HS-one"]
     assert list(cmp.tests.columns) == list(TEST_COLUMNS)
     assert [(r, f) for r, f in zip(cmp.tests["restricted"], cmp.tests["full"], strict=True)] == [
-        ("model 3", "model 2"),
-        ("model 1", "model 3"),
+        ("HS-orth", "HS"),
+        ("HS-one", "HS-orth"),
     ]
     assert list(cmp.tests["df_diff"]) == [1, 2]
 
@@ -159,9 +159,10 @@ def test_equal_df_is_reported_as_not_nested(ml: dict[str, CBSEMResult]) -> None:
 
 def test_restricted_model_fitting_better_warns(ml: dict[str, CBSEMResult]) -> None:
     full = ml["full"]
-    cheat = dataclasses.replace(
-        ml["orth"], estimate=dataclasses.replace(ml["orth"].estimate, fmin=0.5 * full.estimate.fmin)
-    )
+    assert full.fit_indices is not None
+    assert ml["orth"].fit_indices is not None
+    lower = dataclasses.replace(ml["orth"].fit_indices, chi2=0.5 * full.fit_indices.chi2)
+    cheat = dataclasses.replace(ml["orth"], fit_indices=lower)
     with pytest.warns(SemCsatWarning, match="fits better"):
         cmp = compare(full, cheat)
     assert any(d.code == "compare_not_nested" for d in cmp.diagnostics)
@@ -277,7 +278,7 @@ def test_compare_rejects_different_data(ml: dict[str, CBSEMResult], hs: pd.DataF
 
 
 def test_compare_rejects_mixed_ml_and_mlr(
-    ml: dict[str, CBSEMResult], mlr: dict[str, RobustResult]
+    ml: dict[str, CBSEMResult], mlr: dict[str, CBSEMResult]
 ) -> None:
     with pytest.raises(UsageError, match="ML results and MLR results"):
         compare(ml["full"], mlr["orth"])
@@ -304,14 +305,14 @@ def test_side_by_side_rejects_other_spec(
 
 
 def test_side_by_side_needs_exactly_one_of_each(
-    bank_fits: tuple[PLSResult, CBSEMResult], mlr: dict[str, RobustResult]
+    bank_fits: tuple[PLSResult, CBSEMResult], mlr: dict[str, CBSEMResult]
 ) -> None:
     pls, cb = bank_fits
     with pytest.raises(UsageError, match="exactly one PLS fit and one"):
         compare(pls, cb, cb, names=["a", "b", "c"])
     with pytest.raises(UsageError, match="got PLS, PLS"):
         compare(pls, pls, names=["a", "b"])
-    with pytest.raises(UsageError, match="got PLS, MLR"):
+    with pytest.raises(UsageError, match="different models"):  # an MLR fit is a CB-SEM fit
         compare(pls, mlr["full"])
 
 

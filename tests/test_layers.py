@@ -40,22 +40,6 @@ KNOWN_CBSEM_CROSSINGS = frozenset(
     {
         "sem_csat.cbsem.bootstrap: from sem_csat.cbsem.estimation import _Objective",
         "sem_csat.cbsem.bootstrap: from sem_csat.cbsem.estimation import _optimize",
-        "sem_csat.cbsem.fiml: from sem_csat.cbsem.estimation import _moments",
-        "sem_csat.cbsem.fiml: from sem_csat.cbsem.estimation import _parameter_table",
-        "sem_csat.cbsem.fiml: from sem_csat.cbsem.estimation import _sigma_derivatives",
-        "sem_csat.cbsem.fiml: from sem_csat.cbsem.estimation import _vcov",
-        "sem_csat.cbsem.fiml_fit: from sem_csat.cbsem.estimation import _moments",
-        "sem_csat.cbsem.fiml_fit: from sem_csat.cbsem.estimation import _sigma_derivatives",
-        "sem_csat.cbsem.fiml_fit: from sem_csat.cbsem.fiml import _Pattern",
-        "sem_csat.cbsem.fiml_fit: from sem_csat.cbsem.fiml import _patterns",
-        "sem_csat.cbsem.fiml_fit: from sem_csat.cbsem.fit_indices import _rmsea_ci",
-        "sem_csat.cbsem.ordinal: from sem_csat.cbsem.estimation import _moments",
-        "sem_csat.cbsem.ordinal: from sem_csat.cbsem.estimation import _parameter_table",
-        "sem_csat.cbsem.ordinal: from sem_csat.cbsem.estimation import _sigma_derivatives",
-        "sem_csat.cbsem.robust: from sem_csat.cbsem.estimation import _moments",
-        "sem_csat.cbsem.robust: from sem_csat.cbsem.estimation import _Objective",
-        "sem_csat.cbsem.robust: from sem_csat.cbsem.estimation import _sigma_derivatives",
-        "sem_csat.cbsem.robust: from sem_csat.cbsem.fit_indices import _incremental",
     }
 )
 
@@ -103,7 +87,7 @@ def test_consumers_do_not_duck_type_results() -> None:
 
 
 def test_consumers_name_no_engine_class() -> None:
-    engines = {"PLSResult", "CBSEMResult", "PLSBootstrap", "CBSEMBootstrap", "RobustResult"}
+    engines = {"PLSResult", "CBSEMResult", "PLSBootstrap", "CBSEMBootstrap"}
     found = []
     for path in _consumer_files():
         tree = ast.parse(path.read_text(encoding="utf-8"))

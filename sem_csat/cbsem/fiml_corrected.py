@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 
 from sem_csat.cbsem.fit_robust import RobustInputs
 from sem_csat.cbsem.lisrel import Factors, Implied
-from sem_csat.cbsem.missing import MissingData, _vech_index
+from sem_csat.cbsem.missing import MissingData, vech_index
 from sem_csat.cbsem.samplestats import GroupStats
 
 __all__ = [
@@ -86,7 +86,7 @@ class CorrectedStatistics:
 
 def moment_jacobian(fac: Factors, p: int, n_free: int) -> FloatArray:
     """Δ = ∂(μ, vech Σ)/∂xᵀ ((p + p*) × n_free) from the rank-2 factors of one block."""
-    a, b, _ = _vech_index(p)
+    a, b, _ = vech_index(p)
     out = np.zeros((p + a.size, n_free))
     if fac.index.size:
         sig = fac.s * (fac.a[a] * fac.b[b] + fac.b[a] * fac.a[b])
@@ -115,7 +115,7 @@ def _complete_information(sigma: FloatArray) -> FloatArray:
     """blockdiag(Σ⁻¹, ½Dᵀ(Σ⁻¹⊗Σ⁻¹)D) in ξ (complete data, observed = expected at h1)."""
     p = sigma.shape[0]
     w = np.linalg.inv(sigma)
-    a, b, s = _vech_index(p)
+    a, b, s = vech_index(p)
     out = np.zeros((p + a.size, p + a.size))
     out[:p, :p] = w
     out[p:, p:] = np.outer(s, s) * (w[np.ix_(a, b)] * w[np.ix_(b, a)]
@@ -163,7 +163,7 @@ def corrected_statistics(
     k = _trace(delta, wm, wm_inv, wc, gamma)
     _, means0, vars0 = fiml_baseline(md)
     chi2_null = _ml_statistic(n, md.mu, md.sigma, means0, np.diag(vars0))
-    a, b, _ = _vech_index(p)
+    a, b, _ = vech_index(p)
     delta0 = np.zeros((p + a.size, 2 * p))
     delta0[:p, :p] = np.eye(p)
     diagonal = np.flatnonzero(a == b)
@@ -182,7 +182,7 @@ def fiml_gfi(group: GroupStats, imp: Implied, df: float) -> dict[str, float]:
     if md is None or imp.mu is None or group.mean is None:
         raise ValueError("GFI for FIML needs a FIML fit")
     p = imp.sigma.shape[0]
-    a, b, _ = _vech_index(p)
+    a, b, _ = vech_index(p)
     obs = np.concatenate([group.mean, group.cov[a, b]])
     est = np.concatenate([imp.mu, imp.sigma[a, b]])
     v = md.expected_information(imp.sigma)

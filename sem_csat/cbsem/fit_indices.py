@@ -42,6 +42,7 @@ __all__ = [
     "FitIndices",
     "fit_indices",
     "fit_measures",
+    "incremental_indices",
     "lavaan_measure_names",
     "rmsea",
     "rmsea_ci",
@@ -685,7 +686,7 @@ def chi2_based_indices(
     """The fields of :class:`FitIndices` that follow from the test statistics alone.
 
     Shared by :func:`fit_indices` (statistics from moments) and the FIML fit
-    (:mod:`sem_csat.cbsem.fiml_fit`, statistics from casewise likelihoods); the formulas are
+    (:mod:`sem_csat.cbsem.pipeline`, statistics of every estimator); the formulas are
     those listed in :func:`fit_indices`.
 
     Parameters
@@ -718,7 +719,7 @@ def chi2_based_indices(
     baseline_p_value = _NAN
     if p_values and baseline_df > 0:
         baseline_p_value = float(stats.chi2.sf(baseline_chi2, baseline_df))
-    incremental = _incremental(chi2, df, baseline_chi2, baseline_df)
+    incremental = incremental_indices(chi2, df, baseline_chi2, baseline_df)
     ci_lower, ci_upper = rmsea_ci(chi2, df, n_stat, level=ci_level) if df > 0 else (_NAN, _NAN)
     rmsea_p, rmsea_notclose_p = _NAN, _NAN
     if df > 0:
@@ -766,7 +767,7 @@ def chi2_based_indices(
 # Pieces
 
 
-def _incremental(chi2: float, df: int, chi2_0: float, df_0: int) -> dict[str, float]:
+def incremental_indices(chi2: float, df: int, chi2_0: float, df_0: int) -> dict[str, float]:
     """CFI, TLI, RFI, NFI, PNFI, IFI and RNI as lavaan 0.6-14 defines them."""
     t1 = max(chi2 - df, 0.0)
     t2 = max(chi2 - df, chi2_0 - df_0, 0.0)

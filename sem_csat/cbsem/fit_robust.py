@@ -47,7 +47,7 @@ from typing import Final
 
 from scipy import special
 
-from sem_csat.cbsem.fit_indices import _incremental, rmsea, rmsea_ci
+from sem_csat.cbsem.fit_indices import incremental_indices, rmsea, rmsea_ci
 from sem_csat.cbsem.test import TestResult
 
 __all__ = ["RobustInputs", "rmsea_pvalues", "robust_measures", "scaled_measures"]
@@ -161,7 +161,7 @@ def scaled_measures(
         "baseline.pvalue.scaled": baseline_scaled.pvalue,
         "baseline.chisq.scaling.factor": baseline_scaled.scaling_factor,
     }
-    inc = _incremental(scaled.stat, int(scaled.df), baseline_scaled.stat,
+    inc = incremental_indices(scaled.stat, int(scaled.df), baseline_scaled.stat,
                        int(baseline_scaled.df))  # fmt: skip
     if not (math.isfinite(scaled.stat) and math.isfinite(baseline_scaled.stat)):
         inc = dict.fromkeys(inc, _NAN)

@@ -1,12 +1,11 @@
 """Bridge from the table-based pipeline to the result objects of the earlier engine.
 
-:class:`~sem_csat.cbsem.results.CBSEMResult`, the MLR corrections
-(:mod:`sem_csat.cbsem.robust`) and the bootstrap (:mod:`sem_csat.cbsem.bootstrap`) still read
-a :class:`~sem_csat.cbsem.estimation.CBSEMEstimate` and a
-:class:`~sem_csat.cbsem.estimation.ModelStructure`.  This module makes both from a
-:class:`~sem_csat.cbsem.pipeline.CBSEMFit`, so that ML, MLR (point estimates), GLS and ULS run
-on the pipeline while those consumers are ported.  It goes away with them (see
-``CBSEM_PIPELINE.md``).
+:class:`~sem_csat.cbsem.results.CBSEMResult`, the post-fit checks and the bootstrap
+(:mod:`sem_csat.cbsem.bootstrap`) still read a :class:`~sem_csat.cbsem.estimation.CBSEMEstimate`
+and a :class:`~sem_csat.cbsem.estimation.ModelStructure`.  This module makes both from a
+:class:`~sem_csat.cbsem.pipeline.CBSEMFit`, so that every method runs on the pipeline while
+those consumers are ported.  It goes away with them (see ``CBSEM_PIPELINE.md``).  Fits with a
+mean structure or thresholds (FIML, ordinal items) have no old structure (``None``).
 
 The free vector θ of the old structure is the pipeline's z (one value per equality class);
 the pipeline's x = Kz must therefore be a selection (shared labels only), which holds as long
@@ -96,7 +95,7 @@ def structure_of(fit: CBSEMFit) -> ModelStructure:
 def _old_table(fit: CBSEMFit) -> pd.DataFrame:
     """The earlier engine's table (:data:`TABLE_COLUMNS`), from the arrays of the fit."""
     table = fit.table
-    keep = np.array([op in ("=~", "~", "~~") for op in table.op])
+    keep = np.array([op != "==" for op in table.op])  # constraints are not parameters
     est = table.rows["est"].to_numpy(dtype=np.float64)[keep]
     se = table.rows["se"].to_numpy(dtype=np.float64)[keep]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -121,7 +120,13 @@ def _old_table(fit: CBSEMFit) -> pd.DataFrame:
 
 def to_estimate(fit: CBSEMFit) -> CBSEMEstimate:
     """The pipeline's fit as the old :class:`CBSEMEstimate` (θ = z, F without lavaan's ½)."""
-    structure = structure_of(fit)
+    # the old structure holds neither a mean structure nor thresholds (FIML, ordinal items)
+    structure: ModelStructure | None = None
+    if not any(mat in ("nu", "alpha", "tau") for mat in fit.table.mat):
+        try:
+            structure = structure_of(fit)
+        except EstimationError:
+            structure = None
     estimator = fit.options.estimator
     n = fit.n_obs
     n_stat = n if estimator == "ML" else n - 1

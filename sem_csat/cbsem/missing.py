@@ -54,7 +54,15 @@ from numpy.typing import NDArray
 
 from sem_csat.errors import DataError
 
-__all__ = ["Inverses", "MissingData", "Pattern", "missing_data", "pattern_kernel"]
+__all__ = [
+    "Inverses",
+    "MissingData",
+    "Pattern",
+    "inverses",
+    "missing_data",
+    "pattern_kernel",
+    "vech_index",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -103,7 +111,7 @@ class _Batch:
         return out
 
 
-def _vech_index(p: int) -> tuple[IntArray, IntArray, FloatArray]:
+def vech_index(p: int) -> tuple[IntArray, IntArray, FloatArray]:
     """Rows, columns and s (1 off the diagonal, ½ on it) of vech Σ (lower triangle, by row)."""
     a, b = np.tril_indices(p)
     return a.astype(np.intp), b.astype(np.intp), np.where(a == b, 0.5, 1.0)
@@ -345,7 +353,7 @@ class MissingData:
         v = np.einsum("gij,gj->gi", w, d)
         kww = pattern_kernel(w, w, bt.n)  # [a, d, b, c] = Σ n W_ad W_bc
         kwu = pattern_kernel(w, u, bt.n)  # [a, d, b, c] = Σ n W_ad U_bc
-        a, b, s = _vech_index(p)
+        a, b, s = vech_index(p)
         ai, bi = a[:, None], b[:, None]
         ci, di = a[None, :], b[None, :]
         h = (-(kww[ai, di, bi, ci] + kww[ai, ci, bi, di])
@@ -370,7 +378,7 @@ class MissingData:
         mu = self.mu if mu is None else mu
         sigma = self.sigma if sigma is None else sigma
         p = mu.size
-        a, b, s = _vech_index(p)
+        a, b, s = vech_index(p)
         w = self._inverses(sigma).w
         out = np.zeros((self.nobs, p + a.size))
         for g, pat in enumerate(self.patterns):
@@ -395,7 +403,7 @@ class MissingData:
         bt = self.batch
         w = self._inverses(sigma).w
         kww = pattern_kernel(w, w, bt.n)
-        a, b, s = _vech_index(p)
+        a, b, s = vech_index(p)
         ai, bi = a[:, None], b[:, None]
         ci, di = a[None, :], b[None, :]
         out = np.zeros((p + a.size, p + a.size))

@@ -1,20 +1,17 @@
 """Covariance-based SEM estimator: spec + survey data -> a :class:`CBSEMResult`.
 
 The estimator checks its settings at the start of :meth:`CBSEM.fit`, validates the data against
-the spec (the same checks as for PLS), estimates and collects every diagnostic.  ML, GLS and
-ULS (and the ML point estimates of MLR) run on the table-based pipeline
-(:mod:`sem_csat.cbsem.pipeline`, lavaan's steps, no semopy); FIML and the ordinal estimators
-still run on the earlier engine until they are ported.
+the spec (the same checks as for PLS), estimates and collects every diagnostic.  Every method
+runs on the table-based pipeline (:mod:`sem_csat.cbsem.pipeline`, lavaan's steps, no semopy):
+ML, MLR, GLS and ULS; FIML (ML and MLR) on incomplete data; DWLS and WLSMV on ordinal items.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 import pandas as pd
 
 from sem_csat.cbsem.results import CBSEMResult
@@ -25,7 +22,6 @@ from sem_csat.spec.model import ModelSpec
 
 if TYPE_CHECKING:
     from sem_csat.cbsem.estimation import CBSEMEstimate
-    from sem_csat.cbsem.robust import RobustResult
     from sem_csat.data.moments import SummaryStatistics
 
 __all__ = ["CBSEM", "ESTIMATORS", "MISSING", "CBSEMSettings"]
@@ -188,10 +184,6 @@ class CBSEM:
                 missing=settings.missing,  # type: ignore[arg-type]
                 na_values=settings.na_values,
             )
-        if settings.method in ORDINAL_ESTIMATORS:
-            return _estimate_wlsmv(spec, prepared, settings)
-        if settings.missing == "fiml" and bool(prepared.frame.isna().to_numpy().any()):
-            return _estimate_fiml(spec, prepared, settings)
         return _estimate(spec, prepared, settings)
 
     def fit_moments(self, spec: ModelSpec, stats: SummaryStatistics) -> CBSEMResult:
@@ -231,203 +223,67 @@ class CBSEM:
                     DataWarning,
                 )
             )
-        return _finish(spec, settings, est, None, prepared_moments(stats), notes)
+        return _finish(spec, settings, est, prepared_moments(stats), notes)
+
+
+#: Pipeline estimator of every method (lavaan's names; MLR and WLSMV are its shorthands).
+_PIPELINE_ESTIMATORS: dict[str, str] = {
+    "ml": "ML",
+    "mlr": "MLR",
+    "gls": "GLS",
+    "uls": "ULS",
+    "dwls": "DWLS",
+    "wlsmv": "WLSMV",
+}
+#: What the fit of each variation reports beside its estimates, for the summary's notes.
+_FIML_NOTE = (
+    "With FIML the chi-square compares the model with the unrestricted model estimated by EM "
+    "and CFI/TLI use the FIML independence model, as lavaan does. The robust CFI, TLI and "
+    "RMSEA are Zhang & Savalei's (2023) corrections for missing data, which estimate what "
+    "these indices would be with complete data; prefer them when the share of missing answers "
+    "is not small."
+)
+_ORDINAL_NOTE = (
+    "DWLS on the polychoric correlations of the ordinal items: chi-square, CFI, TLI and RMSEA "
+    "are computed from the DWLS test statistic as lavaan does, SRMR from the polychoric "
+    "correlations. With WLSMV the scaled-and-shifted chi-square is chi2_scaled and the robust "
+    "CFI, TLI and RMSEA are Savalei's (2021) catML versions. There is no likelihood, so "
+    "log-likelihood, AIC and BIC are empty."
+)
 
 
 def _estimate(spec: ModelSpec, prepared: PreparedData, settings: CBSEMSettings) -> CBSEMResult:
+    """Every raw-data fit: ML, MLR, GLS, ULS; FIML on incomplete data; DWLS/WLSMV on ordinal
+    items; each a variation of the one pipeline (:mod:`sem_csat.cbsem.pipeline`)."""
     from sem_csat.cbsem import legacy, pipeline
 
     frame = prepared.frame.loc[:, list(spec.indicator_names)]
-    estimator: Estimator = ESTIMATORS[settings.method]
-    options = pipeline.Options(estimator=estimator, std_lv=settings.std_lv)
+    fiml = settings.missing == "fiml" and bool(frame.isna().to_numpy().any())
+    options = pipeline.Options(
+        estimator=_PIPELINE_ESTIMATORS[settings.method],
+        std_lv=settings.std_lv,
+        missing="ml" if fiml else "listwise",
+    )
     fit = pipeline.fit_data(spec, frame, options)
     est = legacy.to_estimate(fit)
-    rob: RobustResult | None = None
-    if settings.method == "mlr" and est.converged and est.structure is not None:
-        from sem_csat.cbsem.robust import mlr
-
-        rob = mlr(est.structure, est, frame)
-        est = dataclasses.replace(est, table=rob.table)
     notes = [*spec.diagnostics, *prepared.diagnostics]
-    return _finish(spec, settings, est, rob, prepared, notes)
-
-
-def _estimate_wlsmv(
-    spec: ModelSpec, prepared: PreparedData, settings: CBSEMSettings
-) -> CBSEMResult:
-    """Ordinal items: DWLS on polychoric correlations; WLSMV adds robust SEs and the adjusted
-    test (``robust=True``), plain DWLS reports expected-information SEs and the DWLS χ²."""
-    import dataclasses as _dc
-    from typing import Any, cast
-
-    from sem_csat.cbsem import adapter
-    from sem_csat.cbsem.checks import check_sample_size, check_solution
-    from sem_csat.cbsem.estimation import CBSEMEstimate
-    from sem_csat.cbsem.fit_indices import FitIndices, fit_indices
-    from sem_csat.cbsem.ordinal import fit_wlsmv, polychoric
-    from sem_csat.cbsem.syntax import to_semopy
-
-    robust = settings.robust
-    items = list(spec.indicator_names)
-    frame = prepared.frame.loc[:, items]
-    poly = polychoric(frame, items)
-    corr = poly.correlation.loc[items, items]
-    structure = adapter.build_structure(
-        to_semopy(spec).text, corr.to_numpy(), items, poly.n_obs,
-        label_names=dict(to_semopy(spec).names),
-    )  # fmt: skip
-    fw = fit_wlsmv(
-        structure,
-        frame,
-        items,
-        poly=poly,
-        order=[*spec.construct_names, *items],
-        declared_covariances=[(c.left, c.right) for c in spec.covariances],
-        robust=robust,
-    )
-    est = CBSEMEstimate(
-        table=fw.table,
-        sigma=fw.sigma,
-        sample_cov=corr,
-        n_obs=fw.n_obs,
-        n_free=fw.n_free,
-        df=fw.df,
-        estimator=cast(Any, "DWLS"),
-        fmin=fw.fmin,
-        theta=fw.theta,
-        vcov=fw.vcov,
-        iterations=fw.iterations,
-        converged=fw.converged,
-        gradient_norm=fw.gradient_norm,
-        information_singular=bool(not np.isfinite(fw.vcov).all()),
-    )
-    diagnostics = [*spec.diagnostics, *prepared.diagnostics]
-    diagnostics += check_sample_size(est.n_obs, est.n_free)
-    diagnostics += check_solution(est, spec)
-    fit: FitIndices | None = None
-    if est.converged:
-        # the residual indices from the correlation structure; the test statistics and the
-        # incremental indices from the DWLS chi-square (lavaan uses N - 1 for DWLS)
-        base = fit_indices(corr.to_numpy(), fw.sigma.loc[items, items].to_numpy(), fw.n_obs,
-                           est.n_free - len(poly.thresholds), estimator="ULS")  # fmt: skip
-        chi2, df, bchi2, bdf = fw.chisq, fw.df, fw.baseline_chisq, fw.baseline_df
-        excess = max(chi2 - df, 0.0)
-        cfi = 1.0 - excess / max(bchi2 - bdf, excess, 1e-300)
-        tli = ((bchi2 / bdf) - (chi2 / df)) / ((bchi2 / bdf) - 1.0) if df > 0 else np.nan
-        rmsea = float(np.sqrt(excess / (df * (fw.n_obs - 1)))) if df > 0 else np.nan
-        nan = float("nan")
-        fit = _dc.replace(
-            base,
-            chi2=chi2, df=df, p_value=fw.pvalue, cfi=cfi, tli=tli, rmsea=rmsea,
-            rmsea_ci_lower=nan, rmsea_ci_upper=nan, loglik=nan, aic=nan, bic=nan,
-            gfi=nan, agfi=nan,
-            chi2_scaled=fw.chisq_scaled if robust else None,
-            scaling_factor=fw.scaling_factor if robust else None,
-        )  # fmt: skip
-        diagnostics.append(
-            Diagnostic(
-                "info",
-                "wlsmv_fit_indices",
-                "WLSMV: chi-square, CFI, TLI and RMSEA are computed from the DWLS test "
-                "statistic as lavaan does, SRMR from the polychoric correlations; the "
-                "mean-and-variance adjusted chi-square is chi2_scaled. There is no likelihood, "
-                "so log-likelihood, AIC and BIC are empty.",
-            )
-        )
-    emit(diagnostics, stacklevel=4)
-    return CBSEMResult(
-        spec=spec,
-        settings=settings,
-        data=prepared,
-        estimate=est,
-        fit_indices=fit,
-        diagnostics=tuple(diagnostics),
-    )
-
-
-def _estimate_fiml(spec: ModelSpec, prepared: PreparedData, settings: CBSEMSettings) -> CBSEMResult:
-    """Full-information ML on incomplete data (see :mod:`sem_csat.cbsem.fiml`)."""
-    from sem_csat.cbsem import adapter
-    from sem_csat.cbsem.estimation import CBSEMEstimate
-    from sem_csat.cbsem.fiml import em_saturated, fit_fiml
-    from sem_csat.cbsem.fiml_fit import fiml_fit_indices
-    from sem_csat.cbsem.syntax import to_semopy
-
-    items = list(spec.indicator_names)
-    frame = prepared.frame.loc[:, items]
-    _, sigma_em, _ = em_saturated(frame.to_numpy(dtype=np.float64))
-    syntax = to_semopy(spec)
-    variances = {i: float(v) for i, v in zip(items, np.diag(sigma_em), strict=True)}
-    text = syntax.with_variances(variances) if syntax.needs_variances else syntax.text
-    structure = adapter.build_structure(
-        text, sigma_em, items, len(frame), label_names=dict(syntax.names), semopy_fit=True
-    )
-    fe = fit_fiml(
-        structure,
-        frame,
-        robust=settings.robust,
-        order=[*spec.construct_names, *items],
-        declared_covariances=[(c.left, c.right) for c in spec.covariances],
-    )
-    est = CBSEMEstimate(
-        table=fe.table,
-        sigma=fe.sigma,
-        sample_cov=fe.sigma_h1,
-        n_obs=fe.n_obs,
-        n_free=fe.n_free,
-        df=fe.df,
-        estimator="ML",
-        fmin=fe.chi2 / (2 * fe.n_obs),
-        theta=fe.theta,
-        vcov=fe.vcov,
-        iterations=fe.em_iterations,
-        converged=fe.converged,
-        gradient_norm=fe.gradient_norm,
-        information_singular=fe.information_singular,
-    )
-    from sem_csat.cbsem.checks import check_sample_size, check_solution
-
-    diagnostics = [*spec.diagnostics, *prepared.diagnostics]
-    diagnostics += check_sample_size(est.n_obs, est.n_free)
-    diagnostics += check_solution(est, spec)
-    fit = None
-    if est.converged:
-        fit = fiml_fit_indices(structure, fe, frame.to_numpy(dtype=np.float64))
-        diagnostics.append(
-            Diagnostic(
-                "info",
-                "fiml_fit_indices",
-                "With FIML the chi-square compares the model with the unrestricted model "
-                "estimated by EM and CFI/TLI use the FIML independence model, as lavaan does. "
-                "The robust CFI, TLI and RMSEA are Zhang & Savalei's (2023) corrections for "
-                "missing data, which estimate what these indices would be with complete data; "
-                "prefer them when the share of missing answers is not small.",
-            )
-        )
-    emit(diagnostics, stacklevel=4)
-    return CBSEMResult(
-        spec=spec,
-        settings=settings,
-        data=prepared,
-        estimate=est,
-        fit_indices=fit,
-        diagnostics=tuple(diagnostics),
-    )
+    if fit.converged and fiml:
+        notes.append(Diagnostic("info", "fiml_fit_indices", _FIML_NOTE))
+    if fit.converged and settings.method in ORDINAL_ESTIMATORS:
+        notes.append(Diagnostic("info", "wlsmv_fit_indices", _ORDINAL_NOTE))
+    return _finish(spec, settings, est, prepared, notes)
 
 
 def _finish(
     spec: ModelSpec,
     settings: CBSEMSettings,
     est: CBSEMEstimate,
-    rob: RobustResult | None,
     prepared: PreparedData,
     notes: list[Diagnostic],
 ) -> CBSEMResult:
     """Post-fit checks and fit indices; emits the warnings and builds the result."""
     from sem_csat.cbsem.checks import check_data_scale, check_sample_size, check_solution
-    from sem_csat.cbsem.fit_indices import fit_indices
 
-    estimator = est.estimator
     diagnostics: list[Diagnostic] = []
     solution = list(check_solution(est, spec))
     if not est.converged:  # said first, and nothing is read off the arbitrary point
@@ -438,18 +294,9 @@ def _finish(
     fit = None
     if est.converged:
         diagnostics += solution
-        pipeline_fit = est.pipeline
-        if pipeline_fit is not None and pipeline_fit.fit is not None:
-            fit = pipeline_fit.fit
-        else:
-            s = np.asarray(est.sample_cov, dtype=np.float64)
-            sigma = np.asarray(est.sigma, dtype=np.float64)
-            fit = fit_indices(s, sigma, est.n_obs, est.n_free, estimator=estimator)
-        if rob is not None:
-            from sem_csat.cbsem.robust import robust_fit_indices
-
-            fit = robust_fit_indices(rob, fit)
-        diagnostics += fit.diagnostics
+        fit = None if est.pipeline is None else est.pipeline.fit
+        if fit is not None:
+            diagnostics += fit.diagnostics
     else:
         diagnostics.append(
             Diagnostic(
@@ -468,5 +315,4 @@ def _finish(
         estimate=est,
         fit_indices=fit,
         diagnostics=tuple(diagnostics),
-        robust_result=rob,
     )

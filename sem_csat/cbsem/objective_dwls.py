@@ -30,9 +30,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sem_csat.cbsem.lisrel import Factors, Implied
-from sem_csat.cbsem.objective import _no_likelihood
 from sem_csat.cbsem.polychoric import OrdinalStats
 from sem_csat.cbsem.samplestats import GroupStats
+from sem_csat.errors import UsageError
 
 __all__ = ["DWLS", "moment_jacobian", "residuals"]
 
@@ -114,4 +114,7 @@ class DWLS:
         return _c(stats) * self.information(stats, imp, fac)
 
     def scores(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
-        raise _no_likelihood(self.name)
+        raise UsageError(
+            "DWLS has no likelihood, so it has no case-wise scores; its robust standard "
+            "errors come from Γ (method 'wlsmv')."
+        )

@@ -265,9 +265,12 @@ class CBSEMFit:
         return self.stats.ntotal
 
     def sample_cov(self, group: int = 0) -> pd.DataFrame:
-        """S of a group (with the estimator's divisor)."""
+        """S of a group as lavaan reports it: with the estimator's divisor; with FIML the EM
+        estimate of the unrestricted model; for ordinal items the polychoric correlations."""
         names = list(self.stats.ov_names)
-        return pd.DataFrame(self.stats.groups[group].cov, index=names, columns=names)
+        g = self.stats.groups[group]
+        s = g.missing.sigma if g.missing is not None else g.cov
+        return pd.DataFrame(s, index=names, columns=names)
 
     def implied_cov(self, group: int = 0) -> pd.DataFrame:
         """Σ̂ of a group."""

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from sem_csat.cbsem.estimation import CBSEMEstimate
     from sem_csat.cbsem.fit_indices import FitIndices
     from sem_csat.cbsem.model import CBSEMSettings
-    from sem_csat.cbsem.robust import DifferenceTest, RobustResult
+    from sem_csat.cbsem.test import DifferenceTest
     from sem_csat.contract import NestedTestInfo
     from sem_csat.data import PreparedData
     from sem_csat.measurement import HTMTBootstrap, QualityReport
@@ -129,10 +129,6 @@ class CBSEMResult(SEMResult):
         effects.
     ci
         Which bootstrap interval fills ``ci_lower``/``ci_upper``: ``"percentile"`` or ``"bca"``.
-    robust_result
-        The MLR corrections (:class:`~sem_csat.cbsem.robust.RobustResult`) of a complete-data
-        MLR fit, used by :func:`sem_csat.compare` for the Satorra–Bentler scaled difference
-        test.
     """
 
     spec: ModelSpec
@@ -143,7 +139,6 @@ class CBSEMResult(SEMResult):
     diagnostics: tuple[Diagnostic, ...] = ()
     boot: CBSEMBootstrap | None = None
     ci: CIMethod = "percentile"
-    robust_result: RobustResult | None = dataclasses.field(default=None, repr=False)
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -196,6 +191,8 @@ class CBSEMResult(SEMResult):
         of the constructs only and ``std_all`` completely standardized, as lavaan's ``std.lv``
         and ``std.all``.
         """
+        if self.estimate.pipeline is not None:  # every row lavaan lists, its std.lv
+            return conform(self.estimate.pipeline.params, PARAM_COLUMNS)
         table = self.estimate.table.copy()
         table["group"] = ""
         table["std_lv"] = _std_lv(table, self._latent_sd)
@@ -678,8 +675,9 @@ class CBSEMNestedInfo:
     (:class:`~sem_csat.contract.NestedTestInfo`).
 
     ``difference_test`` is lavaan's ``lavTestLRT`` for two fits: the likelihood-ratio test of
-    ML fits, the Satorra–Bentler (2001) scaled difference of MLR fits
-    (:func:`sem_csat.cbsem.robust.scaled_difference`).
+    ML fits (FIML included), the Satorra–Bentler (2001) scaled difference of MLR fits
+    (:func:`sem_csat.cbsem.test.satorra_bentler_2001`), from the standard statistics and the
+    scaling factors of their Yuan–Bentler tests.
     """
 
     estimator: str
@@ -690,16 +688,22 @@ class CBSEMNestedInfo:
     df: int
     converged: bool
     fit: Mapping[str, float] = dataclasses.field(repr=False)
-    source: CBSEMEstimate | RobustResult = dataclasses.field(repr=False)
+    chi2: float = float("nan")
+    scaling_factor: float = float("nan")
 
     def difference_test(self, full: NestedTestInfo) -> DifferenceTest:
         """Test this (restricted) model against ``full``."""
-        from sem_csat.cbsem.robust import scaled_difference
+        from sem_csat.cbsem.test import satorra_bentler_2001
         from sem_csat.errors import UsageError
 
         if not isinstance(full, CBSEMNestedInfo):
             raise UsageError("A CB-SEM model can only be tested against another CB-SEM model.")
-        return scaled_difference(self.source, full.source)
+        return satorra_bentler_2001(
+            (self.chi2, self.df, self.scaling_factor),
+            (full.chi2, full.df, full.scaling_factor),
+            self.n_obs,
+            scaled=self.robust and full.robust,
+        )
 
 
 _FIT_KEYS = (
@@ -718,33 +722,28 @@ _FIT_KEYS = (
 )
 
 
-def nested_info(result: CBSEMResult | RobustResult) -> CBSEMNestedInfo:
-    """The :class:`CBSEMNestedInfo` of a CB-SEM result or of an MLR
-    :class:`~sem_csat.cbsem.robust.RobustResult` (:func:`~sem_csat.cbsem.robust.fit_mlr`)."""
-    from sem_csat.cbsem.robust import robust_fit_indices
-
-    if isinstance(result, CBSEMResult):
-        rob = result.robust_result
-        est = result.estimate
-        converged = result.converged
-        fit = robust_fit_indices(rob) if rob is not None else result.fit_indices
-    else:
-        rob = result
-        est = result.estimate
-        converged = bool(est.converged)
-        fit = robust_fit_indices(result)
+def nested_info(result: CBSEMResult) -> CBSEMNestedInfo:
+    """The :class:`CBSEMNestedInfo` of a CB-SEM result."""
+    est = result.estimate
+    fit = result.fit_indices
     values = {}
     for key in _FIT_KEYS:
         value = getattr(fit, key, None) if fit is not None else None
         values[key] = np.nan if value is None else float(value)
+    scaling = float("nan")
+    pipe = est.pipeline
+    if pipe is not None and pipe.scaled_test is not None:
+        scaling = float(pipe.scaled_test.scaling_factor)
+    robust = result.method == "mlr"
     return CBSEMNestedInfo(
-        estimator="MLR" if rob is not None else str(est.estimator),
-        robust=rob is not None,
+        estimator="MLR" if robust else str(est.estimator),
+        robust=robust,
         n_obs=int(est.n_obs),
         sample_cov=est.sample_cov,
         npar=int(est.n_free),
         df=int(est.df),
-        converged=converged,
+        converged=result.converged,
         fit=values,
-        source=rob if rob is not None else est,
+        chi2=values["chi2"],
+        scaling_factor=scaling,
     )
