@@ -488,6 +488,13 @@ def _discrepancy(stats: SampleStats, options: Options) -> Discrepancy:
         return FIML()
     if options.missing == "ml":
         raise UsageError("missing='ml' needs the raw data (fit_data), not a covariance matrix.")
+    robust = options.se == "robust.huber.white" or options.test == "yuan.bentler.mplus"
+    if robust and any(g.data is None for g in stats.groups):
+        raise UsageError(
+            f"{options.method}'s robust standard errors and scaled test use every respondent's "
+            "answers, so they need the raw data, not a covariance matrix; fit the data, or use "
+            "estimator ML with a covariance matrix."
+        )
     return ESTIMATORS[options.estimator]
 
 
