@@ -225,9 +225,12 @@ def _raw(data: object, na_values: Sequence[float | str]) -> RawData:
     if isinstance(data, pd.DataFrame):
         return read_data(data, na_values=na_values)
     if isinstance(data, str | os.PathLike):
-        from sem_csat.fitting import load_data
+        from sem_csat.datasets import list_datasets, path
 
-        return load_data(os.fspath(data), na_values=na_values)
+        source = os.fspath(data)
+        if not os.path.splitext(source)[1] and source in list_datasets():
+            source = os.fspath(path(source))  # a bundled data set, as sem_csat.fit reads it
+        return read_data(source, na_values=na_values)
     raise DataError(
         f"The data must be a DataFrame, a data file or a bundled data set name; got "
         f"{type(data).__name__}."
