@@ -92,6 +92,32 @@ The contract
 ``summary()``, ``str()``, ``_repr_html_()``, ``repr()``
     The :class:`~sem_csat.summary.Summary` that drives the text, HTML and Markdown renderings
     (the display mixin :class:`~sem_csat.summary.ResultDisplay`); ``repr()`` is one line.
+``dashboard``
+    The survey metrics the spec's ``metrics:`` and ``servqual:`` blocks declare (NPS, CSAT,
+    CES, Kano, SERVQUAL gaps), computed on the respondents the model used
+    (:class:`~sem_csat.metrics.dashboard.Dashboard`), or ``None``.  Its tables, figures,
+    findings and summary sections are part of the result's own ``tables()``, ``figures()``,
+    ``findings()`` and ``summary()``.
+
+Several groups
+--------------
+A model fitted to several groups or survey waves at once (``fit(..., group="COLUMN")``) fills
+the same contract, with the groups stated in the content, never in the type:
+
+``grouping``
+    :class:`Grouping` (``column``, ``levels``, ``sizes``, ``waves``, ``noun``), or ``None``
+    for one group.
+``group_results()``
+    Each group's own result, ``level -> SEMResult``, a single-group result with the rows of
+    that group (empty for one group).  Diagrams and per-group tables are drawn from them.
+``params``
+    The rows of every group, ``group`` holding the level (lavaan's ``group`` column).
+``paths``, ``outer``, ``effects``
+    The rows of every group, group after group, with a ``group`` column first
+    (:func:`grouped_columns`); ``r2`` has ``group, r2, r2_adj`` by construct.
+``tables()``
+    The per-group tables above and the comparison's own tables: PLS ``group_paths``,
+    ``micom``, ``mga``, ``mga_effects``, ``index_groups``; CB-SEM ``invariance`` (issue 14).
 
 Examples
 --------
@@ -105,6 +131,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sem_csat.summary import ResultDisplay
@@ -115,8 +143,9 @@ if TYPE_CHECKING:
     from sem_csat.data import PreparedData
     from sem_csat.diagnostics import Diagnostic
     from sem_csat.measurement import QualityReport
+    from sem_csat.metrics.dashboard import Dashboard
     from sem_csat.spec.model import ModelSpec
-    from sem_csat.summary import Summary
+    from sem_csat.summary import Section, Summary
 
 __all__ = [
     "CI_METHODS",
@@ -128,6 +157,7 @@ __all__ = [
     "BootstrapInfo",
     "CIMethod",
     "DifferenceTestInfo",
+    "Grouping",
     "NestedTestInfo",
     "ResultDisplay",
     "ResultFigure",
@@ -136,6 +166,7 @@ __all__ = [
     "Statistic",
     "conform",
     "effect_boot_columns",
+    "grouped_columns",
     "inference_columns",
     "param_columns",
     "path_columns",
@@ -179,6 +210,16 @@ def param_columns(statistic: Statistic) -> tuple[str, ...]:
 def path_columns(statistic: Statistic) -> tuple[str, ...]:
     """Columns of ``paths``: ``from, to, label, estimate, std_estimate`` and the inference."""
     return ("from", "to", "label", "estimate", "std_estimate", *inference_columns(statistic))
+
+
+def grouped_columns(columns: Sequence[str]) -> tuple[str, ...]:
+    """The columns of a multi-group result's ``paths``, ``outer`` and ``effects``: ``group``
+    first, then ``columns``.
+
+    >>> grouped_columns(("from", "to", "estimate"))
+    ('group', 'from', 'to', 'estimate')
+    """
+    return ("group", *columns)
 
 
 def effect_boot_columns() -> tuple[str, ...]:
@@ -228,6 +269,47 @@ def conform(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 def _check(statistic: str) -> None:
     if statistic not in STATISTICS:
         raise ValueError(f"statistic must be one of {STATISTICS}; got {statistic!r}.")
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How the respondents of a multi-group result are grouped.
+
+    Attributes
+    ----------
+    column
+        The data column that holds the groups (``gender``, ``segment``, ``wave``).
+    levels
+        The groups in comparison order.
+    sizes
+        Respondents per group, in level order.
+    waves
+        Whether the groups are survey waves (texts then speak of waves).
+
+    >>> g = Grouping("wave", ("2024", "2025"), {"2024": 120, "2025": 130}, waves=True)
+    >>> g.noun, g.nouns
+    ('wave', 'waves')
+    """
+
+    column: str
+    levels: tuple[str, ...]
+    sizes: Mapping[str, int]
+    waves: bool = False
+
+    @property
+    def noun(self) -> str:
+        """``"wave"`` or ``"group"``."""
+        return "wave" if self.waves else "group"
+
+    @property
+    def nouns(self) -> str:
+        """``"waves"`` or ``"groups"``."""
+        return self.noun + "s"
+
+    def describe(self) -> str:
+        """``"column 'gender': female (N = 148), male (N = 102)"``."""
+        sizes = ", ".join(f"{g} (N = {self.sizes[g]})" for g in self.levels)
+        return f"column '{self.column}': {sizes}"
 
 
 class Settings(Protocol):
@@ -495,3 +577,60 @@ class SEMResult(ResultDisplay, ABC):
     @abstractmethod
     def _repr_fields(self) -> str:
         """The words of the one-line ``repr`` after the class name."""
+
+    # ------------------------------------------------------------------ several groups
+    @property
+    def grouping(self) -> Grouping | None:
+        """The groups of a multi-group result; ``None`` for one group."""
+        return None
+
+    def group_results(self) -> Mapping[str, SEMResult]:
+        """Each group's own (single-group) result by level; empty for one group."""
+        return {}
+
+    # ------------------------------------------------------------------ survey metrics
+    @cached_property
+    def dashboard(self) -> Dashboard | None:
+        """The survey metrics the spec declares, on the respondents the model used, or None.
+
+        NPS, CSAT, CES, Kano and SERVQUAL from the spec's ``metrics:`` and ``servqual:``
+        blocks (:func:`sem_csat.metrics.dashboard.dashboard`); ``None`` when the spec declares
+        neither or the data are a matrix.  By group in a multi-group result.
+        """
+        from sem_csat.metrics.dashboard import dashboard
+
+        data = self.data
+        survey = data.survey
+        if survey is None:
+            return None
+        rows = survey.iloc[data.used_rows].reset_index(drop=True)
+        g = self.grouping
+        labels = None if g is None else self._group_labels()
+        return dashboard(
+            self.spec,
+            rows,
+            groups=labels,
+            group_name=None if g is None else g.column,
+            levels=None if g is None else g.levels,
+            na_values=data.na_values,
+        )
+
+    def _group_labels(self) -> list[str]:
+        """The group of every respondent used, in the order of ``data.used_rows``."""
+        raise NotImplementedError  # pragma: no cover - a multi-group result defines it
+
+    def dashboard_tables(self) -> dict[str, pd.DataFrame]:
+        """The dashboard's tables (``metrics``, ``kano``, ``servqual``, ...), for ``tables()``."""
+        return {} if self.dashboard is None else self.dashboard.tables()
+
+    def dashboard_figures(self) -> dict[str, ResultFigure]:
+        """The dashboard's figures (the Kano map), for ``figures()``."""
+        return {} if self.dashboard is None else dict(self.dashboard.figures())
+
+    def dashboard_sections(self) -> list[Section]:
+        """The dashboard's summary sections, for ``summary()``."""
+        return [] if self.dashboard is None else self.dashboard.sections()
+
+    def dashboard_findings(self) -> tuple[Diagnostic, ...]:
+        """The dashboard's findings, for ``findings()``."""
+        return () if self.dashboard is None else self.dashboard.diagnostics

@@ -517,11 +517,13 @@ class CBSEMResult(SEMResult):
                 htmt_boot = self.htmt_bootstrap
             if htmt_boot is not None:
                 out["htmt_bootstrap"] = htmt_boot.table
+        out.update(self.dashboard_tables())
         return out
 
     def figures(self) -> dict[str, ResultFigure]:
-        """No figures of its own (the path diagram is drawn from the contract)."""
-        return {}
+        """No figures of its own (the path diagram is drawn from the contract); the survey
+        metrics' Kano map when the spec declares Kano pairs."""
+        return self.dashboard_figures()
 
     def findings(self) -> tuple[Diagnostic, ...]:
         """The estimation's diagnostics, and with raw answers the quality verdicts and the
@@ -533,7 +535,7 @@ class CBSEMResult(SEMResult):
             quality = self.quality.diagnostics
             htmt_boot = self.htmt_bootstrap
         extra = () if htmt_boot is None else htmt_boot.diagnostics
-        return (*self.diagnostics, *quality, *extra)
+        return (*self.diagnostics, *quality, *extra, *self.dashboard_findings())
 
     def run_facts(self) -> dict[str, Any]:
         """``converged``, ``iterations``, ``gradient_norm``, ``free_parameters``, ``df`` and the
@@ -592,6 +594,7 @@ class CBSEMResult(SEMResult):
             Section("Structural model", self.paths[cols]),
             Section("Explained variance", self.r2.reset_index()[["construct", "r2"]]),
             Section("Parameter table", self.params, collapsed=True),
+            *self.dashboard_sections(),
         ]
         return Summary(
             f"sem_csat CB-SEM results: {self.spec.name}", header, sections, self.diagnostics

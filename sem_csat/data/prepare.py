@@ -109,6 +109,13 @@ class PreparedData:
         For a covariance or correlation matrix given instead of answers
         (:func:`~sem_csat.data.moments.read_summary_statistics`): the matrix, N and the means;
         ``None`` for raw data.
+    survey
+        The columns of the source that the spec's ``servqual:`` and ``metrics:`` blocks name
+        (:attr:`ModelSpec.metric_items <sem_csat.spec.model.ModelSpec.metric_items>`), as read
+        and unchecked, for every row of the source (row ``k`` is source position ``k``, as in
+        :attr:`used_rows`); the survey metrics (:mod:`sem_csat.metrics.dashboard`) are
+        computed from them.  Items the source does not have are left out; ``None`` when the
+        spec declares no such block or the data are a matrix.
     """
 
     frame: pd.DataFrame
@@ -122,6 +129,7 @@ class PreparedData:
     sha256: str | None
     na_values: tuple[NaValue, ...] = field(default=())
     moments: SummaryStatistics | None = None
+    survey: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def complete(self) -> bool:
@@ -279,7 +287,19 @@ def prepare_data(
         diagnostics=tuple(diags),
         sha256=raw.sha256,
         na_values=raw.na_values + codes,
+        survey=_survey_columns(spec, raw),
     )
+
+
+def _survey_columns(spec: ModelSpec, raw: RawData) -> pd.DataFrame | None:
+    """The source's columns named by the spec's ``servqual:`` and ``metrics:`` blocks."""
+    if not spec.metric_items:
+        return None
+    columns = [str(c) for c in raw.frame.columns]
+    present = [i for i in spec.metric_items if columns.count(i) == 1]
+    survey = raw.frame.iloc[:, [columns.index(i) for i in present]].copy()
+    survey.columns = present
+    return survey.reset_index(drop=True)
 
 
 def _read_notes(

@@ -40,14 +40,14 @@ from sem_csat.summary import Section, Summary
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from sem_csat.contract import NestedTestInfo
+    from sem_csat.contract import NestedTestInfo, ResultFigure
     from sem_csat.data import PreparedData
     from sem_csat.inference.bootstrap import SeedLike
     from sem_csat.measurement import HTMTBootstrap, QualityReport
     from sem_csat.pls.bootstrap import PLSBootstrap, SignChange
     from sem_csat.pls.effects import Chain
     from sem_csat.pls.engine import PLSEstimate
-    from sem_csat.pls.ipma import IPMAFigure, IPMAResult
+    from sem_csat.pls.ipma import IPMAResult
     from sem_csat.pls.model import PLSSettings
     from sem_csat.pls.plsc import PLScEstimate
     from sem_csat.spec.model import ModelSpec
@@ -724,13 +724,18 @@ class PLSResult(SEMResult):
             out["index"] = index
         if self._ipma is not None:
             out["ipma"] = self._ipma.table
+        out.update(self.dashboard_tables())
         return out
 
-    def figures(self) -> dict[str, IPMAFigure]:
-        """The importance–performance map (``ipma``, both panels) when it is defined."""
+    def figures(self) -> dict[str, ResultFigure]:
+        """The importance–performance map (``ipma``, both panels) when it is defined, and the
+        survey metrics' Kano map when the spec declares Kano pairs."""
         from sem_csat.pls.ipma import IPMAFigure
 
-        return {} if self._ipma is None else {"ipma": IPMAFigure(self._ipma)}
+        own: dict[str, ResultFigure] = (
+            {} if self._ipma is None else {"ipma": IPMAFigure(self._ipma)}
+        )
+        return own | self.dashboard_figures()
 
     def findings(self) -> tuple[Diagnostic, ...]:
         """The estimation's diagnostics, the quality verdicts, the HTMT bootstrap's and the
@@ -739,7 +744,7 @@ class PLSResult(SEMResult):
             quality = self.quality.diagnostics
             htmt_boot = self.htmt_bootstrap
         extra = () if htmt_boot is None else htmt_boot.diagnostics
-        return (*self.diagnostics, *quality, *extra, *self._csi_notes())
+        return (*self.diagnostics, *quality, *extra, *self._csi_notes(), *self.dashboard_findings())
 
     def run_facts(self) -> dict[str, Any]:
         """``converged``, ``iterations`` and the number of warnings."""
@@ -786,6 +791,7 @@ class PLSResult(SEMResult):
             Section("Explained variance", self.r2.reset_index()),
             *self._index_section(),
             Section("Measurement model", self.outer, collapsed=True),
+            *self.dashboard_sections(),
         ]
         return Summary(
             f"sem_csat PLS results: {self.spec.name}", header, sections, self.diagnostics
