@@ -4,6 +4,16 @@
 method and every option against it, and dispatches to the engine.  It is the one path from spec
 and data to a result: the command line, notebooks and scripts all go through it, and the
 engines never see an option that does not belong to them.
+
+With ``group="COLUMN"`` the model is fitted in every group of that column
+(:func:`sem_csat.groups.fit_grouped`, PLS and PLSc) and the result is a
+:class:`~sem_csat.groups.GroupResult`, which fills the same result contract; its
+``bootstrap()`` compares the groups (MICOM, multi-group analysis, index comparison).
+
+When the spec declares survey metrics (its ``metrics:`` and ``servqual:`` blocks), they are
+computed here too (:attr:`SEMResult.dashboard <sem_csat.contract.SEMResult.dashboard>`), so
+that an answer outside an item's scale stops the run with one sentence before anything is
+written.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from sem_csat.spec.model import ModelSpec, did_you_mean
 
 if TYPE_CHECKING:
     from sem_csat.cbsem.results import CBSEMResult
+    from sem_csat.groups.result import GroupResult
     from sem_csat.pls.results import PLSResult
 
 __all__ = [
@@ -72,8 +83,11 @@ def fit(
     missing: str = "listwise",
     na_values: Sequence[float | str] = (),
     ordered: bool = False,
+    group: str | None = None,
+    levels: Sequence[str] | None = None,
+    waves: bool | None = None,
     **options: Any,
-) -> PLSResult | CBSEMResult:
+) -> PLSResult | CBSEMResult | GroupResult:
     """Fit a model to survey data.
 
     Parameters
@@ -98,6 +112,16 @@ def fit(
         lower triangle), its sample size, for a correlation matrix a CSV of standard
         deviations, and optionally the item means (see :mod:`sem_csat.data.moments`);
         methods ``"ml"``, ``"gls"`` and ``"uls"`` only.
+    group
+        Name of a column that holds groups (customer segment, gender, survey wave): the model
+        is fitted in every group (PLS and PLSc; :func:`sem_csat.groups.fit_grouped`) and the
+        result is a :class:`~sem_csat.groups.GroupResult`, whose ``bootstrap()`` compares the
+        groups.
+    levels
+        With ``group``: the groups to compare, in order (default: every group).
+    waves
+        With ``group``: True when the groups are survey waves (the default is True for a
+        column called ``wave``); texts then speak of waves.
     **options
         Options of the engine: ``scheme`` (``"path"``, ``"centroid"``, ``"factorial"``),
         ``tol`` and ``max_iter`` for PLS (:data:`PLS_OPTIONS`); ``std_lv`` (identify the
@@ -106,8 +130,8 @@ def fit(
 
     Returns
     -------
-    PLSResult or CBSEMResult
-        Both fill the result contract (:class:`~sem_csat.contract.SEMResult`).
+    PLSResult, CBSEMResult or GroupResult
+        Each fills the result contract (:class:`~sem_csat.contract.SEMResult`).
 
     Raises
     ------
@@ -115,12 +139,15 @@ def fit(
         An unknown method, an option or missing-data policy the method does not have, raw-data
         options with a covariance matrix, or no data; one sentence that says what to do.
     SpecError, DataError
-        From the spec and the data.
+        From the spec and the data (and, with ``group``, from the group column: missing,
+        constant, more than 20 groups, a group too small, missing values, an item constant in a
+        group).
     """
     from sem_csat.spec.library import load_spec
 
     _check_method(method)
     _check_options(method, missing, ordered, options, moments=cov is not None)
+    _check_group(method, group, levels, waves, moments=cov is not None)
     model = spec if isinstance(spec, ModelSpec) else load_spec(spec)
     if cov is not None:
         if missing != "listwise" or na_values:
@@ -139,14 +166,72 @@ def fit(
         )
     if isinstance(data, str | Path):
         data = load_data(data, na_values=na_values)
-    if method in CBSEM_METHODS:
+    result: PLSResult | CBSEMResult | GroupResult
+    if group is not None:
+        from sem_csat.groups.result import fit_grouped
+
+        if isinstance(data, PreparedData):
+            raise EstimationError(
+                "group= needs the survey data with the group column; prepared data hold only "
+                "the model's items. Pass the DataFrame, the file or the bundled data set."
+            )
+        result = fit_grouped(
+            model,
+            data,
+            group,
+            method=method,  # type: ignore[arg-type]
+            levels=levels,
+            waves=waves,
+            missing=missing,  # type: ignore[arg-type]
+            na_values=na_values,
+            **options,
+        )
+    elif method in CBSEM_METHODS:
         from sem_csat.cbsem.model import CBSEM
 
-        return CBSEM(method, **options).fit(model, data, missing=missing, na_values=na_values)
-    from sem_csat.pls.model import PLS
+        result = CBSEM(method, **options).fit(model, data, missing=missing, na_values=na_values)
+    else:
+        from sem_csat.pls.model import PLS
 
-    estimator = PLS(method=method, **options)  # type: ignore[arg-type]
-    return estimator.fit(model, data, missing=missing, na_values=na_values)  # type: ignore[arg-type]
+        estimator = PLS(method=method, **options)  # type: ignore[arg-type]
+        result = estimator.fit(model, data, missing=missing, na_values=na_values)  # type: ignore[arg-type]
+    _ = result.dashboard  # the declared survey metrics: bad answers stop the run here
+    return result
+
+
+def _check_group(
+    method: str,
+    group: object,
+    levels: Sequence[str] | None,
+    waves: bool | None,
+    *,
+    moments: bool,
+) -> None:
+    """Refuse, in one sentence each, group options that cannot be used."""
+    if group is None:
+        given = [n for n, v in (("levels", levels), ("waves", waves)) if v is not None]
+        if given:
+            raise EstimationError(
+                f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} used with group=: "
+                "name the group column too (on the command line: --group COLUMN)."
+            )
+        return
+    if not isinstance(group, str) or not group:
+        raise EstimationError(
+            f"group must be the name of a column of the data (on the command line: --group "
+            f"COLUMN); got {group!r}."
+        )
+    if moments:
+        raise EstimationError(
+            "A group comparison needs the respondents' answers and their group; a covariance "
+            "matrix (cov=, --cov) has neither. Give the survey data with the group column."
+        )
+    if method in CBSEM_METHODS:
+        raise EstimationError(
+            f"Multi-group covariance-based SEM (measurement invariance with method "
+            f"'{method}') is not available yet; compare the groups by PLS with method 'pls' or "
+            "'plsc' (MICOM and multi-group analysis)."
+        )
 
 
 def _check_method(method: object) -> None:

@@ -14,6 +14,8 @@ The pipeline, in order:
 
 :func:`compare_groups` does all of it in one call.  Every result has ``.table`` (the CSV's
 DataFrame), ``.summary()`` (text, HTML, Markdown, LaTeX) and a one-line ``repr``.
+:func:`fit_grouped` (what ``sem_csat.fit(spec, data, group="COLUMN")`` calls) wraps the fits in
+a :class:`GroupResult` that fills the result contract; its ``bootstrap()`` runs the comparison.
 
 >>> import sem_csat
 >>> from sem_csat.groups import compare_groups
@@ -35,6 +37,7 @@ from sem_csat.groups.index_compare import INDEX_GROUP_COLUMNS, IndexComparison, 
 from sem_csat.groups.mga import MGA_COLUMNS, MGAResult, mga
 from sem_csat.groups.micom import MICOM_COLUMNS, MICOMResult, micom
 from sem_csat.groups.permutation import GroupPermutations, PairPermutations, permute_groups
+from sem_csat.groups.result import GroupResampling, GroupResult, GroupSettings, fit_grouped
 from sem_csat.groups.split import MAX_LEVELS, MIN_GROUP_SIZE, GroupedData, split
 
 __all__ = [
@@ -47,6 +50,9 @@ __all__ = [
     "GroupComparison",
     "GroupFits",
     "GroupPermutations",
+    "GroupResampling",
+    "GroupResult",
+    "GroupSettings",
     "GroupedData",
     "IndexComparison",
     "MGAResult",
@@ -55,6 +61,7 @@ __all__ = [
     "bootstrap_groups",
     "compare_groups",
     "compare_index",
+    "fit_grouped",
     "fit_groups",
     "mga",
     "micom",

@@ -179,7 +179,8 @@ def compare_groups(
     n_jobs
         joblib workers; None takes the active joblib backend (such as Dask).
     alpha
-        Significance level of MICOM's decisions; the index intervals have level 1 - alpha.
+        Significance level of MICOM's decisions; the index intervals and each group's
+        bootstrap intervals have level 1 - alpha.
     interval
         Index difference interval: ``"bootstrap"`` or ``"permutation"``.
     centring
@@ -226,7 +227,9 @@ def compare_groups(
         )
     perm_seed, boot_seed = seed_streams(seed)
     permutations = permute_groups(fits, n_perm, seed=perm_seed, n_jobs=n_jobs, progress=progress)
-    bootstraps = bootstrap_groups(fits, n_boot, seed=boot_seed, n_jobs=n_jobs, progress=progress)
+    bootstraps = bootstrap_groups(
+        fits, n_boot, seed=boot_seed, n_jobs=n_jobs, progress=progress, conf=1 - alpha
+    )
     m = micom(fits, alpha=alpha, permutations=permutations)
     g = mga(
         fits,
