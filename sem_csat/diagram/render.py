@@ -430,6 +430,90 @@ def path_diagram(
     layouts are tried in turn (:mod:`sem_csat.diagram.compact`): shorter label lines and
     tighter gaps, a top-to-bottom flow, abbreviated labels explained in a legend.
     """
+    if _is_grouped(source):
+        from sem_csat.diagram.groups import group_diagram
+
+        return group_diagram(
+            source,
+            indicators=indicators,
+            theme=theme,
+            size=size,
+            stars=stars,
+            ci=ci,
+            decimals=decimals,
+            font=font,
+            show_r2=show_r2,
+            labels=labels,
+        )
+    plan = plan_diagram(
+        source,
+        indicators=indicators,
+        theme=theme,
+        size=size,
+        stars=stars,
+        ci=ci,
+        decimals=decimals,
+        font=font,
+        title=title,
+        show_r2=show_r2,
+        labels=labels,
+    )
+    return draw_plan(plan)
+
+
+def _is_grouped(source: object) -> bool:
+    """Whether ``source`` is a multi-group result (decided by its content, the grouping)."""
+    from sem_csat.contract import SEMResult
+
+    return isinstance(source, SEMResult) and source.grouping is not None
+
+
+@dataclass(frozen=True)
+class DiagramPlan:
+    """Everything decided before a diagram is drawn: the laid-out drawing at its column width,
+    the theme, fonts and which paths are dashed (:func:`plan_diagram`)."""
+
+    drawn: Drawing
+    spec: ModelSpec
+    theme: Theme
+    theme_name: str
+    width_in: float
+    families: list[str]
+    title: str | None
+    dashed: frozenset[tuple[str, str]]
+    size: str
+    needs_double: bool
+    codes: dict[str, str]
+    legend: str
+
+    @property
+    def height_pt(self) -> float:
+        """Height of the drawing in points."""
+        return float(self.drawn.height_pt)
+
+
+def plan_diagram(
+    source: object,
+    *,
+    indicators: bool = False,
+    theme: str = "grey",
+    size: str = "single",
+    stars: bool = True,
+    ci: bool = False,
+    decimals: int = 2,
+    font: str | None = None,
+    title: str | None = None,
+    show_r2: bool = True,
+    labels: str = "label",
+    marks: dict[tuple[str, str], str] | None = None,
+    warn: bool = True,
+) -> DiagramPlan:
+    """Lay out the diagram of ``source`` for its column (arguments as :func:`path_diagram`).
+
+    ``marks`` appends a sign to the coefficient of a path, ``(from, to) -> "†"`` (the group
+    panels mark the paths that differ between groups); ``warn=False`` leaves the width warning
+    to the caller.
+    """
     if theme not in THEMES:
         raise UsageError(f"Unknown theme {theme!r}; use one of {', '.join(sorted(THEMES))}.")
     if size not in SIZES:
@@ -448,28 +532,55 @@ def path_diagram(
     if shown is None:
         shown = {c.name: c.display if use_label[c.name] else c.name for c in spec.constructs}
     edge_labels, dashed = _edge_labels(values, indicators, stars, ci, decimals)
+    for key, mark in (marks or {}).items():
+        if key in edge_labels:
+            edge_labels[key] += mark
     drawn, needs_double = fit_to_column(
         spec, values.r2, size, shown, show_r2, indicators, edge_labels, title
     )
     codes = abbreviations(spec) if drawn.step.abbreviate else {}
     width_in = max(SIZES["double" if needs_double else size].width_in, drawn.width_pt / 72)
-    if needs_double or drawn.width_pt > SIZES[size].width_in * 72 + 1e-6:
+    if warn and (needs_double or drawn.width_pt > SIZES[size].width_in * 72 + 1e-6):
         warn_width(spec, size, indicators, needs_double, width_in)
-    return _draw(
-        drawn,
-        spec,
-        THEMES[theme],
-        theme,
-        width_in,
-        families,
-        title,
-        dashed,
+    return DiagramPlan(
+        drawn=drawn,
+        spec=spec,
+        theme=THEMES[theme],
+        theme_name=theme,
+        width_in=width_in,
+        families=families,
+        title=title,
+        dashed=frozenset(dashed),
         size=size,
         needs_double=needs_double,
         codes=codes,
         legend="; ".join(f"{codes[c.name]} = {shown[c.name]}" for c in spec.constructs)
         if codes
         else "",
+    )
+
+
+def draw_plan(plan: DiagramPlan) -> Diagram:
+    """Draw a planned diagram in a figure of its own."""
+    from sem_csat.rendering.mplfigure import PrintFigure
+
+    fig = PrintFigure(figsize=(plan.width_in, plan.height_pt / 72), facecolor=plan.theme.background)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    artists, dashed = draw_on_axes(ax, plan)
+    return Diagram(
+        fig,
+        ax,
+        plan.drawn.layout,
+        plan.spec,
+        theme=plan.theme_name,
+        families=plan.families,
+        edge_artists=artists,
+        dashed=frozenset(dashed),
+        size=plan.size,
+        step=plan.drawn.step,
+        needs_double_width=plan.needs_double,
+        abbreviations=plan.codes,
+        legend=plan.legend,
     )
 
 
@@ -509,33 +620,24 @@ def _edge_labels(
     return labels, dashed
 
 
-def _draw(
-    drawn: Drawing,
-    spec: ModelSpec,
-    th: Theme,
-    theme_name: str,
-    width_in: float,
-    families: list[str],
-    title: str | None,
-    dashed_paths: set[tuple[str, str]],
-    *,
-    size: str,
-    needs_double: bool,
-    codes: dict[str, str],
-    legend: str = "",
-) -> Diagram:
+def draw_on_axes(
+    ax: Axes, plan: DiagramPlan
+) -> tuple[dict[tuple[str, str], Any], set[tuple[str, str]]]:
+    """Draw ``plan`` into ``ax``, whose box must be ``plan.width_in`` wide and
+    ``plan.height_pt`` high (one data unit is then one printed point).
+
+    Returns the arrow of every edge and the paths drawn dashed.
+    """
     from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
     from matplotlib.path import Path as MplPath
 
-    from sem_csat.rendering.mplfigure import PrintFigure
-
+    drawn, th, title, families = plan.drawn, plan.theme, plan.title, plan.families
+    width_in, dashed_paths = plan.width_in, plan.dashed
     layout, step = drawn.layout, drawn.step
     b = layout.bounds
     title_h = title_pt(step, title)
     legend_h = legend_pt(step, drawn.legend)
     height_pt = drawn.height_pt
-    fig = PrintFigure(figsize=(width_in, height_pt / 72), facecolor=th.background)
-    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_axis_off()
     # 1 data unit = 1 printed point; the drawing is centred horizontally.
     half_w = width_in * 72 / 2
@@ -626,18 +728,4 @@ def _draw(
             linespacing=LEGEND_LINE / 1.2,
             fontdict=font,
         )
-    return Diagram(
-        fig,
-        ax,
-        layout,
-        spec,
-        theme=theme_name,
-        families=families,
-        edge_artists=artists,
-        dashed=frozenset(dashed),
-        size=size,
-        step=step,
-        needs_double_width=needs_double,
-        abbreviations=codes,
-        legend=legend,
-    )
+    return artists, dashed

@@ -422,7 +422,7 @@ class GroupResult(SEMResult):
 
     # ------------------------------------------------------------------ output
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table :func:`sem_csat.write` writes.
+        """Every table :func:`sem_csat.write` writes (built once, on the first call).
 
         ``paths``, ``outer``, ``r2``, ``effects`` (every group's rows, ``group`` first),
         ``group_paths`` and ``group_r2`` (the groups side by side), each group's own tables
@@ -432,6 +432,10 @@ class GroupResult(SEMResult):
         ``micom``, ``mga``, ``mga_effects`` and ``index_groups``, and the survey metrics the
         spec declares (by group).
         """
+        return dict(self._tables)
+
+    @cached_property
+    def _tables(self) -> dict[str, pd.DataFrame]:
         r2 = self.r2.reset_index()[["group", "construct", "r2", "r2_adj"]]
         out: dict[str, pd.DataFrame] = {
             "paths": self.paths,
