@@ -6,10 +6,13 @@ Every name that comes from the spec or the data is HTML-escaped.
 
 Sections, in the order a reviewer asks for them: warnings (first, so that they are seen), the
 model and its diagram, the data (N used of N total, missing answers), measurement quality, the
-structural results, global fit (when the result has fit measures), index scores and the
-result's own figures such as the IPMA (when it has them), and the settings and versions that
-make the run reproducible.  Everything comes from the result contract
-(:mod:`sem_csat.contract`); the report never asks which engine made the result.
+structural results, global fit (when the result has fit measures), the group comparison (a
+result with groups: paths by group, MICOM, the multi-group analysis, the index by group), index
+scores and the result's own figures such as the IPMA (when it has them), the survey metrics the
+spec declares (NPS, CSAT, CES, Kano with its better/worse map, SERVQUAL), and the settings and
+versions that make the run reproducible.  Everything comes from the result contract
+(:mod:`sem_csat.contract`) and the tables' kinds; the report never asks which engine made the
+result.
 """
 
 from __future__ import annotations
@@ -115,10 +118,19 @@ def _model_section(result: SEMResult, diagram: Diagram) -> str:
     parts = ['<section id="model"><h2>Model</h2>']
     if spec.description:
         parts.append(f"<p>{_esc(spec.description)}</p>")
+    panels = ""
+    g = result.grouping
+    if g is not None:
+        panels = f" One panel per {g.noun}, each estimated on its own respondents."
+        if "mga" in result.tables():
+            panels += (
+                f" † marks a path whose coefficient differs between {g.nouns} (permutation "
+                "test, p &lt; .05)."
+            )
     parts.append(
         f"<figure>{figure_svg(diagram.figure)}<figcaption>Path diagram of {_esc(spec.name)}: "
         "standardized coefficients; * p &lt; .05, ** p &lt; .01, *** p &lt; .001 where p-values "
-        "are available; dashed paths are not significant at .05.</figcaption></figure>"
+        f"are available; dashed paths are not significant at .05.{panels}</figcaption></figure>"
     )
     rows = "".join(
         f"<tr><td>{_esc(c.name)}</td><td>{_esc(c.label or '')}</td><td>{_esc(c.mode)}</td>"
@@ -154,6 +166,9 @@ def _data_section(result: SEMResult, info: Mapping[str, Any]) -> str:
                 ", ".join(f"{k}: {v}" for k, v in imputed.items()),
             )
         )
+    g = result.grouping
+    if g is not None:
+        facts.insert(2, (g.nouns.capitalize(), g.describe()))
     if data.get("sha256"):
         facts.append(("SHA-256 of the data file", data["sha256"]))
     return f'<section id="data"><h2>Data</h2>{_facts(facts)}</section>'
@@ -172,6 +187,51 @@ def _csi_section(tables: Sequence[Any], figures: Mapping[str, ResultFigure]) -> 
         return ""
     title = "Index scores and importance–performance map" if tables else "Figures"
     parts = [f'<section id="csi"><h2>{_esc(title)}</h2>']
+    parts += [t.to_html() for t in tables]
+    for figure in figures.values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            drawing = figure.figure()
+        parts.append(
+            f"<figure>{figure_svg(drawing)}<figcaption>{_esc(figure.title)}.</figcaption></figure>"
+        )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _groups_section(result: SEMResult, tables: Sequence[Any]) -> str:
+    """Paths by group, MICOM, the multi-group analysis and the index by group."""
+    g = result.grouping
+    if g is None or not tables:
+        return ""
+    if result.boot is None:
+        intro = (
+            f"The model was estimated in each {g.noun} separately ({_esc(g.describe())}). "
+            "MICOM, the multi-group analysis and the index comparison need the resampling "
+            "(<code>result.bootstrap(n_boot, n_perm=...)</code>; on the command line "
+            "<code>--bootstrap N --permutations N</code>)."
+        )
+    else:
+        intro = (
+            f"The model was estimated in each {g.noun} separately ({_esc(g.describe())}) and "
+            f"compared by permutation and by bootstrapping each {g.noun}: first measurement "
+            "invariance of the composites (MICOM), then the differences of the paths and of the "
+            "index. A difference is interpretable only for constructs with compositional "
+            "invariance."
+        )
+    body = f"<p>{intro}</p>" + "".join(t.to_html() for t in tables)
+    title = f"{g.noun.capitalize()} comparison"
+    return f'<section id="groups"><h2>{_esc(title)}</h2>{body}</section>'
+
+
+def _metrics_section(tables: Sequence[Any], figures: Mapping[str, ResultFigure]) -> str:
+    """NPS, CSAT, CES, Kano (with its map) and SERVQUAL, as the spec declares them."""
+    if not tables:
+        return ""
+    parts = [
+        '<section id="metrics"><h2>Survey metrics</h2>'
+        "<p>The survey metrics the spec declares, computed on the respondents of the model.</p>"
+    ]
     parts += [t.to_html() for t in tables]
     for figure in figures.values():
         with warnings.catch_warnings():
@@ -247,6 +307,8 @@ def render_report(
     method = result.method.upper()
     title = f"sem_csat report: {result.spec.name}"
     subtitle = f"{method} on {result.n_obs} respondents"
+    if result.grouping is not None:
+        subtitle += f" in {len(result.grouping.levels)} {result.grouping.nouns}"
     if info.get("created"):
         subtitle += f" · {info['created']}"
     sections = [
@@ -256,8 +318,12 @@ def render_report(
         _tables_section("measurement", "Measurement quality", groups.get("measurement", [])),
         _tables_section("structural", "Structural model", groups.get("structural", [])),
         _tables_section("fit", "Model fit", groups.get("fit", [])),
+        _groups_section(result, groups.get("groups", [])),
     ]
-    sections.append(_csi_section(groups.get("index", []), figures))
+    metric_figures = {k: v for k, v in figures.items() if k == "kano"}
+    other_figures = {k: v for k, v in figures.items() if k not in metric_figures}
+    sections.append(_csi_section(groups.get("index", []), other_figures))
+    sections.append(_metrics_section(groups.get("metrics", []), metric_figures))
     sections.append(_reproducibility_section(info))
     return (
         "<!DOCTYPE html>\n"

@@ -611,6 +611,10 @@ def publication_tables(result: Any) -> TableSet:
     and the importance–performance map when the spec has an answer scale.  CB-SEM:
     measurement model, discriminant validity, structural model, model fit; the first two need
     the raw data and are left out after a fit to a covariance matrix, FIML or WLSMV.  A
+    result with groups (``result.grouping``): each group's measurement tables, the multi-group
+    structural table and, after the resampling, MICOM, the multi-group analysis and the index
+    by group (:mod:`sem_csat.tables.groups`).  Then, when the spec declares survey metrics,
+    their tables (:mod:`sem_csat.tables.metrics`).  A
     :class:`~sem_csat.comparison.Comparison`: the compared paths (or models) and R².
     """
     tables: list[Table] = []
@@ -620,6 +624,11 @@ def publication_tables(result: Any) -> TableSet:
             tables.append(comparison_r2_table(result))
         return TableSet.numbered(tables)
     _check(result, "publication_tables")
+    if result.grouping is not None:  # several groups: per-group measurement, then comparisons
+        from sem_csat.tables.groups import group_tables
+        from sem_csat.tables.metrics import metrics_tables
+
+        return TableSet.numbered([*group_tables(result), *metrics_tables(result.tables())])
     for build_quality in (measurement_table, discriminant_table):
         try:
             tables.append(build_quality(result))
@@ -636,4 +645,7 @@ def publication_tables(result: Any) -> TableSet:
                 tables.append(build(result))
             except (SemCsatError, ValueError):  # e.g. an undefined IPMA: leave the table out
                 continue
+    from sem_csat.tables.metrics import metrics_tables
+
+    tables += metrics_tables(own)
     return TableSet.numbered(tables)
