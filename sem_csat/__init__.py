@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any
 from sem_csat._version import __version__
 
 if TYPE_CHECKING:
-    from sem_csat import datasets, diagram, metrics, power, report, tables
+    from sem_csat import datasets, diagram, groups, metrics, power, report, tables
     from sem_csat.cbsem.model import CBSEM
     from sem_csat.cbsem.results import CBSEMResult
     from sem_csat.comparison import compare
     from sem_csat.contract import SEMResult
     from sem_csat.data import prepare_data, read_data
     from sem_csat.fitting import fit
+    from sem_csat.groups.result import GroupResult
     from sem_csat.measurement import quality
     from sem_csat.output import write
     from sem_csat.pls.model import PLS
@@ -45,6 +46,7 @@ __all__ = [
     "CBSEM",
     "PLS",
     "CBSEMResult",
+    "GroupResult",
     "ModelSpec",
     "PLSResult",
     "SEMResult",
@@ -53,6 +55,7 @@ __all__ = [
     "datasets",
     "diagram",
     "fit",
+    "groups",
     "list_specs",
     "load_spec",
     "metrics",
@@ -79,9 +82,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "SEMResult": ("sem_csat.contract", "SEMResult"),
     "PLSResult": ("sem_csat.pls.results", "PLSResult"),
     "CBSEMResult": ("sem_csat.cbsem.results", "CBSEMResult"),
+    "GroupResult": ("sem_csat.groups.result", "GroupResult"),
     "quality": ("sem_csat.measurement", "quality"),
     "compare": ("sem_csat.comparison", "compare"),
     "datasets": ("sem_csat.datasets", None),
+    "groups": ("sem_csat.groups", None),
     "metrics": ("sem_csat.metrics", None),
     "power": ("sem_csat.power", None),
     "diagram": ("sem_csat.diagram", None),

@@ -8,8 +8,15 @@
                            [--missing listwise|mean|fiml] [--na-values V [V ...]]
                            [--bootstrap N --seed S] [--out DIR]
     sem-csat fit SPEC --cov FILE --n N [--sds FILE] [--means FILE] --method ml
+    sem-csat fit SPEC DATA --group COLUMN [--levels G [G ...]] [--waves]
+                           [--permutations N] [--bootstrap N] [--seed S] [--jobs J]
     sem-csat quality SPEC DATA [--out DIR]
     sem-csat diagram SPEC [--from RESULTS_DIR] -o FILE
+    sem-csat metrics DATA --nps COL [--csat COL --csat-scale LO,HI] [--ces COL] [--group COL]
+    sem-csat kano DATA --pairs F1:D1,F2:D2,... [--out DIR]
+    sem-csat servqual DATA --spec SPEC [--out DIR]
+    sem-csat power --df DF --rmsea0 .05 --rmsea1 .08 [--power .8 | --n N] [--alpha .05]
+    sem-csat power --pls --min-path 0.2 [--power .8 | --n N] [--alpha .05]
     sem-csat demo [--out DIR]
 
 SPEC is a YAML or lavaan file, or the name of a bundled model (``sem-csat specs``); DATA is a
@@ -18,6 +25,14 @@ CSV/TSV/Excel/SPSS/Parquet file or a bundled data set (``ecsi_mobile``, ``bank_s
 ``fit`` and ``demo`` take one path: the options are parsed here, :func:`sem_csat.fit` checks
 them against the method and fits, ``result.bootstrap(...)`` adds the bootstrap when asked, and
 :func:`sem_csat.write` writes the folder.  Nothing here knows which engine a method belongs to.
+With ``--group COLUMN`` the same path fits the model in every group and ``result.bootstrap``
+compares the groups (``--permutations`` per pair, ``--bootstrap`` per group, 5000 each by
+default): ``micom.csv``, ``mga.csv``, ``index_groups.csv`` and the rest.
+
+``metrics``, ``kano``, ``servqual`` and ``power`` parse their options, call
+:mod:`sem_csat.metrics` and :mod:`sem_csat.power`, print the summary and write
+``metrics.csv``, ``kano.csv`` (and the better/worse map ``kano.png``/``kano.pdf``),
+``servqual.csv`` or ``power.csv`` into ``--out``.
 
 A mistake of the user (bad spec, bad data, bad option) prints one line ``error: ...`` to standard
 error and exits with status 2; ``--debug`` shows the traceback instead.  An unexpected internal
@@ -52,6 +67,8 @@ EXIT_USAGE = 2
 EXIT_NOT_CONVERGED = 1  # the estimation finished without converging (documented)
 
 DEFAULT_OUT = "sem-csat-results"
+#: Resamples of a group comparison when --permutations or --bootstrap is not given.
+DEFAULT_RESAMPLES = 5000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,6 +124,58 @@ def _level(value: str) -> float:
     return level
 
 
+def _scale(value: str) -> tuple[float, float]:
+    parts = [p.strip() for p in value.replace(";", ",").split(",")]
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"give the scale as LOWEST,HIGHEST such as 1,5; got {value!r}"
+        ) from None
+    if not low < high:
+        raise argparse.ArgumentTypeError(
+            f"the lowest answer must be below the highest (such as 1,5); got {value!r}"
+        )
+    return low, high
+
+
+def _pairs(value: str) -> list[tuple[str, str, str]]:
+    """``F1:D1,F2:D2`` or ``Speed=F1:D1,...`` as ``(feature, functional, dysfunctional)``."""
+    out = []
+    for entry in (e.strip() for e in value.split(",")):
+        if not entry:
+            continue
+        feature, _, pair = entry.rpartition("=")
+        functional, colon, dysfunctional = pair.partition(":")
+        if not colon or not functional.strip() or not dysfunctional.strip():
+            raise argparse.ArgumentTypeError(
+                f"each Kano pair is FUNCTIONAL:DYSFUNCTIONAL (two column names, optionally "
+                f"FEATURE=F:D), pairs separated by commas; got {entry!r}"
+            )
+        f, d = functional.strip(), dysfunctional.strip()
+        out.append((feature.strip() or f, f, d))
+    if not out:
+        raise argparse.ArgumentTypeError("give at least one Kano pair, such as F1:D1")
+    return out
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"give a positive whole number, got {n}")
+    return n
+
+
+def _number(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give a number, got {value!r}") from None
+
+
 def _jobs(value: str) -> int:
     try:
         jobs = int(value)
@@ -148,7 +217,8 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="V",
         help="codes that mean 'no answer', e.g. --na-values -99 999",
     )
-    data_opts.add_argument(
+    missing_opt = _Parser(add_help=False)
+    missing_opt.add_argument(
         "--missing",
         choices=["listwise", "mean", "fiml"],
         default="listwise",
@@ -162,12 +232,16 @@ def _build_parser() -> argparse.ArgumentParser:
     data_opts.add_argument("--sheet", default=None, help="Excel sheet name or 0-based index")
 
     val = sub.add_parser(
-        "validate", help="check a spec, and data against it", parents=[common, data_opts]
+        "validate",
+        help="check a spec, and data against it",
+        parents=[common, data_opts, missing_opt],
     )
     val.add_argument("spec", metavar="SPEC", help="YAML/lavaan file or bundled model name")
     val.add_argument("data", metavar="DATA", nargs="?", help="data file or bundled data set")
 
-    fit = sub.add_parser("fit", help="fit a model to survey data", parents=[common, data_opts])
+    fit = sub.add_parser(
+        "fit", help="fit a model to survey data", parents=[common, data_opts, missing_opt]
+    )
     fit.add_argument("spec", metavar="SPEC", help="YAML/lavaan file or bundled model name")
     fit.add_argument(
         "data", metavar="DATA", nargs="?", help="data file or bundled data set (or use --cov)"
@@ -200,7 +274,7 @@ def _build_parser() -> argparse.ArgumentParser:
     qual = sub.add_parser(
         "quality",
         help="assess the measurement model from the data alone (no structural model)",
-        parents=[common, data_opts],
+        parents=[common, data_opts, missing_opt],
     )
     qual.add_argument("spec", metavar="SPEC", help="YAML/lavaan file or bundled model name")
     qual.add_argument("data", metavar="DATA", help="data file or bundled data set")
@@ -242,6 +316,8 @@ def _build_parser() -> argparse.ArgumentParser:
     diag.add_argument("--font", default=None, help="font family for the labels")
     diag.add_argument("--dpi", type=int, default=300, help="resolution of a PNG (default 300)")
 
+    _group_options(fit)
+    _survey_commands(sub, common, data_opts)
     demo = sub.add_parser(
         "demo", help="fit the bundled ECSI model to the bundled survey", parents=[common]
     )
@@ -293,17 +369,144 @@ def _fit_options(fit: argparse.ArgumentParser) -> None:
     )
 
 
+def _group_options(fit: argparse.ArgumentParser) -> None:
+    group = fit.add_argument_group("comparing groups or survey waves (PLS, PLSc)")
+    group.add_argument(
+        "--group",
+        default=None,
+        metavar="COLUMN",
+        help="fit the model in every group of COLUMN and compare them: MICOM, multi-group "
+        "analysis, index by group (a column called 'wave' speaks of waves)",
+    )
+    group.add_argument(
+        "--levels",
+        nargs="+",
+        default=None,
+        metavar="G",
+        help="with --group: the groups to compare, in order (default: all)",
+    )
+    group.add_argument(
+        "--waves", action="store_true", help="with --group: the groups are survey waves"
+    )
+    group.add_argument(
+        "--permutations",
+        type=_resamples,
+        default=None,
+        metavar="N",
+        help=f"with --group: permutations per pair of groups (default {DEFAULT_RESAMPLES}); "
+        f"--bootstrap N sets the resamples per group (default {DEFAULT_RESAMPLES})",
+    )
+
+
+def _survey_commands(
+    sub: Any, common: argparse.ArgumentParser, data_opts: argparse.ArgumentParser
+) -> None:
+    out_help = f"output folder (default: {DEFAULT_OUT})"
+    met = sub.add_parser(
+        "metrics",
+        help="NPS, CSAT and CES with intervals, by group (metrics.csv)",
+        parents=[common, data_opts],
+    )
+    met.add_argument("data", metavar="DATA", help="data file or bundled data set")
+    met.add_argument("--nps", default=None, metavar="COL", help="the 0-10 recommendation item")
+    met.add_argument("--csat", default=None, metavar="COL", help="the satisfaction item")
+    met.add_argument(
+        "--csat-scale", type=_scale, default=None, metavar="LO,HI", help="its answer scale"
+    )
+    met.add_argument(
+        "--csat-top", type=_positive, default=2, metavar="K", help="top-K box (default 2)"
+    )
+    met.add_argument("--ces", default=None, metavar="COL", help="the customer effort item")
+    met.add_argument(
+        "--ces-scale", type=_scale, default=None, metavar="LO,HI", help="its answer scale"
+    )
+    met.add_argument("--group", default=None, metavar="COL", help="scores by group or wave")
+    met.add_argument("--conf", type=_level, default=0.95, help="interval level (default 0.95)")
+    met.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=out_help)
+
+    kano = sub.add_parser(
+        "kano",
+        help="Kano categories and better/worse coefficients (kano.csv, kano.png)",
+        parents=[common, data_opts],
+    )
+    kano.add_argument("data", metavar="DATA", help="data file or bundled data set")
+    kano.add_argument(
+        "--pairs",
+        type=_pairs,
+        required=True,
+        metavar="F1:D1,F2:D2",
+        help="functional:dysfunctional column pairs (FEATURE=F:D names a feature)",
+    )
+    kano.add_argument("--size", choices=["single", "double"], default="single", help="chart width")
+    kano.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=out_help)
+
+    sq = sub.add_parser(
+        "servqual",
+        help="SERVQUAL gaps by dimension from a spec's servqual block (servqual.csv)",
+        parents=[common, data_opts],
+    )
+    sq.add_argument("data", metavar="DATA", help="data file or bundled data set")
+    sq.add_argument(
+        "--spec",
+        required=True,
+        metavar="SPEC",
+        help="YAML file or bundled model with a servqual block (such as 'servqual')",
+    )
+    sq.add_argument("--conf", type=_level, default=0.95, help="interval level (default 0.95)")
+    sq.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=out_help)
+
+    pw = sub.add_parser(
+        "power",
+        help="sample size and power: RMSEA tests (CB-SEM) or the inverse square root (PLS)",
+        parents=[common],
+    )
+    pw.add_argument("--df", type=int, default=None, help="degrees of freedom of the model")
+    pw.add_argument("--rmsea0", type=_number, default=None, help="RMSEA under H0, such as .05")
+    pw.add_argument("--rmsea1", type=_number, default=None, help="RMSEA under H1, such as .08")
+    pw.add_argument("--groups", type=_positive, default=1, help="number of groups (default 1)")
+    pw.add_argument(
+        "--pls", action="store_true", help="PLS: the inverse square root method instead"
+    )
+    pw.add_argument(
+        "--min-path", type=_number, default=None, help="with --pls: the smallest path of interest"
+    )
+    pw.add_argument(
+        "--tails", type=int, choices=[1, 2], default=1, help="with --pls: 1 (default) or 2"
+    )
+    target = pw.add_mutually_exclusive_group()
+    target.add_argument("--power", type=_number, default=None, help="target power, such as .8")
+    target.add_argument(
+        "--n", type=_positive, nargs="+", default=None, metavar="N", help="sample size(s)"
+    )
+    pw.add_argument("--alpha", type=_number, default=0.05, help="significance level (.05)")
+    pw.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=out_help)
+
+
 def _bootstrap(args: argparse.Namespace, result: SEMResult) -> SEMResult:
-    """Bootstrap ``result`` when --bootstrap N was given (the same call for every method)."""
-    if not args.bootstrap:
-        return result
+    """Bootstrap ``result`` when --bootstrap N was given (the same call for every method).
+
+    With --group the comparison always resamples: --permutations N per pair and --bootstrap N
+    per group (``result.bootstrap``'s ``n_perm``), 5000 each unless given.
+    """
+    group = getattr(args, "group", None)
+    if group is None:
+        if getattr(args, "permutations", None) is not None:
+            raise UsageError(
+                "--permutations compares groups: name the group column with --group COLUMN."
+            )
+        if not args.bootstrap:
+            return result
+    extra: dict[str, Any] = {}
+    if group is not None:
+        extra["n_perm"] = args.permutations or DEFAULT_RESAMPLES
     return result.bootstrap(
-        args.bootstrap,
+        args.bootstrap or DEFAULT_RESAMPLES,
         seed=args.seed,
         n_jobs=args.jobs,
         conf=args.conf,
         ci=args.ci,
         progress=_progress(args),
+        **extra,
     )
 
 
@@ -397,6 +600,14 @@ def _fit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         options["ordered"] = True
     if args.scheme is not None:
         options["scheme"] = args.scheme
+    if getattr(args, "group", None) is not None:
+        options["group"] = args.group
+        if args.levels is not None:
+            options["levels"] = args.levels
+        if args.waves:
+            options["waves"] = True
+    elif getattr(args, "levels", None) is not None or getattr(args, "waves", False):
+        raise UsageError("--levels and --waves go with --group COLUMN (the groups to compare).")
     return options
 
 
@@ -487,6 +698,150 @@ def _cmd_diagram(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _write_tables(
+    tables: dict[str, Any], folder_arg: str, summary: str, args: argparse.Namespace, out: TextIO
+) -> list[Path]:
+    """Write ``name.csv`` for every table, print the summary and what was written."""
+    from sem_csat.output import contained_path, ensure_out_dir, write_csv
+
+    folder = ensure_out_dir(folder_arg)
+    files = [write_csv(t, contained_path(folder, f"{n}.csv")) for n, t in tables.items()]
+    if not getattr(args, "quiet", False):
+        out.write(summary + "\n\n")
+    return files
+
+
+def _done(files: Sequence[Path], folder: str, args: argparse.Namespace, out: TextIO) -> int:
+    if not getattr(args, "quiet", False):
+        out.write(f"Wrote {len(files)} file{'' if len(files) == 1 else 's'} to {folder}/\n")
+    return EXIT_OK
+
+
+def _notes(diagnostics: Sequence[Diagnostic]) -> None:
+    for d in diagnostics:
+        if d.severity != "info":
+            _report(d)
+
+
+def _cmd_metrics(args: argparse.Namespace, out: TextIO) -> int:
+    from sem_csat.metrics import survey_metrics
+
+    if args.nps is None and args.csat is None and args.ces is None:
+        raise UsageError("Name at least one item: --nps COL, --csat COL or --ces COL.")
+    if args.csat is not None and args.csat_scale is None:
+        raise UsageError(
+            "--csat needs --csat-scale LO,HI (the lowest and highest answers, such as 1,5) to "
+            "know which answers are the top box."
+        )
+    if args.csat_scale is not None and args.csat is None:
+        raise UsageError("--csat-scale is the scale of the CSAT item: give --csat COL too.")
+    if args.ces_scale is not None and args.ces is None:
+        raise UsageError("--ces-scale is the scale of the CES item: give --ces COL too.")
+    raw = _read(args, args.data)
+    result = survey_metrics(
+        raw,
+        nps=args.nps,
+        csat=args.csat,
+        ces=args.ces,
+        csat_scale=args.csat_scale,
+        csat_top=args.csat_top,
+        ces_scale=args.ces_scale,
+        group=args.group,
+        conf=args.conf,
+    )
+    tables = {"metrics": result.table}
+    if len(result.differences):
+        tables["metric_differences"] = result.differences
+    files = _write_tables(tables, args.out, result.summary().as_text(), args, out)
+    _notes(result.diagnostics)
+    return _done(files, args.out, args, out)
+
+
+def _cmd_kano(args: argparse.Namespace, out: TextIO) -> int:
+    from sem_csat.metrics import kano
+    from sem_csat.output import contained_path
+
+    features = [f for f, _, _ in args.pairs]
+    twice = next((f for f in features if features.count(f) > 1), None)
+    if twice is not None:
+        raise UsageError(
+            f"The Kano feature '{twice}' is given twice in --pairs; name each feature once "
+            "(FEATURE=F:D names a feature)."
+        )
+    raw = _read(args, args.data)
+    result = kano(raw, {f: (fn, dy) for f, fn, dy in args.pairs})
+    files = _write_tables({"kano": result.table}, args.out, result.summary().as_text(), args, out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chart = result.figure(args.size)
+        for ext in ("png", "pdf"):
+            files.append(chart.save(contained_path(Path(args.out), f"kano.{ext}")))
+    _notes(result.diagnostics)
+    return _done(files, args.out, args, out)
+
+
+def _cmd_servqual(args: argparse.Namespace, out: TextIO) -> int:
+    from sem_csat.metrics import spec_servqual
+    from sem_csat.spec.library import load_spec
+
+    spec = load_spec(args.spec)
+    raw = _read(args, args.data)
+    result = spec_servqual(spec, raw, conf=args.conf)
+    tables = {"servqual": result.table, "servqual_items": result.items}
+    files = _write_tables(tables, args.out, result.summary().as_text(), args, out)
+    _notes(result.diagnostics)
+    return _done(files, args.out, args, out)
+
+
+def _cmd_power(args: argparse.Namespace, out: TextIO) -> int:
+    from sem_csat.power import pls_plan, rmsea_plan
+
+    rmsea = {"--df": args.df, "--rmsea0": args.rmsea0, "--rmsea1": args.rmsea1}
+    plan: Any
+    if args.pls:
+        given = [k for k, v in rmsea.items() if v is not None]
+        if given or args.groups != 1:
+            given = given or ["--groups"]
+            verb = "belongs" if len(given) == 1 else "belong"
+            raise UsageError(
+                f"{', '.join(given)} {verb} to the RMSEA power analysis of CB-SEM; with --pls "
+                "give --min-path (the smallest path of interest) or --n."
+            )
+        if args.n is not None and len(args.n) > 1:
+            raise UsageError("With --pls give one sample size (--n N).")
+        plan = pls_plan(
+            min_path=args.min_path,
+            n=None if args.n is None else args.n[0],
+            alpha=args.alpha,
+            power=0.8 if args.power is None else args.power,
+            tails=args.tails,
+        )
+    else:
+        missing = [k for k, v in rmsea.items() if v is None]
+        if missing:
+            raise UsageError(
+                f"Give {', '.join(missing)} for the RMSEA power analysis (such as --df 50 "
+                "--rmsea0 .05 --rmsea1 .08), or --pls --min-path 0.2 for a PLS model."
+            )
+        if args.min_path is not None:
+            raise UsageError("--min-path is for the PLS rule: add --pls (and leave out --df).")
+        if args.power is None and args.n is None:
+            raise UsageError(
+                "Give --power (such as .8) for the sample size, or --n N for the power."
+            )
+        plan = rmsea_plan(
+            args.df,
+            args.rmsea0,
+            args.rmsea1,
+            n=args.n,
+            power=args.power,
+            alpha=args.alpha,
+            groups=args.groups,
+        )
+    files = _write_tables({"power": plan.table}, args.out, plan.summary().as_text(), args, out)
+    return _done(files, args.out, args, out)
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO, argv: Sequence[str]) -> int:
     demo_args = argparse.Namespace(
         na_values=[],
@@ -537,6 +892,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_diagram(args, sys.stdout)
         if args.command == "demo":
             return _cmd_demo(args, sys.stdout, ["sem-csat", *args_list])
+        survey = {
+            "metrics": _cmd_metrics,
+            "kano": _cmd_kano,
+            "servqual": _cmd_servqual,
+            "power": _cmd_power,
+        }
+        if args.command in survey:
+            return survey[args.command](args, sys.stdout)
         raise UsageError(f"Unknown command {args.command!r}.")
     except SemCsatError as exc:
         if debug:

@@ -12,9 +12,12 @@ LaTeX), a one-line ``repr`` and, where there is one, ``.figure()`` (a
 :func:`survey_metrics`          the three in one table (``metrics.csv``)
 :func:`kano`                    Kano categories, Fong's test, Berger's better/worse
 :func:`servqual`                SERVQUAL gaps by dimension and item, paired t intervals
+:func:`spec_servqual`           the same for the dimensions of a spec's ``servqual:`` block
+:func:`dashboard`               everything a spec's ``metrics:``/``servqual:`` blocks declare
 ==============================  ============================================================
 """
 
+from sem_csat.metrics.dashboard import Dashboard, dashboard, spec_servqual
 from sem_csat.metrics.kano import KanoResult, classify, fong_critical_difference, kano
 from sem_csat.metrics.plot import Chart
 from sem_csat.metrics.scores import (
@@ -32,6 +35,7 @@ __all__ = [
     "DIFFERENCE_COLUMNS",
     "TABLE_COLUMNS",
     "Chart",
+    "Dashboard",
     "KanoResult",
     "ServqualDimension",
     "ServqualResult",
@@ -39,9 +43,11 @@ __all__ = [
     "ces",
     "classify",
     "csat",
+    "dashboard",
     "fong_critical_difference",
     "kano",
     "nps",
     "servqual",
+    "spec_servqual",
     "survey_metrics",
 ]

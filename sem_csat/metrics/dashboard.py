@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 
     from sem_csat.spec.model import ModelSpec
 
-__all__ = ["Dashboard", "KanoFigure", "dashboard"]
+__all__ = ["Dashboard", "KanoFigure", "dashboard", "spec_servqual"]
 
 #: The name of the group column added to the survey frame of a multi-group result.
 _GROUP = "__group__"
@@ -354,14 +354,54 @@ def _servqual(
     if _absent(block.items, frame):
         notes.append(_skipped(spec, frame, block.items, "servqual", "the SERVQUAL gaps were"))
         return None
+    return spec_servqual(spec, frame, conf=conf, na_values=na_values)
+
+
+def spec_servqual(
+    spec: ModelSpec,
+    data: Any,
+    *,
+    conf: float = 0.95,
+    na_values: Sequence[float | str] = (),
+) -> ServqualResult:
+    """SERVQUAL gaps of the dimensions that a spec's ``servqual:`` block declares.
+
+    What ``sem-csat servqual DATA --spec SPEC`` computes: the block's dimensions with their
+    expectation and perception items, its importance weights (if every dimension has one) and
+    the model's answer scale (answers outside it are an error).
+
+    Parameters
+    ----------
+    spec
+        A model with a ``servqual:`` block (such as the bundled ``servqual``).
+    data
+        The survey (DataFrame, file or :func:`sem_csat.read_data`'s result).
+    conf, na_values
+        As in :func:`~sem_csat.metrics.servqual`.
+
+    Raises
+    ------
+    UsageError
+        When the spec has no ``servqual:`` block.
+    DataError
+        A declared item missing from the data, or answers outside the scale.
+    """
+    from sem_csat.errors import UsageError
+
+    block = spec.servqual
+    if block is None:
+        raise UsageError(
+            f"Model '{spec.name}' has no servqual block; declare the dimensions with their "
+            "expectation and perception items under 'servqual:' in the spec (see the bundled "
+            "model: sem-csat specs, 'servqual')."
+        )
     dims = {d.name: (list(d.expectation), list(d.perception)) for d in block.dimensions}
     weights = block.weights
-    scale = spec.scale
     return servqual(
-        frame,
+        data,
         dims,
         weights=dict(weights) if weights is not None else None,
-        scale=scale,
+        scale=spec.scale,
         conf=conf,
         na_values=na_values,
     )

@@ -30,10 +30,24 @@ References
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Final
+
+import pandas as pd
 
 from sem_csat.errors import UsageError
+from sem_csat.summary import Section, Summary
 
-__all__ = ["inverse_square_root", "minimum_detectable_path"]
+__all__ = [
+    "PLS_TABLE_COLUMNS",
+    "PLSPlan",
+    "inverse_square_root",
+    "minimum_detectable_path",
+    "pls_plan",
+]
+
+#: Columns of :attr:`PLSPlan.table` (``power.csv`` of ``sem-csat power --pls``).
+PLS_TABLE_COLUMNS: Final = ("method", "min_path", "alpha", "power", "tails", "n")
 
 
 def _level(value: object, name: str, example: str) -> float:
@@ -115,3 +129,115 @@ def minimum_detectable_path(
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         raise UsageError(f"n must be a whole number of respondents, at least 2; got {n!r}.")
     return _constant(alpha, power, tails) / math.sqrt(n)
+
+
+@dataclass(frozen=True)
+class PLSPlan:
+    """A PLS sample-size plan by the inverse square root method (from :func:`pls_plan`).
+
+    Attributes
+    ----------
+    table
+        One row, columns :data:`PLS_TABLE_COLUMNS` (``power.csv``): the smallest path of
+        interest ``min_path``, ``alpha``, ``power``, ``tails`` and the sample size ``n``.
+    solved
+        ``"n"`` when the sample size was found for a path, ``"min_path"`` when the smallest
+        detectable path was found for a sample size.
+    """
+
+    table: pd.DataFrame
+    solved: str
+
+    @property
+    def n(self) -> int:
+        """The sample size."""
+        return int(self.table["n"].iloc[0])
+
+    @property
+    def min_path(self) -> float:
+        """The smallest path of interest (or the smallest detectable one)."""
+        return float(self.table["min_path"].iloc[0])
+
+    def summary(self) -> Summary:
+        """The plan as a :class:`~sem_csat.summary.Summary`."""
+        row = self.table.iloc[0]
+        tails = int(row["tails"])
+        header = [
+            ("Method", "inverse square root (Kock & Hadaya 2018)"),
+            ("Test", f"{'one' if tails == 1 else 'two'}-tailed, alpha {row['alpha']:g}"),
+            ("Power", f"{row['power']:g}"),
+        ]
+        if self.solved == "n":
+            line = (
+                f"Smallest sample size for a path of {row['min_path']:g}: {int(row['n'])} "
+                "respondents."
+            )
+        else:
+            line = (
+                f"Smallest path that {int(row['n'])} respondents detect: "
+                f"{row['min_path']:.4f} (absolute value)."
+            )
+        lines = (
+            line,
+            "The rule assumes the path's standard error is about 1/sqrt(N); for the whole "
+            "model (loadings, several predictors) use sem_csat.power.simulate.",
+        )
+        return Summary("PLS sample size", header, [Section("Plan", self.table, lines=lines)])
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        return f"<PLSPlan min_path {self.min_path:.4f}, n {self.n}>"
+
+
+def pls_plan(
+    *,
+    min_path: float | None = None,
+    n: int | None = None,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    tails: int = 1,
+) -> PLSPlan:
+    """The sample size for the smallest path of interest, or the smallest path a sample size
+    detects, as a table (``sem-csat power --pls``).
+
+    Give exactly one of ``min_path`` (:func:`inverse_square_root`) and ``n``
+    (:func:`minimum_detectable_path`).
+
+    Examples
+    --------
+    >>> pls_plan(min_path=0.2).table
+                    method  min_path  alpha  power  tails    n
+    0  inverse_square_root       0.2   0.05    0.8      1  155
+    >>> round(pls_plan(n=100).min_path, 4)
+    0.2486
+    """
+    if (min_path is None) == (n is None):
+        raise UsageError(
+            "Give either the smallest path of interest (min_path, --min-path) to get the "
+            "sample size, or a sample size (n, --n) to get the smallest detectable path."
+        )
+    if min_path is not None:
+        size = inverse_square_root(min_path, alpha=alpha, power=power, tails=tails)
+        path, solved = float(min_path), "n"
+    else:
+        path = minimum_detectable_path(n, alpha=alpha, power=power, tails=tails)  # type: ignore[arg-type]
+        size, solved = int(n), "min_path"  # type: ignore[arg-type]
+    table = pd.DataFrame(
+        [
+            {
+                "method": "inverse_square_root",
+                "min_path": path,
+                "alpha": float(alpha),
+                "power": float(power),
+                "tails": int(tails),
+                "n": size,
+            }
+        ],
+        columns=list(PLS_TABLE_COLUMNS),
+    )
+    return PLSPlan(table=table, solved=solved)
