@@ -367,7 +367,7 @@ def _check_sizes(
         f"{noun.capitalize()} '{g}' of column '{column}' has only {_plural(n, 'respondent')} "
         f"({all_sizes}){others}; PLS estimates the model in each {noun} on its own and needs "
         f"{why} per {noun}: merge '{g}' with another {noun}, or leave it out with "
-        f"levels=[...]."
+        f"levels=[...] (on the command line: --levels)."
     )
 
 
