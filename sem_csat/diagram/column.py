@@ -204,3 +204,15 @@ def warn_width(
             "(landscape) or draw it without indicators."
         )
     warnings.warn(message, FigureWarning, stacklevel=3)
+
+
+def warn_labels(spec: ModelSpec, problems: int, indicators: bool) -> None:
+    """Say that some coefficient labels could not be placed clear of the drawing."""
+    what = f"The {spec.name} diagram" + (" with indicators" if indicators else "")
+    warnings.warn(
+        f"{what} has {problems} coefficient label(s) touching another label, a path or a "
+        "construct: no free place was found for them. Read the values from the paths table, "
+        "or draw it at size='double'" + (" or without indicators." if indicators else "."),
+        FigureWarning,
+        stacklevel=3,
+    )

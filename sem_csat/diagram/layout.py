@@ -360,7 +360,11 @@ def _best_spacing(
             narrowest = math.inf
             # long paths straight through the layers they skip, else bending at their middle
             for band in (True,) if m.tb else (True, False):
-                attempt = Metrics(m.fs, m.ds, m.spacing * 1.35**k, m.tb, band, zigzag)
+                # wider gaps across the flow, and longer labelled paths so that a fan of
+                # paths leaving one construct spreads apart before their labels
+                attempt = Metrics(
+                    m.fs, m.ds, m.spacing * 1.35**k, m.tb, band, zigzag, reach=1.25**k
+                )
                 lay = _layout(spec, indicators, node_text, edge_labels, attempt, wrap)
                 tries = [lay]
                 crowded = lay.crowded() if edge_labels and indicators else frozenset()

@@ -121,6 +121,7 @@ class Metrics:
     band: bool = True  # long paths cross a skipped layer along its whole band
     zigzag: bool = False  # constructs of consecutive layers on alternate sides
     flip: frozenset[str] = frozenset()  # constructs whose indicators go to the other side
+    reach: float = 1.0  # labelled paths at least this many times their label's length
 
     def dims(self, w: float, h: float) -> tuple[float, float]:
         """Internal (flow, cross) extents of a box ``w`` wide and ``h`` high on the page."""
@@ -355,7 +356,8 @@ def place_layers(
                     text = edge_labels.get((u, v), "")
                     # room for the label, clear of the arrowhead, or simply a short arrow
                     need = (
-                        m.label(text)[0] + (HEAD_LENGTH_EM + (1.2 if m.tb else 0.6) * spacing) * fs
+                        m.reach * m.label(text)[0]
+                        + (HEAD_LENGTH_EM + (1.2 if m.tb else 0.6) * spacing) * fs
                         if text
                         else min_len
                     )
