@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from sem_csat.contract import SEMResult
     from sem_csat.data import RawData
     from sem_csat.diagnostics import Diagnostic
+    from sem_csat.summary import Summary
 
 __all__ = ["main"]
 
@@ -319,15 +320,42 @@ def _finish_run(
     folder: Path,
     out: TextIO,
 ) -> int:
-    """Print the short summary (unless --quiet) and every finding, after the files are written."""
-    if not getattr(args, "quiet", False):
-        out.write(result.summary().as_text(collapsed=False) + "\n\n")
-        out.write(f"Wrote {len(files)} files to {folder}/\n")
-    for d in result.diagnostics:
-        if d.severity != "info":
-            _report(d)
+    """Print the short summary (unless --quiet), then every finding once, after the files are
+    written: the findings of ``report.html`` and ``diagnostics.csv`` (``result.findings()``;
+    only the estimation's for a fit that did not converge, as :func:`sem_csat.write`)."""
+    findings = result.findings() if result.converged else result.diagnostics
+    _print_findings(args, result.summary(), findings, f"Wrote {len(files)} files to {folder}/", out)
     # the run finished but has no interpretable estimates: a pipeline must stop here
     return EXIT_OK if result.converged else EXIT_NOT_CONVERGED
+
+
+def _print_findings(
+    args: argparse.Namespace,
+    summary: Summary,
+    findings: Sequence[Diagnostic],
+    wrote: str,
+    out: TextIO,
+    *,
+    kept_in: str = "diagnostics.csv and report.html",
+) -> None:
+    """The summary's tables on standard output (unless --quiet), a count of the findings, and
+    each warning once on standard error (notes are in ``diagnostics.csv`` and the report)."""
+    warn = [d for d in findings if d.severity != "info"]
+    if not getattr(args, "quiet", False):
+        n_notes = len(findings) - len(warn)
+        out.write(summary.as_text(collapsed=False, findings=False) + "\n\n")
+        out.write(
+            f"{wrote}\n{_count(len(warn), 'warning')} and {_count(n_notes, 'note')} "
+            f"(all in {kept_in})"
+            + (": the warnings follow on standard error.\n" if warn else ".\n")
+        )
+        out.flush()
+    for d in warn:
+        _report(d)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _report(d: Diagnostic) -> None:
@@ -449,12 +477,14 @@ def _cmd_quality(args: argparse.Namespace, out: TextIO) -> int:
         warnings.simplefilter("ignore")
         report = quality(spec, prepared)
     files = write_quality(report, out_path)
-    if not getattr(args, "quiet", False):
-        out.write(report.summary().as_text(collapsed=False) + "\n\n")
-        out.write(f"Wrote {len(files)} files to {out_path}/\n")
-    for d in report.diagnostics:
-        if d.severity != "info":
-            _report(d)
+    _print_findings(
+        args,
+        report.summary(),
+        report.diagnostics,
+        f"Wrote {len(files)} files to {out_path}/",
+        out,
+        kept_in="diagnostics.csv",
+    )
     return EXIT_OK
 
 

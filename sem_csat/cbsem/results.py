@@ -597,11 +597,16 @@ class CBSEMResult(SEMResult):
             Section("Parameter table", self.params, collapsed=True),
         ]
         return Summary(
-            f"sem_csat CB-SEM results: {self.spec.name}", header, sections, self.diagnostics
+            f"sem_csat CB-SEM results: {self.spec.name}", header, sections, self._shown_findings()
         )
 
+    def _shown_findings(self) -> tuple[Diagnostic, ...]:
+        """Every finding, as report.html and diagnostics.csv show them; a fit that did not
+        converge has only the estimation's (nothing is read off an arbitrary point)."""
+        return self.findings() if self.converged else self.diagnostics
+
     def _repr_fields(self) -> str:
-        n_warn = sum(d.severity != "info" for d in self.diagnostics)
+        n_warn = sum(d.severity != "info" for d in self._shown_findings())
         return (
             f"{self.spec.name!r}: {self.method}, N={self.n_obs}, df={self.estimate.df}, "
             f"{n_warn} warnings"

@@ -14,6 +14,7 @@ This module never sees a result, so measurement quality sits below the engines.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic, emit
+from sem_csat.errors import DiscriminantValidityWarning
 from sem_csat.measurement import method_bias, reliability, validity
 from sem_csat.measurement import thresholds as th
 from sem_csat.measurement.collinearity import variance_inflation
@@ -30,7 +32,7 @@ from sem_csat.summary import ResultDisplay, Section, Summary
 if TYPE_CHECKING:
     from sem_csat.data import PreparedData, RawData
     from sem_csat.inference.bootstrap import SeedLike
-    from sem_csat.spec.model import ModelSpec
+    from sem_csat.spec.model import Construct, ModelSpec
 
 __all__ = [
     "RELIABILITY_CSV_COLUMNS",
@@ -316,6 +318,27 @@ def quality_from_measures(
 # building the tables
 
 
+def _single_item_note(singles: Sequence[Construct], *, with_fl: bool) -> Diagnostic:
+    """How HTMT, HTMT2 (and √AVE) of single-item constructs are computed."""
+    names = ", ".join(f"'{c.name}'" for c in singles)
+    one = len(singles) == 1
+    fl = (
+        " and its Fornell–Larcker √AVE is the item's standardized loading (1 in PLS)"
+        if with_fl
+        else ""
+    )
+    return Diagnostic(
+        "info",
+        "single_item_discriminant",
+        f"{names} {'is a single-item construct' if one else 'are single-item constructs'}: "
+        f"{'its' if one else 'their'} HTMT and HTMT2 take the item's monotrait correlation as "
+        f"1{fl}, as seminr, SmartPLS and Hair et al. (2022, A Primer on PLS-SEM) report them. "
+        "This assumes the item measures its construct without error; with an unreliable item "
+        "the ratios understate how close the constructs are.",
+        DiscriminantValidityWarning,
+    )
+
+
 def _build(
     spec: ModelSpec,
     prepared: PreparedData,
@@ -404,10 +427,15 @@ def _build(
     items = items.reindex(columns=list(ITEM_COLUMNS))
 
     blocks = validity.htmt_blocks(spec)
+    # a single item's monotrait correlation is taken as 1, as seminr, SmartPLS and Hair et al.
+    # (2022) report HTMT (noted below), rather than leaving its row empty
     htmt_tables: dict[str, pd.DataFrame] = {
-        kind: pd.DataFrame(validity.htmt(corr, blocks, kind=kind), index=names, columns=names)
+        kind: pd.DataFrame(
+            validity.htmt(corr, blocks, kind=kind, single_item="one"), index=names, columns=names
+        )
         for kind in validity.HTMT_KINDS
     }
+    singles = [c for c in spec.constructs if c.mode == "reflective" and len(c.indicator_names) == 1]
     harman = float(method_bias.harman_share(corr))
     boot = None
     if n_boot:
@@ -415,7 +443,9 @@ def _build(
 
     fl = cl = fc = None
     if m is not None:
-        ave = rel.set_index("construct")["ave"].reindex(names).to_numpy()
+        ave = np.array(rel.set_index("construct")["ave"].reindex(names), dtype=np.float64)
+        for c in singles:  # √AVE of a single item: its standardized loading (1 in PLS)
+            ave[names.index(c.name)] = float(m.loadings.loc[c.indicator_names[0]]) ** 2
         cc = m.construct_corr.loc[names, names].to_numpy(dtype=np.float64)
         fl = pd.DataFrame(validity.fornell_larcker(cc, ave), index=names, columns=names)
         cl = m.cross_loadings
@@ -427,6 +457,8 @@ def _build(
     from sem_csat.measurement._verdicts import judge
 
     verdicts, diags = judge(spec, rel, items, htmt_tables, boot, m, fl, cl, fc, harman)
+    if singles and len(names) > 1:
+        diags.append(_single_item_note(singles, with_fl=fl is not None))
     emit([*carried, *diags], stacklevel=4)
     if boot is not None:
         emit(boot.diagnostics, stacklevel=4)

@@ -787,9 +787,8 @@ class PLSResult(SEMResult):
             *self._index_section(),
             Section("Measurement model", self.outer, collapsed=True),
         ]
-        return Summary(
-            f"sem_csat PLS results: {self.spec.name}", header, sections, self.diagnostics
-        )
+        # every finding, as report.html and diagnostics.csv show them (result.findings())
+        return Summary(f"sem_csat PLS results: {self.spec.name}", header, sections, self.findings())
 
     def _index_section(self) -> list[Section]:
         if any(self.spec.scale_of(c) is None for c in self.constructs):
@@ -803,7 +802,7 @@ class PLSResult(SEMResult):
         return [Section("Customer satisfaction index (0-100)", table[cols])]
 
     def _repr_fields(self) -> str:
-        n_warn = sum(d.severity != "info" for d in self.diagnostics)
+        n_warn = sum(d.severity != "info" for d in self.findings())
         return (
             f"{self.spec.name!r}: {self.method}, {self.settings.scheme} scheme, "
             f"N={self.n_obs}, {len(self.spec.paths)} paths, {n_warn} warnings"
