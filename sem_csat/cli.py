@@ -29,6 +29,8 @@ and a pipeline of commands should stop.
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
 import traceback
 import warnings
@@ -69,7 +71,63 @@ def _number_or_text(value: str) -> float | str:
         number = float(value)
     except ValueError:
         return value
+    if not math.isfinite(number):
+        return value
     return int(number) if number.is_integer() else number
+
+
+def _codes(value: str) -> list[float | str]:
+    """One ``--na-values`` argument: a code, or a comma-separated list of codes
+    (``-99,-98``); spaces around the codes are ignored, an empty code is refused."""
+    parts = [p.strip() for p in value.split(",")]
+    if not all(parts):
+        raise argparse.ArgumentTypeError(
+            f"{value.strip()!r} holds an empty missing-value code; give codes separated by "
+            "commas or spaces, such as --na-values -99,-98 or --na-values -99 -98"
+        )
+    return [_number_or_text(p) for p in parts]
+
+
+_CODE_LIST = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:\s*,\s*-?(?:\d+\.?\d*|\.\d+))*,?")
+
+
+def _join_code_lists(argv: Sequence[str]) -> list[str]:
+    """Let numeric ``--na-values`` lists that start with ``-`` reach the option.
+
+    argparse takes ``-99`` for a negative number but ``-99,-98`` for an unknown option, so
+    ``--na-values -99,-98`` would fail with a puzzling message.  Such a list after the option is
+    passed with a leading space, which argparse reads as a value (:func:`_codes` strips it).
+    """
+    out: list[str] = []
+    codes = False
+    for token in argv:
+        if token == "--na-values":
+            codes = True
+        elif token.startswith("-") and codes and _CODE_LIST.fullmatch(token):
+            token = " " + token
+        elif token.startswith("-"):
+            codes = False
+        out.append(token)
+    return out
+
+
+class _ExtendCodes(argparse.Action):
+    """``--na-values -99,-98 97``: every argument's codes, in order, without repeats."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        codes: list[float | str] = list(getattr(namespace, self.dest, None) or [])
+        groups: list[list[float | str]] = values if isinstance(values, list) else []
+        for group in groups:
+            for code in group:
+                if code not in codes:
+                    codes.append(code)
+        setattr(namespace, self.dest, codes)
 
 
 def _seed(value: str) -> int:
@@ -144,10 +202,12 @@ def _build_parser() -> argparse.ArgumentParser:
     data_opts.add_argument(
         "--na-values",
         nargs="+",
-        type=_number_or_text,
+        type=_codes,
+        action=_ExtendCodes,
         default=[],
         metavar="V",
-        help="codes that mean 'no answer', e.g. --na-values -99 999",
+        help="codes that mean 'no answer', separated by spaces or commas, e.g. "
+        "--na-values -99 999 or --na-values=-99,-98",
     )
     data_opts.add_argument(
         "--missing",
@@ -550,7 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser()
     try:
-        args = parser.parse_args(args_list)
+        args = parser.parse_args(_join_code_lists(args_list))
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     debug = bool(getattr(args, "debug", False))

@@ -47,6 +47,7 @@ from sem_csat.data._common import (
     fmt_value,
     na_diagnostic,
     plural,
+    spreadsheet_rows,
     subject,
     where,
 )
@@ -236,7 +237,7 @@ def prepare_data(
     empty = np.asarray(np.isnan(matrix).all(axis=1), dtype=bool)
     if empty.any():
         n_empty = int(empty.sum())
-        rows = fmt_rows(np.flatnonzero(empty), index, limit=10)
+        rows = fmt_rows(np.flatnonzero(empty), index, limit=10, spreadsheet=spreadsheet_rows(raw))
         diags.append(
             Diagnostic(
                 "warning",
@@ -247,7 +248,9 @@ def prepare_data(
             )
         )
     keep = ~empty
-    matrix, keep, n_imputed, diag = _handle_missing(spec, matrix, keep, missing, src, index)
+    matrix, keep, n_imputed, diag = _handle_missing(
+        spec, matrix, keep, missing, src, index, spreadsheet=spreadsheet_rows(raw)
+    )
     if diag is not None:
         diags.append(diag)
     used = np.flatnonzero(keep)
@@ -325,6 +328,8 @@ def _handle_missing(
     policy: MissingPolicy,
     src: str,
     index: pd.Index,
+    *,
+    spreadsheet: bool = False,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], dict[str, int], Diagnostic | None]:
     names = list(spec.indicator_names)
     kept = matrix[keep]
@@ -361,7 +366,8 @@ def _handle_missing(
             f"Listwise deletion: {n_used} of the {len(matrix)} rows of {src} are used; "
             f"{plural(int(incomplete.sum()), 'row')} with missing answers "
             f"{'was' if incomplete.sum() == 1 else 'were'} dropped "
-            f"({fmt_rows(np.flatnonzero(incomplete), index, limit=10)}). Share missing per item "
+            f"({fmt_rows(np.flatnonzero(incomplete), index, limit=10, spreadsheet=spreadsheet)}). "
+            f"Share missing per item "
             f"{among}."
         )
         return (

@@ -42,6 +42,7 @@ from sem_csat.data._common import (
     fmt_value,
     parse_text_column,
     plural,
+    spreadsheet_rows,
     subject,
     where,
 )
@@ -250,7 +251,7 @@ def _text_problem(
             f"In {where(raw.source)}, column '{col}' holds dates or times, not answers on a "
             "scale; check that the model names the right column.",
         )
-    examples, shown = fmt_examples(s, is_text, index)
+    examples, shown = fmt_examples(s, is_text, index, spreadsheet=spreadsheet_rows(raw))
     codes = [str(v).strip() for v in shown]
     w = _words(len(codes) == 1)
     advice = (
@@ -332,6 +333,7 @@ def check_values(
     """
     index = raw.frame.index
     src = where(raw.source)
+    sheet = spreadsheet_rows(raw)
     problems: list[Diagnostic] = []
     suggested: list[float] = []
     for col, arr in conv.values.items():
@@ -339,7 +341,7 @@ def check_values(
             continue
         inf = np.isinf(arr)
         if inf.any():
-            examples, _ = fmt_examples(pd.Series(arr), inf, index)
+            examples, _ = fmt_examples(pd.Series(arr), inf, index, spreadsheet=sheet)
             problems.append(
                 _problem(
                     "infinite_values",
@@ -366,13 +368,15 @@ def check_values(
         if scale is not None:
             bad = observed & ((arr < scale[0]) | (arr > scale[1]))
             if bad.any():
-                diag, codes = _scale_problem(src, col, construct, scale, arr, bad, index)
+                diag, codes = _scale_problem(
+                    src, col, construct, scale, arr, bad, index, spreadsheet=sheet
+                )
                 problems.append(diag)
                 suggested += [c for c in codes if c not in suggested]
         else:
             codes = suspected_codes(arr[observed])
             if codes:
-                problems.append(_code_problem(src, col, arr, codes, index))
+                problems.append(_code_problem(src, col, arr, codes, index, spreadsheet=sheet))
                 suggested += [c for c in codes if c not in suggested]
     return problems, suggested
 
@@ -385,13 +389,27 @@ def _scale_problem(
     arr: NDArray[np.float64],
     bad: NDArray[np.bool_],
     index: pd.Index,
+    *,
+    spreadsheet: bool = False,
 ) -> tuple[Diagnostic, list[float]]:
     n = int(bad.sum())
-    examples, _ = fmt_examples(pd.Series(arr), bad, index)
+    examples, _ = fmt_examples(pd.Series(arr), bad, index, spreadsheet=spreadsheet)
     distinct = [float(v) for v in pd.unique(arr[bad])]
-    codes = [v for v in distinct if looks_like_code(v, scale)]
-    others = [v for v in distinct if v not in codes]
+    edge = scale_edge_values(distinct, scale)
+    codes = [v for v in distinct if v not in edge and looks_like_code(v, scale)]
+    others = [v for v in distinct if v not in codes and v not in edge]
+    # one value just past the edge may also be a code (0 or 8 on 1–7); a run of several (6 and
+    # 7 on 1–5) is the top of a wider scale: never advise deleting those answers
+    edge_code = edge if len(edge) == 1 and looks_like_code(edge[0], scale) else []
     parts = []
+    if edge:
+        parts.append(_narrow_scale_advice(arr, edge, scale, construct))
+    if edge_code:
+        parts.append(
+            f"only if {fmt_number(edge[0])} means 'no answer' rather than the "
+            f"{'top' if edge[0] > scale[1] else 'bottom'} answer, declare it with "
+            f"{na_advice(edge_code)}"
+        )
     if codes:
         shown = ", ".join(fmt_number(v) for v in codes)
         w = _words(len(codes) == 1)
@@ -409,16 +427,74 @@ def _scale_problem(
         f"In {src}, column '{col}' has {n} {'value' if n == 1 else 'values'} outside the "
         f"declared scale {_fmt_scale(scale)}, such as {examples}; {'; '.join(parts)}."
     )
-    return _problem("out_of_scale", message), codes
+    return _problem("out_of_scale", message), [*edge_code, *codes]
+
+
+def scale_edge_values(values: Sequence[float], scale: Scale) -> list[float]:
+    """Out-of-scale values that continue the declared scale without a gap: the top or bottom
+    answers of a wider scale (6 and 7 when ``scale: [1, 5]`` was declared for 1–7 answers).
+
+    Whole numbers from ``highest + 1`` upwards (and from ``lowest − 1`` downwards, not below 0
+    on a non-negative scale) while each one occurs, at most one scale width beyond the edge.
+
+    Examples
+    --------
+    >>> scale_edge_values([6.0, 7.0, 99.0], (1, 5))
+    [6.0, 7.0]
+    >>> scale_edge_values([0.0, -99.0], (1, 10))
+    [0.0]
+    >>> scale_edge_values([7.0], (1, 5))
+    []
+    """
+    low, high = float(scale[0]), float(scale[1])
+    if not (low.is_integer() and high.is_integer()):
+        return []
+    present = {float(v) for v in values if float(v).is_integer()}
+    width = high - low
+    run: list[float] = []
+    v = high + 1
+    while v in present and v <= high + width:
+        run.append(v)
+        v += 1
+    v = low - 1
+    while v in present and v >= low - width and (v >= 0 or low < 0):
+        run.append(v)
+        v -= 1
+    return sorted(run)
+
+
+def _narrow_scale_advice(
+    arr: NDArray[np.float64], edge: Sequence[float], scale: Scale, construct: str
+) -> str:
+    """Say first that the declared scale looks too narrow (never to delete top-box answers)."""
+    low = min(float(scale[0]), *edge)
+    high = max(float(scale[1]), *edge)
+    counts = ", ".join(
+        f"{fmt_number(v)} given {plural(int(np.sum(arr == v)), 'time')}" for v in edge
+    )
+    wider = f"[{fmt_number(low)}, {fmt_number(high)}]"
+    text = (
+        f"the declared scale looks too narrow: the answers continue past it without a gap "
+        f"({counts}), as on a "
+        f"{fmt_number(low)}–{fmt_number(high)} scale; if that is the scale the items were "
+        f"answered on, declare scale: {wider} for construct '{construct}' (or for the model)"
+    )
+    return text
 
 
 def _code_problem(
-    src: str, col: str, arr: NDArray[np.float64], codes: list[float], index: pd.Index
+    src: str,
+    col: str,
+    arr: NDArray[np.float64],
+    codes: list[float],
+    index: pd.Index,
+    *,
+    spreadsheet: bool = False,
 ) -> Diagnostic:
     observed = np.isfinite(arr)
     is_code = observed & np.isin(arr, codes)
     rest = arr[observed & ~is_code]
-    examples, _ = fmt_examples(pd.Series(arr), is_code, index)
+    examples, _ = fmt_examples(pd.Series(arr), is_code, index, spreadsheet=spreadsheet)
     w = _words(len(codes) == 1)
     lo, hi = fmt_number(float(rest.min())), fmt_number(float(rest.max()))
     return _problem(
