@@ -143,15 +143,17 @@ def _seed(value: str) -> int:
 
 
 def _resamples(value: str) -> int:
+    """A whole number of resamples (``5000``, ``5e3``); 0 means no bootstrap.  The minimum
+    for the confidence level is checked with --conf (:func:`check_resamples`)."""
     try:
-        n = int(value)
+        number = float(value)
     except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number.is_integer() and number >= 0):
         raise argparse.ArgumentTypeError(
-            f"the number of resamples must be a whole number, got {value!r}"
-        ) from None
-    if n != 0 and n < 2:
-        raise argparse.ArgumentTypeError(f"the number of resamples must be at least 2, got {n}")
-    return n
+            f"the number of resamples must be a whole number such as 5000, got {value!r}"
+        )
+    return int(number)
 
 
 def _level(value: str) -> float:
@@ -497,12 +499,17 @@ def _fit_and_write(
 ) -> int:
     """Parse, fit, bootstrap, write: the one path of ``fit`` and ``demo``."""
     from sem_csat.fitting import fit
+    from sem_csat.inference.limits import check_n_jobs, check_resamples
     from sem_csat.output import ensure_out_dir, write
     from sem_csat.spec.library import load_spec
 
     out_path = Path(args.out)
     if out_path.exists() and not out_path.is_dir():
         ensure_out_dir(out_path)  # raises the one-sentence error before any work is done
+    # options that can be judged without the data: refused before any work is done
+    check_n_jobs(args.jobs, option="--jobs")
+    if args.bootstrap:
+        check_resamples(args.bootstrap, args.conf)
     spec = load_spec(spec_arg)
     options = _fit_kwargs(args)
     cov = getattr(args, "cov", None)
@@ -548,16 +555,56 @@ def _cmd_quality(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+#: Suffixes ``Diagram.save`` writes (checked before any drawing).
+DIAGRAM_SUFFIXES = (".pdf", ".svg", ".png", ".eps", ".tex")
+#: Largest side of a raster image (matplotlib's Agg renderer, like the PNG format in practice).
+MAX_PIXELS_PER_SIDE = 2**16 - 1
+
+
+def _check_output_file(path: Path) -> None:
+    if path.is_dir():
+        raise UsageError(
+            f"The output file '{path}' is a folder; give the name of a file inside it, such as "
+            f"'{path / 'diagram.pdf'}'."
+        )
+    if path.suffix.lower() not in DIAGRAM_SUFFIXES:
+        raise UsageError(
+            f"Cannot save a diagram as '{path.name}': use one of {', '.join(DIAGRAM_SUFFIXES)}."
+        )
+
+
+def _check_raster(width_in: float, height_in: float, dpi: int) -> None:
+    """Refuse a PNG whose pixels would exceed the renderer or the memory, before drawing it."""
+    from sem_csat.inference.limits import check_memory
+
+    px_w, px_h = math.ceil(width_in * dpi), math.ceil(height_in * dpi)
+    if max(px_w, px_h) > MAX_PIXELS_PER_SIDE:
+        raise UsageError(
+            f"At --dpi {dpi} the {width_in:.1f} × {height_in:.1f} in diagram would be "
+            f"{px_w:,} × {px_h:,} pixels, more than the {MAX_PIXELS_PER_SIDE:,} pixels a side a "
+            "PNG can be drawn with; use --dpi 300 to 1200 for print, or save as .pdf or .svg, "
+            "which need no dpi."
+        )
+    check_memory(
+        4.0 * px_w * px_h,
+        f"A {px_w:,} × {px_h:,} pixel PNG (--dpi {dpi})",
+        advice="use --dpi 300 to 1200 for print, or save as .pdf or .svg, which need no dpi",
+    )
+
+
 def _cmd_diagram(args: argparse.Namespace, out: TextIO) -> int:
     from sem_csat.diagram import path_diagram, read_results_folder
+    from sem_csat.output.files import atomic_file
     from sem_csat.spec.library import load_spec
 
+    output = Path(args.output)
+    _check_output_file(output)
+    if args.dpi < 72:
+        raise UsageError(f"--dpi must be at least 72 (300 or more for print), got {args.dpi}.")
     spec = load_spec(args.spec)
     source: object = spec
     if args.results is not None:
         source = read_results_folder(args.results, spec)
-    if args.dpi < 72:
-        raise UsageError(f"--dpi must be at least 72 (300 or more for print), got {args.dpi}.")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         diagram = path_diagram(
@@ -569,11 +616,16 @@ def _cmd_diagram(args: argparse.Namespace, out: TextIO) -> int:
             decimals=args.decimals,
             font=args.font,
         )
-        path = diagram.save(args.output, dpi=args.dpi)
+        if output.suffix.lower() == ".png":
+            width, height = diagram.figure.get_size_inches()
+            _check_raster(float(width), float(height), args.dpi)
+        # a temporary file in the same folder, moved into place when complete
+        with atomic_file(output) as partial:
+            diagram.save(partial, dpi=args.dpi)
     for w in caught:
         sys.stderr.write(f"warning: {w.message}\n")
     if not getattr(args, "quiet", False):
-        out.write(f"Wrote {path}\n")
+        out.write(f"Wrote {output}\n")
     return EXIT_OK
 
 

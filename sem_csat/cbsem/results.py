@@ -477,6 +477,7 @@ class CBSEMResult(SEMResult):
         """
         from sem_csat.cbsem.bootstrap import bootstrap_cbsem
         from sem_csat.errors import UsageError
+        from sem_csat.inference.limits import check_resamples
 
         if ci not in CI_METHODS:
             raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
@@ -485,6 +486,7 @@ class CBSEMResult(SEMResult):
                 f"The CB-SEM bootstrap {_NEEDS_ANSWERS} Bootstrap a fit by ML, MLR, GLS or "
                 "ULS to complete raw data."
             )
+        check_resamples(n_boot, conf)  # enough for the intervals to have tails at all
         boot = bootstrap_cbsem(
             self, n_boot, data=self.data, seed=seed, n_jobs=n_jobs, conf=conf, progress=progress
         )

@@ -8,6 +8,7 @@ non-default index is given, the index label is added: ``row 17 (index 'R17')``.
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -88,18 +89,22 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 def fmt_number(value: float) -> str:
     """Format a number without a needless ``.0``: ``-99.0`` → ``-99``, ``3.5`` → ``3.5``."""
-    if math.isfinite(value) and float(value).is_integer():
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(float(value))
 
 
 def fmt_value(value: object) -> str:
-    """Quote a cell value for a message: texts in quotes, numbers plain."""
+    """Quote a cell value for a message: texts in quotes, numbers plain, other objects (a list
+    in a cell) as Python shows them, cut to 40 characters."""
     if isinstance(value, bool | np.bool_):
         return repr(bool(value))
     if isinstance(value, int | float | np.integer | np.floating):
         return fmt_number(float(value))
-    return repr(str(value))
+    if isinstance(value, str):
+        return repr(str(value))
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _row_ref(pos: int, index: pd.Index) -> str:
@@ -159,16 +164,23 @@ def fmt_examples(
     """
     positions = np.flatnonzero(mask)
     seen: dict[object, list[int]] = {}
+    first: dict[object, object] = {}
     for p in positions:
-        key: object = values.iloc[int(p)]
+        value: object = values.iloc[int(p)]
+        try:
+            key: object = (type(value), value)
+            hash(key)
+        except TypeError:  # a list or dict in a cell
+            key = (type(value), repr(value))
         if key not in seen and len(seen) >= limit:
             continue
         seen.setdefault(key, []).append(int(p))
+        first.setdefault(key, value)
     parts = [
-        f"{fmt_value(v)} ({fmt_rows(rows, index, spreadsheet=spreadsheet)})"
-        for v, rows in seen.items()
+        f"{fmt_value(first[k])} ({fmt_rows(rows, index, spreadsheet=spreadsheet)})"
+        for k, rows in seen.items()
     ]
-    return ", ".join(parts), list(seen)
+    return ", ".join(parts), list(first.values())
 
 
 def check_na_values(na_values: Iterable[NaValue] | NaValue | None) -> tuple[NaValue, ...]:
@@ -220,7 +232,7 @@ def _parse_cell(value: object, comma: bool) -> float | None:
         return math.nan
     if isinstance(value, bool | np.bool_):
         return float(value)
-    if isinstance(value, int | float | np.integer | np.floating):
+    if isinstance(value, int | float | np.integer | np.floating | decimal.Decimal):
         return float(value)
     if not isinstance(value, str):
         return None

@@ -14,9 +14,11 @@ This module never sees a result, so measurement quality sits below the engines.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +26,7 @@ import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import DiscriminantValidityWarning
+from sem_csat.inference.limits import check_resamples
 from sem_csat.measurement import method_bias, reliability, validity
 from sem_csat.measurement import thresholds as th
 from sem_csat.measurement.collinearity import variance_inflation
@@ -260,8 +263,8 @@ class QualityReport(ResultDisplay):
 
 
 def quality(
-    spec: ModelSpec,
-    data: pd.DataFrame | RawData | PreparedData,
+    spec: ModelSpec | str | os.PathLike[str],
+    data: pd.DataFrame | RawData | PreparedData | str | os.PathLike[str],
     *,
     conf: float = 0.95,
     n_boot: int = 0,
@@ -273,10 +276,12 @@ def quality(
     Parameters
     ----------
     spec
-        The model: its blocks, and which are formative.
+        The model: its blocks, and which are formative; a spec, or a bundled model's name or a
+        spec file, as :func:`sem_csat.fit` takes them.
     data
-        Survey data; prepared with :func:`sem_csat.prepare_data` (listwise deletion, reverse
-        coding) unless already prepared.
+        Survey data (a DataFrame, a file or a bundled data set's name); prepared with
+        :func:`sem_csat.prepare_data` (listwise deletion, reverse coding) unless already
+        prepared.
     conf
         Level of the α intervals and of the HTMT bootstrap test.
     n_boot
@@ -293,8 +298,30 @@ def quality(
     """
     from sem_csat.data import PreparedData, prepare_data
 
-    prepared = data if isinstance(data, PreparedData) else prepare_data(spec, data)
+    spec = _load_spec(spec)
+    if n_boot:
+        check_resamples(n_boot, conf)
+    prepared = data if isinstance(data, PreparedData) else prepare_data(spec, _data_file(data))
     return _build(spec, prepared, None, conf, n_boot, seed, n_jobs, prepared.diagnostics)
+
+
+def _load_spec(spec: ModelSpec | str | os.PathLike[str]) -> ModelSpec:
+    """A spec, or a bundled model name or spec file (as :func:`sem_csat.fit` takes them)."""
+    from sem_csat.spec.library import load_spec
+    from sem_csat.spec.model import ModelSpec
+
+    return spec if isinstance(spec, ModelSpec) else load_spec(spec)
+
+
+def _data_file(
+    data: pd.DataFrame | RawData | str | os.PathLike[str],
+) -> pd.DataFrame | RawData | str | os.PathLike[str]:
+    """A bundled data set's name becomes its file (as :func:`sem_csat.fit` reads it)."""
+    from sem_csat import datasets
+
+    if isinstance(data, str) and not Path(data).suffix and data in datasets.list_datasets():
+        return datasets.path(data)
+    return data
 
 
 def quality_from_measures(

@@ -114,10 +114,14 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
             f"'{target / ('diagram' + (target.suffix or '.pdf'))}'."
         )
     folder = target.parent
-    if not folder.is_dir():
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"Cannot write '{target}': '{folder}' is a file, not a folder.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
         raise UsageError(
-            f"Cannot write '{target}': the folder '{folder}' does not exist; create it first."
-        )
+            f"Cannot create the folder '{folder}' for '{target.name}' ({_reason(exc)})."
+        ) from exc
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=folder)
     except OSError as exc:

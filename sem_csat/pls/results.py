@@ -237,16 +237,14 @@ class PLSResult(SEMResult):
             (:attr:`htmt_bootstrap`) uses the same resamples.
         """
         from sem_csat.errors import UsageError
+        from sem_csat.inference.limits import check_resamples
         from sem_csat.pls.bootstrap import bootstrap_pls
         from sem_csat.pls.effects import ChainStatistic
         from sem_csat.pls.index import IndexStatistic
 
         if ci not in CI_METHODS:
             raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
-        if not isinstance(n_boot, int) or isinstance(n_boot, bool) or n_boot < 2:
-            raise UsageError(
-                f"The number of bootstrap resamples must be at least 2; got {n_boot!r}."
-            )
+        check_resamples(n_boot, conf)  # enough for the intervals to have tails at all
         extras = (
             ChainStatistic(tuple(c.nodes for c in self._chains)),
             IndexStatistic.for_spec(self.spec),
