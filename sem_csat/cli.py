@@ -44,6 +44,8 @@ and a pipeline of commands should stop.
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
 import traceback
 import warnings
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
     from sem_csat.contract import SEMResult
     from sem_csat.data import RawData
     from sem_csat.diagnostics import Diagnostic
+    from sem_csat.summary import Summary
 
 __all__ = ["main"]
 
@@ -85,7 +88,63 @@ def _number_or_text(value: str) -> float | str:
         number = float(value)
     except ValueError:
         return value
+    if not math.isfinite(number):
+        return value
     return int(number) if number.is_integer() else number
+
+
+def _codes(value: str) -> list[float | str]:
+    """One ``--na-values`` argument: a code, or a comma-separated list of codes
+    (``-99,-98``); spaces around the codes are ignored, an empty code is refused."""
+    parts = [p.strip() for p in value.split(",")]
+    if not all(parts):
+        raise argparse.ArgumentTypeError(
+            f"{value.strip()!r} holds an empty missing-value code; give codes separated by "
+            "commas or spaces, such as --na-values -99,-98 or --na-values -99 -98"
+        )
+    return [_number_or_text(p) for p in parts]
+
+
+_CODE_LIST = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:\s*,\s*-?(?:\d+\.?\d*|\.\d+))*,?")
+
+
+def _join_code_lists(argv: Sequence[str]) -> list[str]:
+    """Let numeric ``--na-values`` lists that start with ``-`` reach the option.
+
+    argparse takes ``-99`` for a negative number but ``-99,-98`` for an unknown option, so
+    ``--na-values -99,-98`` would fail with a puzzling message.  Such a list after the option is
+    passed with a leading space, which argparse reads as a value (:func:`_codes` strips it).
+    """
+    out: list[str] = []
+    codes = False
+    for token in argv:
+        if token == "--na-values":
+            codes = True
+        elif token.startswith("-") and codes and _CODE_LIST.fullmatch(token):
+            token = " " + token
+        elif token.startswith("-"):
+            codes = False
+        out.append(token)
+    return out
+
+
+class _ExtendCodes(argparse.Action):
+    """``--na-values -99,-98 97``: every argument's codes, in order, without repeats."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        codes: list[float | str] = list(getattr(namespace, self.dest, None) or [])
+        groups: list[list[float | str]] = values if isinstance(values, list) else []
+        for group in groups:
+            for code in group:
+                if code not in codes:
+                    codes.append(code)
+        setattr(namespace, self.dest, codes)
 
 
 def _seed(value: str) -> int:
@@ -101,15 +160,17 @@ def _seed(value: str) -> int:
 
 
 def _resamples(value: str) -> int:
+    """A whole number of resamples (``5000``, ``5e3``); 0 means no bootstrap.  The minimum
+    for the confidence level is checked with --conf (:func:`check_resamples`)."""
     try:
-        n = int(value)
+        number = float(value)
     except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number.is_integer() and number >= 0):
         raise argparse.ArgumentTypeError(
-            f"the number of resamples must be a whole number, got {value!r}"
-        ) from None
-    if n != 0 and n < 2:
-        raise argparse.ArgumentTypeError(f"the number of resamples must be at least 2, got {n}")
-    return n
+            f"the number of resamples must be a whole number such as 5000, got {value!r}"
+        )
+    return int(number)
 
 
 def _level(value: str) -> float:
@@ -212,10 +273,12 @@ def _build_parser() -> argparse.ArgumentParser:
     data_opts.add_argument(
         "--na-values",
         nargs="+",
-        type=_number_or_text,
+        type=_codes,
+        action=_ExtendCodes,
         default=[],
         metavar="V",
-        help="codes that mean 'no answer', e.g. --na-values -99 999",
+        help="codes that mean 'no answer', separated by spaces or commas, e.g. "
+        "--na-values -99 999 or --na-values=-99,-98",
     )
     missing_opt = _Parser(add_help=False)
     missing_opt.add_argument(
@@ -522,15 +585,42 @@ def _finish_run(
     folder: Path,
     out: TextIO,
 ) -> int:
-    """Print the short summary (unless --quiet) and every finding, after the files are written."""
-    if not getattr(args, "quiet", False):
-        out.write(result.summary().as_text(collapsed=False) + "\n\n")
-        out.write(f"Wrote {len(files)} files to {folder}/\n")
-    for d in result.diagnostics:
-        if d.severity != "info":
-            _report(d)
+    """Print the short summary (unless --quiet), then every finding once, after the files are
+    written: the findings of ``report.html`` and ``diagnostics.csv`` (``result.findings()``;
+    only the estimation's for a fit that did not converge, as :func:`sem_csat.write`)."""
+    findings = result.findings() if result.converged else result.diagnostics
+    _print_findings(args, result.summary(), findings, f"Wrote {len(files)} files to {folder}/", out)
     # the run finished but has no interpretable estimates: a pipeline must stop here
     return EXIT_OK if result.converged else EXIT_NOT_CONVERGED
+
+
+def _print_findings(
+    args: argparse.Namespace,
+    summary: Summary,
+    findings: Sequence[Diagnostic],
+    wrote: str,
+    out: TextIO,
+    *,
+    kept_in: str = "diagnostics.csv and report.html",
+) -> None:
+    """The summary's tables on standard output (unless --quiet), a count of the findings, and
+    each warning once on standard error (notes are in ``diagnostics.csv`` and the report)."""
+    warn = [d for d in findings if d.severity != "info"]
+    if not getattr(args, "quiet", False):
+        n_notes = len(findings) - len(warn)
+        out.write(summary.as_text(collapsed=False, findings=False) + "\n\n")
+        out.write(
+            f"{wrote}\n{_count(len(warn), 'warning')} and {_count(n_notes, 'note')} "
+            f"(all in {kept_in})"
+            + (": the warnings follow on standard error.\n" if warn else ".\n")
+        )
+        out.flush()
+    for d in warn:
+        _report(d)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _report(d: Diagnostic) -> None:
@@ -620,12 +710,17 @@ def _fit_and_write(
 ) -> int:
     """Parse, fit, bootstrap, write: the one path of ``fit`` and ``demo``."""
     from sem_csat.fitting import fit
+    from sem_csat.inference.limits import check_n_jobs, check_resamples
     from sem_csat.output import ensure_out_dir, write
     from sem_csat.spec.library import load_spec
 
     out_path = Path(args.out)
     if out_path.exists() and not out_path.is_dir():
         ensure_out_dir(out_path)  # raises the one-sentence error before any work is done
+    # options that can be judged without the data: refused before any work is done
+    check_n_jobs(args.jobs, option="--jobs")
+    if args.bootstrap:
+        check_resamples(args.bootstrap, args.conf)
     spec = load_spec(spec_arg)
     options = _fit_kwargs(args)
     cov = getattr(args, "cov", None)
@@ -660,25 +755,67 @@ def _cmd_quality(args: argparse.Namespace, out: TextIO) -> int:
         warnings.simplefilter("ignore")
         report = quality(spec, prepared)
     files = write_quality(report, out_path)
-    if not getattr(args, "quiet", False):
-        out.write(report.summary().as_text(collapsed=False) + "\n\n")
-        out.write(f"Wrote {len(files)} files to {out_path}/\n")
-    for d in report.diagnostics:
-        if d.severity != "info":
-            _report(d)
+    _print_findings(
+        args,
+        report.summary(),
+        report.diagnostics,
+        f"Wrote {len(files)} files to {out_path}/",
+        out,
+        kept_in="diagnostics.csv",
+    )
     return EXIT_OK
+
+
+#: Suffixes ``Diagram.save`` writes (checked before any drawing).
+DIAGRAM_SUFFIXES = (".pdf", ".svg", ".png", ".eps", ".tex")
+#: Largest side of a raster image (matplotlib's Agg renderer, like the PNG format in practice).
+MAX_PIXELS_PER_SIDE = 2**16 - 1
+
+
+def _check_output_file(path: Path) -> None:
+    if path.is_dir():
+        raise UsageError(
+            f"The output file '{path}' is a folder; give the name of a file inside it, such as "
+            f"'{path / 'diagram.pdf'}'."
+        )
+    if path.suffix.lower() not in DIAGRAM_SUFFIXES:
+        raise UsageError(
+            f"Cannot save a diagram as '{path.name}': use one of {', '.join(DIAGRAM_SUFFIXES)}."
+        )
+
+
+def _check_raster(width_in: float, height_in: float, dpi: int) -> None:
+    """Refuse a PNG whose pixels would exceed the renderer or the memory, before drawing it."""
+    from sem_csat.inference.limits import check_memory
+
+    px_w, px_h = math.ceil(width_in * dpi), math.ceil(height_in * dpi)
+    if max(px_w, px_h) > MAX_PIXELS_PER_SIDE:
+        raise UsageError(
+            f"At --dpi {dpi} the {width_in:.1f} × {height_in:.1f} in diagram would be "
+            f"{px_w:,} × {px_h:,} pixels, more than the {MAX_PIXELS_PER_SIDE:,} pixels a side a "
+            "PNG can be drawn with; use --dpi 300 to 1200 for print, or save as .pdf or .svg, "
+            "which need no dpi."
+        )
+    check_memory(
+        4.0 * px_w * px_h,
+        f"A {px_w:,} × {px_h:,} pixel PNG (--dpi {dpi})",
+        advice="use --dpi 300 to 1200 for print, or save as .pdf or .svg, which need no dpi",
+    )
 
 
 def _cmd_diagram(args: argparse.Namespace, out: TextIO) -> int:
     from sem_csat.diagram import path_diagram, read_results_folder
+    from sem_csat.output.files import atomic_file
     from sem_csat.spec.library import load_spec
 
+    output = Path(args.output)
+    _check_output_file(output)
+    if args.dpi < 72:
+        raise UsageError(f"--dpi must be at least 72 (300 or more for print), got {args.dpi}.")
     spec = load_spec(args.spec)
     source: object = spec
     if args.results is not None:
         source = read_results_folder(args.results, spec)
-    if args.dpi < 72:
-        raise UsageError(f"--dpi must be at least 72 (300 or more for print), got {args.dpi}.")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         diagram = path_diagram(
@@ -690,11 +827,16 @@ def _cmd_diagram(args: argparse.Namespace, out: TextIO) -> int:
             decimals=args.decimals,
             font=args.font,
         )
-        path = diagram.save(args.output, dpi=args.dpi)
+        if output.suffix.lower() == ".png":
+            width, height = diagram.figure.get_size_inches()
+            _check_raster(float(width), float(height), args.dpi)
+        # a temporary file in the same folder, moved into place when complete
+        with atomic_file(output) as partial:
+            diagram.save(partial, dpi=args.dpi)
     for w in caught:
         sys.stderr.write(f"warning: {w.message}\n")
     if not getattr(args, "quiet", False):
-        out.write(f"Wrote {path}\n")
+        out.write(f"Wrote {output}\n")
     return EXIT_OK
 
 
@@ -875,7 +1017,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser()
     try:
-        args = parser.parse_args(args_list)
+        args = parser.parse_args(_join_code_lists(args_list))
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     debug = bool(getattr(args, "debug", False))

@@ -11,17 +11,20 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import inspect
+import os
 import platform
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sem_csat._version import __version__
+from sem_csat.errors import SemCsatError
 
 if TYPE_CHECKING:
     from sem_csat.contract import SEMResult
+    from sem_csat.spec.model import ModelSpec
 
-__all__ = ["calling_script", "file_sha256", "run_record", "versions"]
+__all__ = ["calling_script", "file_sha256", "run_record", "spec_sha256", "versions"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -55,9 +58,10 @@ def calling_script() -> list[str]:
     """The command to record for a run started from Python: ``["python", <script>]``.
 
     The script is the first file on the call stack outside sem_csat.  Code typed in a
-    notebook, an IPython shell or ``python -c`` has no file of its own; it is recorded as
-    ``["python", "<interactive>"]`` rather than the interpreter's arguments (which, in a
-    Jupyter kernel, name the kernel's connection file).
+    notebook, an IPython shell or ``python -c`` has no file of its own; a notebook that
+    Jupyter names to its kernel is recorded as ``["jupyter", "analysis.ipynb"]``, other
+    interactive code as ``["python", "<interactive>"]``, never the interpreter's arguments
+    (which, in a Jupyter kernel, are ``ipykernel_launcher`` and the connection file).
     """
     for frame in inspect.stack(context=0)[1:]:
         name = frame.filename
@@ -69,9 +73,39 @@ def calling_script() -> list[str]:
         if inside:
             continue
         if name.startswith("<") or "ipykernel_" in name or not path.is_file():
-            return ["python", "<interactive>"]
+            return _interactive()
         return ["python", str(path)]
-    return ["python", "<interactive>"]  # pragma: no cover - called from sem_csat itself
+    return _interactive()  # pragma: no cover - called from sem_csat itself
+
+
+def _interactive() -> list[str]:
+    """A notebook that Jupyter names to its kernel (``JPY_SESSION_NAME``, set by Jupyter
+    Server 2 and nbclient) is recorded as ``["jupyter", <notebook>]``; other interactive code
+    as ``["python", "<interactive>"]``."""
+    notebook = os.environ.get("JPY_SESSION_NAME", "")
+    if notebook.endswith(".ipynb"):
+        return ["jupyter", notebook]
+    return ["python", "<interactive>"]
+
+
+def spec_sha256(spec: ModelSpec) -> tuple[str, str]:
+    """SHA-256 of the spec and what was hashed: ``"file"`` (the bytes of the YAML or lavaan
+    file the spec was read from) or, for a spec built in Python or changed after reading,
+    ``"yaml"`` (its canonical YAML text, :meth:`~sem_csat.spec.ModelSpec.to_yaml`)."""
+    path = Path(spec.source) if spec.source else None
+    if path is not None and path.is_file():
+        try:
+            from sem_csat.spec.library import load_spec
+
+            if load_spec(path) == spec:
+                return file_sha256(path), "file"
+        except (SemCsatError, OSError):
+            pass
+    try:
+        text = spec.to_yaml()
+    except SemCsatError:  # pragma: no cover - every valid spec has a YAML form
+        text = repr(spec)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest(), "yaml"
 
 
 def run_record(result: SEMResult, *, command: Sequence[str] | None = None) -> dict[str, Any]:
@@ -90,13 +124,13 @@ def run_record(result: SEMResult, *, command: Sequence[str] | None = None) -> di
     dict
         ``tool``, ``created``, ``command``, ``settings`` (``result.settings.as_dict()``),
         ``seed`` (the bootstrap's, or ``None``), ``versions``, ``spec`` (``name``, ``source``,
-        ``sha256``), ``data`` (``source``, ``sha256``, ``n_total``, ``n_used``; ``means`` of a
-        covariance matrix), ``estimation`` (``result.run_facts()``) and ``bootstrap``
-        (``result.boot.as_dict()`` with the interval type ``ci``, or ``None``).
+        ``sha256`` and ``sha256_of``: :func:`spec_sha256`), ``data`` (``source``, ``sha256``,
+        ``n_total``, ``n_used``; ``means`` of a covariance matrix), ``estimation``
+        (``result.run_facts()``) and ``bootstrap`` (``result.boot.as_dict()`` with the interval
+        type ``ci``, or ``None``).
     """
     spec = result.spec
-    spec_file = Path(spec.source) if spec.source else None
-    spec_hash = file_sha256(spec_file) if spec_file is not None and spec_file.is_file() else None
+    spec_hash, hashed = spec_sha256(spec)
     data = result.data
     data_facts: dict[str, Any] = {
         "source": data.source,
@@ -118,7 +152,12 @@ def run_record(result: SEMResult, *, command: Sequence[str] | None = None) -> di
         "settings": result.settings.as_dict(),
         "seed": None if bootstrap is None else bootstrap["seed"],
         "versions": versions(),
-        "spec": {"name": spec.name, "source": spec.source, "sha256": spec_hash},
+        "spec": {
+            "name": spec.name,
+            "source": spec.source,
+            "sha256": spec_hash,
+            "sha256_of": hashed,
+        },
         "data": data_facts,
         "estimation": result.run_facts(),
         "bootstrap": bootstrap,

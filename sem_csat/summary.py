@@ -83,9 +83,11 @@ class Summary:
     diagnostics: Sequence[Diagnostic] = field(default_factory=tuple)
     decimals: int = 3
 
-    def as_text(self, *, collapsed: bool = True) -> str:
+    def as_text(self, *, collapsed: bool = True, findings: bool = True) -> str:
         """Plain-text rendering for terminals; ``collapsed=False`` leaves out the sections that
-        HTML shows collapsed (for a short summary)."""
+        HTML shows collapsed (for a short summary), ``findings=False`` the warnings and notes
+        (for a caller that prints them itself, once: the command line writes them to standard
+        error)."""
         out = [self.title, "=" * len(self.title)]
         width = max((len(k) for k, _ in self.header), default=0)
         out += [f"{k.ljust(width)} : {v}" for k, v in self.header]
@@ -98,8 +100,9 @@ class Summary:
             elif s.table is not None:
                 out.append(_formatted(s.table, self.decimals).to_string(index=s.index))
             out += list(s.lines)
-        warn = [d for d in self.diagnostics if d.severity != "info"]
-        info = [d for d in self.diagnostics if d.severity == "info"]
+        shown = self.diagnostics if findings else ()
+        warn = [d for d in shown if d.severity != "info"]
+        info = [d for d in shown if d.severity == "info"]
         if warn:
             out += ["", f"Warnings ({len(warn)})", "-" * 12]
             out += [f"[{d.severity}] {d.code}: {d.message}" for d in warn]
@@ -153,7 +156,8 @@ class Summary:
                 f"({len(self.diagnostics)})</summary><ul>"
             )
             parts += [
-                f"<li><b>{esc(d.severity)}</b> <code>{esc(d.code)}</code>: {esc(d.message)}</li>"
+                f"<li><strong>{esc(d.severity)}</strong> <code>{esc(d.code)}</code>: "
+                f"{esc(d.message)}</li>"
                 for d in self.diagnostics
             ]
             parts.append("</ul></details>")

@@ -140,8 +140,8 @@ def test_text_in_a_numeric_column_names_values_and_rows(tmp_path: Path) -> None:
     message = str(info.value)
     assert problem_codes(info) == ["text_values"]
     assert "In 'answers.csv', column 's2' contains 2 texts" in message
-    assert "'k.A.' (row 17)" in message
-    assert "'seven' (row 20)" in message
+    assert "'k.A.' (row 17; spreadsheet row 18)" in message  # header = spreadsheet row 1
+    assert "'seven' (row 20; spreadsheet row 21)" in message
     assert "na_values=['k.A.', 'seven']" in message
     assert "'7 '" not in message
 
@@ -215,7 +215,7 @@ def test_out_of_scale_code_gets_na_values_advice(tmp_path: Path) -> None:
     message = str(info.value)
     assert problem_codes(info) == ["out_of_scale"]
     assert "In 'codes.csv', column 's1' has 3 values outside the declared scale 1–7" in message
-    assert "-99 (rows 3, 8, 12)" in message
+    assert "-99 (rows 3, 8, 12; spreadsheet rows 4, 9, 13)" in message
     assert "looks like a missing-value code" in message
     assert "na_values=[-99]" in message
     assert "--na-values -99" in message

@@ -191,7 +191,14 @@ def test_htmt_matches_semtools(case: str, kind: str) -> None:
     ref = pd.read_csv(SEMTOOLS / f"htmt_{case}_{kind}.csv", index_col=0)
     report = _quiet(quality, spec, data)
     ours = getattr(report, kind).loc[ref.index, ref.columns]
-    _close(ours.to_numpy(), ref.to_numpy())
+    # semTools leaves a single-item construct's row empty; sem_csat reports it as seminr and
+    # SmartPLS do (monotrait correlation 1; test_single_item_htmt_and_fornell_larcker_match_seminr)
+    singles = [c.name for c in spec.constructs if len(c.indicator_names) == 1]
+    expected = ref.to_numpy(copy=True)
+    mask = ref.index.isin(singles)[:, None] | ref.columns.isin(singles)[None, :]
+    assert np.isnan(expected[mask]).all()
+    expected[mask] = ours.to_numpy()[mask]
+    _close(ours.to_numpy(), expected)
 
 
 @pytest.mark.parametrize(("model", "case"), [("hs_ml", "hs"), ("ecsi_cfa", "ecsi")])
@@ -233,6 +240,35 @@ def test_ecsi_reliability_matches_seminr(seminr_ecsi) -> None:  # type: ignore[n
     for theirs, mine in (("alpha", "alpha_std"), ("rhoA", "rho_a"), ("rhoC", "rho_c")):
         _close(ours[mine].to_numpy(), ref[theirs].to_numpy())
     _close(ours["ave"].to_numpy(), ref["AVE"].to_numpy())
+
+
+def test_single_item_htmt_and_fornell_larcker_match_seminr(seminr_ecsi) -> None:  # type: ignore[no-untyped-def]
+    """ECSI's Complaints has one item: the result's HTMT, HTMT2 and Fornell–Larcker table
+    report it as seminr does (monotrait correlation 1, √AVE = 1), with a note."""
+    sm, model = seminr_ecsi
+    report = _quiet(lambda: _quiet_fit(sem_csat.load_spec("ecsi"), load("ecsi_mobile")).quality)
+    h = sm.htmt(model)
+    ref = pd.DataFrame(h.values, index=list(h.rows), columns=list(h.cols))
+    ours = report.htmt.loc[ref.index, ref.columns].to_numpy()
+    iu = np.triu_indices(len(ref), 1)
+    assert np.isfinite(ours[iu]).all()
+    _close(ours[iu], ref.to_numpy()[iu])
+    assert np.isfinite(report.htmt2.loc["Complaints"].to_numpy()).all()
+    # HTMT2 with a unit monotrait term: the geometric mean of the heterotrait correlations
+    data = load("ecsi_mobile")
+    loyalty = list(ECSI_BLOCKS["Loyalty"])
+    hetero = np.abs([np.corrcoef(data["CUSCO"], data[i])[0, 1] for i in loyalty])
+    mono = np.abs(np.corrcoef(data[loyalty].to_numpy(float), rowvar=False)[np.triu_indices(3, 1)])
+    expected = np.exp(np.log(hetero).mean()) / np.sqrt(np.exp(np.log(mono).mean()))
+    assert report.htmt2.loc["Complaints", "Loyalty"] == pytest.approx(expected, abs=TOL_OBSERVED)
+    fl = sm.fl_criteria_table(model, sm.evaluate.constructs_in_model(model))
+    theirs = pd.DataFrame(fl.values, index=list(fl.rows), columns=list(fl.cols))
+    mine = report.fornell_larcker.loc[theirs.index, theirs.columns].to_numpy()
+    _close(np.diag(mine), np.diag(theirs.to_numpy()))
+    assert report.fornell_larcker.loc["Complaints", "Complaints"] == pytest.approx(1.0)
+    low = np.tril_indices(len(theirs), -1)
+    _close(mine[low], theirs.to_numpy()[low])
+    assert "single_item_discriminant" in {d.code for d in report.diagnostics}
 
 
 def test_ecsi_htmt_matches_seminr(seminr_ecsi) -> None:  # type: ignore[no-untyped-def]

@@ -178,6 +178,11 @@ def _pairs(p: int) -> list[tuple[int, int]]:
     return [(i, j) for j in range(p - 1) for i in range(j + 1, p)]
 
 
+#: Most categories an ordinal item may have: beyond it the item is continuous in all but name
+#: (lavaan has no limit, and ran 137 s and 1.9 GB before failing on continuous data).
+MAX_CATEGORIES = 20
+
+
 def _encode(data: pd.DataFrame, items: Sequence[str]) -> tuple[list[IntArray], list[FloatArray]]:
     """Category codes 0..K−1 of each item and its observed categories."""
     missing = [i for i in items if i not in data.columns]
@@ -196,6 +201,14 @@ def _encode(data: pd.DataFrame, items: Sequence[str]) -> tuple[list[IntArray], l
                 "(data.dropna()) first."
             )
         c = np.unique(values)
+        if c.size > MAX_CATEGORIES:
+            raise DataError(
+                f"Item {item!r} has {c.size} distinct values, more than the {MAX_CATEGORIES} "
+                "categories an ordinal item is treated with (its thresholds and polychoric "
+                "correlations would rest on nearly empty categories, and take minutes and "
+                "gigabytes); fit continuous answers by 'ml' or 'mlr' without --ordered, or "
+                "recode the item into a few ordered categories."
+            )
         if c.size < 2:
             raise DataError(
                 f"Item {item!r} has a single observed category ({c[0]:g}), so it has no "

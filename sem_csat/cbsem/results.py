@@ -474,6 +474,7 @@ class CBSEMResult(SEMResult):
         """
         from sem_csat.cbsem.bootstrap import bootstrap_cbsem
         from sem_csat.errors import UsageError
+        from sem_csat.inference.limits import check_resamples
 
         if ci not in CI_METHODS:
             raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
@@ -482,6 +483,7 @@ class CBSEMResult(SEMResult):
                 f"The CB-SEM bootstrap {_NEEDS_ANSWERS} Bootstrap a fit by ML, MLR, GLS or "
                 "ULS to complete raw data."
             )
+        check_resamples(n_boot, conf)  # enough for the intervals to have tails at all
         boot = bootstrap_cbsem(
             self, n_boot, data=self.data, seed=seed, n_jobs=n_jobs, conf=conf, progress=progress
         )
@@ -597,11 +599,16 @@ class CBSEMResult(SEMResult):
             *self.dashboard_sections(),
         ]
         return Summary(
-            f"sem_csat CB-SEM results: {self.spec.name}", header, sections, self.diagnostics
+            f"sem_csat CB-SEM results: {self.spec.name}", header, sections, self._shown_findings()
         )
 
+    def _shown_findings(self) -> tuple[Diagnostic, ...]:
+        """Every finding, as report.html and diagnostics.csv show them; a fit that did not
+        converge has only the estimation's (nothing is read off an arbitrary point)."""
+        return self.findings() if self.converged else self.diagnostics
+
     def _repr_fields(self) -> str:
-        n_warn = sum(d.severity != "info" for d in self.diagnostics)
+        n_warn = sum(d.severity != "info" for d in self._shown_findings())
         return (
             f"{self.spec.name!r}: {self.method}, N={self.n_obs}, df={self.estimate.df}, "
             f"{n_warn} warnings"

@@ -8,6 +8,7 @@ non-default index is given, the index label is added: ``row 17 (index 'R17')``.
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +33,7 @@ __all__ = [
     "na_diagnostic",
     "parse_text_column",
     "plural",
+    "spreadsheet_rows",
     "subject",
     "where",
 ]
@@ -87,18 +89,22 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 def fmt_number(value: float) -> str:
     """Format a number without a needless ``.0``: ``-99.0`` → ``-99``, ``3.5`` → ``3.5``."""
-    if math.isfinite(value) and float(value).is_integer():
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(float(value))
 
 
 def fmt_value(value: object) -> str:
-    """Quote a cell value for a message: texts in quotes, numbers plain."""
+    """Quote a cell value for a message: texts in quotes, numbers plain, other objects (a list
+    in a cell) as Python shows them, cut to 40 characters."""
     if isinstance(value, bool | np.bool_):
         return repr(bool(value))
     if isinstance(value, int | float | np.integer | np.floating):
         return fmt_number(float(value))
-    return repr(str(value))
+    if isinstance(value, str):
+        return repr(str(value))
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _row_ref(pos: int, index: pd.Index) -> str:
@@ -108,35 +114,73 @@ def _row_ref(pos: int, index: pd.Index) -> str:
     return label
 
 
+def spreadsheet_rows(raw: object) -> bool:
+    """Whether rows of ``raw`` (a :class:`~sem_csat.data.RawData`) are also named by their
+    spreadsheet row: a CSV/TSV or Excel file, whose header is row 1 in a spreadsheet."""
+    return getattr(raw, "format", None) in ("csv", "tsv", "excel")
+
+
 def fmt_rows(
-    positions: Sequence[int] | NDArray[np.intp], index: pd.Index, *, limit: int = 3
+    positions: Sequence[int] | NDArray[np.intp],
+    index: pd.Index,
+    *,
+    limit: int = 3,
+    spreadsheet: bool = False,
 ) -> str:
     """Name rows by their 1-based position: ``row 4``, ``rows 4, 9, 12`` or ``rows 4, 9, 12, …``.
 
-    ``positions`` are 0-based positions in ``index``; ``limit`` rows are shown at most.
+    ``positions`` are 0-based positions in ``index``; ``limit`` rows are shown at most.  With
+    ``spreadsheet`` (data read from a CSV or Excel file) the spreadsheet rows follow, one more
+    than the data rows because the header is row 1: ``rows 4, 9; spreadsheet rows 5, 10``.
+
+    Examples
+    --------
+    >>> fmt_rows([3, 8], pd.RangeIndex(10), spreadsheet=True)
+    'rows 4, 9; spreadsheet rows 5, 10'
     """
     pos = [int(p) for p in positions]
     shown = ", ".join(_row_ref(p, index) for p in pos[:limit])
     more = f" and {len(pos) - limit} more" if len(pos) > limit else ""
-    return f"{'row' if len(pos) == 1 else 'rows'} {shown}{more}"
+    text = f"{'row' if len(pos) == 1 else 'rows'} {shown}{more}"
+    if spreadsheet and pos:
+        sheet = ", ".join(str(p + 2) for p in pos[:limit])
+        word = "row" if len(pos) == 1 else "rows"
+        text += f"; spreadsheet {word} {sheet}{', …' if more else ''}"
+    return text
 
 
 def fmt_examples(
-    values: pd.Series, mask: NDArray[np.bool_], index: pd.Index, *, limit: int = 3
+    values: pd.Series,
+    mask: NDArray[np.bool_],
+    index: pd.Index,
+    *,
+    limit: int = 3,
+    spreadsheet: bool = False,
 ) -> tuple[str, list[object]]:
     """Describe up to ``limit`` distinct offending values with the rows where they occur.
 
-    Returns the text (``'n/a' (row 17), -99 (rows 3, 8, 12)``) and the distinct values shown.
+    Returns the text (``'n/a' (row 17), -99 (rows 3, 8, 12)``) and the distinct values shown;
+    ``spreadsheet`` adds the spreadsheet rows (:func:`fmt_rows`).
     """
     positions = np.flatnonzero(mask)
     seen: dict[object, list[int]] = {}
+    first: dict[object, object] = {}
     for p in positions:
-        key: object = values.iloc[int(p)]
+        value: object = values.iloc[int(p)]
+        try:
+            key: object = (type(value), value)
+            hash(key)
+        except TypeError:  # a list or dict in a cell
+            key = (type(value), repr(value))
         if key not in seen and len(seen) >= limit:
             continue
         seen.setdefault(key, []).append(int(p))
-    parts = [f"{fmt_value(v)} ({fmt_rows(rows, index)})" for v, rows in seen.items()]
-    return ", ".join(parts), list(seen)
+        first.setdefault(key, value)
+    parts = [
+        f"{fmt_value(first[k])} ({fmt_rows(rows, index, spreadsheet=spreadsheet)})"
+        for k, rows in seen.items()
+    ]
+    return ", ".join(parts), list(first.values())
 
 
 def check_na_values(na_values: Iterable[NaValue] | NaValue | None) -> tuple[NaValue, ...]:
@@ -149,11 +193,28 @@ def check_na_values(na_values: Iterable[NaValue] | NaValue | None) -> tuple[NaVa
     """
     if na_values is None:
         return ()
+    if isinstance(na_values, Mapping):
+        first = next(iter(na_values.items()), ("CUSA1", -99))
+        raise DataError(
+            f"na_values={{{first[0]!r}: {first[1]!r}, ...}} gives codes per column, which "
+            "sem_csat does not support (it would otherwise read the column names as codes); "
+            "pass codes that mean 'no answer' in every column as a list, such as "
+            f"na_values=[{first[1]!r}], or replace per-column codes before fitting, e.g. "
+            f"df = df.replace({{{first[0]!r}: {{{first[1]!r}: float('nan')}}}})."
+        )
     if isinstance(na_values, str | int | float):
         na_values = [na_values]
+    try:
+        given = list(na_values)
+    except TypeError:
+        raise DataError(
+            f"na_values must be a list of codes such as [-99, 'n/a'], got {na_values!r}."
+        ) from None
     out: list[NaValue] = []
-    for v in na_values:
-        if isinstance(v, bool) or not isinstance(v, str | int | float | np.integer | np.floating):
+    for v in given:
+        if isinstance(v, bool | np.bool_) or not isinstance(
+            v, str | int | float | np.integer | np.floating
+        ):
             raise DataError(
                 f"na_values must hold numbers or texts such as [-99, 'n/a'], got {v!r}."
             )
@@ -171,7 +232,7 @@ def _parse_cell(value: object, comma: bool) -> float | None:
         return math.nan
     if isinstance(value, bool | np.bool_):
         return float(value)
-    if isinstance(value, int | float | np.integer | np.floating):
+    if isinstance(value, int | float | np.integer | np.floating | decimal.Decimal):
         return float(value)
     if not isinstance(value, str):
         return None

@@ -18,7 +18,9 @@ The steps, in order:
    (``missing_mean_imputed``), each reported as a warning;
 6. sample size: at least ``max(10, largest block + 2)`` rows (``too_few_rows``, an error) and
    the "10 times rule" (``ten_times_rule``, a warning); no item may be constant among the rows
-   used (``constant_item``);
+   used (``constant_item``), or constant but for rounding noise (``near_constant_item``);
+   identical or perfectly collinear items of one block are a warning (``identical_items``,
+   ``collinear_items``);
 7. reverse-coded items are recoded as ``lowest + highest − x`` (``reverse_coded``, info).
 
 All errors of steps 1–3 are reported together, then those of step 6.  Warnings are recorded as
@@ -47,6 +49,7 @@ from sem_csat.data._common import (
     fmt_value,
     na_diagnostic,
     plural,
+    spreadsheet_rows,
     subject,
     where,
 )
@@ -73,6 +76,15 @@ MISSING_POLICIES: Final[tuple[MissingPolicy, ...]] = ("listwise", "mean", "fiml"
 
 MIN_ROWS: Final = 10
 """Fewest usable rows for any model (more when a block has 8 or more items)."""
+
+NEAR_CONSTANT: Final = 1e-8
+"""An item whose standard deviation is at most this share of the size of its values (the
+largest absolute value, or the width of the declared scale) is treated as constant: such
+variation is rounding noise (a variance of 1e-26 on a 1–7 scale changed the paths silently)."""
+
+COLLINEAR_TOL: Final = 1e-10
+r"""Items with correlation :math:`|r| \ge 1 - 10^{-10}`, or a block whose correlation matrix has
+an eigenvalue below it, are identical or perfectly collinear."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -244,7 +256,7 @@ def prepare_data(
     empty = np.asarray(np.isnan(matrix).all(axis=1), dtype=bool)
     if empty.any():
         n_empty = int(empty.sum())
-        rows = fmt_rows(np.flatnonzero(empty), index, limit=10)
+        rows = fmt_rows(np.flatnonzero(empty), index, limit=10, spreadsheet=spreadsheet_rows(raw))
         diags.append(
             Diagnostic(
                 "warning",
@@ -255,7 +267,9 @@ def prepare_data(
             )
         )
     keep = ~empty
-    matrix, keep, n_imputed, diag = _handle_missing(spec, matrix, keep, missing, src, index)
+    matrix, keep, n_imputed, diag = _handle_missing(
+        spec, matrix, keep, missing, src, index, spreadsheet=spreadsheet_rows(raw)
+    )
     if diag is not None:
         diags.append(diag)
     used = np.flatnonzero(keep)
@@ -266,6 +280,7 @@ def prepare_data(
     if problems:
         raise DataValidationError(problems, source=raw.source, model=spec.name)
     diags += _ten_times_rule(spec, len(frame), raw.source)
+    diags += _collinear_items(spec, frame, raw.source)
     recoded = _reverse(spec, frame)
     if recoded:
         diags.append(
@@ -345,6 +360,8 @@ def _handle_missing(
     policy: MissingPolicy,
     src: str,
     index: pd.Index,
+    *,
+    spreadsheet: bool = False,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], dict[str, int], Diagnostic | None]:
     names = list(spec.indicator_names)
     kept = matrix[keep]
@@ -381,7 +398,8 @@ def _handle_missing(
             f"Listwise deletion: {n_used} of the {len(matrix)} rows of {src} are used; "
             f"{plural(int(incomplete.sum()), 'row')} with missing answers "
             f"{'was' if incomplete.sum() == 1 else 'were'} dropped "
-            f"({fmt_rows(np.flatnonzero(incomplete), index, limit=10)}). Share missing per item "
+            f"({fmt_rows(np.flatnonzero(incomplete), index, limit=10, spreadsheet=spreadsheet)}). "
+            f"Share missing per item "
             f"{among}."
         )
         return (
@@ -449,21 +467,96 @@ def _check_rows(
             )
         )
         return problems
-    for col in frame.columns:
-        distinct = frame[col].unique()
-        if len(distinct) <= 1:
+    x = frame.to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        low, high = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+        sd = np.nanstd(x, axis=0)
+    for j, col in enumerate(frame.columns):
+        if low[j] == high[j]:
             problems.append(
                 Diagnostic(
                     "error",
                     "constant_item",
                     f"In {where(source)}, column '{col}' has the same value "
-                    f"{fmt_value(float(distinct[0]))} in all {n} rows used; PLS cannot "
-                    "standardize an item without variance, so remove it from the model or "
-                    "check the data.",
+                    f"{fmt_value(float(low[j]))} in all {n} rows used; an item without variance "
+                    "cannot be standardized or correlated, so remove it from the model or check "
+                    "the data.",
+                    DataWarning,
+                )
+            )
+            continue
+        scale = spec.scale_of(spec.construct_of(str(col)).name)
+        size = max(abs(low[j]), abs(high[j]), 0.0 if scale is None else scale[1] - scale[0])
+        if sd[j] <= NEAR_CONSTANT * size:
+            problems.append(
+                Diagnostic(
+                    "error",
+                    "near_constant_item",
+                    f"In {where(source)}, column '{col}' is constant but for differences of "
+                    f"{float(high[j] - low[j]):.1e} (standard deviation {float(sd[j]):.1e}, "
+                    f"against values of size {size:g}) in the {n} rows used: variation that "
+                    "small is rounding noise, and standardizing it would turn that noise into "
+                    "answers; "
+                    "treat it like a constant item: remove it from the model or check the data.",
                     DataWarning,
                 )
             )
     return problems
+
+
+def _collinear_items(spec: ModelSpec, frame: pd.DataFrame, source: str) -> list[Diagnostic]:
+    """Warn about identical (|r| = 1) or perfectly collinear items within one block."""
+    out: list[Diagnostic] = []
+    for c in spec.constructs:
+        names = list(c.indicator_names)
+        if len(names) < 2:
+            continue
+        block = frame.loc[:, names].to_numpy(dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.corrcoef(block, rowvar=False)
+        if not np.isfinite(r).all():
+            continue
+        pairs = [
+            (names[a], names[b], float(r[a, b]))
+            for a in range(len(names))
+            for b in range(a + 1, len(names))
+            if abs(r[a, b]) >= 1.0 - COLLINEAR_TOL
+        ]
+        why = (
+            "the Mode B weights of a formative construct cannot be told apart"
+            if c.mode == "formative"
+            else "reliability (α, ρ_A) and HTMT are inflated and the item adds nothing"
+        )
+        if pairs:
+            shown = ", ".join(
+                f"'{a}' and '{b}' ({'r = −1, reversed' if v < 0 else 'r = 1'})"
+                for a, b, v in pairs[:5]
+            )
+            out.append(
+                Diagnostic(
+                    "warning",
+                    "identical_items",
+                    f"In {where(source)}, construct '{c.name}' has items that are identical "
+                    f"up to a linear rescaling: {shown}; {why}. Check for a duplicated column, "
+                    "then keep one of each pair.",
+                    DataWarning,
+                )
+            )
+            continue
+        smallest = float(np.linalg.eigvalsh(r)[0])
+        if smallest < COLLINEAR_TOL:
+            out.append(
+                Diagnostic(
+                    "warning",
+                    "collinear_items",
+                    f"In {where(source)}, the items of construct '{c.name}' "
+                    f"({', '.join(names)}) are perfectly collinear: one of them is a weighted sum "
+                    f"of the others (smallest eigenvalue of their correlations {smallest:.1e}); "
+                    f"{why}. Check for a total or average score among the items and remove it.",
+                    DataWarning,
+                )
+            )
+    return out
 
 
 def _ten_times_rule(spec: ModelSpec, n: int, source: str) -> list[Diagnostic]:

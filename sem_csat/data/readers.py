@@ -48,6 +48,7 @@ are not counted); in a spreadsheet that shows the header on line 1, row 17 is on
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import importlib
@@ -562,10 +563,74 @@ def _corrupt(path: Path, what: str, exc: BaseException) -> DataError:
     return DataError(f"'{path.name}' cannot be read as {what} ({reason}); the file may be damaged.")
 
 
+#: Largest uncompressed size of an Excel workbook's parts that is read (a "zip bomb" is not).
+MAX_WORKBOOK_BYTES: Final = 2_000_000_000
+_PROLOG_BYTES: Final = 65_536
+_DTD_MARKERS: Final = ("<!DOCTYPE", "<!ENTITY")
+
+
+def _check_workbook(path: Path) -> None:
+    """Refuse a workbook whose XML declares a DTD or entities, or that unpacks to gigabytes.
+
+    No Excel file needs a document type declaration; one with entities can expand into
+    gigabytes ("billion laughs") or read other files (external entities), so the start of every
+    XML part is checked before openpyxl parses anything.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            total = sum(m.file_size for m in members)
+            if total > MAX_WORKBOOK_BYTES:
+                raise DataError(
+                    f"'{path.name}' would unpack to {total / 1e9:.1f} GB, more than any survey "
+                    "needs (a damaged or malicious workbook); save the data as CSV instead."
+                )
+            for member in members:
+                if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    continue
+                with archive.open(member) as fh:
+                    head = fh.read(_PROLOG_BYTES)
+                text = _decode_prolog(head)
+                if any(marker in text for marker in _DTD_MARKERS):
+                    raise DataError(
+                        f"'{path.name}' contains an XML document type declaration with entities "
+                        f"(in its part '{member.filename}'), which no Excel workbook needs and "
+                        "which can expand into gigabytes or read other files; sem_csat does not "
+                        "read it. Open and re-save the workbook in Excel, or export the data as "
+                        "CSV."
+                    )
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
+        raise _corrupt(path, "an Excel workbook", exc) from exc
+
+
+def _decode_prolog(head: bytes) -> str:
+    """The start of an XML part as text (UTF-8, or UTF-16 with or without a byte-order mark)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head.decode("utf-16", errors="replace")
+    if head[:2] in (b"<\x00", b"\x00<"):
+        return head.decode("utf-16-le" if head[:1] == b"<" else "utf-16-be", errors="replace")
+    return head.decode("utf-8", errors="replace")
+
+
 def _read_excel(path: Path, sheet: str | int | None, digest: str) -> RawData:
+    from xml.etree.ElementTree import ParseError
+
     invalid = importlib.import_module("openpyxl.utils.exceptions").InvalidFileException
-    errors = (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile, invalid)
+    errors: tuple[type[BaseException], ...] = (
+        ValueError,
+        KeyError,
+        TypeError,
+        OSError,
+        zipfile.BadZipFile,
+        invalid,
+        ParseError,
+    )
+    with contextlib.suppress(ImportError):  # lxml is optional for openpyxl
+        errors += (importlib.import_module("lxml.etree").XMLSyntaxError,)
     name = path.name
+    _check_workbook(path)
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except errors as exc:

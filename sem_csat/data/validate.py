@@ -19,13 +19,14 @@ Missing-value codes
 
     - one of 9, 96–99, 997–999, 9999, ... at least ``hi + 2`` and either ``2 × hi`` or more, or
       above a 7-point range (``hi <= 7``);
-    - a negative value below ``-(hi + 1)``;
-    - negative values down to ``-(hi + 1)``, unless there are at least ``hi / 2`` distinct
+    - a negative whole number below ``-(hi + 1)``;
+    - negative whole numbers down to ``-(hi + 1)``, unless there are at least ``hi / 2`` distinct
       ones, as on a bipolar scale such as −3…3.
 """
 
 from __future__ import annotations
 
+import decimal
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from sem_csat.data._common import (
     fmt_value,
     parse_text_column,
     plural,
+    spreadsheet_rows,
     subject,
     where,
 )
@@ -68,6 +70,10 @@ CODE_MAGNITUDES: Final[frozenset[float]] = frozenset(
 """Absolute values that survey software commonly uses as missing-value codes."""
 
 _UNSCALED_CODES: Final[frozenset[float]] = frozenset(v for v in CODE_MAGNITUDES if v >= 9)
+
+MAX_ABS_VALUE: Final = 1e15
+"""Largest absolute value accepted in an indicator: beyond it float64 no longer holds every whole
+number, and products in variances and correlations lose all precision or overflow."""
 
 
 class DataValidationError(DataError):
@@ -217,13 +223,28 @@ def numeric_columns(
     for col in columns:
         s = raw.frame[col]
         n_codes = 0
+        if pd.api.types.is_bool_dtype(s):
+            out.problems.append(_boolean_problem(raw, col, s, s.notna().to_numpy(bool), index))
+            out.text_columns.append(col)
+            out.values[col] = np.full(len(s), np.nan)
+            continue
         if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
             arr = np.full(len(s), np.nan)
             is_text = s.notna().to_numpy(dtype=bool)
-        elif pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        elif pd.api.types.is_numeric_dtype(s):
             arr = s.to_numpy(dtype="float64", na_value=np.nan)
             is_text = np.zeros(len(s), dtype=bool)
         else:
+            cells = s.astype(object).to_numpy()
+            kinds = np.array([_cell_kind(v) for v in cells], dtype=object)
+            if (kinds == "bool").any():
+                out.problems.append(_boolean_problem(raw, col, s, kinds == "bool", index))
+            if (kinds == "other").any():
+                out.problems.append(_other_problem(raw, col, s, kinds == "other", index))
+            if (kinds == "bool").any() or (kinds == "other").any():
+                out.text_columns.append(col)
+                out.values[col] = np.full(len(s), np.nan)
+                continue
             arr, is_text, n_codes = parse_text_column(s, comma=comma, text_codes=texts)
             if not np.isnan(arr).all():
                 out.parsed.append(col)
@@ -240,6 +261,51 @@ def numeric_columns(
     return out
 
 
+def _cell_kind(value: object) -> str:
+    """``"bool"``, ``"other"`` (a list, dict, date, bytes, complex ... in one cell) or
+    ``"scalar"`` (a number, a text or a missing value)."""
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "scalar"
+    if isinstance(value, str | int | float | np.integer | np.floating | decimal.Decimal):
+        return "scalar"
+    return "other"
+
+
+def _boolean_problem(
+    raw: RawData, col: str, s: pd.Series, mask: NDArray[np.bool_], index: pd.Index
+) -> Diagnostic:
+    examples, _ = fmt_examples(s, mask, index, spreadsheet=spreadsheet_rows(raw))
+    fix = (
+        f"df[{col!r}] = df[{col!r}].astype(int)"
+        if raw.format == "dataframe"
+        else "write them as 1 and 0 in the file"
+    )
+    return _problem(
+        "boolean_values",
+        f"In {where(raw.source)}, column '{col}' holds TRUE/FALSE values (such as {examples}), "
+        "not answers on a scale, and sem_csat does not guess what they mean; if it is a yes/no "
+        f"item, convert it explicitly ({fix}; 1 = TRUE, 0 = FALSE) and declare its scale as "
+        "[0, 1].",
+    )
+
+
+def _other_problem(
+    raw: RawData, col: str, s: pd.Series, mask: NDArray[np.bool_], index: pd.Index
+) -> Diagnostic:
+    n = int(mask.sum())
+    examples, shown = fmt_examples(s, mask, index, spreadsheet=spreadsheet_rows(raw))
+    kinds = sorted({type(v).__name__ for v in shown})
+    what = f"a Python {kinds[0]}" if len(kinds) == 1 else f"Python {' and '.join(kinds)} values"
+    return _problem(
+        "non_scalar_values",
+        f"In {where(raw.source)}, column '{col}' has {plural(n, 'cell')} that "
+        f"{'holds' if n == 1 else 'hold'} not one answer but {what} (such as {examples}); "
+        "every cell must hold one number (or be empty), so unpack or remove these cells.",
+    )
+
+
 def _text_problem(
     raw: RawData, col: str, s: pd.Series, is_text: NDArray[np.bool_], index: pd.Index
 ) -> Diagnostic:
@@ -250,7 +316,7 @@ def _text_problem(
             f"In {where(raw.source)}, column '{col}' holds dates or times, not answers on a "
             "scale; check that the model names the right column.",
         )
-    examples, shown = fmt_examples(s, is_text, index)
+    examples, shown = fmt_examples(s, is_text, index, spreadsheet=spreadsheet_rows(raw))
     codes = [str(v).strip() for v in shown]
     w = _words(len(codes) == 1)
     advice = (
@@ -277,9 +343,13 @@ def looks_like_code(value: float, scale: Scale) -> bool:
     --------
     >>> looks_like_code(-99, (1, 10)), looks_like_code(0, (1, 10)), looks_like_code(11, (1, 10))
     (True, True, False)
+    >>> looks_like_code(-1.27, (1, 10))  # a standardized answer, not a code
+    False
     """
     low, high = scale
     width = high - low
+    if not float(value).is_integer():  # codes are whole numbers; 3.5 or -1.27 are not
+        return False
     return bool(
         (value < 0 <= low)
         or (value == 0 and low >= 1)
@@ -301,6 +371,8 @@ def suspected_codes(values: NDArray[np.float64]) -> list[float]:
     [-99.0, 9.0]
     >>> suspected_codes(np.array([0, 3, 7, 9, 10]))
     []
+    >>> suspected_codes(np.array([-3.32, -1.2, 0.4, 1.38]))  # z-scores: no whole numbers
+    []
     """
     uniq = [float(v) for v in np.unique(values)]
     big = [x for x in uniq if x > 0 and x.is_integer() and x in _UNSCALED_CODES]
@@ -309,8 +381,9 @@ def suspected_codes(values: NDArray[np.float64]) -> list[float]:
         return []
     hi = max(rest)
     found = [x for x in big if x >= hi + 2 and (x >= 2 * hi or hi <= 7)]
-    near = [x for x in uniq if -(hi + 1) <= x < 0]
-    far = [x for x in uniq if x < -(hi + 1)]
+    # codes are whole numbers: -3.32 in standardized (z-score) data is an answer, not a code
+    near = [x for x in uniq if -(hi + 1) <= x < 0 and x.is_integer()]
+    far = [x for x in uniq if x < -(hi + 1) and x.is_integer()]
     bipolar = bool(near) and len(near) >= hi / 2
     return sorted(far + ([] if bipolar else near) + found)
 
@@ -320,8 +393,9 @@ def check_values(
 ) -> tuple[list[Diagnostic], list[float]]:
     """Check converted columns: infinite values, empty columns, scale and missing-value codes.
 
-    Columns holding text are not checked.  Codes: ``infinite_values``, ``empty_column``,
-    ``out_of_scale``, ``missing_code_suspected``.
+    Columns holding text are not checked.  Codes: ``infinite_values``, ``huge_values``
+    (beyond ±:data:`MAX_ABS_VALUE`), ``empty_column``, ``out_of_scale``,
+    ``missing_code_suspected``.
 
     Returns
     -------
@@ -332,6 +406,7 @@ def check_values(
     """
     index = raw.frame.index
     src = where(raw.source)
+    sheet = spreadsheet_rows(raw)
     problems: list[Diagnostic] = []
     suggested: list[float] = []
     for col, arr in conv.values.items():
@@ -339,7 +414,7 @@ def check_values(
             continue
         inf = np.isinf(arr)
         if inf.any():
-            examples, _ = fmt_examples(pd.Series(arr), inf, index)
+            examples, _ = fmt_examples(pd.Series(arr), inf, index, spreadsheet=sheet)
             problems.append(
                 _problem(
                     "infinite_values",
@@ -349,6 +424,20 @@ def check_values(
                 )
             )
         observed = np.isfinite(arr)
+        huge = observed & (np.abs(arr) > MAX_ABS_VALUE)
+        if huge.any():
+            examples, _ = fmt_examples(pd.Series(arr), huge, index, spreadsheet=sheet)
+            problems.append(
+                _problem(
+                    "huge_values",
+                    f"In {src}, column '{col}' holds {plural(int(huge.sum()), 'value')} beyond "
+                    f"±{MAX_ABS_VALUE:.0e}, such as {examples}: no answer on a scale is that "
+                    "large, and sums of squares of such numbers overflow; check that the model "
+                    "names the right column (not an ID, a date or an amount in the wrong unit) "
+                    "and correct the values.",
+                )
+            )
+            continue
         if not observed.any():
             if len(arr) and not inf.any():
                 coded = " once missing-value codes are removed" if col in conv.code_counts else ""
@@ -366,13 +455,15 @@ def check_values(
         if scale is not None:
             bad = observed & ((arr < scale[0]) | (arr > scale[1]))
             if bad.any():
-                diag, codes = _scale_problem(src, col, construct, scale, arr, bad, index)
+                diag, codes = _scale_problem(
+                    src, col, construct, scale, arr, bad, index, spreadsheet=sheet
+                )
                 problems.append(diag)
                 suggested += [c for c in codes if c not in suggested]
         else:
             codes = suspected_codes(arr[observed])
             if codes:
-                problems.append(_code_problem(src, col, arr, codes, index))
+                problems.append(_code_problem(src, col, arr, codes, index, spreadsheet=sheet))
                 suggested += [c for c in codes if c not in suggested]
     return problems, suggested
 
@@ -385,13 +476,27 @@ def _scale_problem(
     arr: NDArray[np.float64],
     bad: NDArray[np.bool_],
     index: pd.Index,
+    *,
+    spreadsheet: bool = False,
 ) -> tuple[Diagnostic, list[float]]:
     n = int(bad.sum())
-    examples, _ = fmt_examples(pd.Series(arr), bad, index)
+    examples, _ = fmt_examples(pd.Series(arr), bad, index, spreadsheet=spreadsheet)
     distinct = [float(v) for v in pd.unique(arr[bad])]
-    codes = [v for v in distinct if looks_like_code(v, scale)]
-    others = [v for v in distinct if v not in codes]
+    edge = scale_edge_values(distinct, scale)
+    codes = [v for v in distinct if v not in edge and looks_like_code(v, scale)]
+    others = [v for v in distinct if v not in codes and v not in edge]
+    # one value just past the edge may also be a code (0 or 8 on 1–7); a run of several (6 and
+    # 7 on 1–5) is the top of a wider scale: never advise deleting those answers
+    edge_code = edge if len(edge) == 1 and looks_like_code(edge[0], scale) else []
     parts = []
+    if edge:
+        parts.append(_narrow_scale_advice(arr, edge, scale, construct))
+    if edge_code:
+        parts.append(
+            f"only if {fmt_number(edge[0])} means 'no answer' rather than the "
+            f"{'top' if edge[0] > scale[1] else 'bottom'} answer, declare it with "
+            f"{na_advice(edge_code)}"
+        )
     if codes:
         shown = ", ".join(fmt_number(v) for v in codes)
         w = _words(len(codes) == 1)
@@ -405,20 +510,85 @@ def _scale_problem(
             f"{shown} {'is' if len(others) == 1 else 'are'} not a possible answer: correct the "
             f"data, or the scale declared for construct '{construct}'"
         )
+    observed = arr[np.isfinite(arr)]
+    if observed.size > 2 and abs(observed.mean()) < 0.01 and abs(observed.std(ddof=1) - 1) < 0.01:
+        parts.insert(
+            0,
+            "the column looks standardized (mean 0, standard deviation 1): fit the raw "
+            "answers, or leave the scale undeclared for standardized data",
+        )
     message = (
         f"In {src}, column '{col}' has {n} {'value' if n == 1 else 'values'} outside the "
         f"declared scale {_fmt_scale(scale)}, such as {examples}; {'; '.join(parts)}."
     )
-    return _problem("out_of_scale", message), codes
+    return _problem("out_of_scale", message), [*edge_code, *codes]
+
+
+def scale_edge_values(values: Sequence[float], scale: Scale) -> list[float]:
+    """Out-of-scale values that continue the declared scale without a gap: the top or bottom
+    answers of a wider scale (6 and 7 when ``scale: [1, 5]`` was declared for 1–7 answers).
+
+    Whole numbers from ``highest + 1`` upwards (and from ``lowest − 1`` downwards, not below 0
+    on a non-negative scale) while each one occurs, at most one scale width beyond the edge.
+
+    Examples
+    --------
+    >>> scale_edge_values([6.0, 7.0, 99.0], (1, 5))
+    [6.0, 7.0]
+    >>> scale_edge_values([0.0, -99.0], (1, 10))
+    [0.0]
+    >>> scale_edge_values([7.0], (1, 5))
+    []
+    """
+    low, high = float(scale[0]), float(scale[1])
+    if not (low.is_integer() and high.is_integer()):
+        return []
+    present = {float(v) for v in values if float(v).is_integer()}
+    width = high - low
+    run: list[float] = []
+    v = high + 1
+    while v in present and v <= high + width:
+        run.append(v)
+        v += 1
+    v = low - 1
+    while v in present and v >= low - width and (v >= 0 or low < 0):
+        run.append(v)
+        v -= 1
+    return sorted(run)
+
+
+def _narrow_scale_advice(
+    arr: NDArray[np.float64], edge: Sequence[float], scale: Scale, construct: str
+) -> str:
+    """Say first that the declared scale looks too narrow (never to delete top-box answers)."""
+    low = min(float(scale[0]), *edge)
+    high = max(float(scale[1]), *edge)
+    counts = ", ".join(
+        f"{fmt_number(v)} given {plural(int(np.sum(arr == v)), 'time')}" for v in edge
+    )
+    wider = f"[{fmt_number(low)}, {fmt_number(high)}]"
+    text = (
+        f"the declared scale looks too narrow: the answers continue past it without a gap "
+        f"({counts}), as on a "
+        f"{fmt_number(low)}–{fmt_number(high)} scale; if that is the scale the items were "
+        f"answered on, declare scale: {wider} for construct '{construct}' (or for the model)"
+    )
+    return text
 
 
 def _code_problem(
-    src: str, col: str, arr: NDArray[np.float64], codes: list[float], index: pd.Index
+    src: str,
+    col: str,
+    arr: NDArray[np.float64],
+    codes: list[float],
+    index: pd.Index,
+    *,
+    spreadsheet: bool = False,
 ) -> Diagnostic:
     observed = np.isfinite(arr)
     is_code = observed & np.isin(arr, codes)
     rest = arr[observed & ~is_code]
-    examples, _ = fmt_examples(pd.Series(arr), is_code, index)
+    examples, _ = fmt_examples(pd.Series(arr), is_code, index, spreadsheet=spreadsheet)
     w = _words(len(codes) == 1)
     lo, hi = fmt_number(float(rest.min())), fmt_number(float(rest.max()))
     return _problem(

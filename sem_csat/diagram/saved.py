@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sem_csat.errors import DataError, UsageError
@@ -73,13 +74,72 @@ def _read_csv(folder: Path, name: str, columns: Sequence[str], *, required: bool
     return frame
 
 
+def _numbers(
+    frame: pd.DataFrame,
+    path: Path,
+    columns: Sequence[str],
+    *,
+    required: Sequence[str] = (),
+    bounds: dict[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
+    """The ``columns`` of ``frame`` as numbers, refusing a cell that is not one (an edited or
+    damaged file), an empty cell in a ``required`` column and a value outside ``bounds``."""
+    out = frame.copy()
+    for column in columns:
+        if column not in out.columns:
+            continue
+        raw = out[column]
+        values = pd.to_numeric(raw, errors="coerce")
+        bad = values.isna() & raw.notna()
+        if column in required:
+            bad |= values.isna()
+        low, high = (bounds or {}).get(column, (-np.inf, np.inf))
+        bad |= (values < low) | (values > high) | np.isinf(values)
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            shown = raw.iloc[k]
+            what = "is empty" if pd.isna(shown) else f"holds {str(shown)!r}"
+            rule = "a number" if np.isinf(high) else f"a number from {low:g} to {high:g}"
+            raise DataError(
+                f"'{path}', line {k + 2}: the {column!r} cell {what}, where {rule} belongs; "
+                "the file was edited or damaged, so it is not drawn. Write the folder again "
+                "with 'sem-csat fit'."
+            )
+        out[column] = values.astype(np.float64)
+    return out
+
+
+def _check_paths(paths: pd.DataFrame, spec: ModelSpec, path: Path) -> None:
+    """Every structural path of the model once, and no other."""
+    pairs = list(zip(paths["from"].astype(str), paths["to"].astype(str), strict=True))
+    wanted = {(p.source, p.target) for p in spec.paths}
+    repeated = sorted({p for p in pairs if pairs.count(p) > 1})
+    absent = sorted(wanted - set(pairs))
+    extra = sorted(set(pairs) - wanted)
+    for problem, items in (
+        ("lists a path twice", repeated),
+        ("lacks the model's path(s)", absent),
+        ("has path(s) that the model does not have", extra),
+    ):
+        if items:
+            shown = ", ".join(f"{a} → {b}" for a, b in items[:5])
+            raise DataError(
+                f"'{path}' {problem}: {shown}; it was edited, or written for another model, so "
+                "it is not drawn. Give the spec the results were fitted with, or write the "
+                "folder again with 'sem-csat fit'."
+            )
+
+
 def read_results_folder(folder: str | Path, spec: ModelSpec) -> SavedResults:
     """Read ``paths.csv``, ``r2.csv`` and ``outer.csv`` (or ``params.csv``) of a results folder.
 
     Raises
     ------
     DataError
-        When a file is missing or malformed, or names a construct the spec does not have.
+        When a file is missing or malformed (a cell that is not a number, an empty estimate,
+        a p-value outside 0–1), names a construct or indicator the spec does not have, or
+        lacks, repeats or adds a path of the model: a tampered folder is refused, never drawn
+        with a coefficient missing.
     """
     root = Path(folder)
     if not root.is_dir():
@@ -98,13 +158,41 @@ def read_results_folder(folder: str | Path, spec: ModelSpec) -> SavedResults:
             }
         )
     known = set(spec.construct_names)
-    for name, column in (("paths.csv", paths["from"]), ("paths.csv", paths["to"])):
+    for name, column in (
+        ("paths.csv", paths["from"]),
+        ("paths.csv", paths["to"]),
+        ("r2.csv", r2["construct"]),
+    ):
         unknown = sorted(set(map(str, column)) - known)
         if unknown:
             raise DataError(
                 f"'{root / name}' names construct(s) {', '.join(map(repr, unknown))} that the "
                 f"model {spec.name!r} does not have; give the spec the results were fitted with."
             )
+    _check_paths(paths, spec, root / "paths.csv")
+    unit = (0.0, 1.0)
+    paths = _numbers(
+        paths,
+        root / "paths.csv",
+        ("estimate", "std_estimate", "std_error", "p_value", "ci_lower", "ci_upper"),
+        required=("estimate",),
+        bounds={"p_value": unit, "std_error": (0.0, np.inf)},
+    )
+    r2 = _numbers(r2, root / "r2.csv", ("r2", "r2_adj"), bounds={"r2": (-1e-9, 1.0 + 1e-9)})
+    if not outer.empty:
+        indicators = {str(i): c.name for c in spec.constructs for i in c.indicator_names}
+        for k, (construct, indicator) in enumerate(
+            zip(outer["construct"].astype(str), outer["indicator"].astype(str), strict=True)
+        ):
+            if indicators.get(indicator) != construct:
+                raise DataError(
+                    f"'{root / 'outer.csv'}', line {k + 2}: indicator {indicator!r} of "
+                    f"construct {construct!r} is not in model {spec.name!r}; give the spec the "
+                    "results were fitted with."
+                )
+        outer = _numbers(
+            outer, root / "outer.csv", ("weight", "loading", "std_loading"), required=()
+        )
     return SavedResults(
         spec=spec,
         paths=paths,

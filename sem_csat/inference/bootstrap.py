@@ -92,6 +92,7 @@ import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import BootstrapFailureWarning, DataError, EstimationError, UsageError
+from sem_csat.inference.limits import RECOMMENDED_RESAMPLES, check_memory, check_n_jobs
 
 __all__ = [
     "CONSTANT_ITEM",
@@ -1195,6 +1196,7 @@ def run_bootstrap(
     x = _check_data(X)
     if not (isinstance(n_boot, int | np.integer) and not isinstance(n_boot, bool) and n_boot >= 1):
         raise UsageError(f"n_boot must be a positive integer, such as 5000; got {n_boot!r}.")
+    n_jobs = check_n_jobs(int(n_jobs) if isinstance(n_jobs, np.integer) else n_jobs)
     if chunk_size is not None and not (
         isinstance(chunk_size, int | np.integer) and chunk_size >= 1
     ):
@@ -1212,6 +1214,13 @@ def run_bootstrap(
         )
     estimate = {name: arr[0].copy() for name, arr in stats.items()}
     widths = {name: arr.shape[1] for name, arr in stats.items()}
+    # the replicates (8 bytes per statistic, and a failure slot), before they are allocated
+    per_row = 8 * (sum(widths.values()) + 1)
+    check_memory(
+        per_row * (n_boot + (n if jackknife else 0)),
+        f"Holding {n_boot:,} bootstrap resamples of {sum(widths.values())} statistics",
+        advice=f"use fewer resamples ({RECOMMENDED_RESAMPLES} is customary)",
+    )
 
     from joblib import delayed, effective_n_jobs
 

@@ -14,14 +14,19 @@ This module never sees a result, so measurement quality sits below the engines.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic, emit
+from sem_csat.errors import DiscriminantValidityWarning
+from sem_csat.inference.limits import check_resamples
 from sem_csat.measurement import method_bias, reliability, validity
 from sem_csat.measurement import thresholds as th
 from sem_csat.measurement.collinearity import variance_inflation
@@ -30,7 +35,7 @@ from sem_csat.summary import ResultDisplay, Section, Summary
 if TYPE_CHECKING:
     from sem_csat.data import PreparedData, RawData
     from sem_csat.inference.bootstrap import SeedLike
-    from sem_csat.spec.model import ModelSpec
+    from sem_csat.spec.model import Construct, ModelSpec
 
 __all__ = [
     "RELIABILITY_CSV_COLUMNS",
@@ -258,8 +263,8 @@ class QualityReport(ResultDisplay):
 
 
 def quality(
-    spec: ModelSpec,
-    data: pd.DataFrame | RawData | PreparedData,
+    spec: ModelSpec | str | os.PathLike[str],
+    data: pd.DataFrame | RawData | PreparedData | str | os.PathLike[str],
     *,
     conf: float = 0.95,
     n_boot: int = 0,
@@ -271,10 +276,12 @@ def quality(
     Parameters
     ----------
     spec
-        The model: its blocks, and which are formative.
+        The model: its blocks, and which are formative; a spec, or a bundled model's name or a
+        spec file, as :func:`sem_csat.fit` takes them.
     data
-        Survey data; prepared with :func:`sem_csat.prepare_data` (listwise deletion, reverse
-        coding) unless already prepared.
+        Survey data (a DataFrame, a file or a bundled data set's name); prepared with
+        :func:`sem_csat.prepare_data` (listwise deletion, reverse coding) unless already
+        prepared.
     conf
         Level of the α intervals and of the HTMT bootstrap test.
     n_boot
@@ -291,8 +298,30 @@ def quality(
     """
     from sem_csat.data import PreparedData, prepare_data
 
-    prepared = data if isinstance(data, PreparedData) else prepare_data(spec, data)
+    spec = _load_spec(spec)
+    if n_boot:
+        check_resamples(n_boot, conf)
+    prepared = data if isinstance(data, PreparedData) else prepare_data(spec, _data_file(data))
     return _build(spec, prepared, None, conf, n_boot, seed, n_jobs, prepared.diagnostics)
+
+
+def _load_spec(spec: ModelSpec | str | os.PathLike[str]) -> ModelSpec:
+    """A spec, or a bundled model name or spec file (as :func:`sem_csat.fit` takes them)."""
+    from sem_csat.spec.library import load_spec
+    from sem_csat.spec.model import ModelSpec
+
+    return spec if isinstance(spec, ModelSpec) else load_spec(spec)
+
+
+def _data_file(
+    data: pd.DataFrame | RawData | str | os.PathLike[str],
+) -> pd.DataFrame | RawData | str | os.PathLike[str]:
+    """A bundled data set's name becomes its file (as :func:`sem_csat.fit` reads it)."""
+    from sem_csat import datasets
+
+    if isinstance(data, str) and not Path(data).suffix and data in datasets.list_datasets():
+        return datasets.path(data)
+    return data
 
 
 def quality_from_measures(
@@ -314,6 +343,27 @@ def quality_from_measures(
 
 # --------------------------------------------------------------------------------------------
 # building the tables
+
+
+def _single_item_note(singles: Sequence[Construct], *, with_fl: bool) -> Diagnostic:
+    """How HTMT, HTMT2 (and √AVE) of single-item constructs are computed."""
+    names = ", ".join(f"'{c.name}'" for c in singles)
+    one = len(singles) == 1
+    fl = (
+        " and its Fornell–Larcker √AVE is the item's standardized loading (1 in PLS)"
+        if with_fl
+        else ""
+    )
+    return Diagnostic(
+        "info",
+        "single_item_discriminant",
+        f"{names} {'is a single-item construct' if one else 'are single-item constructs'}: "
+        f"{'its' if one else 'their'} HTMT and HTMT2 take the item's monotrait correlation as "
+        f"1{fl}, as seminr, SmartPLS and Hair et al. (2022, A Primer on PLS-SEM) report them. "
+        "This assumes the item measures its construct without error; with an unreliable item "
+        "the ratios understate how close the constructs are.",
+        DiscriminantValidityWarning,
+    )
 
 
 def _build(
@@ -404,10 +454,15 @@ def _build(
     items = items.reindex(columns=list(ITEM_COLUMNS))
 
     blocks = validity.htmt_blocks(spec)
+    # a single item's monotrait correlation is taken as 1, as seminr, SmartPLS and Hair et al.
+    # (2022) report HTMT (noted below), rather than leaving its row empty
     htmt_tables: dict[str, pd.DataFrame] = {
-        kind: pd.DataFrame(validity.htmt(corr, blocks, kind=kind), index=names, columns=names)
+        kind: pd.DataFrame(
+            validity.htmt(corr, blocks, kind=kind, single_item="one"), index=names, columns=names
+        )
         for kind in validity.HTMT_KINDS
     }
+    singles = [c for c in spec.constructs if c.mode == "reflective" and len(c.indicator_names) == 1]
     harman = float(method_bias.harman_share(corr))
     boot = None
     if n_boot:
@@ -415,7 +470,9 @@ def _build(
 
     fl = cl = fc = None
     if m is not None:
-        ave = rel.set_index("construct")["ave"].reindex(names).to_numpy()
+        ave = np.array(rel.set_index("construct")["ave"].reindex(names), dtype=np.float64)
+        for c in singles:  # √AVE of a single item: its standardized loading (1 in PLS)
+            ave[names.index(c.name)] = float(m.loadings.loc[c.indicator_names[0]]) ** 2
         cc = m.construct_corr.loc[names, names].to_numpy(dtype=np.float64)
         fl = pd.DataFrame(validity.fornell_larcker(cc, ave), index=names, columns=names)
         cl = m.cross_loadings
@@ -427,6 +484,8 @@ def _build(
     from sem_csat.measurement._verdicts import judge
 
     verdicts, diags = judge(spec, rel, items, htmt_tables, boot, m, fl, cl, fc, harman)
+    if singles and len(names) > 1:
+        diags.append(_single_item_note(singles, with_fl=fl is not None))
     emit([*carried, *diags], stacklevel=4)
     if boot is not None:
         emit(boot.diagnostics, stacklevel=4)

@@ -32,6 +32,7 @@ import pandas as pd
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import UsageError
 from sem_csat.inference.bootstrap import Moments, ReplicateOutput
+from sem_csat.inference.limits import check_resamples
 from sem_csat.summary import ResultDisplay
 
 if TYPE_CHECKING:
@@ -373,6 +374,7 @@ def htmt_bootstrap(
             "HTMT needs at least two reflective constructs with two or more items each; "
             f"model '{spec.name}' has {len(eligible)}."
         )
+    check_resamples(n_boot, conf)  # enough for the intervals to have tails at all
     used = sorted({k for j in eligible for k in blocks[j]})
     remap = {k: n for n, k in enumerate(used)}
     sub = tuple(tuple(remap[k] for k in blocks[j]) for j in eligible)

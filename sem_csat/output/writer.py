@@ -11,6 +11,10 @@ Files (full precision, never rounded):
     the same resamples).  PLS adds ``f_squared.csv``, after a bootstrap ``mediation.csv`` and
     ``specific_indirect.csv``, and with a declared answer scale ``index.csv`` and ``ipma.csv``;
     CB-SEM adds ``fit.csv`` and ``params.csv``.
+``results.xlsx``
+    Every table above in one workbook, one sheet per table, then ``diagnostics`` and
+    ``settings`` (``run.json`` flattened): numbers as numbers, frozen header row, the same
+    formula-injection safety as the CSV files (:mod:`sem_csat.output.excel`).
 ``diagnostics.csv``
     ``severity,code,message``: every finding of the run (``result.findings()``: the
     estimation's warnings and notes, the measurement-quality verdicts, the notes on index
@@ -27,6 +31,11 @@ A result that did not converge (``result.converged`` is false) has no interpreta
 then only ``diagnostics.csv`` (the estimation's findings, the non-convergence first) and
 ``run.json`` are written.
 
+The files are written into a hidden staging folder inside ``out_dir`` and moved into place
+only when every one of them was written (:func:`sem_csat.output.files.staged_folder`): a full
+disk, an unwritable folder or a folder in the place of a file is one sentence
+(:class:`~sem_csat.errors.UsageError`) and leaves ``out_dir`` as it was.
+
 Nothing here asks which engine made the result: everything comes from the contract.
 """
 
@@ -40,7 +49,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sem_csat.output.files import contained_path, ensure_out_dir, write_csv
+from sem_csat.output.excel import excel_tables, write_excel
+from sem_csat.output.files import contained_path, ensure_out_dir, staged_folder, write_csv
 from sem_csat.provenance import run_record
 
 if TYPE_CHECKING:
@@ -48,12 +58,14 @@ if TYPE_CHECKING:
     from sem_csat.diagnostics import Diagnostic
     from sem_csat.measurement import QualityReport
 
-__all__ = ["DIAGNOSTIC_COLUMNS", "DIAGRAM_FILES", "write", "write_quality"]
+__all__ = ["DIAGNOSTIC_COLUMNS", "DIAGRAM_FILES", "EXCEL_FILE", "write", "write_quality"]
 
 #: Columns of ``diagnostics.csv``.
 DIAGNOSTIC_COLUMNS = ("severity", "code", "message")
 #: Diagram files written with the publication files.
 DIAGRAM_FILES = ("diagram.pdf", "diagram.svg", "diagram.png")
+#: The workbook with every table (:mod:`sem_csat.output.excel`).
+EXCEL_FILE = "results.xlsx"
 #: Formats every figure of ``result.figures()`` is written in.
 FIGURE_FORMATS = ("png", "pdf")
 
@@ -93,7 +105,8 @@ def write(
     Raises
     ------
     UsageError
-        When ``out_dir`` is a file or cannot be created.
+        When ``out_dir`` is a file or cannot be created or written, when a file cannot be
+        written (full disk) or its name is taken by a folder; nothing is then written.
 
     Examples
     --------
@@ -105,17 +118,31 @@ def write(
     ['cross_loadings.csv', 'diagnostics.csv', 'effects.csv', 'f_squared.csv']
     """
     folder = ensure_out_dir(out_dir)
+    with staged_folder(folder) as staging:
+        names = _write_all(result, staging, figures=figures, command=command)
+    return [folder / name for name in names]
+
+
+def _write_all(
+    result: SEMResult, folder: Path, *, figures: bool, command: Sequence[str] | None
+) -> list[str]:
+    """Write every file into ``folder`` (the staging folder); return their names in order."""
     written: list[Path] = []
     if result.converged:
         findings = result.findings()
-        for name, table in result.tables().items():
+        tables = result.tables()
+        for name, table in tables.items():
             written.append(write_csv(table, contained_path(folder, f"{name}.csv")))
     else:  # an arbitrary point: nothing is read off it
         findings = result.diagnostics
+        tables = {}
     written.append(
         write_csv(_diagnostics_table(findings), contained_path(folder, "diagnostics.csv"))
     )
     info = run_record(result, command=command)
+    if result.converged:
+        sheets = excel_tables(tables, findings, info)
+        written.append(write_excel(sheets, contained_path(folder, EXCEL_FILE)))
     run_json = contained_path(folder, "run.json")
     run_json.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
     written.append(run_json)
@@ -124,7 +151,7 @@ def write(
             for ext in FIGURE_FORMATS:
                 written.append(Path(figure.save(contained_path(folder, f"{name}.{ext}"))))
         written += _publication(result, folder, info)
-    return written
+    return list(dict.fromkeys(p.name for p in written))
 
 
 def _publication(result: SEMResult, folder: Path, info: dict[str, object]) -> list[Path]:
@@ -150,11 +177,11 @@ def _publication(result: SEMResult, folder: Path, info: dict[str, object]) -> li
 def write_quality(report: QualityReport, out: str | Path) -> list[Path]:
     """Write the measurement-quality tables and ``diagnostics.csv`` (``sem-csat quality``)."""
     folder = ensure_out_dir(out)
-    written = [
-        write_csv(table, contained_path(folder, f"{name}.csv"))
-        for name, table in report.csv_tables().items()
-    ]
-    written.append(
-        write_csv(_diagnostics_table(report.diagnostics), contained_path(folder, "diagnostics.csv"))
-    )
-    return written
+    with staged_folder(folder) as staging:
+        written = [
+            write_csv(table, contained_path(staging, f"{name}.csv"))
+            for name, table in report.csv_tables().items()
+        ]
+        diagnostics = _diagnostics_table(report.diagnostics)
+        written.append(write_csv(diagnostics, contained_path(staging, "diagnostics.csv")))
+    return [folder / p.name for p in written]

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sem_csat.pls.ipma import IPMAResult
     from sem_csat.rendering.mplfigure import PrintFigure
 
-__all__ = ["FIGURE_SIZES", "GAP_PT", "TEXT_PT", "draw_ipma"]
+__all__ = ["FIGURE_SIZES", "GAP_PT", "MAX_POINTS", "TEXT_PT", "draw_ipma"]
 
 FloatArray = npt.NDArray[np.float64]
 Level = Literal["construct", "indicator"]
@@ -63,6 +63,10 @@ _DIRECTIONS: tuple[tuple[int, int], ...] = (
     (1, -1),
 )
 _RINGS = 40
+#: Most points labelled in one panel: a larger model shows its most important drivers (the
+#: others stay in ``ipma.csv``), so that the map stays legible and is drawn in seconds (the
+#: labels of a 300-construct model took over ten minutes to place).
+MAX_POINTS = 30
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p")
 _FILLS = ("0.1", "white", "0.55", "0.8")
 _CONCENTRATE = "Concentrate here\n(high importance, low performance)"
@@ -94,7 +98,8 @@ def draw_ipma(
         fig.get_layout_engine().set(w_pad=0.03, h_pad=0.03, wspace=0.04, hspace=0.06)  # type: ignore[call-arg, union-attr]
         canvas = FigureCanvasAgg(fig)
         side_by_side = n == 2 and width >= 5.0
-        rows = {lv: result._rows(lv) for lv in levels}
+        every = {lv: result._rows(lv) for lv in levels}
+        rows = {lv: _most_important(table) for lv, table in every.items()}
         groups = len(set(rows["indicator"]["group"])) if "indicator" in rows else 0
         ncols = max(1, min(groups, int(width / 1.7)))
         # the key to the markers gets a row of its own above the panels
@@ -114,7 +119,7 @@ def draw_ipma(
         target = result.spec.construct(result.target).display
         panels = []
         for ax, lv in zip(axes, levels, strict=True):
-            panels.append(_draw_panel(ax, rows[lv], lv, n > 1))
+            panels.append(_draw_panel(ax, rows[lv], lv, n > 1, of=len(every[lv])))
         _axis_labels(fig, axes, target, side_by_side)
         if groups:
             _legend(fig.add_subplot(grid[0, :]), axes[levels.index("indicator")], ncols)
@@ -191,12 +196,26 @@ def _limits(values: FloatArray, pad: float, minimum_span: float) -> tuple[float,
     return lo - pad * span, hi + pad * span
 
 
-def _draw_panel(ax: Axes, rows: pd.DataFrame, level: Level, both: bool) -> _Panel:
+def _most_important(rows: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`MAX_POINTS` points of largest importance, in table order (all when fewer)."""
+    if len(rows) <= MAX_POINTS:
+        return rows
+    order = np.argsort(-np.abs(rows["x"].to_numpy(dtype=np.float64)), kind="stable")
+    return rows.iloc[np.sort(order[:MAX_POINTS])].reset_index(drop=True)
+
+
+def _draw_panel(ax: Axes, rows: pd.DataFrame, level: Level, both: bool, *, of: int) -> _Panel:
     from matplotlib.patches import Rectangle
 
     ax.tick_params(labelsize=TEXT_PT, length=2.5, width=0.6, pad=2)
-    if both:
-        ax.set_title("Constructs" if level == "construct" else "Indicators", fontsize=LABEL_PT)
+    what = "Constructs" if level == "construct" else "Indicators"
+    if of > len(rows):  # a large model: the most important points, the rest in ipma.csv
+        ax.set_title(
+            f"{what}: the {len(rows)} most important of {of} (all in ipma.csv)",
+            fontsize=LABEL_PT,
+        )
+    elif both:
+        ax.set_title(what, fontsize=LABEL_PT)
     panel = _Panel(rows=rows, marker_size=5.5 if level == "construct" else 4.5)
     if rows.empty:
         ax.text(

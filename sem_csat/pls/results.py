@@ -237,16 +237,14 @@ class PLSResult(SEMResult):
             (:attr:`htmt_bootstrap`) uses the same resamples.
         """
         from sem_csat.errors import UsageError
+        from sem_csat.inference.limits import check_resamples
         from sem_csat.pls.bootstrap import bootstrap_pls
         from sem_csat.pls.effects import ChainStatistic
         from sem_csat.pls.index import IndexStatistic
 
         if ci not in CI_METHODS:
             raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
-        if not isinstance(n_boot, int) or isinstance(n_boot, bool) or n_boot < 2:
-            raise UsageError(
-                f"The number of bootstrap resamples must be at least 2; got {n_boot!r}."
-            )
+        check_resamples(n_boot, conf)  # enough for the intervals to have tails at all
         extras = (
             ChainStatistic(tuple(c.nodes for c in self._chains)),
             IndexStatistic.for_spec(self.spec),
@@ -793,9 +791,8 @@ class PLSResult(SEMResult):
             Section("Measurement model", self.outer, collapsed=True),
             *self.dashboard_sections(),
         ]
-        return Summary(
-            f"sem_csat PLS results: {self.spec.name}", header, sections, self.diagnostics
-        )
+        # every finding, as report.html and diagnostics.csv show them (result.findings())
+        return Summary(f"sem_csat PLS results: {self.spec.name}", header, sections, self.findings())
 
     def _index_section(self) -> list[Section]:
         if any(self.spec.scale_of(c) is None for c in self.constructs):
@@ -809,7 +806,7 @@ class PLSResult(SEMResult):
         return [Section("Customer satisfaction index (0-100)", table[cols])]
 
     def _repr_fields(self) -> str:
-        n_warn = sum(d.severity != "info" for d in self.diagnostics)
+        n_warn = sum(d.severity != "info" for d in self.findings())
         return (
             f"{self.spec.name!r}: {self.method}, {self.settings.scheme} scheme, "
             f"N={self.n_obs}, {len(self.spec.paths)} paths, {n_warn} warnings"

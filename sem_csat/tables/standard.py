@@ -124,9 +124,13 @@ def measurement_table(result: Any) -> Table:
     items = q.items
     data = items.loc[:, ["construct", "indicator", "mode", "loading", "weight"]].copy()
     rel = q.reliability.set_index("construct")
+    # α as the neighbouring programs print it: standardized items for PLS (SmartPLS, seminr),
+    # raw items for CB-SEM (semTools); the note says which
+    alpha = "alpha" if cb else "alpha_std"
     measures = ["alpha", "omega", "ave"] if cb else ["alpha", "rho_a", "rho_c", "ave"]
     for m in measures:
-        data[m] = data["construct"].map(rel[m]) if m in rel.columns else _NAN
+        source = alpha if m == "alpha" else m
+        data[m] = data["construct"].map(rel[source]) if source in rel.columns else _NAN
     data = data.reset_index(drop=True)
     formative = bool((data["mode"] == "formative").any())
     symbols = {"alpha": "α", "rho_a": "ρ_A", "rho_c": "ρ_c", "omega": "ω", "ave": "AVE"}
@@ -146,9 +150,11 @@ def measurement_table(result: Any) -> Table:
     if formative:
         words.append("weights are outer weights of formative constructs")
     reliab = (
-        "α = Cronbach's alpha; ω = McDonald's omega (composite reliability from the model)"
+        "α = Cronbach's alpha of the raw items (as semTools); ω = McDonald's omega (composite "
+        "reliability from the model)"
         if cb
-        else "α = Cronbach's alpha; ρ_A = Dijkstra–Henseler's rho; ρ_c = composite reliability"
+        else "α = Cronbach's alpha of the standardized items (as SmartPLS and seminr print it); "
+        "ρ_A = Dijkstra–Henseler's rho; ρ_c = composite reliability"
     )
     note = (
         "; ".join(words) + f". {reliab}; AVE = average variance extracted. Construct values are "
