@@ -16,8 +16,9 @@ as they converge, so a batch gives the same numbers as fitting its elements one 
 The typical use is::
 
     structure = compile_structure(blocks, modes, adjacency, names=names)   # once per model
-    est = estimate(correlation(X), structure, scheme="path")
-    scores = construct_scores(standardize(X), est.weights)
+    moments = data_moments(X)                   # one pass over the data (sem_csat.pls.moments)
+    est = estimate(moments.corr, structure, scheme="path")
+    scores = scores_from_data(X, est.weights, moments)     # one more pass, when scores are wanted
 
 Examples
 --------
@@ -53,11 +54,20 @@ import numpy as np
 import numpy.typing as npt
 
 from sem_csat.errors import DataError, EstimationError, SpecError
+from sem_csat.pls.moments import (
+    DataMoments,
+    construct_scores,
+    correlation,
+    data_moments,
+    scores_from_data,
+    standardize,
+)
 
 __all__ = [
     "MODES",
     "RCOND",
     "SCHEMES",
+    "DataMoments",
     "OuterMode",
     "PLSEstimate",
     "PLSStructure",
@@ -65,7 +75,9 @@ __all__ = [
     "compile_structure",
     "construct_scores",
     "correlation",
+    "data_moments",
     "estimate",
+    "scores_from_data",
     "standardize",
 ]
 
@@ -422,122 +434,6 @@ class PLSEstimate:
         with np.errstate(divide="ignore", invalid="ignore"):
             adj = 1.0 - (1.0 - self.r2) * (n_obs - 1) / dof
         return np.where(dof > 0, adj, np.nan)
-
-
-# --------------------------------------------------------------------------------------------
-# data helpers
-
-
-def standardize(X: npt.ArrayLike) -> FloatArray:
-    """Center every column at mean 0 and scale it to standard deviation 1 (``ddof=1``).
-
-    Parameters
-    ----------
-    X
-        ``(n, p)`` data, or ``(..., n, p)`` for a batch of data sets.
-
-    Returns
-    -------
-    numpy.ndarray
-        The standardized data, same shape.
-
-    Raises
-    ------
-    DataError
-        Fewer than two rows, missing or infinite values, or a constant column.
-
-    Notes
-    -----
-    :math:`z_{ik} = (x_{ik} - \\bar x_k) / s_k` with the sample standard deviation
-    :math:`s_k^2 = \\sum_i (x_{ik} - \\bar x_k)^2 / (n - 1)`, so that
-    :math:`Z^\\top Z / (n - 1)` is the correlation matrix (SmartPLS' "Mean 0, Var 1" metric).
-    Weights, loadings and paths do not depend on the divisor; only the scale of
-    :func:`construct_scores` does (unit variance with ``ddof=1``).
-
-    Examples
-    --------
-    >>> standardize([[1.0, 2.0], [2.0, 4.0], [3.0, 9.0]]).round(4)
-    array([[-1.    , -0.8321],
-           [ 0.    , -0.2774],
-           [ 1.    ,  1.1094]])
-    """
-    x = np.asarray(X, dtype=np.float64)
-    if x.ndim < 2:
-        raise DataError(f"The data must be a 2-d array (rows x indicators), got shape {x.shape}.")
-    n = x.shape[-2]
-    if n < 2:
-        raise DataError(f"At least two rows of data are needed to standardize, got {n}.")
-    if not np.all(np.isfinite(x)):
-        raise DataError("The data contain missing or infinite values; remove or impute them first.")
-    centred = x - x.mean(axis=-2, keepdims=True)
-    sd = np.sqrt(np.einsum("...ij,...ij->...j", centred, centred) / (n - 1))
-    if np.any(sd == 0.0):
-        col = int(np.flatnonzero((sd == 0.0).reshape(-1, sd.shape[-1]).any(axis=0))[0])
-        raise DataError(
-            f"Indicator column {col} is constant and cannot be standardized; drop it from the "
-            "model."
-        )
-    z: FloatArray = centred / sd[..., None, :]
-    return z
-
-
-def correlation(X: npt.ArrayLike) -> FloatArray:
-    """Return the Pearson correlation matrix of the columns of ``X``.
-
-    Parameters
-    ----------
-    X
-        ``(n, p)`` raw or standardized data, or ``(..., n, p)`` for a batch.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(p, p)`` (or ``(..., p, p)``) symmetric matrix with an exact unit diagonal.
-
-    Raises
-    ------
-    DataError
-        As :func:`standardize`.
-
-    Notes
-    -----
-    :math:`R = Z^\\top Z / (n - 1)` with :math:`Z` = :func:`standardize` ``(X)``.
-
-    Examples
-    --------
-    >>> correlation([[1.0, 2.0], [2.0, 4.0], [3.0, 9.0]]).round(6)
-    array([[1.      , 0.970725],
-           [0.970725, 1.      ]])
-
-    the same value as ``numpy.corrcoef`` and R's ``cor``.
-    """
-    z = standardize(X)
-    r: FloatArray = np.matmul(np.swapaxes(z, -1, -2), z) / (z.shape[-2] - 1)
-    r = 0.5 * (r + np.swapaxes(r, -1, -2))
-    idx = np.arange(r.shape[-1])
-    r[..., idx, idx] = 1.0
-    return r
-
-
-def construct_scores(X_std: npt.ArrayLike, weights: npt.ArrayLike) -> FloatArray:
-    """Return construct scores :math:`Y = Z W` from standardized data and outer weights.
-
-    Parameters
-    ----------
-    X_std
-        ``(..., n, p)`` standardized indicators (:func:`standardize`).
-    weights
-        ``(..., p, J)`` outer weights (:attr:`PLSEstimate.weights`).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(..., n, J)`` scores with mean 0 and variance 1 (``ddof=1``).
-    """
-    y: FloatArray = np.matmul(
-        np.asarray(X_std, dtype=np.float64), np.asarray(weights, dtype=np.float64)
-    )
-    return y
 
 
 # --------------------------------------------------------------------------------------------
