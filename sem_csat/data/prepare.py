@@ -239,9 +239,9 @@ def prepare_data(
         raise DataValidationError(problems, source=raw.source, model=spec.name, codes=suggested)
 
     diags = [*raw.diagnostics, *_read_notes(spec, raw, conv, codes)]
-    matrix = np.column_stack([conv.values[n] for n in spec.indicator_names])
+    matrix = _stack(conv.values[n] for n in spec.indicator_names)
     index = raw.frame.index
-    empty = np.asarray(np.isnan(matrix).all(axis=1), dtype=bool)
+    empty = np.isnan(np.fmax.reduce(matrix, axis=1))  # all NaN: fmax skips NaN unless all are
     if empty.any():
         n_empty = int(empty.sum())
         rows = fmt_rows(np.flatnonzero(empty), index, limit=10)
@@ -260,7 +260,10 @@ def prepare_data(
         diags.append(diag)
     used = np.flatnonzero(keep)
     used.setflags(write=False)
-    frame = pd.DataFrame(matrix[used], index=index[used], columns=list(spec.indicator_names))
+    if used.size < len(matrix):
+        matrix, index = matrix.T[:, used].T, index[used]  # stays column-major
+    # the frame owns ``matrix`` (made here, so no copy is needed): one float64 block
+    frame = pd.DataFrame(matrix, index=index, columns=list(spec.indicator_names), copy=False)
 
     problems = _check_rows(spec, frame, raw.source, n_total, dropped=missing == "listwise")
     if problems:
@@ -300,6 +303,16 @@ def _survey_columns(spec: ModelSpec, raw: RawData) -> pd.DataFrame | None:
     survey = raw.frame.iloc[:, [columns.index(i) for i in present]].copy()
     survey.columns = present
     return survey.reset_index(drop=True)
+
+
+def _stack(columns: Iterable[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """The columns side by side in one column-major ``(n, p)`` matrix (pandas' block layout,
+    so that the prepared frame wraps it without a copy and every column is contiguous)."""
+    cols = list(columns)
+    matrix = np.empty((len(cols), len(cols[0]) if cols else 0)).T
+    for j, col in enumerate(cols):
+        matrix[:, j] = col
+    return matrix
 
 
 def _read_notes(
@@ -347,7 +360,7 @@ def _handle_missing(
     index: pd.Index,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], dict[str, int], Diagnostic | None]:
     names = list(spec.indicator_names)
-    kept = matrix[keep]
+    kept = matrix if keep.all() else matrix[keep]
     holes = np.isnan(kept)
     per_col = holes.sum(axis=0)
     n_imputed = dict.fromkeys(names, 0)
@@ -390,7 +403,7 @@ def _handle_missing(
             n_imputed,
             Diagnostic("warning", "missing_listwise", message, MissingDataWarning),
         )
-    filled = matrix.copy()
+    filled = matrix.copy(order="K")
     means = np.nanmean(kept, axis=0)
     for j, name in enumerate(names):
         hole = keep & np.isnan(filled[:, j])
@@ -450,14 +463,14 @@ def _check_rows(
         )
         return problems
     for col in frame.columns:
-        distinct = frame[col].unique()
-        if len(distinct) <= 1:
+        values = frame[col].to_numpy()
+        if values.min() == values.max():  # one distinct value (NaN under FIML never equals)
             problems.append(
                 Diagnostic(
                     "error",
                     "constant_item",
                     f"In {where(source)}, column '{col}' has the same value "
-                    f"{fmt_value(float(distinct[0]))} in all {n} rows used; PLS cannot "
+                    f"{fmt_value(float(values[0]))} in all {n} rows used; PLS cannot "
                     "standardize an item without variance, so remove it from the model or "
                     "check the data.",
                     DataWarning,
