@@ -241,7 +241,9 @@ def prepare_data(
     diags = [*raw.diagnostics, *_read_notes(spec, raw, conv, codes)]
     matrix = _stack(conv.values[n] for n in spec.indicator_names)
     index = raw.frame.index
-    empty = np.isnan(np.fmax.reduce(matrix, axis=1))  # all NaN: fmax skips NaN unless all are
+    gaps = bool(np.isnan(matrix.sum()))  # one missing answer makes the sum NaN
+    # a row without answers: fmax skips NaN unless all are
+    empty = np.isnan(np.fmax.reduce(matrix, axis=1)) if gaps else np.zeros(n_total, dtype=bool)
     if empty.any():
         n_empty = int(empty.sum())
         rows = fmt_rows(np.flatnonzero(empty), index, limit=10)
@@ -255,7 +257,10 @@ def prepare_data(
             )
         )
     keep = ~empty
-    matrix, keep, n_imputed, diag = _handle_missing(spec, matrix, keep, missing, src, index)
+    n_imputed: dict[str, int] = dict.fromkeys(spec.indicator_names, 0)
+    diag = None
+    if gaps:
+        matrix, keep, n_imputed, diag = _handle_missing(spec, matrix, keep, missing, src, index)
     if diag is not None:
         diags.append(diag)
     used = np.flatnonzero(keep)
