@@ -110,6 +110,7 @@ __all__ = [
     "jackknife_acceleration",
     "leave_one_out_moments",
     "moments_from_counts",
+    "one_blas_thread",
     "parallel_map",
     "percentile_interval",
     "progress_bar",
@@ -546,6 +547,24 @@ def _evaluate(
     return stats, failure
 
 
+_BLAS_CONTROLLER: Any = None
+
+
+def one_blas_thread() -> Any:
+    """A context manager that limits BLAS to one thread while it is active.
+
+    threadpoolctl's ``ThreadpoolController`` looks the loaded BLAS libraries up once per process
+    (about a millisecond) and is reused, so that entering the limit costs microseconds: the
+    bootstrap enters it once per chunk.
+    """
+    global _BLAS_CONTROLLER
+    if _BLAS_CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS_CONTROLLER = ThreadpoolController()
+    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+
+
 def _run_chunk(
     fn: ReplicateFunction,
     x: FloatArray,
@@ -559,9 +578,7 @@ def _run_chunk(
     multi-threaded matrix product sums in another order, and the numbers must not depend on
     how many processes or threads the machine offers.
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         if task.kind == "boot":
             counts = _bootstrap_counts(root, x.shape[0], task.start, task.stop)
             moments = _moments_from_counts(x, counts, task.start)
@@ -1203,8 +1220,9 @@ def run_bootstrap(
     root = seed_sequence(seed)
     n, p = x.shape
 
-    full = moments_from_counts(x, np.ones((1, n)))
-    stats, failure = _evaluate(replicate_fn, full, None)
+    with one_blas_thread():  # as in the chunks (a threaded BLAS rounds differently, and is slow)
+        full = moments_from_counts(x, np.ones((1, n)))
+        stats, failure = _evaluate(replicate_fn, full, None)
     if failure[0] != "":
         raise EstimationError(
             f"The full sample cannot be estimated ({failure[0]}), so it cannot be "
@@ -1225,15 +1243,13 @@ def run_bootstrap(
     jack_failure = np.full(n if jackknife else 0, "", dtype=object)
     constant = np.zeros(p, dtype=np.intp)
 
-    from threadpoolctl import threadpool_limits
-
     calls = [delayed(_run_chunk)(replicate_fn, x, root, task, widths) for task in tasks]
     # BLAS single-threaded in this process for the whole run, not only inside each chunk: with
     # a threaded backend (a Dask cluster of threads) chunks share the process, and one chunk
     # leaving its single-thread block would hand its neighbours the multi-threaded BLAS, whose
     # sums round differently
     with (
-        threadpool_limits(limits=1, user_api="blas"),
+        one_blas_thread(),
         progress_bar(n_boot + (n if jackknife else 0), progress) as bar,
     ):
         for res in parallel_map(n_jobs, calls):
