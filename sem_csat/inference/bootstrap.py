@@ -92,6 +92,7 @@ import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import BootstrapFailureWarning, DataError, EstimationError, UsageError
+from sem_csat.inference.seeding import replicate_generators
 
 __all__ = [
     "CONSTANT_ITEM",
@@ -234,11 +235,14 @@ def bootstrap_indices(
 def _bootstrap_counts(
     root: np.random.SeedSequence, n_obs: int, start: int, stop: int
 ) -> FloatArray:
-    """``(stop - start, n_obs)`` draw counts of replicates ``start, ..., stop - 1``."""
+    """``(stop - start, n_obs)`` draw counts of replicates ``start, ..., stop - 1``.
+
+    The generators are those of :func:`replicate_rng`, seeded in one vectorized step
+    (:func:`sem_csat.inference.seeding.replicate_generators`).
+    """
     counts = np.empty((stop - start, n_obs))
-    for row, b in enumerate(range(start, stop)):
-        idx = replicate_rng(root, b).integers(0, n_obs, size=n_obs)
-        counts[row] = np.bincount(idx, minlength=n_obs)
+    for row, rng in enumerate(replicate_generators(root, start, stop, replicate_rng)):
+        counts[row] = np.bincount(rng.integers(0, n_obs, size=n_obs), minlength=n_obs)
     return counts
 
 
@@ -353,28 +357,28 @@ def _finish(
 ) -> Moments:
     """Moments from the weighted sums of the scaled data and of its pairwise products.
 
-    ``pair_sums`` holds the upper triangle (``numpy.triu_indices`` order); it is expanded to
-    full matrices with one ``take`` and the rest is done in place on ``(c, p, p)`` arrays,
-    keeping every matrix exactly symmetric.
+    ``pair_sums`` holds the upper triangle (``numpy.triu_indices`` order); the covariances and
+    correlations are computed on that triangle and expanded to full, exactly symmetric
+    matrices with one ``take`` at the end.
     """
     c, p = sums.shape
     i0, i1 = np.triu_indices(p)
     tri = np.zeros((p, p), dtype=np.intp)
     tri[i0, i1] = np.arange(i0.size)
     tri[i1, i0] = tri[i0, i1]
+    idx = np.arange(p)
+    diag = tri[idx, idx]
     n_b = counts.sum(axis=1)
     mean_z = sums / n_b[:, None]
-    cov = np.take(pair_sums, tri.reshape(-1), axis=1).reshape(c, p, p)
-    u = sums / np.sqrt(n_b)[:, None]  # u u^T = n_b mean mean^T, exactly symmetric
-    cov -= u[:, :, None] * u[:, None, :]
-    cov /= (n_b - 1.0)[:, None, None]
-    idx = np.arange(p)
-    var = cov[:, idx, idx]
-    constant = var <= _CONSTANT_RTOL * pair_sums[:, tri[idx, idx]] / n_b[:, None]
+    u = sums / np.sqrt(n_b)[:, None]  # u u^T = n_b mean mean^T
+    cov = pair_sums - np.take(u, i0, axis=1) * np.take(u, i1, axis=1)
+    cov /= (n_b - 1.0)[:, None]
+    var = cov[:, diag]
+    constant = var <= _CONSTANT_RTOL * pair_sums[:, diag] / n_b[:, None]
     sd_z = np.sqrt(np.where(constant, 0.0, var))
     inv = np.where(constant, np.nan, 1.0 / np.where(constant, 1.0, sd_z))
-    corr = cov
-    corr *= inv[:, :, None] * inv[:, None, :]
+    cov *= np.take(inv, i0, axis=1) * np.take(inv, i1, axis=1)
+    corr = np.take(cov, tri.reshape(-1), axis=1).reshape(c, p, p)
     corr[:, idx, idx] = np.where(constant, np.nan, 1.0)
     return Moments(
         counts=counts,
