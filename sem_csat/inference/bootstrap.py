@@ -371,13 +371,18 @@ def _finish(
     n_b = counts.sum(axis=1)
     mean_z = sums / n_b[:, None]
     u = sums / np.sqrt(n_b)[:, None]  # u u^T = n_b mean mean^T
-    cov = pair_sums - np.take(u, i0, axis=1) * np.take(u, i1, axis=1)
+    # few temporaries: fresh memory for each would cost page faults on every chunk
+    cov = np.take(u, i0, axis=1)
+    cov *= np.take(u, i1, axis=1)
+    np.subtract(pair_sums, cov, out=cov)
     cov /= (n_b - 1.0)[:, None]
     var = cov[:, diag]
     constant = var <= _CONSTANT_RTOL * pair_sums[:, diag] / n_b[:, None]
     sd_z = np.sqrt(np.where(constant, 0.0, var))
     inv = np.where(constant, np.nan, 1.0 / np.where(constant, 1.0, sd_z))
-    cov *= np.take(inv, i0, axis=1) * np.take(inv, i1, axis=1)
+    scale_pairs = np.take(inv, i0, axis=1)
+    scale_pairs *= np.take(inv, i1, axis=1)
+    cov *= scale_pairs
     corr = np.take(cov, tri.reshape(-1), axis=1).reshape(c, p, p)
     corr[:, idx, idx] = np.where(constant, np.nan, 1.0)
     return Moments(
@@ -622,12 +627,19 @@ def percentile_interval(
     (array([5.]), array([95.]))
     """
     s = np.asarray(samples, dtype=np.float64)
-    alpha = (1.0 - conf) / 2.0
     if s.shape[0] == 0:
         nan = np.full(s.shape[1:], np.nan)
         return nan, nan.copy()
-    q = np.quantile(s, [alpha, 1.0 - alpha], axis=0)
-    return q[0], q[1]
+    return _percentile_sorted(np.sort(s, axis=0), conf)
+
+
+def _percentile_sorted(ordered: FloatArray, conf: float) -> tuple[FloatArray, FloatArray]:
+    """:func:`percentile_interval` of replicates already sorted column by column."""
+    alpha = (1.0 - conf) / 2.0
+    k = ordered.shape[1:]
+    lower = _column_quantiles(ordered, np.full(k, alpha))
+    upper = _column_quantiles(ordered, np.full(k, 1.0 - alpha))
+    return lower, upper
 
 
 def bias_correction(samples: npt.ArrayLike, estimate: npt.ArrayLike) -> FloatArray:
@@ -742,17 +754,28 @@ def bca_interval(
     .. [2] Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*, ch. 14.
        New York: Chapman & Hall.
     """
-    from scipy.special import ndtr, ndtri
 
     s = np.asarray(samples, dtype=np.float64)
-    est = np.asarray(estimate, dtype=np.float64)
-    a = np.asarray(acceleration, dtype=np.float64)
     if s.shape[0] == 0:
         nan = np.full(s.shape[1:], np.nan)
         return nan, nan.copy()
+    return _bca_sorted(s, np.sort(s, axis=0), estimate, acceleration, conf)
+
+
+def _bca_sorted(
+    s: FloatArray,
+    ordered: FloatArray,
+    estimate: npt.ArrayLike,
+    acceleration: npt.ArrayLike,
+    conf: float,
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`bca_interval` given the replicates ``s`` and the same sorted column by column."""
+    from scipy.special import ndtr, ndtri
+
+    est = np.asarray(estimate, dtype=np.float64)
+    a = np.asarray(acceleration, dtype=np.float64)
     z0 = bias_correction(s, est)
     alpha = (1.0 - conf) / 2.0
-    ordered = np.sort(s, axis=0)
     bounds = []
     for z in (ndtri(alpha), ndtri(1.0 - alpha)):
         num = z0 + z
@@ -821,11 +844,12 @@ def summarize(
             t = np.where(se > 0.0, est / se, np.nan)
         out["t_value"] = t
         out["p_value"] = np.where(np.isfinite(t), 2.0 * stdtr(nb - 1, -np.abs(t)), np.nan)
-        out["ci_lower"], out["ci_upper"] = percentile_interval(s, conf)
+        ordered = np.sort(s, axis=0)  # one sort for both intervals
+        out["ci_lower"], out["ci_upper"] = _percentile_sorted(ordered, conf)
         jack = None if jackknife is None else np.asarray(jackknife, dtype=np.float64)
         if jack is not None and jack.shape[0] >= MIN_JACKKNIFE:
             a = jackknife_acceleration(jack.reshape(jack.shape[0], k))
-            out["bca_lower"], out["bca_upper"] = bca_interval(s, est, a, conf)
+            out["bca_lower"], out["bca_upper"] = _bca_sorted(s, ordered, est, a, conf)
     return pd.DataFrame(out, columns=list(SUMMARY_COLUMNS))
 
 
@@ -923,22 +947,59 @@ class BootstrapReplicates:
         return self.replicates[self._check(name)][self.ok]
 
     def summary(self, name: str, conf: float = 0.95) -> pd.DataFrame:
-        """Bootstrap summary of statistic ``name`` (see :func:`summarize`)."""
+        """Bootstrap summary of statistic ``name`` (see :func:`summarize`).
+
+        The summaries of all statistics are computed together on first use at a level and
+        kept; a copy is returned.
+        """
         self._check(name)
-        jack = None
-        if self.jackknife is not None:
-            jack = self.jackknife[name][self.jackknife_failure == ""]
-        samples = self.samples(name)
         conf = _check_conf(conf)
-        if np.isfinite(samples).all() and (jack is None or np.isfinite(jack).all()):
-            return summarize(self.estimate[name], samples, jack, conf)
-        # a partial statistic: summarize each component over the replicates where it is finite
-        parts = []
-        for k in range(samples.shape[1]):
-            col = samples[:, k]
-            jk = None if jack is None else jack[:, k][np.isfinite(jack[:, k])]
-            parts.append(summarize(self.estimate[name][k : k + 1], col[np.isfinite(col)], jk, conf))
-        return pd.concat(parts, ignore_index=True)
+        if conf not in self._summaries:
+            self._summaries[conf] = self._summarize_all(conf)
+        return self._summaries[conf][name].copy()
+
+    @cached_property
+    def _summaries(self) -> dict[float, dict[str, pd.DataFrame]]:
+        return {}
+
+    def _jack(self, name: str) -> FloatArray | None:
+        if self.jackknife is None:
+            return None
+        jack: FloatArray = self.jackknife[name][self.jackknife_failure == ""]
+        return jack
+
+    def _summarize_all(self, conf: float) -> dict[str, pd.DataFrame]:
+        """Summaries of every statistic: those complete in every successful replicate in one
+        :func:`summarize` call (one sort for all), partial ones component by component over
+        the replicates where they are finite."""
+        out: dict[str, pd.DataFrame] = {}
+        complete: list[str] = []
+        for name in self.names:
+            samples, jack = self.samples(name), self._jack(name)
+            if np.isfinite(samples).all() and (jack is None or np.isfinite(jack).all()):
+                complete.append(name)
+                continue
+            parts = []
+            for k in range(samples.shape[1]):
+                col = samples[:, k]
+                jk = None if jack is None else jack[:, k][np.isfinite(jack[:, k])]
+                est = self.estimate[name][k : k + 1]
+                parts.append(summarize(est, col[np.isfinite(col)], jk, conf))
+            out[name] = pd.concat(parts, ignore_index=True)
+        if complete:
+            jacks = [j for j in (self._jack(name) for name in complete) if j is not None]
+            table = summarize(
+                np.concatenate([self.estimate[name] for name in complete]),
+                np.concatenate([self.samples(name) for name in complete], axis=1),
+                np.concatenate(jacks, axis=1) if jacks else None,
+                conf,
+            )
+            start = 0
+            for name in complete:
+                k = self.estimate[name].size
+                out[name] = table.iloc[start : start + k].reset_index(drop=True)
+                start += k
+        return {name: out[name] for name in self.names}
 
     def n_undefined(self, name: str) -> IntArray:
         """Per component, how many successful replicates left a partial statistic undefined."""

@@ -582,7 +582,9 @@ def _inner_weights(c: FloatArray, s: PLSStructure, scheme: Scheme) -> FloatArray
     return e
 
 
-def _scaling(r: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _scaling(
+    r: FloatArray, w: FloatArray, out: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """:math:`R W`, the construct correlations and the scale of unnormalized weights ``w``.
 
     Returns ``(RW, C, d)``: ``RW`` for ``w`` as given, ``d`` the factors that give every
@@ -590,8 +592,9 @@ def _scaling(r: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, Floa
     :math:`C = D W^\\top R W D` of the scaled composites.  The scaled weights are
     :math:`W D` and their covariances with the indicators :math:`R W D`; the iteration keeps
     ``d`` apart and multiplies it into the small matrices instead of ``W`` and ``R W``.
+    ``out`` receives ``RW`` when given.
     """
-    rw = np.matmul(r, w)
+    rw: FloatArray = np.matmul(r, w) if out is None else np.matmul(r, w, out=out)
     c = _gram(w, rw)
     var = np.diagonal(c, axis1=1, axis2=2)
     d = 1.0 / np.sqrt(np.where(var > 0.0, var, np.nan))
@@ -648,10 +651,11 @@ def _iterate(
 
     active = np.flatnonzero(reason == _OK)
     live = np.ones(active.size, dtype=bool)
-    ra = r[active]
-    ma = minv[active] if minv is not None else None
+    ra = r if active.size == nb else r[active]
+    ma = minv if minv is None or active.size == nb else minv[active]
     w = w_out[active]
     rw, c, d = _scaling(ra, w)
+    g = rw
     wc = w.reshape(active.size, flat).take(s._block_flat, axis=1) * d.take(s._block_col, axis=1)
     for it in range(1, max_iter + 1):
         if active.size == 0:
@@ -659,13 +663,15 @@ def _iterate(
         na = active.size
         e = _inner_weights(c, s, scheme)
         e *= d[:, :, None]
-        g = np.matmul(rw, e)  # R W D E: covariances of the indicators with the inner proxies
+        # R W D E: covariances of the indicators with the inner proxies (buffers are reused:
+        # fresh memory in every iteration costs page faults)
+        g = np.matmul(rw, e, out=g if it > 1 and g.shape == rw.shape else None)
         # new weights in place: zero outside the blocks and 1 for single items stay as they are
         wf, gf = w.reshape(na, flat), g.reshape(na, flat)
         wf[:, s._free_flat] = gf[:, s._free_flat]
         if ma is not None:
             s._modeb.scatter(wf, np.einsum("bgkl,bgl->bgk", ma, s._modeb.rhs(gf)))
-        rw, c, d = _scaling(ra, w)
+        rw, c, d = _scaling(ra, w, out=rw)
         wc_new = wf.take(s._block_flat, axis=1) * d.take(s._block_col, axis=1)
         delta = np.abs(wc_new - wc).max(axis=1)
         wc = wc_new
