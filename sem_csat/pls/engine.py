@@ -517,20 +517,17 @@ def _spd_solve(a: FloatArray, b: FloatArray) -> tuple[FloatArray, BoolArray]:
     k = a.shape[0]
     a = a.copy()
     x = b.copy()
-    ok = np.ones(a.shape[2:], dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for i in range(k):
-            pivot = a[i, i]
-            ok &= ~(pivot <= 0.0)  # a NaN pivot is left to propagate, as LAPACK does
-            for r in range(i + 1, k):
-                f = a[r, i] / pivot
-                for col in range(i + 1, k):
-                    a[r, col] -= f * a[i, col]
-                x[r] -= f * x[i]
-        for i in range(k - 1, -1, -1):
-            for col in range(i + 1, k):
-                x[i] -= a[i, col] * x[col]
+        for i in range(k - 1):  # forward: one rank-1 update of the trailing block per pivot
+            f = a[i + 1 :, i] / a[i, i]
+            a[i + 1 :, i + 1 :] -= f[:, None] * a[i, None, i + 1 :]
+            x[i + 1 :] -= f[:, None] * x[i, None]
+        for i in range(k - 1, -1, -1):  # back substitution, column by column
             x[i] /= a[i, i]
+            if i:
+                x[:i] -= a[:i, i, None] * x[i, None]
+        # the pivots are on the diagonal; a NaN pivot is left to propagate, as LAPACK does
+        ok: BoolArray = np.asarray(~(np.diagonal(a, axis1=0, axis2=1) <= 0.0).any(axis=-1))
     return x, ok
 
 
