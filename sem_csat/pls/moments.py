@@ -175,8 +175,9 @@ def data_moments(X: npt.ArrayLike) -> DataMoments:
         raise DataError(f"The data must be a 2-d array (rows x indicators), got shape {x.shape}.")
     n, p = x.shape
     rows = tile_rows(p)
-    shift = x[:rows].mean(axis=0)
-    s1, s2 = _shifted_sums(x, shift, rows)
+    with np.errstate(invalid="ignore", over="ignore"):  # bad values are explained below
+        shift = x[:rows].mean(axis=0)
+        s1, s2 = _shifted_sums(x, shift, rows)
     if not (np.isfinite(np.diag(s2)).all() and np.isfinite(s1).all()):
         raise _nonfinite(x, s2)
     u = s1 / np.sqrt(n)  # u u^T = n d d^T with d = mean - shift, exactly symmetric
