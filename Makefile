@@ -47,6 +47,7 @@ lab: $(VENV)/.installed-notebooks
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_pls_fit.py
 	$(BIN)/python benchmarks/bench_bootstrap.py
+	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_cbsem_fit.py
 
 ## paper: regenerate the paper's tables, figures and benchmarks, then build paper/paper.pdf

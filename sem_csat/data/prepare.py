@@ -251,9 +251,11 @@ def prepare_data(
         raise DataValidationError(problems, source=raw.source, model=spec.name, codes=suggested)
 
     diags = [*raw.diagnostics, *_read_notes(spec, raw, conv, codes)]
-    matrix = np.column_stack([conv.values[n] for n in spec.indicator_names])
+    matrix = _stack(conv.values[n] for n in spec.indicator_names)
     index = raw.frame.index
-    empty = np.asarray(np.isnan(matrix).all(axis=1), dtype=bool)
+    gaps = bool(np.isnan(matrix.sum()))  # one missing answer makes the sum NaN
+    # a row without answers: fmax skips NaN unless all are
+    empty = np.isnan(np.fmax.reduce(matrix, axis=1)) if gaps else np.zeros(n_total, dtype=bool)
     if empty.any():
         n_empty = int(empty.sum())
         rows = fmt_rows(np.flatnonzero(empty), index, limit=10, spreadsheet=spreadsheet_rows(raw))
@@ -267,14 +269,20 @@ def prepare_data(
             )
         )
     keep = ~empty
-    matrix, keep, n_imputed, diag = _handle_missing(
-        spec, matrix, keep, missing, src, index, spreadsheet=spreadsheet_rows(raw)
-    )
+    n_imputed: dict[str, int] = dict.fromkeys(spec.indicator_names, 0)
+    diag = None
+    if gaps:
+        matrix, keep, n_imputed, diag = _handle_missing(
+            spec, matrix, keep, missing, src, index, spreadsheet=spreadsheet_rows(raw)
+        )
     if diag is not None:
         diags.append(diag)
     used = np.flatnonzero(keep)
     used.setflags(write=False)
-    frame = pd.DataFrame(matrix[used], index=index[used], columns=list(spec.indicator_names))
+    if used.size < len(matrix):
+        matrix, index = matrix.T[:, used].T, index[used]  # stays column-major
+    # the frame owns ``matrix`` (made here, so no copy is needed): one float64 block
+    frame = pd.DataFrame(matrix, index=index, columns=list(spec.indicator_names), copy=False)
 
     problems = _check_rows(spec, frame, raw.source, n_total, dropped=missing == "listwise")
     if problems:
@@ -315,6 +323,16 @@ def _survey_columns(spec: ModelSpec, raw: RawData) -> pd.DataFrame | None:
     survey = raw.frame.iloc[:, [columns.index(i) for i in present]].copy()
     survey.columns = present
     return survey.reset_index(drop=True)
+
+
+def _stack(columns: Iterable[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """The columns side by side in one column-major ``(n, p)`` matrix (pandas' block layout,
+    so that the prepared frame wraps it without a copy and every column is contiguous)."""
+    cols = list(columns)
+    matrix = np.empty((len(cols), len(cols[0]) if cols else 0)).T
+    for j, col in enumerate(cols):
+        matrix[:, j] = col
+    return matrix
 
 
 def _read_notes(
@@ -364,7 +382,7 @@ def _handle_missing(
     spreadsheet: bool = False,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], dict[str, int], Diagnostic | None]:
     names = list(spec.indicator_names)
-    kept = matrix[keep]
+    kept = matrix if keep.all() else matrix[keep]
     holes = np.isnan(kept)
     per_col = holes.sum(axis=0)
     n_imputed = dict.fromkeys(names, 0)
@@ -408,7 +426,7 @@ def _handle_missing(
             n_imputed,
             Diagnostic("warning", "missing_listwise", message, MissingDataWarning),
         )
-    filled = matrix.copy()
+    filled = matrix.copy(order="K")
     means = np.nanmean(kept, axis=0)
     for j, name in enumerate(names):
         hole = keep & np.isnan(filled[:, j])
@@ -470,7 +488,6 @@ def _check_rows(
     x = frame.to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore"):
         low, high = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
-        sd = np.nanstd(x, axis=0)
     for j, col in enumerate(frame.columns):
         if low[j] == high[j]:
             problems.append(
@@ -487,13 +504,18 @@ def _check_rows(
             continue
         scale = spec.scale_of(spec.construct_of(str(col)).name)
         size = max(abs(low[j]), abs(high[j]), 0.0 if scale is None else scale[1] - scale[0])
-        if sd[j] <= NEAR_CONSTANT * size:
+        # the standard deviation only where it can be that small: sd >= range / sqrt(2 n)
+        if high[j] - low[j] > NEAR_CONSTANT * size * np.sqrt(2.0 * n):
+            continue
+        with np.errstate(invalid="ignore"):
+            sd = float(np.nanstd(x[:, j]))
+        if sd <= NEAR_CONSTANT * size:
             problems.append(
                 Diagnostic(
                     "error",
                     "near_constant_item",
                     f"In {where(source)}, column '{col}' is constant but for differences of "
-                    f"{float(high[j] - low[j]):.1e} (standard deviation {float(sd[j]):.1e}, "
+                    f"{float(high[j] - low[j]):.1e} (standard deviation {sd:.1e}, "
                     f"against values of size {size:g}) in the {n} rows used: variation that "
                     "small is rounding noise, and standardizing it would turn that noise into "
                     "answers; "

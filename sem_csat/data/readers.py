@@ -373,6 +373,11 @@ def _check_duplicates(names: Sequence[str], source: str, letters: bool = False) 
 
 
 # ---------------------------------------------------------------------------- DataFrame
+def _copy_on_write() -> bool:
+    """Whether pandas copies on write (always from pandas 3; an option in pandas 2)."""
+    return int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
+
+
 def _from_frame(df: pd.DataFrame, decimal: str | None) -> RawData:
     if isinstance(df.columns, pd.MultiIndex):
         raise DataError(
@@ -381,7 +386,8 @@ def _from_frame(df: pd.DataFrame, decimal: str | None) -> RawData:
         )
     names = [str(c) for c in df.columns]
     _check_duplicates(names, "<DataFrame>")
-    frame = df.copy(deep=True)
+    # under copy-on-write a shallow copy is private: changing either frame copies first
+    frame = df.copy(deep=not _copy_on_write())
     frame.columns = pd.Index(names, dtype=object)
     return RawData(frame, "<DataFrame>", None, "dataframe", decimal=decimal)
 

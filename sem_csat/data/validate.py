@@ -412,6 +412,8 @@ def check_values(
     for col, arr in conv.values.items():
         if col in conv.text_columns:
             continue
+        if _on_scale(arr, spec.scale_of(spec.construct_of(col).name)):
+            continue  # every value finite and on the declared scale: none of the checks fires
         inf = np.isinf(arr)
         if inf.any():
             examples, _ = fmt_examples(pd.Series(arr), inf, index, spreadsheet=sheet)
@@ -466,6 +468,14 @@ def check_values(
                 problems.append(_code_problem(src, col, arr, codes, index, spreadsheet=sheet))
                 suggested += [c for c in codes if c not in suggested]
     return problems, suggested
+
+
+def _on_scale(arr: NDArray[np.float64], scale: Scale | None) -> bool:
+    """Whether a non-empty column has only finite values on ``scale`` (two passes: min, max;
+    a NaN makes both comparisons false)."""
+    if scale is None or not len(arr):
+        return False
+    return bool(scale[0] <= arr.min() and arr.max() <= scale[1])
 
 
 def _scale_problem(

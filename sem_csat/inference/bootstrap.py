@@ -93,6 +93,7 @@ import pandas as pd
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import BootstrapFailureWarning, DataError, EstimationError, UsageError
 from sem_csat.inference.limits import RECOMMENDED_RESAMPLES, check_memory, check_n_jobs
+from sem_csat.inference.seeding import replicate_generators
 
 __all__ = [
     "CONSTANT_ITEM",
@@ -111,6 +112,7 @@ __all__ = [
     "jackknife_acceleration",
     "leave_one_out_moments",
     "moments_from_counts",
+    "one_blas_thread",
     "parallel_map",
     "percentile_interval",
     "progress_bar",
@@ -234,11 +236,14 @@ def bootstrap_indices(
 def _bootstrap_counts(
     root: np.random.SeedSequence, n_obs: int, start: int, stop: int
 ) -> FloatArray:
-    """``(stop - start, n_obs)`` draw counts of replicates ``start, ..., stop - 1``."""
+    """``(stop - start, n_obs)`` draw counts of replicates ``start, ..., stop - 1``.
+
+    The generators are those of :func:`replicate_rng`, seeded in one vectorized step
+    (:func:`sem_csat.inference.seeding.replicate_generators`).
+    """
     counts = np.empty((stop - start, n_obs))
-    for row, b in enumerate(range(start, stop)):
-        idx = replicate_rng(root, b).integers(0, n_obs, size=n_obs)
-        counts[row] = np.bincount(idx, minlength=n_obs)
+    for row, rng in enumerate(replicate_generators(root, start, stop, replicate_rng)):
+        counts[row] = np.bincount(rng.integers(0, n_obs, size=n_obs), minlength=n_obs)
     return counts
 
 
@@ -353,28 +358,33 @@ def _finish(
 ) -> Moments:
     """Moments from the weighted sums of the scaled data and of its pairwise products.
 
-    ``pair_sums`` holds the upper triangle (``numpy.triu_indices`` order); it is expanded to
-    full matrices with one ``take`` and the rest is done in place on ``(c, p, p)`` arrays,
-    keeping every matrix exactly symmetric.
+    ``pair_sums`` holds the upper triangle (``numpy.triu_indices`` order); the covariances and
+    correlations are computed on that triangle and expanded to full, exactly symmetric
+    matrices with one ``take`` at the end.
     """
     c, p = sums.shape
     i0, i1 = np.triu_indices(p)
     tri = np.zeros((p, p), dtype=np.intp)
     tri[i0, i1] = np.arange(i0.size)
     tri[i1, i0] = tri[i0, i1]
+    idx = np.arange(p)
+    diag = tri[idx, idx]
     n_b = counts.sum(axis=1)
     mean_z = sums / n_b[:, None]
-    cov = np.take(pair_sums, tri.reshape(-1), axis=1).reshape(c, p, p)
-    u = sums / np.sqrt(n_b)[:, None]  # u u^T = n_b mean mean^T, exactly symmetric
-    cov -= u[:, :, None] * u[:, None, :]
-    cov /= (n_b - 1.0)[:, None, None]
-    idx = np.arange(p)
-    var = cov[:, idx, idx]
-    constant = var <= _CONSTANT_RTOL * pair_sums[:, tri[idx, idx]] / n_b[:, None]
+    u = sums / np.sqrt(n_b)[:, None]  # u u^T = n_b mean mean^T
+    # few temporaries: fresh memory for each would cost page faults on every chunk
+    cov = np.take(u, i0, axis=1)
+    cov *= np.take(u, i1, axis=1)
+    np.subtract(pair_sums, cov, out=cov)
+    cov /= (n_b - 1.0)[:, None]
+    var = cov[:, diag]
+    constant = var <= _CONSTANT_RTOL * pair_sums[:, diag] / n_b[:, None]
     sd_z = np.sqrt(np.where(constant, 0.0, var))
     inv = np.where(constant, np.nan, 1.0 / np.where(constant, 1.0, sd_z))
-    corr = cov
-    corr *= inv[:, :, None] * inv[:, None, :]
+    scale_pairs = np.take(inv, i0, axis=1)
+    scale_pairs *= np.take(inv, i1, axis=1)
+    cov *= scale_pairs
+    corr = np.take(cov, tri.reshape(-1), axis=1).reshape(c, p, p)
     corr[:, idx, idx] = np.where(constant, np.nan, 1.0)
     return Moments(
         counts=counts,
@@ -547,6 +557,24 @@ def _evaluate(
     return stats, failure
 
 
+_BLAS_CONTROLLER: Any = None
+
+
+def one_blas_thread() -> Any:
+    """A context manager that limits BLAS to one thread while it is active.
+
+    threadpoolctl's ``ThreadpoolController`` looks the loaded BLAS libraries up once per process
+    (about a millisecond) and is reused, so that entering the limit costs microseconds: the
+    bootstrap enters it once per chunk.
+    """
+    global _BLAS_CONTROLLER
+    if _BLAS_CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS_CONTROLLER = ThreadpoolController()
+    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+
+
 def _run_chunk(
     fn: ReplicateFunction,
     x: FloatArray,
@@ -560,9 +588,7 @@ def _run_chunk(
     multi-threaded matrix product sums in another order, and the numbers must not depend on
     how many processes or threads the machine offers.
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         if task.kind == "boot":
             counts = _bootstrap_counts(root, x.shape[0], task.start, task.stop)
             moments = _moments_from_counts(x, counts, task.start)
@@ -602,12 +628,19 @@ def percentile_interval(
     (array([5.]), array([95.]))
     """
     s = np.asarray(samples, dtype=np.float64)
-    alpha = (1.0 - conf) / 2.0
     if s.shape[0] == 0:
         nan = np.full(s.shape[1:], np.nan)
         return nan, nan.copy()
-    q = np.quantile(s, [alpha, 1.0 - alpha], axis=0)
-    return q[0], q[1]
+    return _percentile_sorted(np.sort(s, axis=0), conf)
+
+
+def _percentile_sorted(ordered: FloatArray, conf: float) -> tuple[FloatArray, FloatArray]:
+    """:func:`percentile_interval` of replicates already sorted column by column."""
+    alpha = (1.0 - conf) / 2.0
+    k = ordered.shape[1:]
+    lower = _column_quantiles(ordered, np.full(k, alpha))
+    upper = _column_quantiles(ordered, np.full(k, 1.0 - alpha))
+    return lower, upper
 
 
 def bias_correction(samples: npt.ArrayLike, estimate: npt.ArrayLike) -> FloatArray:
@@ -722,17 +755,28 @@ def bca_interval(
     .. [2] Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*, ch. 14.
        New York: Chapman & Hall.
     """
-    from scipy.special import ndtr, ndtri
 
     s = np.asarray(samples, dtype=np.float64)
-    est = np.asarray(estimate, dtype=np.float64)
-    a = np.asarray(acceleration, dtype=np.float64)
     if s.shape[0] == 0:
         nan = np.full(s.shape[1:], np.nan)
         return nan, nan.copy()
+    return _bca_sorted(s, np.sort(s, axis=0), estimate, acceleration, conf)
+
+
+def _bca_sorted(
+    s: FloatArray,
+    ordered: FloatArray,
+    estimate: npt.ArrayLike,
+    acceleration: npt.ArrayLike,
+    conf: float,
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`bca_interval` given the replicates ``s`` and the same sorted column by column."""
+    from scipy.special import ndtr, ndtri
+
+    est = np.asarray(estimate, dtype=np.float64)
+    a = np.asarray(acceleration, dtype=np.float64)
     z0 = bias_correction(s, est)
     alpha = (1.0 - conf) / 2.0
-    ordered = np.sort(s, axis=0)
     bounds = []
     for z in (ndtri(alpha), ndtri(1.0 - alpha)):
         num = z0 + z
@@ -801,11 +845,12 @@ def summarize(
             t = np.where(se > 0.0, est / se, np.nan)
         out["t_value"] = t
         out["p_value"] = np.where(np.isfinite(t), 2.0 * stdtr(nb - 1, -np.abs(t)), np.nan)
-        out["ci_lower"], out["ci_upper"] = percentile_interval(s, conf)
+        ordered = np.sort(s, axis=0)  # one sort for both intervals
+        out["ci_lower"], out["ci_upper"] = _percentile_sorted(ordered, conf)
         jack = None if jackknife is None else np.asarray(jackknife, dtype=np.float64)
         if jack is not None and jack.shape[0] >= MIN_JACKKNIFE:
             a = jackknife_acceleration(jack.reshape(jack.shape[0], k))
-            out["bca_lower"], out["bca_upper"] = bca_interval(s, est, a, conf)
+            out["bca_lower"], out["bca_upper"] = _bca_sorted(s, ordered, est, a, conf)
     return pd.DataFrame(out, columns=list(SUMMARY_COLUMNS))
 
 
@@ -903,22 +948,59 @@ class BootstrapReplicates:
         return self.replicates[self._check(name)][self.ok]
 
     def summary(self, name: str, conf: float = 0.95) -> pd.DataFrame:
-        """Bootstrap summary of statistic ``name`` (see :func:`summarize`)."""
+        """Bootstrap summary of statistic ``name`` (see :func:`summarize`).
+
+        The summaries of all statistics are computed together on first use at a level and
+        kept; a copy is returned.
+        """
         self._check(name)
-        jack = None
-        if self.jackknife is not None:
-            jack = self.jackknife[name][self.jackknife_failure == ""]
-        samples = self.samples(name)
         conf = _check_conf(conf)
-        if np.isfinite(samples).all() and (jack is None or np.isfinite(jack).all()):
-            return summarize(self.estimate[name], samples, jack, conf)
-        # a partial statistic: summarize each component over the replicates where it is finite
-        parts = []
-        for k in range(samples.shape[1]):
-            col = samples[:, k]
-            jk = None if jack is None else jack[:, k][np.isfinite(jack[:, k])]
-            parts.append(summarize(self.estimate[name][k : k + 1], col[np.isfinite(col)], jk, conf))
-        return pd.concat(parts, ignore_index=True)
+        if conf not in self._summaries:
+            self._summaries[conf] = self._summarize_all(conf)
+        return self._summaries[conf][name].copy()
+
+    @cached_property
+    def _summaries(self) -> dict[float, dict[str, pd.DataFrame]]:
+        return {}
+
+    def _jack(self, name: str) -> FloatArray | None:
+        if self.jackknife is None:
+            return None
+        jack: FloatArray = self.jackknife[name][self.jackknife_failure == ""]
+        return jack
+
+    def _summarize_all(self, conf: float) -> dict[str, pd.DataFrame]:
+        """Summaries of every statistic: those complete in every successful replicate in one
+        :func:`summarize` call (one sort for all), partial ones component by component over
+        the replicates where they are finite."""
+        out: dict[str, pd.DataFrame] = {}
+        complete: list[str] = []
+        for name in self.names:
+            samples, jack = self.samples(name), self._jack(name)
+            if np.isfinite(samples).all() and (jack is None or np.isfinite(jack).all()):
+                complete.append(name)
+                continue
+            parts = []
+            for k in range(samples.shape[1]):
+                col = samples[:, k]
+                jk = None if jack is None else jack[:, k][np.isfinite(jack[:, k])]
+                est = self.estimate[name][k : k + 1]
+                parts.append(summarize(est, col[np.isfinite(col)], jk, conf))
+            out[name] = pd.concat(parts, ignore_index=True)
+        if complete:
+            jacks = [j for j in (self._jack(name) for name in complete) if j is not None]
+            table = summarize(
+                np.concatenate([self.estimate[name] for name in complete]),
+                np.concatenate([self.samples(name) for name in complete], axis=1),
+                np.concatenate(jacks, axis=1) if jacks else None,
+                conf,
+            )
+            start = 0
+            for name in complete:
+                k = self.estimate[name].size
+                out[name] = table.iloc[start : start + k].reset_index(drop=True)
+                start += k
+        return {name: out[name] for name in self.names}
 
     def n_undefined(self, name: str) -> IntArray:
         """Per component, how many successful replicates left a partial statistic undefined."""
@@ -1205,8 +1287,9 @@ def run_bootstrap(
     root = seed_sequence(seed)
     n, p = x.shape
 
-    full = moments_from_counts(x, np.ones((1, n)))
-    stats, failure = _evaluate(replicate_fn, full, None)
+    with one_blas_thread():  # as in the chunks (a threaded BLAS rounds differently, and is slow)
+        full = moments_from_counts(x, np.ones((1, n)))
+        stats, failure = _evaluate(replicate_fn, full, None)
     if failure[0] != "":
         raise EstimationError(
             f"The full sample cannot be estimated ({failure[0]}), so it cannot be "
@@ -1234,15 +1317,13 @@ def run_bootstrap(
     jack_failure = np.full(n if jackknife else 0, "", dtype=object)
     constant = np.zeros(p, dtype=np.intp)
 
-    from threadpoolctl import threadpool_limits
-
     calls = [delayed(_run_chunk)(replicate_fn, x, root, task, widths) for task in tasks]
     # BLAS single-threaded in this process for the whole run, not only inside each chunk: with
     # a threaded backend (a Dask cluster of threads) chunks share the process, and one chunk
     # leaving its single-thread block would hand its neighbours the multi-threaded BLAS, whose
     # sums round differently
     with (
-        threadpool_limits(limits=1, user_api="blas"),
+        one_blas_thread(),
         progress_bar(n_boot + (n if jackknife else 0), progress) as bar,
     ):
         for res in parallel_map(n_jobs, calls):

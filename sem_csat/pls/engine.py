@@ -16,8 +16,9 @@ as they converge, so a batch gives the same numbers as fitting its elements one 
 The typical use is::
 
     structure = compile_structure(blocks, modes, adjacency, names=names)   # once per model
-    est = estimate(correlation(X), structure, scheme="path")
-    scores = construct_scores(standardize(X), est.weights)
+    moments = data_moments(X)                   # one pass over the data (sem_csat.pls.moments)
+    est = estimate(moments.corr, structure, scheme="path")
+    scores = scores_from_data(X, est.weights, moments)     # one more pass, when scores are wanted
 
 Examples
 --------
@@ -53,11 +54,20 @@ import numpy as np
 import numpy.typing as npt
 
 from sem_csat.errors import DataError, EstimationError, SpecError
+from sem_csat.pls.moments import (
+    DataMoments,
+    construct_scores,
+    correlation,
+    data_moments,
+    scores_from_data,
+    standardize,
+)
 
 __all__ = [
     "MODES",
     "RCOND",
     "SCHEMES",
+    "DataMoments",
     "OuterMode",
     "PLSEstimate",
     "PLSStructure",
@@ -65,7 +75,9 @@ __all__ = [
     "compile_structure",
     "construct_scores",
     "correlation",
+    "data_moments",
     "estimate",
+    "scores_from_data",
     "standardize",
 ]
 
@@ -86,6 +98,8 @@ _ON_ERROR: tuple[OnError, ...] = ("raise", "nan")
 #: A symmetric positive semi-definite matrix counts as singular when its smallest eigenvalue is
 #: at most ``RCOND`` times its largest (Mode B blocks, predictors of an endogenous construct).
 RCOND = 1e-12
+# A matrix whose condition number (infinity norm) is below this is far from singular.
+_WELL_CONDITIONED = 1e8
 
 # Reasons why a batch element could not be estimated (0: it could).
 _OK, _NONFINITE, _SINGULAR_BLOCK, _COLLINEAR, _DEGENERATE = range(5)
@@ -120,6 +134,14 @@ class _Systems:
     b_mask: FloatArray  # (g, k)
     valid: IntArray  # (m,) real entries of a flattened (g * k) solution
     out: IntArray  # (m,) their flat positions in N's layout
+    # the same with the batch as the last axis (for the elimination of _spd_solve)
+    a_index_last: IntArray  # (k, k, g)
+    a_mask_last: FloatArray  # (k, k, g, 1)
+    eye_last: FloatArray  # (k, k, g, 1)
+    b_index_last: IntArray  # (k, g)
+    b_mask_last: FloatArray  # (k, g, 1)
+    valid_last: IntArray  # (m,) real entries of a flattened (k * g) solution
+    out_last: IntArray  # (m,) their flat positions in N's layout
 
     @classmethod
     def build(
@@ -134,15 +156,26 @@ class _Systems:
         mask2 = mask[:, :, None] & mask[:, None, :]
         b_index = index * n_cols + targets[:, None]
         valid = np.flatnonzero(mask)
+        a_index = index[:, :, None] * n_a + index[:, None, :]
+        a_mask = mask2.astype(np.float64)
+        eye = np.where(mask2, 0.0, np.eye(k))
+        valid_last = np.flatnonzero(mask.T)
         return cls(
             targets=_readonly(targets),
-            a_index=_readonly(index[:, :, None] * n_a + index[:, None, :]),
-            a_mask=_readonly(mask2.astype(np.float64)),
-            eye=_readonly(np.where(mask2, 0.0, np.eye(k))),
+            a_index=_readonly(a_index),
+            a_mask=_readonly(a_mask),
+            eye=_readonly(eye),
             b_index=_readonly(b_index),
             b_mask=_readonly(mask.astype(np.float64)),
             valid=_readonly(valid),
             out=_readonly(b_index.reshape(-1)[valid]),
+            a_index_last=_readonly(np.ascontiguousarray(a_index.transpose(1, 2, 0))),
+            a_mask_last=_readonly(np.ascontiguousarray(a_mask.transpose(1, 2, 0))[..., None]),
+            eye_last=_readonly(np.ascontiguousarray(eye.transpose(1, 2, 0))[..., None]),
+            b_index_last=_readonly(np.ascontiguousarray(b_index.T)),
+            b_mask_last=_readonly(mask.T.astype(np.float64)[..., None]),
+            valid_last=_readonly(valid_last),
+            out_last=_readonly(b_index.T.reshape(-1)[valid_last]),
         )
 
     @property
@@ -160,6 +193,18 @@ class _Systems:
     def scatter(self, dst: FloatArray, x: FloatArray) -> None:
         """Write the solutions ``x`` ``(B, g, k)`` into ``dst`` ``(B, n_rows * n_cols)``."""
         dst[:, self.out] = x.reshape(x.shape[0], x.shape[1] * x.shape[2])[:, self.valid]
+
+    def matrices_last(self, m: FloatArray) -> FloatArray:
+        """``(k, k, g, B)`` padded system matrices from ``m`` of shape ``(B, n_a * n_a)``."""
+        return np.take(m.T, self.a_index_last, axis=0) * self.a_mask_last + self.eye_last
+
+    def rhs_last(self, n: FloatArray) -> FloatArray:
+        """``(k, g, B)`` padded right-hand sides from ``n`` of shape ``(B, n_rows * n_cols)``."""
+        return np.take(n.T, self.b_index_last, axis=0) * self.b_mask_last
+
+    def scatter_last(self, dst: FloatArray, x: FloatArray) -> None:
+        """Write the solutions ``x`` ``(k, g, B)`` into ``dst`` ``(B, n_rows * n_cols)``."""
+        dst[:, self.out_last] = x.reshape(x.shape[0] * x.shape[1], x.shape[2])[self.valid_last].T
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,6 +250,10 @@ class PLSStructure:
     _isolated_flat: IntArray = field(init=False, repr=False)  # flat (J * J) diagonal positions
     _preds: _Systems = field(init=False, repr=False)
     _modeb: _Systems = field(init=False, repr=False)
+    _depth: int = field(init=False, repr=False)  # longest chain of paths (B^depth != 0)
+    _free_flat: IntArray = field(init=False, repr=False)  # flat positions of _free_a
+    _fixed_flat: IntArray = field(init=False, repr=False)  # flat positions of _fixed
+    _block_col: IntArray = field(init=False, repr=False)  # construct of each _block_flat entry
 
     @property
     def n_constructs(self) -> int:
@@ -248,6 +297,10 @@ class PLSStructure:
             "_isolated_flat": _readonly(isolated * (nc + 1)),
             "_preds": _Systems.build([np.flatnonzero(adj[:, j]) for j in endo], endo, nc, nc),
             "_modeb": _Systems.build([self.blocks[j] for j in modeb], modeb, p, nc),
+            "_depth": _longest_chain(adj),
+            "_free_flat": _readonly(np.flatnonzero(free_a)),
+            "_fixed_flat": _readonly(np.flatnonzero(fixed)),
+            "_block_col": _readonly(np.flatnonzero(block_mask) % nc),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
@@ -287,6 +340,17 @@ class PLSStructure:
                 "The paths form a cycle; PLS path modeling needs a recursive (acyclic) "
                 "structural model."
             )
+
+
+def _longest_chain(adjacency: BoolArray) -> int:
+    """Number of paths on the longest directed chain of an acyclic adjacency matrix."""
+    nc = adjacency.shape[0]
+    reach = adjacency.astype(np.intp)
+    depth = 0
+    while reach.any() and depth < nc:
+        depth += 1
+        reach = (reach @ adjacency.astype(np.intp) > 0).astype(np.intp)
+    return depth
 
 
 def _is_acyclic(successors: list[list[int]]) -> bool:
@@ -425,122 +489,6 @@ class PLSEstimate:
 
 
 # --------------------------------------------------------------------------------------------
-# data helpers
-
-
-def standardize(X: npt.ArrayLike) -> FloatArray:
-    """Center every column at mean 0 and scale it to standard deviation 1 (``ddof=1``).
-
-    Parameters
-    ----------
-    X
-        ``(n, p)`` data, or ``(..., n, p)`` for a batch of data sets.
-
-    Returns
-    -------
-    numpy.ndarray
-        The standardized data, same shape.
-
-    Raises
-    ------
-    DataError
-        Fewer than two rows, missing or infinite values, or a constant column.
-
-    Notes
-    -----
-    :math:`z_{ik} = (x_{ik} - \\bar x_k) / s_k` with the sample standard deviation
-    :math:`s_k^2 = \\sum_i (x_{ik} - \\bar x_k)^2 / (n - 1)`, so that
-    :math:`Z^\\top Z / (n - 1)` is the correlation matrix (SmartPLS' "Mean 0, Var 1" metric).
-    Weights, loadings and paths do not depend on the divisor; only the scale of
-    :func:`construct_scores` does (unit variance with ``ddof=1``).
-
-    Examples
-    --------
-    >>> standardize([[1.0, 2.0], [2.0, 4.0], [3.0, 9.0]]).round(4)
-    array([[-1.    , -0.8321],
-           [ 0.    , -0.2774],
-           [ 1.    ,  1.1094]])
-    """
-    x = np.asarray(X, dtype=np.float64)
-    if x.ndim < 2:
-        raise DataError(f"The data must be a 2-d array (rows x indicators), got shape {x.shape}.")
-    n = x.shape[-2]
-    if n < 2:
-        raise DataError(f"At least two rows of data are needed to standardize, got {n}.")
-    if not np.all(np.isfinite(x)):
-        raise DataError("The data contain missing or infinite values; remove or impute them first.")
-    centred = x - x.mean(axis=-2, keepdims=True)
-    sd = np.sqrt(np.einsum("...ij,...ij->...j", centred, centred) / (n - 1))
-    if np.any(sd == 0.0):
-        col = int(np.flatnonzero((sd == 0.0).reshape(-1, sd.shape[-1]).any(axis=0))[0])
-        raise DataError(
-            f"Indicator column {col} is constant and cannot be standardized; drop it from the "
-            "model."
-        )
-    z: FloatArray = centred / sd[..., None, :]
-    return z
-
-
-def correlation(X: npt.ArrayLike) -> FloatArray:
-    """Return the Pearson correlation matrix of the columns of ``X``.
-
-    Parameters
-    ----------
-    X
-        ``(n, p)`` raw or standardized data, or ``(..., n, p)`` for a batch.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(p, p)`` (or ``(..., p, p)``) symmetric matrix with an exact unit diagonal.
-
-    Raises
-    ------
-    DataError
-        As :func:`standardize`.
-
-    Notes
-    -----
-    :math:`R = Z^\\top Z / (n - 1)` with :math:`Z` = :func:`standardize` ``(X)``.
-
-    Examples
-    --------
-    >>> correlation([[1.0, 2.0], [2.0, 4.0], [3.0, 9.0]]).round(6)
-    array([[1.      , 0.970725],
-           [0.970725, 1.      ]])
-
-    the same value as ``numpy.corrcoef`` and R's ``cor``.
-    """
-    z = standardize(X)
-    r: FloatArray = np.matmul(np.swapaxes(z, -1, -2), z) / (z.shape[-2] - 1)
-    r = 0.5 * (r + np.swapaxes(r, -1, -2))
-    idx = np.arange(r.shape[-1])
-    r[..., idx, idx] = 1.0
-    return r
-
-
-def construct_scores(X_std: npt.ArrayLike, weights: npt.ArrayLike) -> FloatArray:
-    """Return construct scores :math:`Y = Z W` from standardized data and outer weights.
-
-    Parameters
-    ----------
-    X_std
-        ``(..., n, p)`` standardized indicators (:func:`standardize`).
-    weights
-        ``(..., p, J)`` outer weights (:attr:`PLSEstimate.weights`).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(..., n, J)`` scores with mean 0 and variance 1 (``ddof=1``).
-    """
-    y: FloatArray = np.matmul(
-        np.asarray(X_std, dtype=np.float64), np.asarray(weights, dtype=np.float64)
-    )
-    return y
-
-
-# --------------------------------------------------------------------------------------------
 # the algorithm
 
 
@@ -551,6 +499,55 @@ def _solve(a: FloatArray, b: FloatArray) -> FloatArray:
     except np.linalg.LinAlgError:  # an exactly singular element; estimate() flags it
         x = np.einsum("...ij,...j->...i", np.linalg.pinv(a, hermitian=True), b)
     return x
+
+
+def _spd_solve(a: FloatArray, b: FloatArray) -> tuple[FloatArray, BoolArray]:
+    """Solve stacked symmetric positive definite systems ``a x = b`` by elimination.
+
+    ``a`` is ``(k, k, *batch)`` and ``b`` ``(k, m, *batch)``: the stack is on the last axes.
+    Gaussian elimination without pivoting (stable for positive definite matrices, as
+    Cholesky; Golub & Van Loan 2013, §4.2), written as array operations over the whole stack
+    rather than one LAPACK call per system: the systems are tiny (the predecessors of one
+    construct), so the calls would cost more than the arithmetic.  Only elementwise operations
+    on contiguous batch rows are used (no reductions), so every system goes through the same
+    IEEE operations in the same order whatever else is in the stack.  Returns ``(x, ok)``,
+    ``x`` of the shape of ``b``; ``ok`` (``batch``) is False where a pivot was not positive (a
+    singular or indefinite matrix), and ``x`` is not to be used there.
+    """
+    k = a.shape[0]
+    a = a.copy()
+    x = b.copy()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i in range(k - 1):  # forward: one rank-1 update of the trailing block per pivot
+            f = a[i + 1 :, i] / a[i, i]
+            a[i + 1 :, i + 1 :] -= f[:, None] * a[i, None, i + 1 :]
+            x[i + 1 :] -= f[:, None] * x[i, None]
+        for i in range(k - 1, -1, -1):  # back substitution, column by column
+            x[i] /= a[i, i]
+            if i:
+                x[:i] -= a[:i, i, None] * x[i, None]
+        # the pivots are on the diagonal; a NaN pivot is left to propagate, as LAPACK does
+        ok: BoolArray = np.asarray(~(np.diagonal(a, axis1=0, axis2=1) <= 0.0).any(axis=-1))
+    return x, ok
+
+
+def _fix_unsolved(a: FloatArray, b: FloatArray, x: FloatArray, ok: BoolArray) -> FloatArray:
+    """Replace the solutions ``x`` ``(k, *batch)`` of the systems ``a`` ``(k, k, *batch)``,
+    ``b`` ``(k, *batch)`` that elimination could not solve (``~ok``) by LAPACK's (the
+    pseudo-inverse's when exactly singular), one system at a time."""
+    for idx in zip(*np.nonzero(~ok), strict=True):
+        sel = (slice(None), slice(None), *idx)
+        x[sel[1:]] = _solve(a[sel][None], b[sel[1:]][None])[0]
+    return x
+
+
+def _dot_first(u: FloatArray, v: FloatArray) -> FloatArray:
+    """:math:`\\sum_i u_i v_i` over the first axis, term by term (elementwise operations only,
+    so that the sum is rounded the same way whatever the other axes hold)."""
+    out: FloatArray = u[0] * v[0]
+    for i in range(1, u.shape[0]):
+        out += u[i] * v[i]
+    return out
 
 
 def _gram(w: FloatArray, rw: FloatArray) -> FloatArray:
@@ -569,8 +566,10 @@ def _inner_weights(c: FloatArray, s: PLSStructure, scheme: Scheme) -> FloatArray
         e = c * s._successors
         if s._preds.size:
             flat = c.reshape(nb, c.shape[1] * c.shape[2])
-            beta = _solve(s._preds.matrices(flat), s._preds.rhs(flat))
-            s._preds.scatter(e.reshape(flat.shape), beta)
+            a, b = s._preds.matrices_last(flat), s._preds.rhs_last(flat)
+            x, ok = _spd_solve(a, b[:, None])
+            beta = x[:, 0] if ok.all() else _fix_unsolved(a, b, x[:, 0], ok)
+            s._preds.scatter_last(e.reshape(flat.shape), beta)
     elif scheme == "centroid":
         e = np.sign(c) * s._neighbours
     else:
@@ -580,14 +579,25 @@ def _inner_weights(c: FloatArray, s: PLSStructure, scheme: Scheme) -> FloatArray
     return e
 
 
-def _normalize(r: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Scale the columns of ``w`` (in place) to unit composite variance; return ``(W, R W)``."""
-    rw = np.matmul(r, w)
-    var = (w * rw).sum(axis=1)
-    scale = 1.0 / np.sqrt(np.where(var > 0.0, var, np.nan))[:, None, :]
-    w *= scale
-    rw *= scale
-    return w, rw
+def _scaling(
+    r: FloatArray, w: FloatArray, out: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:math:`R W`, the construct correlations and the scale of unnormalized weights ``w``.
+
+    Returns ``(RW, C, d)``: ``RW`` for ``w`` as given, ``d`` the factors that give every
+    composite unit variance (:math:`d_j = (w_j^\\top R w_j)^{-1/2}`), and the correlations
+    :math:`C = D W^\\top R W D` of the scaled composites.  The scaled weights are
+    :math:`W D` and their covariances with the indicators :math:`R W D`; the iteration keeps
+    ``d`` apart and multiplies it into the small matrices instead of ``W`` and ``R W``.
+    ``out`` receives ``RW`` when given.
+    """
+    rw: FloatArray = np.matmul(r, w) if out is None else np.matmul(r, w, out=out)
+    c = _gram(w, rw)
+    var = np.diagonal(c, axis1=1, axis2=2)
+    d = 1.0 / np.sqrt(np.where(var > 0.0, var, np.nan))
+    c *= d[:, :, None]
+    c *= d[:, None, :]
+    return rw, c, d
 
 
 def _mode_b_inverses(
@@ -623,8 +633,12 @@ def _iterate(
 ) -> tuple[FloatArray, FloatArray, IntArray, BoolArray]:
     """Run the iteration on the elements with ``reason == 0``; see :func:`estimate`.
 
-    Elements leave the working arrays as soon as they stop (converged, broken, or at
-    ``max_iter``); their results are copied to the output arrays at that moment.
+    The working weights are kept unnormalized with their scale ``d`` apart (:func:`_scaling`);
+    an element's normalized weights and loadings are copied to the output arrays as soon as it
+    stops (converged, broken, or at ``max_iter``).  Stopped elements leave the working arrays
+    once a quarter of them have stopped (until then they keep iterating, which changes nothing
+    that was copied): removing them copies every working array, so it is done a few times, not
+    at every iteration in which one element converges.
     """
     nb, flat = r.shape[0], s._block_mask.size
     w_out = np.broadcast_to(s._block_mask, (nb, *s._block_mask.shape)).copy()
@@ -633,41 +647,60 @@ def _iterate(
     converged = np.zeros(nb, dtype=bool)
 
     active = np.flatnonzero(reason == _OK)
-    ra = r[active]
-    ma = minv[active] if minv is not None else None
-    w, rw = _normalize(ra, w_out[active])
-    wc = w.reshape(active.size, flat).take(s._block_flat, axis=1)  # the block weights
+    live = np.ones(active.size, dtype=bool)
+    ra = r if active.size == nb else r[active]
+    ma = minv if minv is None or active.size == nb else minv[active]
+    w = w_out[active]
+    rw, c, d = _scaling(ra, w)
+    g = rw
+    wc = w.reshape(active.size, flat).take(s._block_flat, axis=1) * d.take(s._block_col, axis=1)
     for it in range(1, max_iter + 1):
         if active.size == 0:
             break
         na = active.size
-        g = np.matmul(rw, _inner_weights(_gram(w, rw), s, scheme))  # R W E: cov with proxies
-        w = g * s._free_a + s._fixed
+        e = _inner_weights(c, s, scheme)
+        e *= d[:, :, None]
+        # R W D E: covariances of the indicators with the inner proxies (buffers are reused:
+        # fresh memory in every iteration costs page faults)
+        g = np.matmul(rw, e, out=g if it > 1 and g.shape == rw.shape else None)
+        # new weights in place: zero outside the blocks and 1 for single items stay as they are
+        wf, gf = w.reshape(na, flat), g.reshape(na, flat)
+        wf[:, s._free_flat] = gf[:, s._free_flat]
         if ma is not None:
-            wb = np.einsum("bgkl,bgl->bgk", ma, s._modeb.rhs(g.reshape(na, flat)))
-            s._modeb.scatter(w.reshape(na, flat), wb)
-        w, rw = _normalize(ra, w)
-        wc_new = w.reshape(na, flat).take(s._block_flat, axis=1)
+            s._modeb.scatter(wf, np.einsum("bgkl,bgl->bgk", ma, s._modeb.rhs(gf)))
+        rw, c, d = _scaling(ra, w, out=rw)
+        wc_new = wf.take(s._block_flat, axis=1) * d.take(s._block_col, axis=1)
         delta = np.abs(wc_new - wc).max(axis=1)
         wc = wc_new
         done = delta < tol
         broken = ~np.isfinite(delta)
-        stop = done | broken
-        if it == max_iter:
-            stop[:] = True
-        if stop.any():
-            idx = active[stop]
-            w_out[idx] = w[stop]
-            rw_out[idx] = rw[stop]
-            iterations[idx] = it
-            converged[idx] = done[stop]
-            if broken.any():
-                reason[active[broken]] = _DEGENERATE
-                detail[active[broken]] = (~np.isfinite(w[broken]).all(axis=1)).argmax(axis=1)
-            keep = ~stop
-            active, w, rw, wc, ra = active[keep], w[keep], rw[keep], wc[keep], ra[keep]
+        stop = (done | broken | (it == max_iter)) & live
+        if not stop.any():
+            continue
+        idx = active[stop]
+        w_out[idx] = w[stop] * d[stop][:, None, :]
+        rw_out[idx] = rw[stop] * d[stop][:, None, :]
+        iterations[idx] = it
+        converged[idx] = done[stop]
+        fail = broken & stop
+        if fail.any():
+            reason[active[fail]] = _DEGENERATE
+            detail[active[fail]] = (~np.isfinite(w_out[active[fail]]).all(axis=1)).argmax(axis=1)
+        live &= ~stop
+        if 4 * np.count_nonzero(live) <= 3 * na:
+            keep = live
+            active, w, rw, c, d, wc, ra = (
+                active[keep],
+                w[keep],
+                rw[keep],
+                c[keep],
+                d[keep],
+                wc[keep],
+                ra[keep],
+            )
             if ma is not None:
                 ma = ma[keep]
+            live = live[keep]
     return w_out, rw_out, iterations, converged
 
 
@@ -676,23 +709,50 @@ def _structural(
 ) -> tuple[FloatArray, FloatArray]:
     """Path coefficients and R² from construct correlations ``c`` ``(B, J, J)``.
 
-    Elements whose predictors have (numerically) collinear scores are marked in ``reason``.
+    Elements whose predictors have (numerically) collinear scores are marked in ``reason``:
+    the smallest eigenvalue of the predictors' correlation matrix is at most :data:`RCOND`
+    times the largest.  Eigenvalues are computed only where the inverse found by elimination
+    does not already prove the matrix well conditioned
+    (:math:`\\kappa_2 \\le \\|A\\|_\\infty \\|A^{-1}\\|_\\infty < 10^8`), which is all but
+    the rarest resamples.
     """
     nb, nc = c.shape[0], s.n_constructs
     paths = np.zeros((nb, nc, nc))
     r2 = np.full((nb, nc), np.nan)
     if s._preds.size:
         flat = c.reshape(nb, nc * nc)
-        a, b = s._preds.matrices(flat), s._preds.rhs(flat)
-        lam = np.linalg.eigvalsh(np.where(np.isfinite(a), a, 0.0))
-        bad = lam[..., 0] <= RCOND * lam[..., -1]
+        a, b = s._preds.matrices_last(flat), s._preds.rhs_last(flat)  # (k, k, g, B), (k, g, B)
+        k = a.shape[0]
+        eye = np.broadcast_to(np.eye(k)[:, :, None, None], a.shape)
+        x, ok = _spd_solve(a, np.concatenate([b[:, None], eye], axis=1))
+        with np.errstate(invalid="ignore", over="ignore"):
+            norm = np.abs(a).sum(axis=1).max(axis=0)
+            cond = norm * np.abs(x[:, 1:]).sum(axis=1).max(axis=0)
+        unsure = (~(ok & (cond < _WELL_CONDITIONED))).T  # (B, g)
+        bad = np.zeros(unsure.shape, dtype=bool)
+        if unsure.any():
+            doubt = np.moveaxis(a, (0, 1), (-2, -1)).swapaxes(0, 1)[unsure]
+            lam = np.linalg.eigvalsh(np.where(np.isfinite(doubt), doubt, 0.0))
+            bad[unsure] = lam[..., 0] <= RCOND * lam[..., -1]
         fresh = bad.any(axis=1) & (reason == _OK)
         reason[fresh] = _COLLINEAR
         detail[fresh] = s._preds.targets[bad[fresh].argmax(axis=1)]
-        beta = _solve(a, b)
-        s._preds.scatter(paths.reshape(nb, nc * nc), beta)
-        r2[:, s._preds.targets] = (beta * b).sum(axis=-1)
+        beta = x[:, 0] if ok.all() else _fix_unsolved(a, b, x[:, 0], ok)
+        s._preds.scatter_last(paths.reshape(nb, nc * nc), beta)
+        r2[:, s._preds.targets] = _dot_first(beta, b).T
     return paths, r2
+
+
+def _total_effects(paths: FloatArray, depth: int) -> FloatArray:
+    """:math:`(I - B)^{-1} - I = B + B^2 + \\dots + B^{d}` for a path matrix whose longest
+    chain has ``d`` paths (:math:`B^{d+1} = 0`): the sum over all chains of the products of
+    their paths."""
+    total = paths.copy()
+    power = paths
+    for _ in range(depth - 1):
+        power = np.matmul(power, paths)
+        total += power
+    return total
 
 
 def _failure_message(code: int, j: int, element: int | None, s: PLSStructure) -> str:
@@ -837,7 +897,7 @@ def estimate(
         )
     batched = r.ndim == 3
     rb = r if batched else r[None]
-    nb, nc = rb.shape[0], s.n_constructs
+    nb = rb.shape[0]
 
     reason = np.zeros(nb, dtype=np.intp)
     detail = np.zeros(nb, dtype=np.intp)
@@ -864,9 +924,7 @@ def estimate(
         for arr in (w, c, rw, paths, r2):
             arr[failed] = np.nan
         converged[failed] = False
-    total = np.full_like(paths, np.nan)
-    ok = ~failed
-    total[ok] = np.linalg.solve(np.eye(nc) - paths[ok], paths[ok])
+    total = _total_effects(paths, s._depth)
 
     def out(a: _A) -> _A:
         view = a if batched else cast(_A, a[0, ...])

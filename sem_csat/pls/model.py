@@ -227,11 +227,17 @@ def _structure(spec: ModelSpec) -> engine.PLSStructure:
     )
 
 
+def _indicator_values(spec: ModelSpec, prepared: PreparedData) -> np.ndarray:
+    """The indicator data in spec order, as a view of the prepared frame when it is one block."""
+    frame = prepared.frame
+    if list(frame.columns) != list(spec.indicator_names):
+        frame = frame.loc[:, list(spec.indicator_names)]
+    return frame.to_numpy(dtype=np.float64)
+
+
 def _estimate(spec: ModelSpec, prepared: PreparedData, settings: PLSSettings) -> PLSResult:
-    values = prepared.frame.loc[:, list(spec.indicator_names)].to_numpy(dtype=np.float64)
     structure = _structure(spec)
-    x = engine.standardize(values)
-    r = engine.correlation(values)
+    r = engine.correlation(_indicator_values(spec, prepared))  # one pass, no copy of the data
     est = engine.estimate(
         r, structure, scheme=settings.scheme, tol=settings.tol, max_iter=settings.max_iter
     )
@@ -255,7 +261,6 @@ def _estimate(spec: ModelSpec, prepared: PreparedData, settings: PLSSettings) ->
         settings=settings,
         data=prepared,
         estimate=final,
-        standardized=x,
         diagnostics=tuple(diagnostics),
     )
 

@@ -35,6 +35,7 @@ from sem_csat.contract import (
 )
 from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import BootstrapFailureWarning
+from sem_csat.pls.moments import scores_from_data, standardize
 from sem_csat.summary import Section, Summary
 
 if TYPE_CHECKING:
@@ -88,8 +89,6 @@ class PLSResult(SEMResult):
         The prepared data (N used / N total, source, hashes, data diagnostics).
     estimate
         The engine's raw arrays.
-    standardized
-        The standardized indicator matrix the scores are computed from.
     diagnostics
         Everything worth a warning, from the spec, the data and the estimation.
     boot
@@ -113,7 +112,6 @@ class PLSResult(SEMResult):
     settings: PLSSettings
     data: PreparedData
     estimate: PLSEstimate | PLScEstimate
-    standardized: NDArray[np.float64]
     diagnostics: tuple[Diagnostic, ...] = ()
     boot: PLSBootstrap | None = None
     ci: CIMethod = "percentile"
@@ -552,12 +550,17 @@ class PLSResult(SEMResult):
         return plspredict(self, folds=folds, repeats=repeats, seed=seed)
 
     @cached_property
+    def standardized(self) -> NDArray[np.float64]:
+        """The standardized indicator matrix (mean 0, standard deviation 1; made on first use,
+        so that a fit holds one copy of the data)."""
+        return standardize(self.data.frame.to_numpy(dtype=np.float64))
+
+    @cached_property
     def scores(self) -> pd.DataFrame:
         """Construct scores (standardized, unit variance) of the respondents used."""
         w = np.asarray(self.estimate.weights)
-        return pd.DataFrame(
-            self.standardized @ w, index=self.data.frame.index, columns=list(self.constructs)
-        )
+        y = scores_from_data(self.data.frame.to_numpy(dtype=np.float64), w)
+        return pd.DataFrame(y, index=self.data.frame.index, columns=list(self.constructs))
 
     @cached_property
     def params(self) -> pd.DataFrame:
