@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import sem_csat
 from sem_csat.diagram import Layout, compute_layout
+from sem_csat.diagram.column import warn_labels
 from sem_csat.diagram.geometry import (
     on_border,
     rects_overlap,
@@ -19,7 +20,6 @@ from sem_csat.diagram.geometry import (
     segment_hits_shape,
 )
 from sem_csat.diagram.layout import edge_crossings
-from sem_csat.diagram.column import warn_labels
 from sem_csat.errors import FigureWarning, UsageError
 from sem_csat.spec import ModelSpec
 from sem_csat.spec.builders import reflective

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sem_csat.diagram.column import (
-    warn_labels,
     LEGEND_LINE,
     MARGIN_PT,
     TITLE_SCALE,
@@ -32,6 +31,7 @@ from sem_csat.diagram.column import (
     fit_to_column,
     legend_pt,
     title_pt,
+    warn_labels,
     warn_width,
 )
 from sem_csat.diagram.compact import Step, abbreviations
