@@ -47,9 +47,12 @@ if TYPE_CHECKING:
     from sem_csat.pls.bootstrap import PLSBootstrap, SignChange
     from sem_csat.pls.effects import Chain
     from sem_csat.pls.engine import PLSEstimate
+    from sem_csat.pls.fit_measures import FitInputs
+    from sem_csat.pls.fit_test import ExactFitTest
     from sem_csat.pls.ipma import IPMAResult
     from sem_csat.pls.model import PLSSettings
     from sem_csat.pls.plsc import PLScEstimate
+    from sem_csat.pls.staged import StagedFit
     from sem_csat.spec.model import ModelSpec
 
 __all__ = ["BOOT_COLUMNS", "PARAM_COLUMNS", "PATH_COLUMNS", "PLSResult"]
@@ -99,6 +102,13 @@ class PLSResult(SEMResult):
         inference columns are NaN.
     ci
         Which bootstrap interval fills ``ci_lower``/``ci_upper``: ``"percentile"`` or ``"bca"``.
+    staged
+        For a model with higher-order constructs or interaction terms, its stages
+        (:class:`~sem_csat.pls.staged.StagedFit`); ``None`` for an ordinary model.  The arrays
+        of :attr:`estimate` are then indexed by :attr:`nodes` and :attr:`variables`.
+    exact_fit
+        The Bollen–Stine exact-fit test run with the bootstrap (:mod:`sem_csat.pls.fit_test`),
+        or ``None``.
 
     Notes
     -----
@@ -117,6 +127,8 @@ class PLSResult(SEMResult):
     diagnostics: tuple[Diagnostic, ...] = ()
     boot: PLSBootstrap | None = None
     ci: CIMethod = "percentile"
+    staged: StagedFit | None = None
+    exact_fit: ExactFitTest | None = None
 
     @property
     def method_name(self) -> str:
@@ -143,7 +155,7 @@ class PLSResult(SEMResult):
 
         if not isinstance(self.estimate, PLScEstimate):
             return None
-        return pd.Series(np.asarray(self.estimate.rho_a), index=self.constructs, name="rho_a")
+        return pd.Series(np.asarray(self.estimate.rho_a), index=self.nodes, name="rho_a")
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -161,33 +173,87 @@ class PLSResult(SEMResult):
         """Whether the algorithm converged (always True: non-convergence is an error)."""
         return bool(self.pls_estimate.converged)
 
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """The columns of the engine's arrays: the constructs, then the interaction terms."""
+        return self.constructs if self.staged is None else self.staged.plan.nodes
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The rows of the engine's arrays: the indicators, then (higher-order constructs,
+        interaction terms) one column per dimension and the interaction columns."""
+        return self.indicators if self.staged is None else self.staged.plan.variables
+
+    @property
+    def from_matrix(self) -> bool:
+        """Whether the model was fitted to a correlation or covariance matrix (no answers)."""
+        return self.data.moments is not None
+
+    def _needs_answers(self, what: str) -> None:
+        """Refuse ``what`` after a fit to a matrix, in one sentence."""
+        from sem_csat.errors import UsageError
+
+        if self.from_matrix:
+            raise UsageError(
+                f"{what} needs the answers of every respondent, and this model was fitted to a "
+                "correlation or covariance matrix; fit it to the survey data instead."
+            )
+
+    @cached_property
+    def item_corr(self) -> NDArray[np.float64]:
+        """The indicator correlation matrix the model was fitted to (``p × p``)."""
+        from sem_csat.pls.model import _item_corr
+
+        r, _ = _item_corr(self.spec, self.data)
+        return r
+
+    @property
+    def item_weights(self) -> NDArray[np.float64]:
+        """``(p, J)`` the weights that give each construct's scores from the standardized
+        indicators (for a higher-order construct: through its dimensions)."""
+        w = np.asarray(self.estimate.weights, dtype=np.float64)
+        out: NDArray[np.float64] = w[: len(self.indicators), : len(self.constructs)]
+        return out
+
+    def _not_staged(self, what: str) -> None:
+        from sem_csat.errors import UsageError
+
+        if self.staged is not None:
+            raise UsageError(
+                f"{what} re-estimates the model on parts of the data and is not available yet "
+                "for models with higher-order constructs or interaction terms in sem_csat."
+            )
+
     def _cidx(self, name: str) -> int:
-        return self.constructs.index(name)
+        return self.nodes.index(name)
 
     # ------------------------------------------------------------------ tables
     @cached_property
     def path_matrix(self) -> pd.DataFrame:
         """Path coefficients as a square table: row = from, column = to (SmartPLS layout)."""
-        return pd.DataFrame(
-            np.asarray(self.estimate.paths), index=self.constructs, columns=self.constructs
-        )
+        return pd.DataFrame(np.asarray(self.estimate.paths), index=self.nodes, columns=self.nodes)
 
     @cached_property
     def paths(self) -> pd.DataFrame:
-        """One row per structural path (:data:`PATH_COLUMNS`); ``std_estimate`` equals
-        ``estimate``, and the inference columns are NaN until :meth:`bootstrap`."""
+        """One row per structural path (:data:`PATH_COLUMNS`); the inference columns are NaN
+        until :meth:`bootstrap`.
+
+        ``std_estimate`` equals ``estimate`` except for the path of an interaction term, whose
+        ``estimate`` is in seminr's metric and ``std_estimate`` fully standardized
+        (:mod:`sem_csat.pls.moderation`)."""
         b = np.asarray(self.estimate.paths)
+        std = b if self.staged is None else self.staged.std_paths
         rows = [
             {
                 "from": p.source,
                 "to": p.target,
                 "label": p.label or "",
                 "estimate": float(b[self._cidx(p.source), self._cidx(p.target)]),
+                "std_estimate": float(std[self._cidx(p.source), self._cidx(p.target)]),
             }
             for p in self.spec.paths
         ]
-        out = pd.DataFrame(rows, columns=["from", "to", "label", "estimate"])
-        out["std_estimate"] = out["estimate"]
+        out = pd.DataFrame(rows, columns=["from", "to", "label", "estimate", "std_estimate"])
         if self.boot is not None:
             out = self._with_boot(out, self.boot.paths, ["from", "to"])
         return conform(out, PATH_COLUMNS)
@@ -203,6 +269,7 @@ class PLSResult(SEMResult):
         ci: CIMethod = "percentile",
         progress: bool | None = None,
         sign_change: SignChange = "none",
+        fit_test: bool = True,
     ) -> PLSResult:
         """Bootstrap the model and return a new result that carries the inference.
 
@@ -227,6 +294,10 @@ class PLSResult(SEMResult):
             :attr:`boot`.
         sign_change
             ``"none"`` (default, as SmartPLS) or ``"construct"`` (Tenenhaus et al. 2005).
+        fit_test
+            Also run the Bollen–Stine exact-fit test with ``n_boot`` resamples of each of the
+            estimated and the saturated model (default True), which fills the ``*_hi95`` and
+            ``*_hi99`` columns of :attr:`fit_table` (:mod:`sem_csat.pls.fit_test`).
         progress
             Show a progress bar (default: when standard error is a terminal).
 
@@ -247,20 +318,35 @@ class PLSResult(SEMResult):
             raise UsageError(
                 f"The number of bootstrap resamples must be at least 2; got {n_boot!r}."
             )
+        self._needs_answers("The bootstrap")
         extras = (
             ChainStatistic(tuple(c.nodes for c in self._chains)),
             IndexStatistic.for_spec(self.spec),
         )
-        boot = bootstrap_pls(
-            self,
-            n_boot,
-            seed=seed,
-            n_jobs=n_jobs,
-            conf=conf,
-            sign_change=sign_change,
-            progress=progress,
-            extras=extras,
-        )
+        if self.staged is not None:
+            from sem_csat.pls.staged_boot import bootstrap_staged
+
+            boot = bootstrap_staged(
+                self,
+                n_boot,
+                seed=seed,
+                n_jobs=n_jobs,
+                conf=conf,
+                sign_change=sign_change,
+                progress=progress,
+                extras=extras,
+            )
+        else:
+            boot = bootstrap_pls(
+                self,
+                n_boot,
+                seed=seed,
+                n_jobs=n_jobs,
+                conf=conf,
+                sign_change=sign_change,
+                progress=progress,
+                extras=extras,
+            )
         notes = list(boot.diagnostics)
         undefined = boot.replicates.n_undefined("index") if boot.n_ok else np.zeros(0, int)
         bad = [
@@ -282,10 +368,37 @@ class PLSResult(SEMResult):
                 )
             )
             emit(notes[-1:], stacklevel=3)
-        new = dataclasses.replace(self, boot=boot, ci=ci)
+        exact = None
+        if fit_test and self._fit_inputs is not None:
+            exact = self._exact_fit_test(n_boot, boot.replicates.root, n_jobs, progress)
+            notes += exact.diagnostics
+        new = dataclasses.replace(self, boot=boot, ci=ci, exact_fit=exact)
         precision = new._index_precision()
         emit(precision, stacklevel=3)
         return dataclasses.replace(new, diagnostics=(*self.diagnostics, *notes, *precision))
+
+    def _exact_fit_test(
+        self,
+        n_boot: int,
+        root: np.random.SeedSequence,
+        n_jobs: int | None,
+        progress: bool | None,
+    ) -> ExactFitTest:
+        """The Bollen–Stine test with the bootstrap's number of resamples and seed."""
+        from sem_csat.pls.fit_test import exact_fit_test
+
+        f = self._fit_inputs
+        if f is None:  # pragma: no cover - the caller checks
+            raise ValueError("no fit measures for this model")
+        return exact_fit_test(
+            self.standardized,
+            f,
+            self._fit_refit(),
+            n_boot,
+            seed=root,
+            n_jobs=n_jobs,
+            progress=progress,
+        )
 
     def _index_precision(self) -> list[Diagnostic]:
         """EPSI precision flags of the bootstrapped index scores (CI wider than 4 points)."""
@@ -319,37 +432,44 @@ class PLSResult(SEMResult):
     def _chains(self) -> tuple[Chain, ...]:
         from sem_csat.pls.effects import enumerate_chains
 
-        index = {n: k for k, n in enumerate(self.constructs)}
+        index = {n: k for k, n in enumerate(self.nodes)}
         adjacency = np.zeros((len(index), len(index)), dtype=bool)
         for p in self.spec.paths:
             adjacency[index[p.source], index[p.target]] = True
-        return tuple(enumerate_chains(adjacency, self.constructs))
+        return tuple(enumerate_chains(adjacency, self.nodes))
 
     @cached_property
     def weights(self) -> pd.DataFrame:
-        """Outer weights (indicators × constructs); scores ``X_std @ W`` have unit variance."""
+        """Outer weights (:attr:`variables` × :attr:`nodes`; for an ordinary model indicators ×
+        constructs, and scores ``X_std @ W`` have unit variance)."""
         return pd.DataFrame(
-            np.asarray(self.estimate.weights), index=self.indicators, columns=self.constructs
+            np.asarray(self.estimate.weights), index=self.variables, columns=self.nodes
         )
 
     @cached_property
     def cross_loadings(self) -> pd.DataFrame:
-        """Correlations of every indicator with every construct score."""
+        """Correlations of every indicator with every construct score (:attr:`variables` ×
+        :attr:`nodes`)."""
         return pd.DataFrame(
-            np.asarray(self.estimate.loadings), index=self.indicators, columns=self.constructs
+            np.asarray(self.estimate.loadings), index=self.variables, columns=self.nodes
         )
 
     @cached_property
     def outer(self) -> pd.DataFrame:
         """One row per indicator (:data:`~sem_csat.contract.OUTER_COLUMNS`): the outer weight
-        and loading, both standardized, so ``std_loading`` equals ``loading``."""
+        and loading, both standardized, so ``std_loading`` equals ``loading``.
+
+        A higher-order construct has one row per dimension (``indicator`` is the dimension;
+        see :mod:`sem_csat.pls.hoc` for what its weight and loading are).  Interaction terms
+        have no rows: they are not constructs of the spec."""
         w = np.asarray(self.estimate.weights)
         lam = np.asarray(self.estimate.loadings)
+        variables = self.variables
         rows = []
         for c in self.spec.constructs:
             j = self._cidx(c.name)
-            for i in c.indicator_names:
-                k = self.indicators.index(i)
+            for i in (*c.indicator_names, *c.dimension_names):
+                k = variables.index(i)
                 rows.append(
                     {
                         "construct": c.name,
@@ -382,16 +502,17 @@ class PLSResult(SEMResult):
 
     @cached_property
     def construct_correlations(self) -> pd.DataFrame:
-        """Correlations between constructs (PLS: between scores; PLSc: disattenuated)."""
+        """Correlations between constructs (PLS: between scores; PLSc: disattenuated); with
+        interaction terms, their rows and columns follow."""
         return pd.DataFrame(
-            np.asarray(self.estimate.construct_corr), index=self.constructs, columns=self.constructs
+            np.asarray(self.estimate.construct_corr), index=self.nodes, columns=self.nodes
         )
 
     @cached_property
     def total_effects(self) -> pd.DataFrame:
         """Total effects as a square table: row = from, column = to."""
         return pd.DataFrame(
-            np.asarray(self.estimate.total_effects), index=self.constructs, columns=self.constructs
+            np.asarray(self.estimate.total_effects), index=self.nodes, columns=self.nodes
         )
 
     # ------------------------------------------------------------------ derived analyses
@@ -471,6 +592,7 @@ class PLSResult(SEMResult):
         """
         from sem_csat.pls.index import index_table
 
+        self._needs_answers("The index scores (item means)")
         scaled = [c for c in self.constructs if self.spec.scale_of(c) is not None]
         table = index_table(self, scaled if self.boot is not None else None)
         if self.boot is None:
@@ -484,6 +606,7 @@ class PLSResult(SEMResult):
         """Importance–performance map for ``target`` (default: the last endogenous construct)."""
         from sem_csat.pls.ipma import ipma
 
+        self._needs_answers("The importance-performance map (item means)")
         return ipma(self, target)
 
     @cached_property
@@ -497,7 +620,17 @@ class PLSResult(SEMResult):
         from sem_csat.measurement import quality_from_measures
         from sem_csat.pls.quality import model_measures
 
-        return quality_from_measures(self.spec, self.data, model_measures(self))
+        return quality_from_measures(self.quality_spec, self.data, model_measures(self))
+
+    @cached_property
+    def quality_spec(self) -> ModelSpec:
+        """The first-order constructs of the spec with their paths: what the measurement-quality
+        report assesses.  A higher-order construct and its dimensions are not separate
+        constructs to discriminate, and an interaction term has no items; the reliability of a
+        higher-order construct is :attr:`hoc_quality`."""
+        from sem_csat.pls.hoc import first_order_spec
+
+        return self.spec if self.staged is None else first_order_spec(self.spec)
 
     @cached_property
     def htmt_bootstrap(self) -> HTMTBootstrap | None:
@@ -507,10 +640,10 @@ class PLSResult(SEMResult):
         multi-item constructs (see :func:`sem_csat.measurement.htmt_bootstrap`)."""
         from sem_csat.measurement import htmt_bootstrap, htmt_testable
 
-        if self.boot is None or not htmt_testable(self.spec):
+        if self.boot is None or not htmt_testable(self.quality_spec):
             return None
         return htmt_bootstrap(
-            self.spec,
+            self.quality_spec,
             self.data,
             self.boot.n_boot,
             seed=self.boot.replicates.root,
@@ -543,6 +676,8 @@ class PLSResult(SEMResult):
         """Stone–Geisser Q² by blindfolding; see :func:`sem_csat.pls.assessment.blindfolding`."""
         from sem_csat.pls.assessment import blindfolding
 
+        self._needs_answers("Blindfolding")
+        self._not_staged("Blindfolding")
         return blindfolding(self, omission_distance)
 
     def plspredict(
@@ -551,15 +686,20 @@ class PLSResult(SEMResult):
         """Out-of-sample prediction (PLSpredict); see :func:`sem_csat.pls.assessment.plspredict`."""
         from sem_csat.pls.assessment import plspredict
 
+        self._needs_answers("PLSpredict")
+        self._not_staged("PLSpredict")
         return plspredict(self, folds=folds, repeats=repeats, seed=seed)
 
     @cached_property
     def scores(self) -> pd.DataFrame:
-        """Construct scores (standardized, unit variance) of the respondents used."""
-        w = np.asarray(self.estimate.weights)
-        return pd.DataFrame(
-            self.standardized @ w, index=self.data.frame.index, columns=list(self.constructs)
-        )
+        """Construct scores (standardized, unit variance) of the respondents used; with
+        interaction terms, their (standardized) scores follow."""
+        self._needs_answers("Construct scores")
+        if self.staged is not None:
+            values = self.staged.scores(self.standardized)
+        else:
+            values = self.standardized @ np.asarray(self.estimate.weights)
+        return pd.DataFrame(values, index=self.data.frame.index, columns=list(self.nodes))
 
     @cached_property
     def params(self) -> pd.DataFrame:
@@ -577,7 +717,7 @@ class PLSResult(SEMResult):
             rows.append(
                 {"lhs": p.target, "op": "~", "rhs": p.source, "label": p.label, "estimate": value}
             )
-        names = self.constructs
+        names = self.nodes
         corr = np.asarray(self.estimate.construct_corr)
         for a in range(len(names)):
             for bb in range(a + 1, len(names)):
@@ -628,15 +768,62 @@ class PLSResult(SEMResult):
         return filled.reindex(columns=list(PARAM_COLUMNS))
 
     @cached_property
-    def fit_table(self) -> pd.DataFrame:
-        """Global fit measures: one row without columns.
+    def _fit_inputs(self) -> FitInputs | None:
+        """What the fit measures need, or ``None`` where they are not defined (interaction
+        terms make the model nonlinear in the constructs)."""
+        from sem_csat.pls.fit_measures import FitInputs
 
-        PLS path modeling has no likelihood and no χ² test; its model-fit criteria (SRMR and
-        the discrepancies d_ULS and d_G of the composite model) are not computed yet, so the
-        row is empty.  The table keeps the contract's shape (one row) so that consumers can
-        ask for columns by name.
+        if self.staged is not None:
+            from sem_csat.pls.staged_boot import staged_fit_inputs
+
+            return staged_fit_inputs(self)
+        s = self.pls_estimate.structure
+        blocks = np.zeros((s.n_indicators, s.n_constructs), dtype=bool)
+        for j, b in enumerate(s.blocks):
+            blocks[b, j] = True
+        composite = np.array([c.mode == "formative" for c in self.spec.constructs])
+        return FitInputs.from_estimate(
+            self.item_corr, self.estimate, blocks, composite, s.adjacency
+        )
+
+    def _fit_refit(self) -> Any:
+        """The refit of the exact-fit test (a picklable callable on moments)."""
+        from sem_csat.pls.fit_test import ModelRefit
+
+        if self.staged is not None:
+            from sem_csat.pls.staged_boot import StagedRefit
+
+            return StagedRefit.for_result(self)
+        f = self._fit_inputs
+        if f is None:  # pragma: no cover - only called when defined
+            raise ValueError("no fit measures for this model")
+        return ModelRefit(
+            structure=self.pls_estimate.structure,
+            scheme=self.settings.scheme,
+            tol=self.settings.tol,
+            max_iter=self.settings.max_iter,
+            method=self.method,
+            blocks=f.blocks,
+            composite=f.composite,
+        )
+
+    @cached_property
+    def fit_table(self) -> pd.DataFrame:
+        """Global fit measures: one row (``fit.csv``).
+
+        ``srmr, d_uls, d_g`` of the estimated model, ``srmr_saturated, d_uls_saturated,
+        d_g_saturated`` of the saturated model (d_G with the base-10 logarithm, as cSEM and
+        ADANCO), ``nfi`` and ``rms_theta``; after :meth:`bootstrap`, the Bollen–Stine
+        quantiles ``<measure>_hi95`` and ``<measure>_hi99`` of the six discrepancies.  See
+        :mod:`sem_csat.pls.fit_measures` for the model-implied correlation matrix.  NaN for a
+        model with interaction terms (no linear model-implied matrix).
         """
-        return pd.DataFrame(index=pd.RangeIndex(1))
+        from sem_csat.pls.fit_measures import fit_measures, fit_table
+
+        f = self._fit_inputs
+        measures = None if f is None else fit_measures(f)
+        test = None if self.exact_fit is None else self.exact_fit.table
+        return fit_table(measures, test)
 
     # ------------------------------------------------------------------ output contract
     def _scaled(self) -> list[str]:
@@ -650,7 +837,7 @@ class PLSResult(SEMResult):
 
         spec = self.spec
         scaled = self._scaled()
-        if not scaled or not spec.endogenous:
+        if not scaled or not spec.endogenous or self.from_matrix:
             return None
         target = default_target(spec)
         drivers = set(spec.topological_order[: spec.topological_order.index(target) + 1])
@@ -666,6 +853,17 @@ class PLSResult(SEMResult):
         spec = self.spec
         scaled = self._scaled()
         notes: list[Diagnostic] = []
+        if self.from_matrix:
+            return [
+                Diagnostic(
+                    "info",
+                    "fitted_to_matrix",
+                    "The model was fitted to a correlation or covariance matrix, so everything "
+                    "that needs the respondents' answers is left out: construct scores, index "
+                    "scores, the importance-performance map, PLSpredict, blindfolding and the "
+                    "bootstrap.",
+                )
+            ]
         if len(scaled) < len(spec.construct_names):
             missing = [c for c in spec.construct_names if c not in scaled]
             notes.append(
@@ -689,7 +887,7 @@ class PLSResult(SEMResult):
         from sem_csat.pls.index import index_table
 
         scaled = self._scaled()
-        if not scaled:
+        if not scaled or self.from_matrix:
             return None
         with _quiet():
             if self.boot is not None:
