@@ -61,9 +61,9 @@ CBSEM_METHODS = ("ml", "mlr", "gls", "uls", "dwls", "wlsmv")
 #: Methods for ordinal items (polychoric correlations).
 ORDINAL_METHODS = ("dwls", "wlsmv")
 #: Methods that can fit a covariance matrix instead of raw answers.
-MOMENT_METHODS = ("ml", "gls", "uls")
+MOMENT_METHODS = ("pls", "plsc", "ml", "gls", "uls")
 #: Options of the PLS engine (``**options`` of :func:`fit`).
-PLS_OPTIONS = ("scheme", "tol", "max_iter")
+PLS_OPTIONS = ("scheme", "tol", "max_iter", "hoc", "interaction")
 #: Options of the covariance-based engine (also with a covariance matrix).
 CBSEM_OPTIONS = ("std_lv",)
 #: Missing-data policies by engine.
@@ -111,7 +111,9 @@ def fit(
         Instead of ``data``: a covariance or correlation matrix (CSV file or DataFrame, full or
         lower triangle), its sample size, for a correlation matrix a CSV of standard
         deviations, and optionally the item means (see :mod:`sem_csat.data.moments`);
-        methods ``"ml"``, ``"gls"`` and ``"uls"`` only.
+        methods ``"pls"``, ``"plsc"``, ``"ml"``, ``"gls"`` and ``"uls"``.  PLS needs only
+        the correlations (what needs the answers, such as the bootstrap and index scores, is
+        then refused).
     group
         Name of a column that holds groups (customer segment, gender, survey wave): the model
         is fitted in every group (PLS and PLSc; :func:`sem_csat.groups.fit_grouped`) and the
@@ -124,9 +126,11 @@ def fit(
         column called ``wave``); texts then speak of waves.
     **options
         Options of the engine: ``scheme`` (``"path"``, ``"centroid"``, ``"factorial"``),
-        ``tol`` and ``max_iter`` for PLS (:data:`PLS_OPTIONS`); ``std_lv`` (identify the
-        factors by their variances, lavaan's ``std.lv = TRUE``) for the covariance-based
-        methods (:data:`CBSEM_OPTIONS`).
+        ``tol``, ``max_iter``, ``hoc`` (higher-order constructs: ``"two-stage"``,
+        ``"embedded"``, ``"repeated"``) and ``interaction`` (interaction terms:
+        ``"two-stage"``, ``"product-indicator"``, ``"orthogonal"``) for PLS
+        (:data:`PLS_OPTIONS`); ``std_lv`` (identify the factors by their variances, lavaan's
+        ``std.lv = TRUE``) for the covariance-based methods (:data:`CBSEM_OPTIONS`).
 
     Returns
     -------
@@ -254,8 +258,9 @@ def _check_options(
             "wlsmv": "WLSMV needs them for the polychoric correlations",
         }.get(method, f"{'PLS' if pls else method.upper()} estimates from them")
         raise EstimationError(
-            f"A covariance matrix can be fitted by the covariance-based methods 'ml', 'gls' and "
-            f"'uls', not by '{method}': the raw answers are needed ({needs})."
+            f"A covariance matrix can be fitted by PLS ('pls', 'plsc') and by the "
+            f"covariance-based methods 'ml', 'gls' and 'uls', not by '{method}': the raw "
+            f"answers are needed ({needs})."
         )
     if ordered and method not in ORDINAL_METHODS:
         raise EstimationError(
@@ -312,9 +317,8 @@ def _fit_moments(
     sds: str | Path | None,
     data: object,
     means: str | Path | None = None,
-    std_lv: bool = False,
-) -> CBSEMResult:
-    from sem_csat.cbsem.model import CBSEM
+    **options: Any,
+) -> PLSResult | CBSEMResult:
     from sem_csat.data.moments import read_summary_statistics
 
     if data is not None:
@@ -326,7 +330,13 @@ def _fit_moments(
             "A covariance matrix needs its sample size: pass n_obs=N (on the command line: --n N)."
         )
     stats = read_summary_statistics(cov, n_obs, model, sds=sds, means=means)
-    return CBSEM(method, std_lv=std_lv).fit_moments(model, stats)
+    if method in PLS_METHODS:
+        from sem_csat.pls.model import PLS
+
+        return PLS(method=method, **options).fit_moments(model, stats)  # type: ignore[arg-type]
+    from sem_csat.cbsem.model import CBSEM
+
+    return CBSEM(method, **options).fit_moments(model, stats)
 
 
 def load_data(

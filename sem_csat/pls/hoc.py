@@ -46,11 +46,17 @@ References
 from __future__ import annotations
 
 import dataclasses
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
+
+import numpy as np
+import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import SpecError, SpecWarning
 from sem_csat.spec.model import ModelSpec
+
+if TYPE_CHECKING:
+    from sem_csat.pls.results import PLSResult
 
 __all__ = [
     "HOC_METHODS",
@@ -61,6 +67,7 @@ __all__ = [
     "first_order_spec",
     "first_stage_edges",
     "hoc_diagnostics",
+    "hoc_quality",
 ]
 
 HocMethod = Literal["two-stage", "embedded", "repeated"]
@@ -176,3 +183,66 @@ def hoc_diagnostics(spec: ModelSpec, method: HocMethod) -> tuple[Diagnostic, ...
                 )
             )
     return tuple(out)
+
+
+#: Columns of :func:`hoc_quality`.
+HOC_QUALITY_COLUMNS: Final = (
+    "construct",
+    "mode",
+    "n_dimensions",
+    "alpha",
+    "rho_a",
+    "rho_c",
+    "ave",
+    "max_vif",
+)
+
+
+def hoc_quality(result: PLSResult) -> pd.DataFrame:
+    """Reliability and validity of every higher-order construct, from its dimensions.
+
+    One row per higher-order construct (:data:`HOC_QUALITY_COLUMNS`).  As Sarstedt et al.
+    (2019) recommend, the dimensions are treated as the indicators of the higher-order
+    construct: a reflective one is judged by Cronbach's α of the dimensions' scores (on their
+    correlations, i.e. standardized), ρ_A (:func:`sem_csat.measurement.rho_a` of its weights on
+    the dimensions' correlations), ρ_c and the AVE of its loadings on the dimensions (``outer``;
+    PLSc: consistent); a formative one by the VIF of its dimensions (``max_vif``; Hair et al.
+    flag values above 5, better 3) and the significance of its weights (bootstrap, in
+    ``outer``/``params``).  The dimensions themselves are first-order constructs and appear in
+    the measurement-quality report with their items.
+    """
+    from sem_csat.measurement import (
+        average_variance_extracted,
+        composite_reliability,
+        rho_a,
+        standardized_alpha,
+        variance_inflation,
+    )
+
+    spec = result.spec
+    outer = result.outer.set_index(["construct", "indicator"])
+    corr = np.asarray(result.pls_estimate.construct_corr)
+    nodes = list(result.nodes)
+    rows = []
+    for c in spec.constructs:
+        if not c.is_higher_order:
+            continue
+        dims = list(c.dimension_names)
+        k = [nodes.index(d) for d in dims]
+        s = corr[np.ix_(k, k)]
+        lam = np.array([outer.loc[(c.name, d), "loading"] for d in dims], dtype=np.float64)
+        w = np.array([outer.loc[(c.name, d), "weight"] for d in dims], dtype=np.float64)
+        reflective = c.mode == "reflective"
+        rows.append(
+            {
+                "construct": c.name,
+                "mode": c.mode,
+                "n_dimensions": len(dims),
+                "alpha": float(standardized_alpha(s)) if reflective else np.nan,
+                "rho_a": float(rho_a(w, s)) if reflective else np.nan,
+                "rho_c": float(composite_reliability(lam)) if reflective else np.nan,
+                "ave": float(average_variance_extracted(lam)) if reflective else np.nan,
+                "max_vif": float(np.max(variance_inflation(s))),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(HOC_QUALITY_COLUMNS))

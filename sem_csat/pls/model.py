@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from sem_csat.errors import (
     EstimationError,
     InadmissibleSolutionWarning,
     SemCsatError,
+    SpecError,
 )
 from sem_csat.pls import engine
 from sem_csat.pls.hoc import HOC_METHODS, HocMethod, check_higher_order, hoc_diagnostics
@@ -29,6 +30,9 @@ from sem_csat.pls.plsc import PLScEstimate, consistent
 from sem_csat.pls.results import PLSResult
 from sem_csat.spec.features import refuse_unsupported
 from sem_csat.spec.model import ModelSpec
+
+if TYPE_CHECKING:
+    from sem_csat.data.moments import SummaryStatistics
 
 __all__ = ["PLS", "PLSSettings", "fit_pls"]
 
@@ -249,6 +253,41 @@ class PLS:
             )
         return _estimate(spec, prepared, settings)
 
+    def fit_moments(self, spec: ModelSpec, stats: SummaryStatistics) -> PLSResult:
+        """Estimate the model from a published correlation or covariance matrix and its N.
+
+        PLS needs nothing but the indicator correlations: weights, loadings, paths, R²,
+        effects, reliability and HTMT follow from them, and they equal the fit to the raw
+        data whose correlation matrix this is.  What needs the answers themselves (construct
+        scores, index scores, the IPMA, PLSpredict, blindfolding, the bootstrap) is refused,
+        and so are interaction terms, which are built from the answers.
+
+        Parameters
+        ----------
+        spec
+            The model.
+        stats
+            The matrix and N (:func:`sem_csat.data.moments.read_summary_statistics`); a
+            covariance matrix is turned into correlations.
+
+        Returns
+        -------
+        PLSResult
+            Its ``data`` has no rows and holds the matrix in ``data.moments``.
+        """
+        from sem_csat.data.moments import prepared_moments
+
+        settings = self._settings("listwise", ())
+        spec = self._check_spec(spec, settings)
+        if spec.interactions:
+            i = spec.interactions[0]
+            raise SpecError(
+                f"The interaction term '{i.name}' ({i.left} x {i.right}) is built from the "
+                "answers of the respondents, which a correlation or covariance matrix does not "
+                "have; fit the model to the survey data, or leave the interaction out."
+            )
+        return _estimate(spec, prepared_moments(stats), settings)
+
 
 def _structure(spec: ModelSpec) -> engine.PLSStructure:
     pos = {name: k for k, name in enumerate(spec.indicator_names)}
@@ -457,8 +496,10 @@ def fit_pls(
     method: Method = "pls",
     tol: float = 1e-7,
     max_iter: int = 300,
+    hoc: HocMethod = "two-stage",
+    interaction: InteractionMethod = "two-stage",
 ) -> PLSResult:
     """Fit ``spec`` to ``data`` by PLS path modeling; shorthand for ``PLS(...).fit(...)``."""
-    return PLS(scheme, method=method, tol=tol, max_iter=max_iter).fit(
-        spec, data, missing=missing, na_values=na_values
-    )
+    return PLS(
+        scheme, method=method, tol=tol, max_iter=max_iter, hoc=hoc, interaction=interaction
+    ).fit(spec, data, missing=missing, na_values=na_values)

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from sem_csat.pls.ipma import IPMAResult
     from sem_csat.pls.model import PLSSettings
     from sem_csat.pls.plsc import PLScEstimate
+    from sem_csat.pls.slopes import SlopesFigure
     from sem_csat.pls.staged import StagedFit
     from sem_csat.spec.model import ModelSpec
 
@@ -897,7 +898,9 @@ class PLSResult(SEMResult):
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table :func:`sem_csat.write` writes, by file name without ``.csv``.
 
-        ``paths``, ``outer``, ``r2``, ``effects``, ``f_squared``; after a bootstrap
+        ``paths``, ``outer``, ``r2``, ``effects``, ``f_squared``, ``fit`` (:attr:`fit_table`);
+        with higher-order constructs ``hoc_quality``; with interaction terms
+        ``simple_slopes`` and after a bootstrap ``johnson_neyman``; after a bootstrap
         ``mediation`` and ``specific_indirect``; the measurement-quality tables
         (:meth:`~sem_csat.measurement.QualityReport.csv_tables`) and after a bootstrap
         ``htmt_bootstrap``; with a declared answer scale ``index`` and ``ipma``.
@@ -908,7 +911,14 @@ class PLSResult(SEMResult):
             "r2": self.r2.reset_index(),
             "effects": self.effects,
             "f_squared": self.f_squared,
+            "fit": self.fit_table,
         }
+        if self.spec.higher_order:
+            out["hoc_quality"] = self.hoc_quality
+        if self.spec.interactions:
+            out["simple_slopes"] = self.simple_slopes
+            if self.boot is not None:
+                out["johnson_neyman"] = self.johnson_neyman
         if self.boot is not None:
             out["mediation"] = self.mediation
             out["specific_indirect"] = self.specific_indirect_effects
@@ -926,14 +936,51 @@ class PLSResult(SEMResult):
         return out
 
     def figures(self) -> dict[str, ResultFigure]:
-        """The importance–performance map (``ipma``, both panels) when it is defined, and the
-        survey metrics' Kano map when the spec declares Kano pairs."""
+        """The importance–performance map (``ipma``, both panels) when it is defined, for every
+        path of an interaction term its simple slopes (with the floodlight after a bootstrap),
+        ``simple_slopes_<term>_<outcome>``, and the survey metrics' Kano map when the spec
+        declares Kano pairs."""
         from sem_csat.pls.ipma import IPMAFigure
+        from sem_csat.pls.slopes import SlopesFigure, moderated_paths
 
         own: dict[str, ResultFigure] = (
             {} if self._ipma is None else {"ipma": IPMAFigure(self._ipma)}
         )
+        for term, _, _, y in moderated_paths(self):
+            own[f"simple_slopes_{term}_{y}"] = SlopesFigure(self, term, y)
         return own | self.dashboard_figures()
+
+    @cached_property
+    def simple_slopes(self) -> pd.DataFrame:
+        """The effect of each interaction term's first construct on the outcome at the
+        moderator's mean and ±1 SD (:func:`sem_csat.pls.slopes.simple_slopes`)."""
+        from sem_csat.pls.slopes import simple_slopes
+
+        return simple_slopes(self)
+
+    @cached_property
+    def floodlight(self) -> pd.DataFrame:
+        """The simple slope with its bootstrap interval over moderator values from -3 to 3 SD
+        (:func:`sem_csat.pls.slopes.floodlight`); needs a bootstrap."""
+        from sem_csat.pls.slopes import floodlight
+
+        return floodlight(self)
+
+    @cached_property
+    def johnson_neyman(self) -> pd.DataFrame:
+        """The moderator values where the simple slope is significant
+        (:func:`sem_csat.pls.slopes.johnson_neyman`); needs a bootstrap."""
+        from sem_csat.pls.slopes import johnson_neyman
+
+        return johnson_neyman(self)
+
+    @cached_property
+    def hoc_quality(self) -> pd.DataFrame:
+        """Reliability and validity of the higher-order constructs
+        (:func:`sem_csat.pls.hoc.hoc_quality`)."""
+        from sem_csat.pls.hoc import hoc_quality
+
+        return hoc_quality(self)
 
     def findings(self) -> tuple[Diagnostic, ...]:
         """The estimation's diagnostics, the quality verdicts, the HTMT bootstrap's and the
@@ -942,7 +989,25 @@ class PLSResult(SEMResult):
             quality = self.quality.diagnostics
             htmt_boot = self.htmt_bootstrap
         extra = () if htmt_boot is None else htmt_boot.diagnostics
-        return (*self.diagnostics, *quality, *extra, *self._csi_notes(), *self.dashboard_findings())
+        notes: list[Diagnostic] = []
+        if self._fit_inputs is None:
+            from sem_csat.pls.fit_measures import not_defined_note
+
+            notes.append(
+                not_defined_note(
+                    "its interaction terms are products of constructs, so the model implies no "
+                    "linear correlation matrix of the indicators (cSEM refuses nonlinear models "
+                    "too); assess the model without the interaction terms"
+                )
+            )
+        return (
+            *self.diagnostics,
+            *quality,
+            *extra,
+            *notes,
+            *self._csi_notes(),
+            *self.dashboard_findings(),
+        )
 
     def run_facts(self) -> dict[str, Any]:
         """``converged``, ``iterations`` and the number of warnings."""
@@ -966,7 +1031,7 @@ class PLSResult(SEMResult):
                 f"{self.spec.name} ({len(self.constructs)} constructs, "
                 f"{len(self.indicators)} indicators, {len(self.spec.paths)} paths)",
             ),
-            ("Method", f"{_METHOD_NAMES[self.method]}, {self.settings.scheme} scheme"),
+            ("Method", self._method_line()),
             (
                 "Data",
                 f"{d.source}: {d.n_used} of {d.n_total} respondents used "
@@ -984,19 +1049,66 @@ class PLSResult(SEMResult):
                     f"{self.boot.conf:.0%} {self.ci} intervals",
                 )
             )
+        if self.spec.interactions:
+            cols.insert(3, "std_estimate")
         sections = [
             Section("Structural model (path coefficients)", self.paths[cols]),
             Section("Explained variance", self.r2.reset_index()),
+            *self._moderation_sections(),
+            *self._fit_sections(),
             *self._index_section(),
             Section("Measurement model", self.outer, collapsed=True),
             *self.dashboard_sections(),
         ]
+        if self.spec.higher_order:
+            sections.insert(-1, Section("Higher-order constructs", self.hoc_quality))
         return Summary(
             f"sem_csat PLS results: {self.spec.name}", header, sections, self.diagnostics
         )
 
+    def _method_line(self) -> str:
+        s = self.settings
+        parts = [f"{_METHOD_NAMES[self.method]}, {s.scheme} scheme"]
+        if self.spec.higher_order:
+            parts.append(f"higher-order constructs: {s.hoc} approach")
+        if self.spec.interactions:
+            parts.append(f"interaction terms: {s.interaction} approach")
+        if self.from_matrix and self.data.moments is not None:
+            parts.append(f"fitted to a {self.data.moments.kind} matrix")
+        return "; ".join(parts)
+
+    def _fit_sections(self) -> list[Section]:
+        """The fit measures as rows: measure, estimated, saturated (and HI95/HI99)."""
+        if self._fit_inputs is None:
+            return []
+        row = self.fit_table.iloc[0]
+        rows = []
+        for name in ("srmr", "d_uls", "d_g"):
+            entry = {"measure": name, "estimated": row[name], "saturated": row[f"{name}_saturated"]}
+            if self.exact_fit is not None:
+                entry |= {
+                    "estimated_hi95": row[f"{name}_hi95"],
+                    "estimated_hi99": row[f"{name}_hi99"],
+                    "saturated_hi95": row[f"{name}_saturated_hi95"],
+                    "saturated_hi99": row[f"{name}_saturated_hi99"],
+                }
+            rows.append(entry)
+        rows.append({"measure": "nfi", "estimated": row["nfi"]})
+        rows.append({"measure": "rms_theta", "estimated": row["rms_theta"]})
+        title = "Model fit (d_G with log base 10"
+        title += "; HI95/HI99: Bollen-Stine bootstrap)" if self.exact_fit is not None else ")"
+        return [Section(title, pd.DataFrame(rows))]
+
+    def _moderation_sections(self) -> list[Section]:
+        if not self.spec.interactions:
+            return []
+        out = [Section("Simple slopes (moderator at -1 SD, mean, +1 SD)", self.simple_slopes)]
+        if self.boot is not None:
+            out.append(Section("Johnson-Neyman region of significance", self.johnson_neyman))
+        return out
+
     def _index_section(self) -> list[Section]:
-        if any(self.spec.scale_of(c) is None for c in self.constructs):
+        if self.from_matrix or any(self.spec.scale_of(c) is None for c in self.constructs):
             return []
         import warnings
 

@@ -40,12 +40,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from sem_csat.errors import DataError, EstimationError
+from sem_csat.errors import DataError
 from sem_csat.pls import engine
 from sem_csat.pls.hoc import HocMethod, construct_items, dimension_links, first_stage_edges
 from sem_csat.pls.moderation import (
@@ -69,7 +69,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
-_E = TypeVar("_E", engine.PLSEstimate, PLScEstimate)
 
 
 def _compile(
@@ -338,7 +337,8 @@ def _augmented(
     full = 0.5 * (full + np.swapaxes(full, -1, -2))
     idx = np.arange(full.shape[-1])
     full[..., idx, idx] = np.where(np.isfinite(full[..., idx, idx]), 1.0, np.nan)
-    return full
+    out: FloatArray = np.asarray(full, dtype=np.float64)
+    return out
 
 
 def estimate_staged(
@@ -512,16 +512,19 @@ def estimate_staged(
 
 def _solve(a: FloatArray, b: FloatArray) -> FloatArray:
     try:
-        x: FloatArray = np.linalg.solve(a, b[..., None])[..., 0]
+        x = np.linalg.solve(a, b[..., None])[..., 0]
     except np.linalg.LinAlgError:
         x = np.einsum("...ij,...j->...i", np.linalg.pinv(a), b)
-    return x
+    out: FloatArray = np.asarray(x, dtype=np.float64)
+    return out
 
 
 def _total(paths: FloatArray) -> FloatArray:
     nn = paths.shape[-1]
     with np.errstate(invalid="ignore"):
-        out: FloatArray = np.linalg.solve(np.eye(nn) - np.nan_to_num(paths), paths)
+        out: FloatArray = np.asarray(
+            np.linalg.solve(np.eye(nn) - np.nan_to_num(paths), paths), dtype=np.float64
+        )
     out[~np.isfinite(paths).all(axis=(-2, -1))] = np.nan
     return out
 
@@ -642,26 +645,20 @@ def _first(a: Any) -> Any:
     return a
 
 
-def unbatch(est: _E) -> _E:
+def _unbatch_pls(est: engine.PLSEstimate) -> engine.PLSEstimate:
+    values = {f.name: _first(getattr(est, f.name)) for f in dataclasses.fields(est)}
+    values["structure"] = est.structure
+    return engine.PLSEstimate(**values)
+
+
+def unbatch(est: engine.PLSEstimate | PLScEstimate) -> engine.PLSEstimate | PLScEstimate:
     """The first element of a batched view estimate, without the batch axis."""
     if isinstance(est, PLScEstimate):
         values = {f.name: _first(getattr(est, f.name)) for f in dataclasses.fields(est)}
         values["factors"] = est.factors
-        values["pls"] = unbatch(est.pls)
-        return PLScEstimate(**values)  # type: ignore[return-value]
-    values = {f.name: _first(getattr(est, f.name)) for f in dataclasses.fields(est)}
-    values["structure"] = est.structure
-    return engine.PLSEstimate(**values)  # type: ignore[return-value]
-
-
-def check_estimate(est: StagedEstimate, settings_max_iter: int) -> None:
-    """Raise when a single staged fit did not converge."""
-    if not bool(np.all(est.pls.converged)):
-        raise EstimationError(
-            f"The PLS algorithm did not converge within {settings_max_iter} iterations in one "
-            "of the stages of the model; check the blocks of the higher-order constructs and "
-            "interaction terms, or raise max_iter."
-        )
+        values["pls"] = _unbatch_pls(est.pls)
+        return PLScEstimate(**values)
+    return _unbatch_pls(est)
 
 
 @dataclass(frozen=True, eq=False)
