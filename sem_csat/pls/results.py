@@ -196,8 +196,8 @@ class PLSResult(SEMResult):
 
         if self.from_matrix:
             raise UsageError(
-                f"{what} needs the answers of every respondent, and this model was fitted to a "
-                "correlation or covariance matrix; fit it to the survey data instead."
+                f"{what} cannot be computed from a correlation or covariance matrix: it needs "
+                "the answers of every respondent, so fit the model to the survey data instead."
             )
 
     @cached_property
@@ -593,7 +593,7 @@ class PLSResult(SEMResult):
         """
         from sem_csat.pls.index import index_table
 
-        self._needs_answers("The index scores (item means)")
+        self._needs_answers("The index scores (they use the item means)")
         scaled = [c for c in self.constructs if self.spec.scale_of(c) is not None]
         table = index_table(self, scaled if self.boot is not None else None)
         if self.boot is None:
@@ -607,7 +607,7 @@ class PLSResult(SEMResult):
         """Importance–performance map for ``target`` (default: the last endogenous construct)."""
         from sem_csat.pls.ipma import ipma
 
-        self._needs_answers("The importance-performance map (item means)")
+        self._needs_answers("The importance-performance map (it uses the item means)")
         return ipma(self, target)
 
     @cached_property
