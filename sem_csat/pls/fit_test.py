@@ -12,7 +12,11 @@ for the saturated model, each with its own :math:`\\hat\\Sigma` (as ADANCO and c
 ``testOMF`` do).  Quantiles are R's type 7 (numpy's default), as cSEM's.
 
 The resamples come from :func:`sem_csat.inference.bootstrap.run_bootstrap` (one seed stream per
-replicate, the same numbers for any number of workers); a resample the method cannot estimate
+replicate, the same numbers for any number of workers).  With the root ``SeedSequence(seed)``,
+the estimated model's run uses the stream ``SeedSequence(root.entropy, spawn_key=(*root.spawn_key,
+0xB5, 0))`` and the saturated model's ``(..., 0xB5, 1)``, so neither shares a resample with the
+bootstrap of the estimates (whose replicate ``b`` has the key ``(b,)``).  A resample the method
+cannot estimate
 (no convergence; for PLSc an inadmissible solution) is left out, as cSEM's default
 ``.handle_inadmissibles = "drop"``.
 
