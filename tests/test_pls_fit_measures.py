@@ -191,7 +191,9 @@ def test_exact_fit_resamples_are_refits_of_the_transformed_data(
         rows = bootstrap_indices(stream, len(z), range(12))
         for b in (0, 5, 11):
             # moved into the answer scale 0-10: a shift leaves every correlation unchanged
-            frame = pd.DataFrame(5.0 + transformed[rows[b]], columns=list(bank_spec.indicator_names))
+            frame = pd.DataFrame(
+                5.0 + transformed[rows[b]], columns=list(bank_spec.indicator_names)
+            )
             refit = _fit(bank_spec, frame)
             for name in ("srmr", "d_uls", "d_g"):
                 assert reps.samples(name)[b, 0] == pytest.approx(

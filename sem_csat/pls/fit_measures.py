@@ -252,7 +252,7 @@ def distances(s: npt.ArrayLike, sigma: npt.ArrayLike) -> dict[str, FloatArray]:
 
     >>> s = np.array([[1.0, 0.5], [0.5, 1.0]])
     >>> {k: round(float(v), 6) for k, v in distances(s, np.eye(2)).items()}
-    {'srmr': 0.288675, 'd_uls': 0.25, 'd_g': 0.008722}
+    {'srmr': 0.288675, 'd_uls': 0.25, 'd_g': 0.060814}
     """
     a = np.asarray(s, dtype=np.float64)
     b = np.asarray(sigma, dtype=np.float64)

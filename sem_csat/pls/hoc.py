@@ -26,8 +26,9 @@ of ``outer`` (construct = the HOC, indicator = the dimension): ``loading`` is th
 the HOC's scores with the dimension's scores (PLSc: the consistent loading of the second stage,
 or for repeated indicators the disattenuated correlation), ``weight`` the coefficient of the
 dimension in the regression of the HOC's scores on the scores of all its dimensions, which in
-the two-stage approaches is exactly the stage-2 outer weight and in the repeated-indicators
-approach the path dimension → HOC when the HOC is formative (up to the HOC's R² below 1).
+the two-stage approaches is exactly the stage-2 outer weight.  In the repeated-indicators
+approach the HOC is a composite of the items, which its dimensions explain almost but not
+exactly; for a formative HOC without antecedents these weights are its paths dimension → HOC.
 
 References
 ----------
@@ -101,10 +102,10 @@ def construct_items(spec: ModelSpec, name: str) -> tuple[str, ...]:
     >>> spec = ModelSpec.from_yaml('''
     ... name: m
     ... constructs:
-    ...   A: [a1, a2]
-    ...   B: [b1, b2]
+    ...   A: {indicators: [a1, a2]}
+    ...   B: {indicators: [b1, b2]}
     ...   H: {dimensions: [A, B]}
-    ...   Y: [y1, y2]
+    ...   Y: {indicators: [y1, y2]}
     ... paths: [H -> Y]
     ... ''')
     >>> construct_items(spec, "H")
