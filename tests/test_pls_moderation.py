@@ -237,12 +237,14 @@ def test_johnson_neyman_boundaries_where_the_interval_crosses_zero() -> None:
     jn = boot.johnson_neyman
     assert len(jn) == 2
     (low_end, high_start) = float(jn["upper"].iloc[0]), float(jn["lower"].iloc[1])
-    assert np.isinf(jn["lower"].iloc[0]) and np.isinf(jn["upper"].iloc[1])
+    assert np.isinf(jn["lower"].iloc[0])
+    assert np.isinf(jn["upper"].iloc[1])
     assert low_end < high_start
     flood = boot.floodlight
     mv = flood["moderator_value"].to_numpy()
     sig = flood["significant"].to_numpy()
-    assert sig[mv < low_end].all() and not sig[(mv > low_end) & (mv < high_start)].any()
+    assert sig[mv < low_end].all()
+    assert not sig[(mv > low_end) & (mv < high_start)].any()
     assert sig[mv > high_start].all()
     assert (flood.loc[mv < low_end, "ci_upper"] < 0).all()
     for bound, end in ((low_end, "ci_upper"), (high_start, "ci_lower")):
@@ -261,7 +263,8 @@ def test_slopes_figure_at_print_size(spec: sem_csat.ModelSpec) -> None:
     assert fig.measure().width_in == pytest.approx(3.5)
     assert fig.measure().min_size >= MIN_TEXT_PT
     png, meta = fig._repr_png_()
-    assert png[:4] == b"\x89PNG" and meta["width"] == round(3.5 * 96)
+    assert png[:4] == b"\x89PNG"
+    assert meta["width"] == round(3.5 * 96)
     boot = _boot(result, 50, seed=1)
     both = boot.figures()["simple_slopes_SATxIMAG_LOY"].figure()
     assert both.measure().width_in == pytest.approx(7.2)
@@ -296,7 +299,7 @@ def test_an_interaction_of_a_construct_with_itself_is_refused() -> None:
 
 
 def test_an_interaction_in_no_path_is_refused(spec: sem_csat.ModelSpec) -> None:
-    with pytest.raises(SpecError, match="'SATxIMAG' \\(SAT x IMAG\\).*is not used in any path"):
+    with pytest.raises(SpecError, match=r"'SATxIMAG' \(SAT x IMAG\).*is not used in any path"):
         dataclasses.replace(spec, paths=tuple(p for p in spec.paths if p.source != "SATxIMAG"))
 
 
