@@ -326,12 +326,13 @@ def _build(
     n_jobs: int | None,
     carried: tuple[Diagnostic, ...],
 ) -> QualityReport:
-    items = list(spec.indicator_names)
+    names_items = list(spec.indicator_names)
     if prepared.moments is not None:  # a fit to a published matrix: its moments are the data
-        cov = prepared.moments.matrix.loc[items, items].to_numpy(dtype=np.float64)
+        matrix = prepared.moments.matrix.loc[names_items, names_items]
+        cov = matrix.to_numpy(dtype=np.float64)
         n = int(prepared.n_used)
     else:
-        x = prepared.frame.loc[:, items].to_numpy(dtype=np.float64)
+        x = prepared.frame.loc[:, names_items].to_numpy(dtype=np.float64)
         n = x.shape[0]
         cov = np.cov(x, rowvar=False)
     corr = reliability.to_correlation(cov)
