@@ -411,3 +411,11 @@ def test_a_fixed_dimension_loading_is_refused_by_pls(spec: sem_csat.ModelSpec) -
 def test_unknown_hoc_approach_is_refused(spec: sem_csat.ModelSpec) -> None:
     with pytest.raises(sem_csat.errors.EstimationError, match="hoc must be one of"):
         sem_csat.fit(spec, "bank_satisfaction", hoc="disjoint")
+
+
+def test_group_comparisons_of_a_hoc_model_are_refused(spec: sem_csat.ModelSpec) -> None:
+    from sem_csat.groups import fit_groups
+
+    bank = sem_csat.datasets.load("bank_satisfaction")
+    with pytest.raises(sem_csat.errors.UsageError, match="with higher-order constructs are not"):
+        fit_groups(spec, bank, "gender")
