@@ -64,8 +64,9 @@ ORDINAL_METHODS = ("dwls", "wlsmv")
 MOMENT_METHODS = ("pls", "plsc", "ml", "gls", "uls")
 #: Options of the PLS engine (``**options`` of :func:`fit`).
 PLS_OPTIONS = ("scheme", "tol", "max_iter", "hoc", "interaction")
-#: Options of the covariance-based engine (also with a covariance matrix).
-CBSEM_OPTIONS = ("std_lv",)
+#: Options of the covariance-based engine (also with a covariance matrix); ``interaction``
+#: chooses how interaction terms are built (:mod:`sem_csat.product_terms`).
+CBSEM_OPTIONS = ("std_lv", "interaction")
 #: Missing-data policies by engine.
 PLS_MISSING = ("listwise", "mean")
 CBSEM_MISSING = ("listwise", "fiml")
@@ -193,7 +194,15 @@ def fit(
     elif method in CBSEM_METHODS:
         from sem_csat.cbsem.model import CBSEM
 
-        result = CBSEM(method, **options).fit(model, data, missing=missing, na_values=na_values)
+        interaction = options.pop("interaction", "product-indicator")
+        if model.interactions:
+            result = _fit_product_terms(
+                model, data, method, interaction, missing, na_values, options
+            )
+        else:
+            result = CBSEM(method, **options).fit(
+                model, data, missing=missing, na_values=na_values
+            )
     else:
         from sem_csat.pls.model import PLS
 
@@ -236,6 +245,37 @@ def _check_group(
             f"'{method}') is not available yet; compare the groups by PLS with method 'pls' or "
             "'plsc' (MICOM and multi-group analysis)."
         )
+
+
+def _fit_product_terms(
+    model: ModelSpec,
+    data: pd.DataFrame | RawData | PreparedData,
+    method: str,
+    interaction: str,
+    missing: str,
+    na_values: Sequence[float | str],
+    options: dict[str, Any],
+) -> CBSEMResult:
+    """A covariance-based fit of a model with interaction terms (:mod:`sem_csat.product_terms`):
+    the terms become constructs measured by product columns, and a note says what that
+    assumes."""
+    import dataclasses
+    import warnings
+
+    from sem_csat.cbsem.model import CBSEM
+    from sem_csat.diagnostics import emit
+    from sem_csat.product_terms import product_term_model
+
+    built = product_term_model(
+        model, data, interaction=interaction, missing=missing, na_values=tuple(na_values)
+    )
+    with warnings.catch_warnings():
+        # the prepared answers are checked again against the new spec: its findings are those
+        # of the first preparation, kept in built.diagnostics
+        warnings.simplefilter("ignore")
+        result = CBSEM(method, **options).fit(built.spec, built.data)
+    emit([d for d in result.diagnostics if d.severity != "info"], stacklevel=4)
+    return dataclasses.replace(result, diagnostics=(*built.diagnostics, *result.diagnostics))
 
 
 def _check_method(method: object) -> None:
@@ -295,7 +335,7 @@ def _check_options(
     )
     unknown = sorted(set(options) - set(own_options))
     if unknown:
-        other = [o for o in unknown if o in other_options]
+        other = [o for o in unknown if o in other_options and o not in own_options]
         if other:
             engine = "covariance-based SEM" if pls else "PLS (method 'pls' or 'plsc')"
             raise EstimationError(

@@ -34,7 +34,7 @@ from sem_csat.spec.model import ModelSpec
 if TYPE_CHECKING:
     from sem_csat.data.moments import SummaryStatistics
 
-__all__ = ["PLS", "PLSSettings", "fit_pls"]
+__all__ = ["PLS", "PLSSettings", "fit_pls", "item_correlation"]
 
 Scheme = Literal["path", "centroid", "factorial"]
 Missing = Literal["listwise", "mean"]
@@ -302,8 +302,11 @@ def _structure(spec: ModelSpec) -> engine.PLSStructure:
     )
 
 
-def _item_corr(spec: ModelSpec, prepared: PreparedData) -> tuple[np.ndarray, np.ndarray | None]:
-    """The item correlation matrix and the answers (``None`` after a matrix)."""
+def item_correlation(
+    spec: ModelSpec, prepared: PreparedData
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The item correlation matrix of ``prepared`` (from the answers, or from the matrix a model
+    is fitted to) and the answers themselves (``None`` after a matrix)."""
     items = list(spec.indicator_names)
     if prepared.moments is not None:
         m = prepared.moments.matrix.loc[items, items].to_numpy(dtype=np.float64)
@@ -327,7 +330,7 @@ def _not_converged(settings: PLSSettings) -> ConvergenceError:
 
 
 def _estimate(spec: ModelSpec, prepared: PreparedData, settings: PLSSettings) -> PLSResult:
-    r, values = _item_corr(spec, prepared)
+    r, values = item_correlation(spec, prepared)
     p = len(spec.indicator_names)
     x = engine.standardize(values) if values is not None else np.zeros((0, p))
     diagnostics: list[Diagnostic] = [*spec.diagnostics, *prepared.diagnostics]

@@ -203,9 +203,9 @@ class PLSResult(SEMResult):
     @cached_property
     def item_corr(self) -> NDArray[np.float64]:
         """The indicator correlation matrix the model was fitted to (``p × p``)."""
-        from sem_csat.pls.model import _item_corr
+        from sem_csat.pls.model import item_correlation
 
-        r, _ = _item_corr(self.spec, self.data)
+        r, _ = item_correlation(self.spec, self.data)
         return r
 
     @property
