@@ -200,9 +200,7 @@ def fit(
                 model, data, method, interaction, missing, na_values, options
             )
         else:
-            result = CBSEM(method, **options).fit(
-                model, data, missing=missing, na_values=na_values
-            )
+            result = CBSEM(method, **options).fit(model, data, missing=missing, na_values=na_values)
     else:
         from sem_csat.pls.model import PLS
 

@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from sem_csat.pls.ipma import IPMAResult
     from sem_csat.pls.model import PLSSettings
     from sem_csat.pls.plsc import PLScEstimate
-    from sem_csat.pls.slopes import SlopesFigure
     from sem_csat.pls.staged import StagedFit
     from sem_csat.spec.model import ModelSpec
 
