@@ -315,7 +315,7 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="FILE",
         help="fit a covariance or correlation matrix (CSV, full or lower triangle) instead of "
-        "DATA; CB-SEM methods only",
+        "DATA (methods pls, plsc, ml, gls, uls)",
     )
     fit.add_argument("--n", type=int, default=None, metavar="N", help="sample size of --cov")
     fit.add_argument(
@@ -401,6 +401,18 @@ def _fit_options(fit: argparse.ArgumentParser) -> None:
         choices=["path", "centroid", "factorial"],
         default=None,
         help="PLS inner weighting scheme (default: path)",
+    )
+    fit.add_argument(
+        "--hoc",
+        choices=["two-stage", "embedded", "repeated"],
+        default=None,
+        help="PLS approach to higher-order constructs (default: two-stage)",
+    )
+    fit.add_argument(
+        "--interaction",
+        choices=["two-stage", "product-indicator", "orthogonal"],
+        default=None,
+        help="PLS approach to interaction terms (default: two-stage)",
     )
     fit.add_argument(
         "--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default: {DEFAULT_OUT})"
@@ -688,8 +700,9 @@ def _fit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
     if getattr(args, "ordered", False):
         options["ordered"] = True
-    if args.scheme is not None:
-        options["scheme"] = args.scheme
+    for option in ("scheme", "hoc", "interaction"):
+        if getattr(args, option, None) is not None:
+            options[option] = getattr(args, option)
     if getattr(args, "group", None) is not None:
         options["group"] = args.group
         if args.levels is not None:

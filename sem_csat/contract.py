@@ -64,8 +64,8 @@ The contract
 ``fit_table``
     One row of global fit measures.  Its columns depend on the method (CB-SEM: ``chi2, df,
     p_value, cfi, tli, rmsea, ...``; robust methods add ``chi2_scaled, scaling_factor,
-    cfi_robust, ...``); a PLS result has no global fit measures yet and gives one row without
-    columns.  Values that are not defined are NaN.
+    cfi_robust, ...``; PLS: ``srmr, d_uls, d_g`` of the estimated and the saturated model,
+    ``nfi, rms_theta``).  Values that are not defined are NaN.
 ``quality``
     The measurement-quality report (:class:`~sem_csat.measurement.QualityReport`).  It needs
     the answers of every respondent: a fit to a covariance matrix, FIML or WLSMV raises

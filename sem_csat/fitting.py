@@ -61,11 +61,12 @@ CBSEM_METHODS = ("ml", "mlr", "gls", "uls", "dwls", "wlsmv")
 #: Methods for ordinal items (polychoric correlations).
 ORDINAL_METHODS = ("dwls", "wlsmv")
 #: Methods that can fit a covariance matrix instead of raw answers.
-MOMENT_METHODS = ("ml", "gls", "uls")
+MOMENT_METHODS = ("pls", "plsc", "ml", "gls", "uls")
 #: Options of the PLS engine (``**options`` of :func:`fit`).
-PLS_OPTIONS = ("scheme", "tol", "max_iter")
-#: Options of the covariance-based engine (also with a covariance matrix).
-CBSEM_OPTIONS = ("std_lv",)
+PLS_OPTIONS = ("scheme", "tol", "max_iter", "hoc", "interaction")
+#: Options of the covariance-based engine (also with a covariance matrix); ``interaction``
+#: chooses how interaction terms are built (:mod:`sem_csat.product_terms`).
+CBSEM_OPTIONS = ("std_lv", "interaction")
 #: Missing-data policies by engine.
 PLS_MISSING = ("listwise", "mean")
 CBSEM_MISSING = ("listwise", "fiml")
@@ -111,7 +112,9 @@ def fit(
         Instead of ``data``: a covariance or correlation matrix (CSV file or DataFrame, full or
         lower triangle), its sample size, for a correlation matrix a CSV of standard
         deviations, and optionally the item means (see :mod:`sem_csat.data.moments`);
-        methods ``"ml"``, ``"gls"`` and ``"uls"`` only.
+        methods ``"pls"``, ``"plsc"``, ``"ml"``, ``"gls"`` and ``"uls"``.  PLS needs only
+        the correlations (what needs the answers, such as the bootstrap and index scores, is
+        then refused).
     group
         Name of a column that holds groups (customer segment, gender, survey wave): the model
         is fitted in every group (PLS and PLSc; :func:`sem_csat.groups.fit_grouped`) and the
@@ -124,9 +127,11 @@ def fit(
         column called ``wave``); texts then speak of waves.
     **options
         Options of the engine: ``scheme`` (``"path"``, ``"centroid"``, ``"factorial"``),
-        ``tol`` and ``max_iter`` for PLS (:data:`PLS_OPTIONS`); ``std_lv`` (identify the
-        factors by their variances, lavaan's ``std.lv = TRUE``) for the covariance-based
-        methods (:data:`CBSEM_OPTIONS`).
+        ``tol``, ``max_iter``, ``hoc`` (higher-order constructs: ``"two-stage"``,
+        ``"embedded"``, ``"repeated"``) and ``interaction`` (interaction terms:
+        ``"two-stage"``, ``"product-indicator"``, ``"orthogonal"``) for PLS
+        (:data:`PLS_OPTIONS`); ``std_lv`` (identify the factors by their variances, lavaan's
+        ``std.lv = TRUE``) for the covariance-based methods (:data:`CBSEM_OPTIONS`).
 
     Returns
     -------
@@ -189,7 +194,13 @@ def fit(
     elif method in CBSEM_METHODS:
         from sem_csat.cbsem.model import CBSEM
 
-        result = CBSEM(method, **options).fit(model, data, missing=missing, na_values=na_values)
+        interaction = options.pop("interaction", "product-indicator")
+        if model.interactions:
+            result = _fit_product_terms(
+                model, data, method, interaction, missing, na_values, options
+            )
+        else:
+            result = CBSEM(method, **options).fit(model, data, missing=missing, na_values=na_values)
     else:
         from sem_csat.pls.model import PLS
 
@@ -234,6 +245,37 @@ def _check_group(
         )
 
 
+def _fit_product_terms(
+    model: ModelSpec,
+    data: pd.DataFrame | RawData | PreparedData,
+    method: str,
+    interaction: str,
+    missing: str,
+    na_values: Sequence[float | str],
+    options: dict[str, Any],
+) -> CBSEMResult:
+    """A covariance-based fit of a model with interaction terms (:mod:`sem_csat.product_terms`):
+    the terms become constructs measured by product columns, and a note says what that
+    assumes."""
+    import dataclasses
+    import warnings
+
+    from sem_csat.cbsem.model import CBSEM
+    from sem_csat.diagnostics import emit
+    from sem_csat.product_terms import product_term_model
+
+    built = product_term_model(
+        model, data, interaction=interaction, missing=missing, na_values=tuple(na_values)
+    )
+    with warnings.catch_warnings():
+        # the prepared answers are checked again against the new spec: its findings are those
+        # of the first preparation, kept in built.diagnostics
+        warnings.simplefilter("ignore")
+        result = CBSEM(method, **options).fit(built.spec, built.data)
+    emit([d for d in result.diagnostics if d.severity != "info"], stacklevel=4)
+    return dataclasses.replace(result, diagnostics=(*built.diagnostics, *result.diagnostics))
+
+
 def _check_method(method: object) -> None:
     if not isinstance(method, str) or method not in METHODS:
         raise EstimationError(
@@ -254,8 +296,9 @@ def _check_options(
             "wlsmv": "WLSMV needs them for the polychoric correlations",
         }.get(method, f"{'PLS' if pls else method.upper()} estimates from them")
         raise EstimationError(
-            f"A covariance matrix can be fitted by the covariance-based methods 'ml', 'gls' and "
-            f"'uls', not by '{method}': the raw answers are needed ({needs})."
+            f"A covariance matrix can be fitted by PLS ('pls', 'plsc') and by the "
+            f"covariance-based methods 'ml', 'gls' and 'uls', not by '{method}': the raw "
+            f"answers are needed ({needs})."
         )
     if ordered and method not in ORDINAL_METHODS:
         raise EstimationError(
@@ -290,7 +333,7 @@ def _check_options(
     )
     unknown = sorted(set(options) - set(own_options))
     if unknown:
-        other = [o for o in unknown if o in other_options]
+        other = [o for o in unknown if o in other_options and o not in own_options]
         if other:
             engine = "covariance-based SEM" if pls else "PLS (method 'pls' or 'plsc')"
             raise EstimationError(
@@ -312,9 +355,8 @@ def _fit_moments(
     sds: str | Path | None,
     data: object,
     means: str | Path | None = None,
-    std_lv: bool = False,
-) -> CBSEMResult:
-    from sem_csat.cbsem.model import CBSEM
+    **options: Any,
+) -> PLSResult | CBSEMResult:
     from sem_csat.data.moments import read_summary_statistics
 
     if data is not None:
@@ -326,7 +368,13 @@ def _fit_moments(
             "A covariance matrix needs its sample size: pass n_obs=N (on the command line: --n N)."
         )
     stats = read_summary_statistics(cov, n_obs, model, sds=sds, means=means)
-    return CBSEM(method, std_lv=std_lv).fit_moments(model, stats)
+    if method in PLS_METHODS:
+        from sem_csat.pls.model import PLS
+
+        return PLS(method=method, **options).fit_moments(model, stats)  # type: ignore[arg-type]
+    from sem_csat.cbsem.model import CBSEM
+
+    return CBSEM(method, **options).fit_moments(model, stats)
 
 
 def load_data(

@@ -40,6 +40,7 @@ from sem_csat.data import PreparedData
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import UsageError
 from sem_csat.measurement import QualityReport
+from sem_csat.pls.fit_measures import FIT_COLUMNS
 from sem_csat.spec import ModelSpec
 
 LAVAAN = Path(__file__).resolve().parent / "reference" / "lavaan"
@@ -231,7 +232,8 @@ def test_fit_table_is_one_row(results: dict[str, SEMResult]) -> None:
     for name, r in _each(results):
         assert len(r.fit_table) == 1, name
         assert ("chi2" in r.fit_table.columns) is (r.nested_test_info() is not None), name
-    assert results["pls"].fit_table.shape == (1, 0)
+    # PLS: SRMR, d_ULS, d_G (estimated and saturated), NFI, RMS_theta (issue 15)
+    assert tuple(results["pls"].fit_table.columns) == FIT_COLUMNS
     assert {"chi2_scaled", "cfi_robust"} <= set(results["mlr"].fit_table.columns)
 
 

@@ -155,7 +155,9 @@ def test_bank_data_needs_its_zero_to_ten_scale() -> None:
         paths=paths("IMAG", "SAT"),
         scale=(1, 10),
     )
-    with pytest.raises(DataValidationError, match=r"declared scale looks too narrow.*scale: \[0, 10\]"):
+    with pytest.raises(
+        DataValidationError, match=r"declared scale looks too narrow.*scale: \[0, 10\]"
+    ):
         prepare_data(spec, datasets.load("bank_satisfaction"))
     ok = dataclasses.replace(spec, scale=datasets.info("bank_satisfaction").scale)
     data = prepare_data(ok, datasets.load("bank_satisfaction"))

@@ -84,7 +84,8 @@ def test_bundled_specs_layout_invariants(key: str, indicators: bool, flow: str) 
     assert lay.orientation == FLOWS[flow].get("orientation", "LR")
     n_ind = len(spec.indicator_names) if indicators else 0
     assert len(lay.nodes) == len(spec.constructs) + n_ind
-    assert len(lay.edges) == len(spec.paths) + n_ind
+    links = sum(len(c.dimensions) for c in spec.constructs)  # higher-order constructs
+    assert len(lay.edges) == len(spec.paths) + links + n_ind
 
 
 @pytest.mark.parametrize("key", SPECS)

@@ -86,7 +86,10 @@ MAX_HEIGHT_IN: dict[str, float] = {"single": 5.6, "double": 8.0}
 
 
 def _prefix(names: tuple[str, ...]) -> str:
-    """The letters that begin every name, before the first digit or separator."""
+    """The letters that begin every name, before the first digit or separator (none for a
+    higher-order construct, which has no indicators)."""
+    if not names:
+        return ""
     first = names[0]
     n = 0
     while n < len(first) and first[n].isalpha() and all(s[n : n + 1] == first[n] for s in names):

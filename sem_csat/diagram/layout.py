@@ -348,11 +348,6 @@ def _best_spacing(
 ) -> Layout:
     """The first layout, with growing gaps, whose labels all find a free place and whose
     drawn edges cross no more often than the layer ordering says; else the best one."""
-    if spec.interactions:
-        raise UsageError(
-            "Path diagrams of models with interaction terms are not yet supported "
-            f"('{spec.interactions[0].name}'); draw the model without them."
-        )
     best: tuple[tuple[int, int], Layout] | None = None
     # a zigzag that leaves labels without a place gives way to the straight layout
     for zigzag in (True, False) if m.zigzag else (False,):
@@ -395,8 +390,9 @@ def _layout(
 ) -> Layout:
     """One layout attempt; ``place=False`` leaves the edge labels unplaced (to measure)."""
     fs = m.fs
-    names = list(spec.topological_order)
-    pairs = [(p.source, p.target) for p in spec.paths]
+    terms = {i.name: i for i in spec.interactions}  # drawn as nodes with their paths
+    names = [*terms, *spec.topological_order]
+    pairs = [(p.source, p.target) for p in spec.paths] + _dimension_links(spec)
     layer = longest_path_layers(names, pairs)
     graph = LayeredGraph.build(names, pairs, layer)
     crossings = graph.reduce_crossings()
@@ -410,6 +406,9 @@ def _layout(
         # flatter ellipses when stacked downwards: height is what a narrow column lacks
         size = ellipse_size(text[c.name], fs, 1.4 if m.tb else 1.18)
         foot[c.name] = Footprint(*m.dims(*size), [])
+    for name, term in terms.items():
+        text[name] = _term_text(spec, term.left, term.right, node_text, wrap)
+        foot[name] = Footprint(*m.dims(*ellipse_size(text[name], fs, 1.4 if m.tb else 1.18)), [])
     lane = 1.1 * fs * m.spacing
     stagger = max(f.h for f in foot.values()) + 1.6 * fs * m.spacing if m.zigzag else 0.0
     y = cross_positions(graph, foot, lane, fs * m.spacing, stagger)
@@ -441,6 +440,9 @@ def _layout(
             else:
                 name = nid.split("/", 1)[1]
                 nodes.append(Node(nid, name, "indicator", s, (name,), m.ds, layer[c.name], c.name))
+    for name in terms:
+        for nid, s in shapes[name]:
+            nodes.append(Node(nid, name, "construct", s, text[name], fs, layer[name], name))
     by_id = {n.id: n for n in nodes}
 
     # --- edges
@@ -478,6 +480,34 @@ def _layout(
         for (s, t, kind, pts, lab), box in zip(raw, boxes, strict=True)
     )
     return _normalised(nodes, edges, graph, m, crossings)
+
+
+def _dimension_links(spec: ModelSpec) -> list[tuple[str, str]]:
+    """The links of every higher-order construct with its dimensions, drawn as paths beside
+    it: to each dimension when it is reflective, from each when it is formative."""
+    return [
+        (c.name, d) if c.mode == "reflective" else (d, c.name)
+        for c in spec.constructs
+        for d in c.dimension_names
+    ]
+
+
+def _term_text(
+    spec: ModelSpec,
+    left: str,
+    right: str,
+    node_text: Mapping[str, Sequence[str]] | None,
+    wrap: int,
+) -> tuple[str, ...]:
+    """The text of an interaction term's node: ``Satisfaction × Image`` (the first line of its
+    constructs' text, so abbreviations carry over)."""
+
+    def first(name: str) -> str:
+        if node_text and node_text.get(name):
+            return str(node_text[name][0])
+        return spec.construct(name).display
+
+    return tuple(wrap_label(f"{first(left)} × {first(right)}", wrap))
 
 
 def _normalised(

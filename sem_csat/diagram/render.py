@@ -616,10 +616,14 @@ def _edge_labels(
         if math.isfinite(p) and p >= 0.05 and not ci:
             dashed.add((s, t))
         labels[(s, t)] = text
-    if indicators:
-        for (c, ind), v in values.outer.items():
-            if math.isfinite(v):
-                labels[(c, ind)] = format_value(v, "bounded", decimals)
+    spec = values.spec
+    for (c, ind), v in values.outer.items():
+        construct = spec.construct(c)
+        if not math.isfinite(v) or not (indicators or construct.is_higher_order):
+            continue
+        # a higher-order construct's dimensions are drawn with their loading (weight)
+        formative = construct.is_higher_order and construct.mode == "formative"
+        labels[(ind, c) if formative else (c, ind)] = format_value(v, "bounded", decimals)
     return labels, dashed
 
 

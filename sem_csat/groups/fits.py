@@ -237,6 +237,14 @@ def fit_split(
     max_iter: int = 300,
 ) -> GroupFits:
     """Fit the model in every group of already split data (:meth:`GroupedData.fit`)."""
+    if data.spec.higher_order or data.spec.interactions:
+        from sem_csat.errors import UsageError
+
+        feature = "higher-order constructs" if data.spec.higher_order else "interaction terms"
+        raise UsageError(
+            f"Group comparisons (per-group fits, MICOM, MGA) of models with {feature} are not "
+            "available yet in sem_csat; compare the groups on the model without them."
+        )
     settings = PLSSettings(
         method=method,
         scheme=scheme,

@@ -376,10 +376,15 @@ def _build(
     n_jobs: int | None,
     carried: tuple[Diagnostic, ...],
 ) -> QualityReport:
-    frame = prepared.frame.loc[:, list(spec.indicator_names)]
-    x = frame.to_numpy(dtype=np.float64)
-    n = x.shape[0]
-    cov = np.cov(x, rowvar=False)
+    names_items = list(spec.indicator_names)
+    if prepared.moments is not None:  # a fit to a published matrix: its moments are the data
+        matrix = prepared.moments.matrix.loc[names_items, names_items]
+        cov = matrix.to_numpy(dtype=np.float64)
+        n = int(prepared.n_used)
+    else:
+        x = prepared.frame.loc[:, names_items].to_numpy(dtype=np.float64)
+        n = x.shape[0]
+        cov = np.cov(x, rowvar=False)
     corr = reliability.to_correlation(cov)
     pos = {name: k for k, name in enumerate(spec.indicator_names)}
     names = list(spec.construct_names)

@@ -64,7 +64,7 @@ PREDICT_TECHNIQUES: tuple[PredictTechnique, ...] = ("earliest", "direct")
 
 
 def _index(result: PLSResult) -> dict[str, int]:
-    return {name: j for j, name in enumerate(result.constructs)}
+    return {name: j for j, name in enumerate(result.nodes)}
 
 
 def _raw_data(result: PLSResult) -> FloatArray:
@@ -303,9 +303,9 @@ def outer_vif(result: PLSResult) -> pd.DataFrame:
     .. [1] Hair, J. F., Hult, G. T. M., Ringle, C. M., & Sarstedt, M. (2022). *A Primer on
        Partial Least Squares Structural Equation Modeling (PLS-SEM)* (3rd ed.), ch. 5. Sage.
     """
-    r = engine.correlation(result.standardized)
+    r = result.item_corr
     rows: list[dict[str, object]] = []
-    for c in result.spec.constructs:
+    for c in result.quality_spec.constructs:
         k = _block(result, c.name)
         vif = variance_inflation(r[np.ix_(k, k)])
         rows.extend(

@@ -455,7 +455,7 @@ class PLSBootstrap(BootstrapFacts, ResultDisplay):
         return pd.concat([pd.DataFrame(dict(labels)), summary], axis=1)
 
     def _pairs(self, name: str, pairs: tuple[IntArray, IntArray]) -> pd.DataFrame:
-        names = self.result.constructs
+        names = self.result.nodes
         return self._table(
             name, {"from": [names[i] for i in pairs[0]], "to": [names[j] for j in pairs[1]]}
         )
@@ -465,8 +465,8 @@ class PLSBootstrap(BootstrapFacts, ResultDisplay):
         return self._table(
             name,
             {
-                "construct": [self.result.constructs[j] for j in cols],
-                "indicator": [self.result.indicators[k] for k in rows],
+                "construct": [self.result.nodes[j] for j in cols],
+                "indicator": [self.result.variables[k] for k in rows],
             },
         )
 
@@ -491,7 +491,7 @@ class PLSBootstrap(BootstrapFacts, ResultDisplay):
     @cached_property
     def r2(self) -> pd.DataFrame:
         """R² of the endogenous constructs (``construct``, ...)."""
-        names = self.result.constructs
+        names = self.result.nodes
         return self._table("r2", {"construct": [names[j] for j in self._layout.endogenous]})
 
     @cached_property

@@ -455,7 +455,7 @@ def effects_table(result: PLSResult) -> pd.DataFrame:
     b, adj = _matrices(result)
     total = total_effects(b)
     reach = total_effects(adj.astype(np.float64)) > 0.0
-    names = result.constructs
+    names = result.nodes
     rows = [
         {
             "from": names[i],
@@ -495,7 +495,7 @@ def specific_indirect_table(result: PLSResult) -> pd.DataFrame:
     49
     """
     b, adj = _matrices(result)
-    chains = enumerate_chains(adj, result.constructs)
+    chains = enumerate_chains(adj, result.nodes)
     estimates = specific_indirect_effects(b, chains)
     return pd.DataFrame(
         {

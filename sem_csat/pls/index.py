@@ -310,8 +310,12 @@ def _item_stats(result: PLSResult) -> tuple[FloatArray, FloatArray]:
 
 
 def _blocks(spec: ModelSpec) -> list[list[int]]:
+    """The items behind every construct (a higher-order construct: those of its dimensions,
+    weighted by its effective item weights, :attr:`PLSResult.item_weights`)."""
+    from sem_csat.pls.hoc import construct_items
+
     pos = {name: k for k, name in enumerate(spec.indicator_names)}
-    return [[pos[i] for i in c.indicator_names] for c in spec.constructs]
+    return [[pos[i] for i in construct_items(spec, c.name)] for c in spec.constructs]
 
 
 def unstandardized_weights(result: PLSResult) -> pd.DataFrame:
@@ -343,11 +347,13 @@ def unstandardized_weights(result: PLSResult) -> pd.DataFrame:
     """
     spec = result.spec
     _, sd = _item_stats(result)
-    w = np.asarray(result.estimate.weights, dtype=np.float64)
+    from sem_csat.pls.hoc import construct_items
+
+    w = result.item_weights
     omega = rescaled_weights(w, sd, _blocks(spec))
     rows = []
     for j, c in enumerate(spec.constructs):
-        for i in c.indicator_names:
+        for i in construct_items(spec, c.name):
             k = spec.indicator_names.index(i)
             rows.append(
                 {
@@ -462,7 +468,7 @@ def index_table(result: PLSResult, constructs: Sequence[str] | str | None = None
     names = _check_constructs(spec, constructs)
     lows, highs = item_scales(spec, names)
     mean, sd = _item_stats(result)
-    values = index_scores(result.estimate.weights, mean, sd, _blocks(spec), lows, highs)
+    values = index_scores(result.item_weights, mean, sd, _blocks(spec), lows, highs)
     emit(index_diagnostics(result, names), stacklevel=3)
     return pd.DataFrame(
         {
@@ -594,7 +600,8 @@ class IndexStatistic:
         return cls(tuple(tuple(b) for b in _blocks(spec)), lows, highs)
 
     def __call__(self, estimate: Any, moments: Any) -> dict[str, FloatArray]:
-        values = index_scores(
-            estimate.weights, moments.mean, moments.sd, self.blocks, self.lows, self.highs
-        )
+        # a staged model's weights have more rows (dimensions, interaction columns) and
+        # columns (interaction terms): the index needs the items and the constructs
+        w = np.asarray(estimate.weights)[..., : len(self.lows), : len(self.blocks)]
+        values = index_scores(w, moments.mean, moments.sd, self.blocks, self.lows, self.highs)
         return {"index": values}

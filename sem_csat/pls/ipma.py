@@ -97,11 +97,14 @@ def _check_target(spec: ModelSpec, target: str | None) -> str:
 
 
 def _ancestors(spec: ModelSpec, target: str) -> list[str]:
+    """Constructs with a chain of paths to ``target`` (an interaction term is not a construct
+    and has no index score; its constructs are drivers through their own paths)."""
     found: set[str] = set()
     todo = [target]
+    inter = set(spec.interaction_names)
     while todo:
         for p in spec.predecessors(todo.pop()):
-            if p not in found:
+            if p not in found and p not in inter:
                 found.add(p)
                 todo.append(p)
     return [n for n in spec.topological_order if n in found]
@@ -358,16 +361,19 @@ def ipma(result: PLSResult, target: str | None = None) -> IPMAResult:
     x = result.data.frame.loc[:, list(spec.indicator_names)].to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore"):
         xr = (x - lows) / (highs - lows) * 100.0
+    from sem_csat.pls.hoc import construct_items
+
     pos = {name: k for k, name in enumerate(spec.indicator_names)}
-    blocks = [[pos[i] for i in c.indicator_names] for c in spec.constructs]
-    w = np.asarray(result.estimate.weights, dtype=np.float64)
+    blocks = [[pos[i] for i in construct_items(spec, c.name)] for c in spec.constructs]
+    w = result.item_weights
     omega = rescaled_weights(w, xr.std(axis=0, ddof=1), blocks)
     performance = index_scores(w, x.mean(axis=0), x.std(axis=0, ddof=1), blocks, lows, highs)
     sd_score = np.full(len(blocks), np.nan)
     for j, block in enumerate(blocks):
         if np.isfinite(performance[j]):
             sd_score[j] = float(np.std(xr[:, block] @ omega[block, j], ddof=1))
-    total = np.asarray(result.estimate.total_effects, dtype=np.float64)
+    nc = len(spec.construct_names)
+    total = np.asarray(result.estimate.total_effects, dtype=np.float64)[:nc, :nc]
     with np.errstate(invalid="ignore", divide="ignore"):
         unstd = total * sd_score[None, :] / sd_score[:, None]
     names = spec.construct_names
@@ -379,7 +385,7 @@ def ipma(result: PLSResult, target: str | None = None) -> IPMAResult:
     item_perf = xr.mean(axis=0)
     for d in drivers:
         j = names.index(d)
-        for i in spec.construct(d).indicator_names:
+        for i in construct_items(spec, d):
             k = pos[i]
             rows.append(_row(target, "indicator", i, omega[k, j] * unstd[j, t], item_perf[k]))
     table = pd.DataFrame(rows, columns=list(IPMA_COLUMNS))

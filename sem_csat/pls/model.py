@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,14 +21,20 @@ from sem_csat.errors import (
     EstimationError,
     InadmissibleSolutionWarning,
     SemCsatError,
+    SpecError,
 )
 from sem_csat.pls import engine
+from sem_csat.pls.hoc import HOC_METHODS, HocMethod, check_higher_order, hoc_diagnostics
+from sem_csat.pls.moderation import INTERACTION_METHODS, InteractionMethod, check_interactions
 from sem_csat.pls.plsc import PLScEstimate, consistent
 from sem_csat.pls.results import PLSResult
 from sem_csat.spec.features import refuse_unsupported
 from sem_csat.spec.model import ModelSpec
 
-__all__ = ["PLS", "PLSSettings", "fit_pls"]
+if TYPE_CHECKING:
+    from sem_csat.data.moments import SummaryStatistics
+
+__all__ = ["PLS", "PLSSettings", "fit_pls", "item_correlation"]
 
 Scheme = Literal["path", "centroid", "factorial"]
 Missing = Literal["listwise", "mean"]
@@ -38,7 +44,7 @@ SCHEMES: tuple[str, ...] = ("path", "centroid", "factorial")
 MISSING: tuple[str, ...] = ("listwise", "mean")
 METHODS: tuple[str, ...] = ("pls", "plsc")
 #: Optional spec features (sem_csat.spec.features) that PLS estimates; it refuses the others.
-SPEC_FEATURES: frozenset[str] = frozenset()
+SPEC_FEATURES: frozenset[str] = frozenset({"higher_order", "interactions"})
 _SPEC_HINTS = {
     "fixed_values": (
         "remove the fixed value, since PLS estimates every weight, loading and path from the "
@@ -79,6 +85,13 @@ class PLSSettings:
         ``"listwise"`` (default) or ``"mean"`` (item-mean replacement).
     na_values
         Numeric codes treated as missing before anything else.
+    hoc
+        How higher-order constructs are estimated: ``"two-stage"`` (disjoint two-stage,
+        default), ``"embedded"`` (embedded two-stage) or ``"repeated"`` (repeated indicators);
+        see :mod:`sem_csat.pls.hoc`.
+    interaction
+        How interaction terms are built: ``"two-stage"`` (default), ``"product-indicator"`` or
+        ``"orthogonal"``; see :mod:`sem_csat.pls.moderation`.
     """
 
     method: Method = "pls"
@@ -87,10 +100,12 @@ class PLSSettings:
     max_iter: int = 300
     missing: Missing = "listwise"
     na_values: tuple[float | str, ...] = ()
+    hoc: HocMethod = "two-stage"
+    interaction: InteractionMethod = "two-stage"
 
     def as_dict(self) -> dict[str, Any]:
-        """``method``, ``scheme``, ``tol``, ``max_iter``, ``missing``, ``na_values``
-        (``run.json``)."""
+        """``method``, ``scheme``, ``tol``, ``max_iter``, ``missing``, ``na_values``, ``hoc``
+        and ``interaction`` (``run.json``)."""
         return {
             "method": self.method,
             "scheme": self.scheme,
@@ -98,6 +113,8 @@ class PLSSettings:
             "max_iter": self.max_iter,
             "missing": self.missing,
             "na_values": list(self.na_values),
+            "hoc": self.hoc,
+            "interaction": self.interaction,
         }
 
     def check(self) -> PLSSettings:
@@ -105,6 +122,8 @@ class PLSSettings:
         _choice(self.method, METHODS, "method")
         _choice(self.scheme, SCHEMES, "scheme")
         _choice(self.missing, MISSING, "missing")
+        _choice(self.hoc, HOC_METHODS, "hoc")
+        _choice(self.interaction, INTERACTION_METHODS, "interaction")
         if not (isinstance(self.tol, int | float) and 0 < float(self.tol) < 1):
             raise EstimationError(f"tol must be a number between 0 and 1; got {self.tol!r}.")
         if not (isinstance(self.max_iter, int) and self.max_iter >= 1):
@@ -130,6 +149,12 @@ class PLS:
     tol, max_iter
         Stop when no outer weight changes by more than ``tol``; give up (an error) after
         ``max_iter`` iterations.
+    hoc
+        Approach to higher-order constructs: ``"two-stage"`` (default), ``"embedded"`` or
+        ``"repeated"`` (:mod:`sem_csat.pls.hoc`).
+    interaction
+        Approach to interaction terms: ``"two-stage"`` (default), ``"product-indicator"`` or
+        ``"orthogonal"`` (:mod:`sem_csat.pls.moderation`).
 
     Examples
     --------
@@ -148,11 +173,35 @@ class PLS:
         method: Method = "pls",
         tol: float = 1e-7,
         max_iter: int = 300,
+        hoc: HocMethod = "two-stage",
+        interaction: InteractionMethod = "two-stage",
     ) -> None:
         self.scheme = scheme
         self.method = method
         self.tol = tol
         self.max_iter = max_iter
+        self.hoc = hoc
+        self.interaction = interaction
+
+    def _settings(self, missing: str, na_values: Sequence[float | str]) -> PLSSettings:
+        return PLSSettings(
+            method=self.method,
+            scheme=self.scheme,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            missing=missing,  # type: ignore[arg-type]  # checked
+            na_values=tuple(na_values),
+            hoc=self.hoc,
+            interaction=self.interaction,
+        ).check()
+
+    def _check_spec(self, spec: object, settings: PLSSettings) -> ModelSpec:
+        if not isinstance(spec, ModelSpec):
+            raise SemCsatError(f"spec must be a ModelSpec (see sem_csat.load_spec); got {spec!r}.")
+        refuse_unsupported(spec, "PLS", SPEC_FEATURES, _SPEC_HINTS)
+        check_higher_order(spec)
+        check_interactions(spec, settings.interaction)
+        return spec
 
     def fit(
         self,
@@ -194,17 +243,8 @@ class PLS:
             Every warning-level diagnostic (dropped rows, missing data, constructs outside the
             paths, ...) is emitted once and also kept in ``result.diagnostics``.
         """
-        settings = PLSSettings(
-            method=self.method,
-            scheme=self.scheme,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            missing=missing,
-            na_values=tuple(na_values),
-        ).check()
-        if not isinstance(spec, ModelSpec):
-            raise SemCsatError(f"spec must be a ModelSpec (see sem_csat.load_spec); got {spec!r}.")
-        refuse_unsupported(spec, "PLS", SPEC_FEATURES, _SPEC_HINTS)
+        settings = self._settings(missing, na_values)
+        spec = self._check_spec(spec, settings)
         if isinstance(data, PreparedData):
             prepared = data
         else:
@@ -212,6 +252,41 @@ class PLS:
                 spec, data, missing=settings.missing, na_values=settings.na_values
             )
         return _estimate(spec, prepared, settings)
+
+    def fit_moments(self, spec: ModelSpec, stats: SummaryStatistics) -> PLSResult:
+        """Estimate the model from a published correlation or covariance matrix and its N.
+
+        PLS needs nothing but the indicator correlations: weights, loadings, paths, R²,
+        effects, reliability and HTMT follow from them, and they equal the fit to the raw
+        data whose correlation matrix this is.  What needs the answers themselves (construct
+        scores, index scores, the IPMA, PLSpredict, blindfolding, the bootstrap) is refused,
+        and so are interaction terms, which are built from the answers.
+
+        Parameters
+        ----------
+        spec
+            The model.
+        stats
+            The matrix and N (:func:`sem_csat.data.moments.read_summary_statistics`); a
+            covariance matrix is turned into correlations.
+
+        Returns
+        -------
+        PLSResult
+            Its ``data`` has no rows and holds the matrix in ``data.moments``.
+        """
+        from sem_csat.data.moments import prepared_moments
+
+        settings = self._settings("listwise", ())
+        spec = self._check_spec(spec, settings)
+        if spec.interactions:
+            i = spec.interactions[0]
+            raise SpecError(
+                f"The interaction term '{i.name}' ({i.left} x {i.right}) is built from the "
+                "answers of the respondents, which a correlation or covariance matrix does not "
+                "have; fit the model to the survey data, or leave the interaction out."
+            )
+        return _estimate(spec, prepared_moments(stats), settings)
 
 
 def _structure(spec: ModelSpec) -> engine.PLSStructure:
@@ -227,34 +302,76 @@ def _structure(spec: ModelSpec) -> engine.PLSStructure:
     )
 
 
-def _indicator_values(spec: ModelSpec, prepared: PreparedData) -> np.ndarray:
-    """The indicator data in spec order, as a view of the prepared frame when it is one block."""
-    frame = prepared.frame
-    if list(frame.columns) != list(spec.indicator_names):
-        frame = frame.loc[:, list(spec.indicator_names)]
-    return frame.to_numpy(dtype=np.float64)
+def item_correlation(
+    spec: ModelSpec, prepared: PreparedData
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The item correlation matrix of ``prepared`` (from the answers, or from the matrix a model
+    is fitted to) and the answers themselves (``None`` after a matrix)."""
+    items = list(spec.indicator_names)
+    if prepared.moments is not None:
+        m = prepared.moments.matrix.loc[items, items].to_numpy(dtype=np.float64)
+        sd = np.sqrt(np.diag(m))
+        r = m / np.outer(sd, sd)
+        r = 0.5 * (r + r.T)
+        np.fill_diagonal(r, 1.0)
+        return r, None
+    frame = prepared.frame  # a view of the prepared block when it is in spec order
+    if list(frame.columns) != items:
+        frame = frame.loc[:, items]
+    values = frame.to_numpy(dtype=np.float64)
+    return engine.correlation(values), values  # one pass, no copy of the data
+
+
+def _not_converged(settings: PLSSettings) -> ConvergenceError:
+    return ConvergenceError(
+        f"The PLS algorithm did not converge within {settings.max_iter} iterations "
+        f"(scheme '{settings.scheme}', tolerance {settings.tol:g}). This usually means a "
+        "badly specified block (items that do not belong together, or a formative block "
+        "with nearly collinear items); check the loadings of a fit with another scheme, or "
+        "raise max_iter."
+    )
 
 
 def _estimate(spec: ModelSpec, prepared: PreparedData, settings: PLSSettings) -> PLSResult:
-    structure = _structure(spec)
-    r = engine.correlation(_indicator_values(spec, prepared))  # one pass, no copy of the data
-    est = engine.estimate(
-        r, structure, scheme=settings.scheme, tol=settings.tol, max_iter=settings.max_iter
-    )
-    if not bool(np.all(est.converged)):
-        raise ConvergenceError(
-            f"The PLS algorithm did not converge within {settings.max_iter} iterations "
-            f"(scheme '{settings.scheme}', tolerance {settings.tol:g}). This usually means a "
-            "badly specified block (items that do not belong together, or a formative block "
-            "with nearly collinear items); check the loadings of a fit with another scheme, or "
-            "raise max_iter."
-        )
+    r, values = item_correlation(spec, prepared)
     diagnostics: list[Diagnostic] = [*spec.diagnostics, *prepared.diagnostics]
-    final: engine.PLSEstimate | PLScEstimate = est
-    if settings.method == "plsc":
-        final = consistent(est, r)
-        diagnostics += _plsc_diagnostics(spec, final)
-    diagnostics += _structural_diagnostics(spec, final)
+    staged = None
+    final: engine.PLSEstimate | PLScEstimate
+    if spec.higher_order or spec.interactions:
+        from sem_csat.pls.staged import StagedFit, compile_plan, estimate_staged, unbatch
+
+        plan = compile_plan(spec, settings.hoc, settings.interaction)
+        data = values[None] if plan.needs_data and values is not None else None
+        st = estimate_staged(
+            plan,
+            r[None],
+            data,
+            scheme=settings.scheme,
+            tol=settings.tol,
+            max_iter=settings.max_iter,
+            method=settings.method,
+        )
+        if not bool(np.all(st.pls.converged)):
+            raise _not_converged(settings)
+        final = unbatch(st.view)
+        staged = StagedFit(plan, st)
+        names = plan.nodes
+        diagnostics += hoc_diagnostics(spec, settings.hoc)
+    else:
+        est = engine.estimate(
+            r,
+            _structure(spec),
+            scheme=settings.scheme,
+            tol=settings.tol,
+            max_iter=settings.max_iter,
+        )
+        if not bool(np.all(est.converged)):
+            raise _not_converged(settings)
+        final = consistent(est, r) if settings.method == "plsc" else est
+        names = spec.construct_names
+    if isinstance(final, PLScEstimate):
+        diagnostics += _plsc_diagnostics(names, final)
+    diagnostics += _structural_diagnostics(spec, names, final)
     emit(diagnostics, stacklevel=4)
     return PLSResult(
         spec=spec,
@@ -262,20 +379,23 @@ def _estimate(spec: ModelSpec, prepared: PreparedData, settings: PLSSettings) ->
         data=prepared,
         estimate=final,
         diagnostics=tuple(diagnostics),
+        staged=staged,
     )
 
 
 def _structural_diagnostics(
-    spec: ModelSpec, est: engine.PLSEstimate | PLScEstimate
+    spec: ModelSpec, names: Sequence[str], est: engine.PLSEstimate | PLScEstimate
 ) -> list[Diagnostic]:
-    """Warn about standardized paths beyond ±1 and construct correlations of .95 and above."""
+    """Warn about standardized paths beyond ±1 and construct correlations of .95 and above
+    (between constructs that are not a higher-order construct and its own dimension)."""
     out: list[Diagnostic] = []
-    names = spec.construct_names
+    names = list(names)
     b = np.asarray(est.paths)
+    inter = set(spec.interaction_names)  # their paths are not standardized (moderation.py)
     big = [
         f"{p.source} -> {p.target} ({b[names.index(p.source), names.index(p.target)]:.3f})"
         for p in spec.paths
-        if abs(b[names.index(p.source), names.index(p.target)]) > 1
+        if p.source not in inter and abs(b[names.index(p.source), names.index(p.target)]) > 1
     ]
     if big:
         out.append(
@@ -291,11 +411,15 @@ def _structural_diagnostics(
             )
         )
     corr = np.asarray(est.construct_corr)
+    own = {(c.name, d) for c in spec.constructs for d in c.dimension_names}
     high = [
         f"{names[i]}–{names[j]} ({corr[i, j]:.3f})"
         for i in range(len(names))
         for j in range(i + 1, len(names))
         if 0.95 <= abs(corr[i, j]) <= 1
+        and (names[i], names[j]) not in own
+        and (names[j], names[i]) not in own
+        and not {names[i], names[j]} & inter
     ]
     if high:
         out.append(
@@ -312,10 +436,10 @@ def _structural_diagnostics(
     return out
 
 
-def _plsc_diagnostics(spec: ModelSpec, est: PLScEstimate) -> list[Diagnostic]:
+def _plsc_diagnostics(names: Sequence[str], est: PLScEstimate) -> list[Diagnostic]:
     """Turn PLSc's admissibility flags into warnings that say what they mean."""
     out: list[Diagnostic] = []
-    names = spec.construct_names
+    names = list(names)
     rho = np.asarray(est.rho_a)
     high = [f"{names[j]} ({rho[j]:.3f})" for j in range(len(names)) if rho[j] > 1]
     if bool(est.rho_a_above_one) or high:
@@ -375,8 +499,10 @@ def fit_pls(
     method: Method = "pls",
     tol: float = 1e-7,
     max_iter: int = 300,
+    hoc: HocMethod = "two-stage",
+    interaction: InteractionMethod = "two-stage",
 ) -> PLSResult:
     """Fit ``spec`` to ``data`` by PLS path modeling; shorthand for ``PLS(...).fit(...)``."""
-    return PLS(scheme, method=method, tol=tol, max_iter=max_iter).fit(
-        spec, data, missing=missing, na_values=na_values
-    )
+    return PLS(
+        scheme, method=method, tol=tol, max_iter=max_iter, hoc=hoc, interaction=interaction
+    ).fit(spec, data, missing=missing, na_values=na_values)

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from sem_csat.measurement import ModelMeasures, rho_a
-from sem_csat.pls.engine import correlation
 
 if TYPE_CHECKING:
     from sem_csat.pls.results import PLSResult
@@ -33,10 +32,11 @@ def rho_a_values(result: PLSResult) -> pd.Series:
     correction used and for PLS the one SmartPLS reports for the same inner scheme.
     """
     weights = np.asarray(result.pls_estimate.weights, dtype=np.float64)
-    corr = correlation(result.standardized)
+    corr = result.item_corr
     pos = {name: k for k, name in enumerate(result.indicators)}
     values: dict[str, float] = {}
-    for j, c in enumerate(result.spec.constructs):
+    for c in result.quality_spec.constructs:
+        j = result.nodes.index(c.name)
         k = [pos[i] for i in c.indicator_names]
         if c.mode != "reflective" or len(k) < 2:
             values[c.name] = float("nan")
@@ -48,20 +48,25 @@ def rho_a_values(result: PLSResult) -> pd.Series:
 def model_measures(result: PLSResult) -> ModelMeasures:
     """The model-based inputs of the quality report of a PLS or PLSc fit."""
     est = result.pls_estimate
+    spec = result.quality_spec
+    names = list(spec.construct_names)
+    items = list(spec.indicator_names)
     outer = result.outer
+    outer = outer[outer["construct"].isin(names)]
     weights = outer.loc[:, ["construct", "indicator", "weight"]]
     if result.boot is not None:
         b = result.boot.weights.loc[
             :, ["construct", "indicator", "p_value", "ci_lower", "ci_upper"]
         ]
         weights = weights.merge(b, on=["construct", "indicator"], how="left")
-    names = list(result.constructs)
+    nodes = list(result.nodes)
+    score_corr = pd.DataFrame(np.asarray(est.construct_corr), index=nodes, columns=nodes)
     return ModelMeasures(
         method=result.method,
         loadings=pd.Series(outer["loading"].to_numpy(), index=outer["indicator"].to_numpy()),
-        construct_corr=result.construct_correlations,
-        cross_loadings=result.cross_loadings.rename_axis("indicator"),
-        score_corr=pd.DataFrame(np.asarray(est.construct_corr), index=names, columns=names),
+        construct_corr=result.construct_correlations.loc[names, names],
+        cross_loadings=result.cross_loadings.loc[items, names].rename_axis("indicator"),
+        score_corr=score_corr.loc[names, names],
         rho_a=rho_a_values(result),
         weights=weights,
     )

@@ -48,9 +48,12 @@ if TYPE_CHECKING:
     from sem_csat.pls.bootstrap import PLSBootstrap, SignChange
     from sem_csat.pls.effects import Chain
     from sem_csat.pls.engine import PLSEstimate
+    from sem_csat.pls.fit_measures import FitInputs
+    from sem_csat.pls.fit_test import ExactFitTest
     from sem_csat.pls.ipma import IPMAResult
     from sem_csat.pls.model import PLSSettings
     from sem_csat.pls.plsc import PLScEstimate
+    from sem_csat.pls.staged import StagedFit
     from sem_csat.spec.model import ModelSpec
 
 __all__ = ["BOOT_COLUMNS", "PARAM_COLUMNS", "PATH_COLUMNS", "PLSResult"]
@@ -98,6 +101,13 @@ class PLSResult(SEMResult):
         inference columns are NaN.
     ci
         Which bootstrap interval fills ``ci_lower``/``ci_upper``: ``"percentile"`` or ``"bca"``.
+    staged
+        For a model with higher-order constructs or interaction terms, its stages
+        (:class:`~sem_csat.pls.staged.StagedFit`); ``None`` for an ordinary model.  The arrays
+        of :attr:`estimate` are then indexed by :attr:`nodes` and :attr:`variables`.
+    exact_fit
+        The Bollen–Stine exact-fit test run with the bootstrap (:mod:`sem_csat.pls.fit_test`),
+        or ``None``.
 
     Notes
     -----
@@ -115,6 +125,8 @@ class PLSResult(SEMResult):
     diagnostics: tuple[Diagnostic, ...] = ()
     boot: PLSBootstrap | None = None
     ci: CIMethod = "percentile"
+    staged: StagedFit | None = None
+    exact_fit: ExactFitTest | None = None
 
     @property
     def method_name(self) -> str:
@@ -141,7 +153,7 @@ class PLSResult(SEMResult):
 
         if not isinstance(self.estimate, PLScEstimate):
             return None
-        return pd.Series(np.asarray(self.estimate.rho_a), index=self.constructs, name="rho_a")
+        return pd.Series(np.asarray(self.estimate.rho_a), index=self.nodes, name="rho_a")
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -159,33 +171,87 @@ class PLSResult(SEMResult):
         """Whether the algorithm converged (always True: non-convergence is an error)."""
         return bool(self.pls_estimate.converged)
 
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """The columns of the engine's arrays: the constructs, then the interaction terms."""
+        return self.constructs if self.staged is None else self.staged.plan.nodes
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The rows of the engine's arrays: the indicators, then (higher-order constructs,
+        interaction terms) one column per dimension and the interaction columns."""
+        return self.indicators if self.staged is None else self.staged.plan.variables
+
+    @property
+    def from_matrix(self) -> bool:
+        """Whether the model was fitted to a correlation or covariance matrix (no answers)."""
+        return self.data.moments is not None
+
+    def _needs_answers(self, what: str) -> None:
+        """Refuse ``what`` after a fit to a matrix, in one sentence."""
+        from sem_csat.errors import UsageError
+
+        if self.from_matrix:
+            raise UsageError(
+                f"{what} cannot be computed from a correlation or covariance matrix: it needs "
+                "the answers of every respondent, so fit the model to the survey data instead."
+            )
+
+    @cached_property
+    def item_corr(self) -> NDArray[np.float64]:
+        """The indicator correlation matrix the model was fitted to (``p × p``)."""
+        from sem_csat.pls.model import item_correlation
+
+        r, _ = item_correlation(self.spec, self.data)
+        return r
+
+    @property
+    def item_weights(self) -> NDArray[np.float64]:
+        """``(p, J)`` the weights that give each construct's scores from the standardized
+        indicators (for a higher-order construct: through its dimensions)."""
+        w = np.asarray(self.estimate.weights, dtype=np.float64)
+        out: NDArray[np.float64] = w[: len(self.indicators), : len(self.constructs)]
+        return out
+
+    def _not_staged(self, what: str) -> None:
+        from sem_csat.errors import UsageError
+
+        if self.staged is not None:
+            raise UsageError(
+                f"{what} re-estimates the model on parts of the data and is not available yet "
+                "for models with higher-order constructs or interaction terms in sem_csat."
+            )
+
     def _cidx(self, name: str) -> int:
-        return self.constructs.index(name)
+        return self.nodes.index(name)
 
     # ------------------------------------------------------------------ tables
     @cached_property
     def path_matrix(self) -> pd.DataFrame:
         """Path coefficients as a square table: row = from, column = to (SmartPLS layout)."""
-        return pd.DataFrame(
-            np.asarray(self.estimate.paths), index=self.constructs, columns=self.constructs
-        )
+        return pd.DataFrame(np.asarray(self.estimate.paths), index=self.nodes, columns=self.nodes)
 
     @cached_property
     def paths(self) -> pd.DataFrame:
-        """One row per structural path (:data:`PATH_COLUMNS`); ``std_estimate`` equals
-        ``estimate``, and the inference columns are NaN until :meth:`bootstrap`."""
+        """One row per structural path (:data:`PATH_COLUMNS`); the inference columns are NaN
+        until :meth:`bootstrap`.
+
+        ``std_estimate`` equals ``estimate`` except for the path of an interaction term, whose
+        ``estimate`` is in seminr's metric and ``std_estimate`` fully standardized
+        (:mod:`sem_csat.pls.moderation`)."""
         b = np.asarray(self.estimate.paths)
+        std = b if self.staged is None else self.staged.std_paths
         rows = [
             {
                 "from": p.source,
                 "to": p.target,
                 "label": p.label or "",
                 "estimate": float(b[self._cidx(p.source), self._cidx(p.target)]),
+                "std_estimate": float(std[self._cidx(p.source), self._cidx(p.target)]),
             }
             for p in self.spec.paths
         ]
-        out = pd.DataFrame(rows, columns=["from", "to", "label", "estimate"])
-        out["std_estimate"] = out["estimate"]
+        out = pd.DataFrame(rows, columns=["from", "to", "label", "estimate", "std_estimate"])
         if self.boot is not None:
             out = self._with_boot(out, self.boot.paths, ["from", "to"])
         return conform(out, PATH_COLUMNS)
@@ -201,6 +267,7 @@ class PLSResult(SEMResult):
         ci: CIMethod = "percentile",
         progress: bool | None = None,
         sign_change: SignChange = "none",
+        fit_test: bool = True,
     ) -> PLSResult:
         """Bootstrap the model and return a new result that carries the inference.
 
@@ -225,6 +292,10 @@ class PLSResult(SEMResult):
             :attr:`boot`.
         sign_change
             ``"none"`` (default, as SmartPLS) or ``"construct"`` (Tenenhaus et al. 2005).
+        fit_test
+            Also run the Bollen–Stine exact-fit test with ``n_boot`` resamples of each of the
+            estimated and the saturated model (default True), which fills the ``*_hi95`` and
+            ``*_hi99`` columns of :attr:`fit_table` (:mod:`sem_csat.pls.fit_test`).
         progress
             Show a progress bar (default: when standard error is a terminal).
 
@@ -243,20 +314,35 @@ class PLSResult(SEMResult):
         if ci not in CI_METHODS:
             raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
         check_resamples(n_boot, conf)  # enough for the intervals to have tails at all
+        self._needs_answers("The bootstrap")
         extras = (
             ChainStatistic(tuple(c.nodes for c in self._chains)),
             IndexStatistic.for_spec(self.spec),
         )
-        boot = bootstrap_pls(
-            self,
-            n_boot,
-            seed=seed,
-            n_jobs=n_jobs,
-            conf=conf,
-            sign_change=sign_change,
-            progress=progress,
-            extras=extras,
-        )
+        if self.staged is not None:
+            from sem_csat.pls.staged_boot import bootstrap_staged
+
+            boot = bootstrap_staged(
+                self,
+                n_boot,
+                seed=seed,
+                n_jobs=n_jobs,
+                conf=conf,
+                sign_change=sign_change,
+                progress=progress,
+                extras=extras,
+            )
+        else:
+            boot = bootstrap_pls(
+                self,
+                n_boot,
+                seed=seed,
+                n_jobs=n_jobs,
+                conf=conf,
+                sign_change=sign_change,
+                progress=progress,
+                extras=extras,
+            )
         notes = list(boot.diagnostics)
         undefined = boot.replicates.n_undefined("index") if boot.n_ok else np.zeros(0, int)
         bad = [
@@ -278,10 +364,37 @@ class PLSResult(SEMResult):
                 )
             )
             emit(notes[-1:], stacklevel=3)
-        new = dataclasses.replace(self, boot=boot, ci=ci)
+        exact = None
+        if fit_test and self._fit_inputs is not None:
+            exact = self._exact_fit_test(n_boot, boot.replicates.root, n_jobs, progress)
+            notes += exact.diagnostics
+        new = dataclasses.replace(self, boot=boot, ci=ci, exact_fit=exact)
         precision = new._index_precision()
         emit(precision, stacklevel=3)
         return dataclasses.replace(new, diagnostics=(*self.diagnostics, *notes, *precision))
+
+    def _exact_fit_test(
+        self,
+        n_boot: int,
+        root: np.random.SeedSequence,
+        n_jobs: int | None,
+        progress: bool | None,
+    ) -> ExactFitTest:
+        """The Bollen–Stine test with the bootstrap's number of resamples and seed."""
+        from sem_csat.pls.fit_test import exact_fit_test
+
+        f = self._fit_inputs
+        if f is None:  # pragma: no cover - the caller checks
+            raise ValueError("no fit measures for this model")
+        return exact_fit_test(
+            self.standardized,
+            f,
+            self._fit_refit(),
+            n_boot,
+            seed=root,
+            n_jobs=n_jobs,
+            progress=progress,
+        )
 
     def _index_precision(self) -> list[Diagnostic]:
         """EPSI precision flags of the bootstrapped index scores (CI wider than 4 points)."""
@@ -315,37 +428,44 @@ class PLSResult(SEMResult):
     def _chains(self) -> tuple[Chain, ...]:
         from sem_csat.pls.effects import enumerate_chains
 
-        index = {n: k for k, n in enumerate(self.constructs)}
+        index = {n: k for k, n in enumerate(self.nodes)}
         adjacency = np.zeros((len(index), len(index)), dtype=bool)
         for p in self.spec.paths:
             adjacency[index[p.source], index[p.target]] = True
-        return tuple(enumerate_chains(adjacency, self.constructs))
+        return tuple(enumerate_chains(adjacency, self.nodes))
 
     @cached_property
     def weights(self) -> pd.DataFrame:
-        """Outer weights (indicators × constructs); scores ``X_std @ W`` have unit variance."""
+        """Outer weights (:attr:`variables` × :attr:`nodes`; for an ordinary model indicators ×
+        constructs, and scores ``X_std @ W`` have unit variance)."""
         return pd.DataFrame(
-            np.asarray(self.estimate.weights), index=self.indicators, columns=self.constructs
+            np.asarray(self.estimate.weights), index=self.variables, columns=self.nodes
         )
 
     @cached_property
     def cross_loadings(self) -> pd.DataFrame:
-        """Correlations of every indicator with every construct score."""
+        """Correlations of every indicator with every construct score (:attr:`variables` ×
+        :attr:`nodes`)."""
         return pd.DataFrame(
-            np.asarray(self.estimate.loadings), index=self.indicators, columns=self.constructs
+            np.asarray(self.estimate.loadings), index=self.variables, columns=self.nodes
         )
 
     @cached_property
     def outer(self) -> pd.DataFrame:
         """One row per indicator (:data:`~sem_csat.contract.OUTER_COLUMNS`): the outer weight
-        and loading, both standardized, so ``std_loading`` equals ``loading``."""
+        and loading, both standardized, so ``std_loading`` equals ``loading``.
+
+        A higher-order construct has one row per dimension (``indicator`` is the dimension;
+        see :mod:`sem_csat.pls.hoc` for what its weight and loading are).  Interaction terms
+        have no rows: they are not constructs of the spec."""
         w = np.asarray(self.estimate.weights)
         lam = np.asarray(self.estimate.loadings)
+        variables = self.variables
         rows = []
         for c in self.spec.constructs:
             j = self._cidx(c.name)
-            for i in c.indicator_names:
-                k = self.indicators.index(i)
+            for i in (*c.indicator_names, *c.dimension_names):
+                k = variables.index(i)
                 rows.append(
                     {
                         "construct": c.name,
@@ -378,16 +498,17 @@ class PLSResult(SEMResult):
 
     @cached_property
     def construct_correlations(self) -> pd.DataFrame:
-        """Correlations between constructs (PLS: between scores; PLSc: disattenuated)."""
+        """Correlations between constructs (PLS: between scores; PLSc: disattenuated); with
+        interaction terms, their rows and columns follow."""
         return pd.DataFrame(
-            np.asarray(self.estimate.construct_corr), index=self.constructs, columns=self.constructs
+            np.asarray(self.estimate.construct_corr), index=self.nodes, columns=self.nodes
         )
 
     @cached_property
     def total_effects(self) -> pd.DataFrame:
         """Total effects as a square table: row = from, column = to."""
         return pd.DataFrame(
-            np.asarray(self.estimate.total_effects), index=self.constructs, columns=self.constructs
+            np.asarray(self.estimate.total_effects), index=self.nodes, columns=self.nodes
         )
 
     # ------------------------------------------------------------------ derived analyses
@@ -467,6 +588,7 @@ class PLSResult(SEMResult):
         """
         from sem_csat.pls.index import index_table
 
+        self._needs_answers("The index scores (they use the item means)")
         scaled = [c for c in self.constructs if self.spec.scale_of(c) is not None]
         table = index_table(self, scaled if self.boot is not None else None)
         if self.boot is None:
@@ -480,6 +602,7 @@ class PLSResult(SEMResult):
         """Importance–performance map for ``target`` (default: the last endogenous construct)."""
         from sem_csat.pls.ipma import ipma
 
+        self._needs_answers("The importance-performance map (it uses the item means)")
         return ipma(self, target)
 
     @cached_property
@@ -493,7 +616,17 @@ class PLSResult(SEMResult):
         from sem_csat.measurement import quality_from_measures
         from sem_csat.pls.quality import model_measures
 
-        return quality_from_measures(self.spec, self.data, model_measures(self))
+        return quality_from_measures(self.quality_spec, self.data, model_measures(self))
+
+    @cached_property
+    def quality_spec(self) -> ModelSpec:
+        """The first-order constructs of the spec with their paths: what the measurement-quality
+        report assesses.  A higher-order construct and its dimensions are not separate
+        constructs to discriminate, and an interaction term has no items; the reliability of a
+        higher-order construct is :attr:`hoc_quality`."""
+        from sem_csat.pls.hoc import first_order_spec
+
+        return self.spec if self.staged is None else first_order_spec(self.spec)
 
     @cached_property
     def htmt_bootstrap(self) -> HTMTBootstrap | None:
@@ -503,10 +636,10 @@ class PLSResult(SEMResult):
         multi-item constructs (see :func:`sem_csat.measurement.htmt_bootstrap`)."""
         from sem_csat.measurement import htmt_bootstrap, htmt_testable
 
-        if self.boot is None or not htmt_testable(self.spec):
+        if self.boot is None or not htmt_testable(self.quality_spec):
             return None
         return htmt_bootstrap(
-            self.spec,
+            self.quality_spec,
             self.data,
             self.boot.n_boot,
             seed=self.boot.replicates.root,
@@ -539,6 +672,8 @@ class PLSResult(SEMResult):
         """Stone–Geisser Q² by blindfolding; see :func:`sem_csat.pls.assessment.blindfolding`."""
         from sem_csat.pls.assessment import blindfolding
 
+        self._needs_answers("Blindfolding")
+        self._not_staged("Blindfolding")
         return blindfolding(self, omission_distance)
 
     def plspredict(
@@ -547,6 +682,8 @@ class PLSResult(SEMResult):
         """Out-of-sample prediction (PLSpredict); see :func:`sem_csat.pls.assessment.plspredict`."""
         from sem_csat.pls.assessment import plspredict
 
+        self._needs_answers("PLSpredict")
+        self._not_staged("PLSpredict")
         return plspredict(self, folds=folds, repeats=repeats, seed=seed)
 
     @cached_property
@@ -557,10 +694,15 @@ class PLSResult(SEMResult):
 
     @cached_property
     def scores(self) -> pd.DataFrame:
-        """Construct scores (standardized, unit variance) of the respondents used."""
-        w = np.asarray(self.estimate.weights)
-        y = scores_from_data(self.data.frame.to_numpy(dtype=np.float64), w)
-        return pd.DataFrame(y, index=self.data.frame.index, columns=list(self.constructs))
+        """Construct scores (standardized, unit variance) of the respondents used; with
+        interaction terms, their (standardized) scores follow."""
+        self._needs_answers("Construct scores")
+        if self.staged is not None:
+            values = self.staged.scores(self.standardized)
+        else:
+            w = np.asarray(self.estimate.weights)
+            values = scores_from_data(self.data.frame.to_numpy(dtype=np.float64), w)
+        return pd.DataFrame(values, index=self.data.frame.index, columns=list(self.nodes))
 
     @cached_property
     def params(self) -> pd.DataFrame:
@@ -578,7 +720,7 @@ class PLSResult(SEMResult):
             rows.append(
                 {"lhs": p.target, "op": "~", "rhs": p.source, "label": p.label, "estimate": value}
             )
-        names = self.constructs
+        names = self.nodes
         corr = np.asarray(self.estimate.construct_corr)
         for a in range(len(names)):
             for bb in range(a + 1, len(names)):
@@ -629,15 +771,62 @@ class PLSResult(SEMResult):
         return filled.reindex(columns=list(PARAM_COLUMNS))
 
     @cached_property
-    def fit_table(self) -> pd.DataFrame:
-        """Global fit measures: one row without columns.
+    def _fit_inputs(self) -> FitInputs | None:
+        """What the fit measures need, or ``None`` where they are not defined (interaction
+        terms make the model nonlinear in the constructs)."""
+        from sem_csat.pls.fit_measures import FitInputs
 
-        PLS path modeling has no likelihood and no χ² test; its model-fit criteria (SRMR and
-        the discrepancies d_ULS and d_G of the composite model) are not computed yet, so the
-        row is empty.  The table keeps the contract's shape (one row) so that consumers can
-        ask for columns by name.
+        if self.staged is not None:
+            from sem_csat.pls.staged_boot import staged_fit_inputs
+
+            return staged_fit_inputs(self)
+        s = self.pls_estimate.structure
+        blocks = np.zeros((s.n_indicators, s.n_constructs), dtype=bool)
+        for j, b in enumerate(s.blocks):
+            blocks[b, j] = True
+        composite = np.array([c.mode == "formative" for c in self.spec.constructs])
+        return FitInputs.from_estimate(
+            self.item_corr, self.estimate, blocks, composite, s.adjacency
+        )
+
+    def _fit_refit(self) -> Any:
+        """The refit of the exact-fit test (a picklable callable on moments)."""
+        from sem_csat.pls.fit_test import ModelRefit
+
+        if self.staged is not None:
+            from sem_csat.pls.staged_boot import StagedRefit
+
+            return StagedRefit.for_result(self)
+        f = self._fit_inputs
+        if f is None:  # pragma: no cover - only called when defined
+            raise ValueError("no fit measures for this model")
+        return ModelRefit(
+            structure=self.pls_estimate.structure,
+            scheme=self.settings.scheme,
+            tol=self.settings.tol,
+            max_iter=self.settings.max_iter,
+            method=self.method,
+            blocks=f.blocks,
+            composite=f.composite,
+        )
+
+    @cached_property
+    def fit_table(self) -> pd.DataFrame:
+        """Global fit measures: one row (``fit.csv``).
+
+        ``srmr, d_uls, d_g`` of the estimated model, ``srmr_saturated, d_uls_saturated,
+        d_g_saturated`` of the saturated model (d_G with the base-10 logarithm, as cSEM and
+        ADANCO), ``nfi`` and ``rms_theta``; after :meth:`bootstrap`, the Bollen–Stine
+        quantiles ``<measure>_hi95`` and ``<measure>_hi99`` of the six discrepancies.  See
+        :mod:`sem_csat.pls.fit_measures` for the model-implied correlation matrix.  NaN for a
+        model with interaction terms (no linear model-implied matrix).
         """
-        return pd.DataFrame(index=pd.RangeIndex(1))
+        from sem_csat.pls.fit_measures import fit_measures, fit_table
+
+        f = self._fit_inputs
+        measures = None if f is None else fit_measures(f)
+        test = None if self.exact_fit is None else self.exact_fit.table
+        return fit_table(measures, test)
 
     # ------------------------------------------------------------------ output contract
     def _scaled(self) -> list[str]:
@@ -651,7 +840,7 @@ class PLSResult(SEMResult):
 
         spec = self.spec
         scaled = self._scaled()
-        if not scaled or not spec.endogenous:
+        if not scaled or not spec.endogenous or self.from_matrix:
             return None
         target = default_target(spec)
         drivers = set(spec.topological_order[: spec.topological_order.index(target) + 1])
@@ -667,6 +856,17 @@ class PLSResult(SEMResult):
         spec = self.spec
         scaled = self._scaled()
         notes: list[Diagnostic] = []
+        if self.from_matrix:
+            return [
+                Diagnostic(
+                    "info",
+                    "fitted_to_matrix",
+                    "The model was fitted to a correlation or covariance matrix, so everything "
+                    "that needs the respondents' answers is left out: construct scores, index "
+                    "scores, the importance-performance map, PLSpredict, blindfolding and the "
+                    "bootstrap.",
+                )
+            ]
         if len(scaled) < len(spec.construct_names):
             missing = [c for c in spec.construct_names if c not in scaled]
             notes.append(
@@ -690,7 +890,7 @@ class PLSResult(SEMResult):
         from sem_csat.pls.index import index_table
 
         scaled = self._scaled()
-        if not scaled:
+        if not scaled or self.from_matrix:
             return None
         with _quiet():
             if self.boot is not None:
@@ -700,7 +900,9 @@ class PLSResult(SEMResult):
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table :func:`sem_csat.write` writes, by file name without ``.csv``.
 
-        ``paths``, ``outer``, ``r2``, ``effects``, ``f_squared``; after a bootstrap
+        ``paths``, ``outer``, ``r2``, ``effects``, ``f_squared``, ``fit`` (:attr:`fit_table`);
+        with higher-order constructs ``hoc_quality``; with interaction terms
+        ``simple_slopes`` and after a bootstrap ``johnson_neyman``; after a bootstrap
         ``mediation`` and ``specific_indirect``; the measurement-quality tables
         (:meth:`~sem_csat.measurement.QualityReport.csv_tables`) and after a bootstrap
         ``htmt_bootstrap``; with a declared answer scale ``index`` and ``ipma``.
@@ -711,7 +913,14 @@ class PLSResult(SEMResult):
             "r2": self.r2.reset_index(),
             "effects": self.effects,
             "f_squared": self.f_squared,
+            "fit": self.fit_table,
         }
+        if self.spec.higher_order:
+            out["hoc_quality"] = self.hoc_quality
+        if self.spec.interactions:
+            out["simple_slopes"] = self.simple_slopes
+            if self.boot is not None:
+                out["johnson_neyman"] = self.johnson_neyman
         if self.boot is not None:
             out["mediation"] = self.mediation
             out["specific_indirect"] = self.specific_indirect_effects
@@ -729,14 +938,51 @@ class PLSResult(SEMResult):
         return out
 
     def figures(self) -> dict[str, ResultFigure]:
-        """The importance–performance map (``ipma``, both panels) when it is defined, and the
-        survey metrics' Kano map when the spec declares Kano pairs."""
+        """The importance–performance map (``ipma``, both panels) when it is defined, for every
+        path of an interaction term its simple slopes (with the floodlight after a bootstrap),
+        ``simple_slopes_<term>_<outcome>``, and the survey metrics' Kano map when the spec
+        declares Kano pairs."""
         from sem_csat.pls.ipma import IPMAFigure
+        from sem_csat.pls.slopes import SlopesFigure, moderated_paths
 
         own: dict[str, ResultFigure] = (
             {} if self._ipma is None else {"ipma": IPMAFigure(self._ipma)}
         )
+        for term, _, _, y in moderated_paths(self):
+            own[f"simple_slopes_{term}_{y}"] = SlopesFigure(self, term, y)
         return own | self.dashboard_figures()
+
+    @cached_property
+    def simple_slopes(self) -> pd.DataFrame:
+        """The effect of each interaction term's first construct on the outcome at the
+        moderator's mean and ±1 SD (:func:`sem_csat.pls.slopes.simple_slopes`)."""
+        from sem_csat.pls.slopes import simple_slopes
+
+        return simple_slopes(self)
+
+    @cached_property
+    def floodlight(self) -> pd.DataFrame:
+        """The simple slope with its bootstrap interval over moderator values from -3 to 3 SD
+        (:func:`sem_csat.pls.slopes.floodlight`); needs a bootstrap."""
+        from sem_csat.pls.slopes import floodlight
+
+        return floodlight(self)
+
+    @cached_property
+    def johnson_neyman(self) -> pd.DataFrame:
+        """The moderator values where the simple slope is significant
+        (:func:`sem_csat.pls.slopes.johnson_neyman`); needs a bootstrap."""
+        from sem_csat.pls.slopes import johnson_neyman
+
+        return johnson_neyman(self)
+
+    @cached_property
+    def hoc_quality(self) -> pd.DataFrame:
+        """Reliability and validity of the higher-order constructs
+        (:func:`sem_csat.pls.hoc.hoc_quality`)."""
+        from sem_csat.pls.hoc import hoc_quality
+
+        return hoc_quality(self)
 
     def findings(self) -> tuple[Diagnostic, ...]:
         """The estimation's diagnostics, the quality verdicts, the HTMT bootstrap's and the
@@ -745,7 +991,25 @@ class PLSResult(SEMResult):
             quality = self.quality.diagnostics
             htmt_boot = self.htmt_bootstrap
         extra = () if htmt_boot is None else htmt_boot.diagnostics
-        return (*self.diagnostics, *quality, *extra, *self._csi_notes(), *self.dashboard_findings())
+        notes: list[Diagnostic] = []
+        if self._fit_inputs is None:
+            from sem_csat.pls.fit_measures import not_defined_note
+
+            notes.append(
+                not_defined_note(
+                    "its interaction terms are products of constructs, so the model implies no "
+                    "linear correlation matrix of the indicators (cSEM refuses nonlinear models "
+                    "too); assess the model without the interaction terms"
+                )
+            )
+        return (
+            *self.diagnostics,
+            *quality,
+            *extra,
+            *notes,
+            *self._csi_notes(),
+            *self.dashboard_findings(),
+        )
 
     def run_facts(self) -> dict[str, Any]:
         """``converged``, ``iterations`` and the number of warnings."""
@@ -769,7 +1033,7 @@ class PLSResult(SEMResult):
                 f"{self.spec.name} ({len(self.constructs)} constructs, "
                 f"{len(self.indicators)} indicators, {len(self.spec.paths)} paths)",
             ),
-            ("Method", f"{_METHOD_NAMES[self.method]}, {self.settings.scheme} scheme"),
+            ("Method", self._method_line()),
             (
                 "Data",
                 f"{d.source}: {d.n_used} of {d.n_total} respondents used "
@@ -787,18 +1051,65 @@ class PLSResult(SEMResult):
                     f"{self.boot.conf:.0%} {self.ci} intervals",
                 )
             )
+        if self.spec.interactions:
+            cols.insert(3, "std_estimate")
         sections = [
             Section("Structural model (path coefficients)", self.paths[cols]),
             Section("Explained variance", self.r2.reset_index()),
+            *self._moderation_sections(),
+            *self._fit_sections(),
             *self._index_section(),
             Section("Measurement model", self.outer, collapsed=True),
             *self.dashboard_sections(),
         ]
+        if self.spec.higher_order:
+            sections.insert(-1, Section("Higher-order constructs", self.hoc_quality))
         # every finding, as report.html and diagnostics.csv show them (result.findings())
         return Summary(f"sem_csat PLS results: {self.spec.name}", header, sections, self.findings())
 
+    def _method_line(self) -> str:
+        s = self.settings
+        parts = [f"{_METHOD_NAMES[self.method]}, {s.scheme} scheme"]
+        if self.spec.higher_order:
+            parts.append(f"higher-order constructs: {s.hoc} approach")
+        if self.spec.interactions:
+            parts.append(f"interaction terms: {s.interaction} approach")
+        if self.from_matrix and self.data.moments is not None:
+            parts.append(f"fitted to a {self.data.moments.kind} matrix")
+        return "; ".join(parts)
+
+    def _fit_sections(self) -> list[Section]:
+        """The fit measures as rows: measure, estimated, saturated (and HI95/HI99)."""
+        if self._fit_inputs is None:
+            return []
+        row = self.fit_table.iloc[0]
+        rows = []
+        for name in ("srmr", "d_uls", "d_g"):
+            entry = {"measure": name, "estimated": row[name], "saturated": row[f"{name}_saturated"]}
+            if self.exact_fit is not None:
+                entry |= {
+                    "estimated_hi95": row[f"{name}_hi95"],
+                    "estimated_hi99": row[f"{name}_hi99"],
+                    "saturated_hi95": row[f"{name}_saturated_hi95"],
+                    "saturated_hi99": row[f"{name}_saturated_hi99"],
+                }
+            rows.append(entry)
+        rows.append({"measure": "nfi", "estimated": row["nfi"]})
+        rows.append({"measure": "rms_theta", "estimated": row["rms_theta"]})
+        title = "Model fit (d_G with log base 10"
+        title += "; HI95/HI99: Bollen-Stine bootstrap)" if self.exact_fit is not None else ")"
+        return [Section(title, pd.DataFrame(rows))]
+
+    def _moderation_sections(self) -> list[Section]:
+        if not self.spec.interactions:
+            return []
+        out = [Section("Simple slopes (moderator at -1 SD, mean, +1 SD)", self.simple_slopes)]
+        if self.boot is not None:
+            out.append(Section("Johnson-Neyman region of significance", self.johnson_neyman))
+        return out
+
     def _index_section(self) -> list[Section]:
-        if any(self.spec.scale_of(c) is None for c in self.constructs):
+        if self.from_matrix or any(self.spec.scale_of(c) is None for c in self.constructs):
             return []
         import warnings
 
