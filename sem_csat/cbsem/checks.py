@@ -199,6 +199,8 @@ def _solution(est: CBSEMEstimate, spec: ModelSpec) -> _Solution:
     ):
         if op == "~" and lhs in ci and rhs in ci:
             beta[ci[lhs], ci[rhs]] = value
+        elif op == "=~" and lhs in ci and rhs in ci:  # a dimension of a higher-order construct
+            beta[ci[rhs], ci[lhs]] = value
         elif op == "~~" and lhs in ci and rhs in ci:
             psi[ci[lhs], ci[rhs]] = psi[ci[rhs], ci[lhs]] = value
         elif op == "~~" and lhs in ii and rhs in ii:
@@ -243,9 +245,17 @@ def latent_covariance(est: CBSEMEstimate, spec: ModelSpec) -> pd.DataFrame:
     return pd.DataFrame(sol.latent_cov, index=list(sol.constructs), columns=list(sol.constructs))
 
 
-def _fixed_variances(spec: ModelSpec) -> set[str]:
-    """Variables whose (residual) variance the spec or the translator fixes."""
-    from sem_csat.cbsem.syntax import to_semopy
+def _fixed_variances(est: CBSEMEstimate, spec: ModelSpec) -> set[str]:
+    """Variables whose (residual) variance the spec or the table's defaults fix."""
+    fit = est.pipeline
+    if fit is not None:  # the parameter table says it
+        table = fit.table
+        return {
+            lhs
+            for lhs, op, rhs, free in zip(table.lhs, table.op, table.rhs, table.free, strict=True)
+            if op == "~~" and lhs == rhs and free == 0
+        }
+    from sem_csat.cbsem.syntax import to_semopy  # fits of the earlier engine (FIML, WLSMV)
 
     fixed = {c.left for c in spec.covariances if c.left == c.right and c.fixed is not None}
     fixed.update(r.indicator for r in to_semopy(spec).fixed_residuals)
@@ -720,7 +730,7 @@ def check_solution(est: CBSEMEstimate, spec: ModelSpec) -> tuple[Diagnostic, ...
         # values, standard errors) may be read as a property of the model
         return tuple(out)
     sol = _solution(est, spec)
-    fixed = _fixed_variances(spec)
+    fixed = _fixed_variances(est, spec)
     variances = _variances(est, sol, fixed)
     out += variances
     codes = {d.code for d in variances}
