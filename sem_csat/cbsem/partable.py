@@ -83,6 +83,7 @@ __all__ = [
     "ParTable",
     "build_partable",
     "check_supported",
+    "position",
 ]
 
 #: Operators a table row can have.
@@ -480,10 +481,14 @@ def _equal_labels(rows: list[_Row]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _position(
+def position(
     lhs: str, op: str, rhs: str, ov: Mapping[str, int], lv: Mapping[str, int]
 ) -> tuple[str, int, int]:
-    """Matrix and indices of a row (lavaan's LISREL representation)."""
+    """Matrix and indices of a row (lavaan's LISREL representation): ``("", -1, -1)`` for
+    rows outside the matrices.
+
+    ``ov`` and ``lv`` map the observed and latent variables of the block to their positions.
+    """
     if op == "=~":
         if rhs in lv:  # a latent indicator (second-order): beta[lower, higher]
             return "beta", lv[rhs], lv[lhs]
@@ -620,7 +625,7 @@ def build_partable(
     n_free = 0
     n_th: dict[int, int] = {}
     for g, r in grouped:
-        mat, i, j = _position(r.lhs, r.op, r.rhs, ov_index, lv_index)
+        mat, i, j = position(r.lhs, r.op, r.rhs, ov_index, lv_index)
         if r.op == "|":  # thresholds: positions in the block's τ, in table order
             mat, i, j = "tau", n_th.get(g, 0), 0
             n_th[g] = i + 1

@@ -338,6 +338,13 @@ class CBSEMFit:
         return corrected_statistics(group, self.implied[0], delta, self.test.df,
                                     scaled=self.options.scaled)  # fmt: skip
 
+    def modification_indices(self) -> pd.DataFrame:
+        """Score tests of every fixed or omitted parameter, largest first
+        (:func:`sem_csat.cbsem.modindices.modification_indices`)."""
+        from sem_csat.cbsem.modindices import modification_indices
+
+        return modification_indices(self)
+
     def __repr__(self) -> str:
         state = "converged" if self.converged else "NOT converged"
         return (
