@@ -564,6 +564,16 @@ def _standard_errors(
     est: CBSEMEstimate, sol: _Solution
 ) -> tuple[list[Diagnostic], list[tuple[Row, float]]]:
     if est.information_singular:
+        involved = ""
+        if est.pipeline is not None:
+            from sem_csat.cbsem.identify import singular_parameters
+
+            names = singular_parameters(est.pipeline)
+            if names:
+                involved = (
+                    f" The data do not determine {', '.join(names)} separately: changing them "
+                    "together leaves the fit unchanged."
+                )
         return [
             Diagnostic(
                 "error",
@@ -572,9 +582,11 @@ def _standard_errors(
                 "parameters), so the model is not identified there (empirical "
                 "underidentification) and the standard errors, z-values, p-values and "
                 "confidence intervals are not available (NaN). The estimates themselves are "
-                "not unique. Look for a construct whose correlation with all others is near "
-                "zero while it has only two items, or a path and a covariance that duplicate "
-                "each other; add items or constraints and refit.",
+                "not unique, so read nothing into their values (negative variances or "
+                f"standardized values above 1 below are symptoms of this).{involved} Look for "
+                "a construct whose correlation with all others is near zero while it has only "
+                "two items, or a path and a covariance that duplicate each other; add items or "
+                "constraints and refit.",
                 ConvergenceWarning,
             )
         ], []
@@ -730,6 +742,11 @@ def check_solution(est: CBSEMEstimate, spec: ModelSpec) -> tuple[Diagnostic, ...
         # values, standard errors) may be read as a property of the model
         return tuple(out)
     sol = _solution(est, spec)
+    se, big_se = _standard_errors(est, sol)
+    if est.information_singular:
+        # said first: the estimates are not unique, so what follows describes one of many
+        out += se
+        se = []
     fixed = _fixed_variances(est, spec)
     variances = _variances(est, sol, fixed)
     out += variances
@@ -741,7 +758,6 @@ def check_solution(est: CBSEMEstimate, spec: ModelSpec) -> tuple[Diagnostic, ...
     )
     corr, pairs = _correlations(sol)
     std, big_paths = _standardized(est)
-    se, big_se = _standard_errors(est, sol)
     out += _collinear(sol, pairs, big_paths, big_se)
     out += corr + std + se
     return tuple(out)

@@ -47,6 +47,7 @@ from sem_csat.cbsem.fiml_corrected import (
 from sem_csat.cbsem.fit_indices import FitIndices, fit_measures, lavaan_measure_names
 from sem_csat.cbsem.fit_ordinal import catml_robust, ordinal_measures
 from sem_csat.cbsem.fit_robust import RobustInputs, robust_measures, scaled_measures
+from sem_csat.cbsem.identify import check_identification
 from sem_csat.cbsem.lisrel import Implied, LisrelModel
 from sem_csat.cbsem.objective import ESTIMATORS, ML, Discrepancy
 from sem_csat.cbsem.objective_dwls import DWLS
@@ -394,7 +395,8 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
     DataError
         When S is not positive definite for ML or GLS.
     EstimationError
-        When the model has more free parameters than sample moments (df < 0).
+        When the model has more free parameters than sample moments (df < 0) or is not
+        identified (:func:`sem_csat.cbsem.identify.check_identification`).
     """
     options = options or Options()
     if stats.n_groups != 1:
@@ -414,17 +416,10 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
     means = table.meanstructure
     _check_sample(stats, options.estimator, means)
     moments = n_moments(stats, meanstructure=means)
-    if table.npar > moments:
-        p = len(stats.ov_names)
-        what = f"{moments} distinct variances, covariances" + (" and means" if means else "")
-        raise EstimationError(
-            f"The model has {table.npar} free parameters but the {p} items give only "
-            f"{what} (df = {moments - table.npar}), so it is not identified; fix or remove "
-            "parameters (e.g. error covariances) or add items."
-        )
     with _one_thread():
         model = LisrelModel(table, meanstructure=means)
         reparam = Reparam.from_table(table)
+        check_identification(table, model, reparam, moments)
         problem = Problem(model, stats, disc, reparam)
         free = table.free
         is_free = free > 0
