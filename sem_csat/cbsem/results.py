@@ -477,14 +477,12 @@ class CBSEMResult(SEMResult):
 
         if ci not in CI_METHODS:
             raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
-        if not self._answers or "~1" in set(self.estimate.table["op"]):
+        if not self._answers or self.estimate.pipeline is None:
             raise UsageError(
                 f"The CB-SEM bootstrap {_NEEDS_ANSWERS} Bootstrap a fit by ML, MLR, GLS or "
                 "ULS to complete raw data."
             )
-        boot = bootstrap_cbsem(
-            self, n_boot, data=self.data, seed=seed, n_jobs=n_jobs, conf=conf, progress=progress
-        )
+        boot = bootstrap_cbsem(self, n_boot, seed=seed, n_jobs=n_jobs, conf=conf, progress=progress)
         return dataclasses.replace(
             self, boot=boot, ci=ci, diagnostics=(*self.diagnostics, *boot.diagnostics)
         )

@@ -546,6 +546,20 @@ def _evaluate(
     return stats, failure
 
 
+_BLAS: Any = None
+
+
+def _one_blas_thread() -> Any:
+    """A context manager limiting BLAS to one thread, from one ``ThreadpoolController`` per
+    process (creating one scans the loaded libraries, which costs milliseconds per chunk)."""
+    global _BLAS
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
 def _run_chunk(
     fn: ReplicateFunction,
     x: FloatArray,
@@ -559,9 +573,7 @@ def _run_chunk(
     multi-threaded matrix product sums in another order, and the numbers must not depend on
     how many processes or threads the machine offers.
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _one_blas_thread():
         if task.kind == "boot":
             counts = _bootstrap_counts(root, x.shape[0], task.start, task.stop)
             moments = _moments_from_counts(x, counts, task.start)
@@ -1225,15 +1237,13 @@ def run_bootstrap(
     jack_failure = np.full(n if jackknife else 0, "", dtype=object)
     constant = np.zeros(p, dtype=np.intp)
 
-    from threadpoolctl import threadpool_limits
-
     calls = [delayed(_run_chunk)(replicate_fn, x, root, task, widths) for task in tasks]
     # BLAS single-threaded in this process for the whole run, not only inside each chunk: with
     # a threaded backend (a Dask cluster of threads) chunks share the process, and one chunk
     # leaving its single-thread block would hand its neighbours the multi-threaded BLAS, whose
     # sums round differently
     with (
-        threadpool_limits(limits=1, user_api="blas"),
+        _one_blas_thread(),
         progress_bar(n_boot + (n if jackknife else 0), progress) as bar,
     ):
         for res in parallel_map(n_jobs, calls):
