@@ -102,9 +102,11 @@ def main() -> None:
     result = sem_csat.fit(spec, hs, method="ml")
     t_ours, ok, failed, improper = ours(result, args.n_boot)
     t_semopy = semopy_refit(hs, args.semopy)
-    lav = None if args.no_lavaan else lavaan(HS_MODEL.replace("\n", "; "), HS_DATA, args.lavaan_boot)
+    hs_text = HS_MODEL.replace("\n", "; ")
+    lav = None if args.no_lavaan else lavaan(hs_text, HS_DATA, args.lavaan_boot)
     print("Holzinger-Swineford CFA, time per resample")
-    print(f"  sem_csat       {1e3 * t_ours:8.3f} ms  ({ok} ok, {failed} failed, {improper} improper)")
+    print(f"  sem_csat       {1e3 * t_ours:8.3f} ms  ({ok} ok, {failed} failed, "
+          f"{improper} improper)")  # fmt: skip
     print(f"  semopy refit   {1e3 * t_semopy:8.3f} ms")
     if lav is not None:
         print(f"  lavaan         {1e3 * lav[0]:8.3f} ms")

@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 
 import sem_csat
-from sem_csat.cbsem.bootstrap import bootstrap_cbsem
-from sem_csat.cbsem.bootstrap import CBSEMBootstrap
+from sem_csat.cbsem.bootstrap import CBSEMBootstrap, bootstrap_cbsem
 from sem_csat.cbsem.pipeline import Options, fit_data
 from sem_csat.cbsem.results import CBSEMResult
 from sem_csat.errors import (

@@ -547,7 +547,7 @@ def optimize_with_restarts(
         # long flat valleys (near-collinear constructs, improper minima) defeat Fisher
         # scoring and Newton steps; BFGS from the first start with a small scaled identity,
         # as nlminb starts, finds its way along them
-        res = bfgs_then_polish(problem, first, start="bfgs")
+        res = bfgs_then_polish(problem, first, start="bfgs", max_iter=max(max_iter, 2))
         runs.append(res)
     converged = [r for r in runs if r.converged]
     pool = converged or runs
@@ -620,4 +620,4 @@ def bfgs_then_polish(
     """:func:`bfgs` from ``z0``, then :func:`minimize` from where it ended (Newton polish and
     the convergence checks of every run)."""
     z, _ = bfgs(problem, z0, h_inv, max_iter=max_iter)
-    return minimize(problem, z, max_iter=200, start=start)
+    return minimize(problem, z, max_iter=min(max_iter, 200), start=start)
