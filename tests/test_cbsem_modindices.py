@@ -1,6 +1,6 @@
 """Modification indices against lavaan 0.6-14's ``modindices(fit, sort. = FALSE,
 minimum.value = 0)`` (``modindices.csv`` of every single-group, complete-data case made by
-``tests/reference/lavaan/make_rebuild.R``).
+``tests/reference/lavaan/make_rebuild.R`` and ``make_features.R``).
 
 Every candidate lavaan lists must be listed, and no other; ``mi``, ``epc``, ``sepc_lv``,
 ``sepc_all`` and ``sepc_nox`` must agree within max(1e-4, 1e-3·|lavaan|).  MLR cases use the
@@ -24,7 +24,7 @@ import pytest
 
 import sem_csat
 from sem_csat.cbsem.modindices import MI_COLUMNS, candidates, describe, modification_indices
-from sem_csat.cbsem.pipeline import CBSEMFit, Options, fit_data
+from sem_csat.cbsem.pipeline import CBSEMFit, Options, fit_data, fit_moments
 from sem_csat.spec import ModelSpec
 
 LAVAAN = Path(__file__).resolve().parent / "reference" / "lavaan"
@@ -56,14 +56,19 @@ CASES = _cases()
 def _fit(case: str) -> tuple[CBSEMFit, dict[str, Any]]:
     info: dict[str, Any] = json.loads((LAVAAN / case / "info.json").read_text())
     spec = ModelSpec.from_lavaan(str(info["model"]), name=case)
-    name = Path(str(info["data"])).name
-    data = pd.read_csv(LAVAAN / name if (LAVAAN / name).is_file() else DATASETS / name)
     opts = info["options"]
     options = Options(
         estimator=str(info["estimator"]),
         std_lv=bool(opts.get("std.lv")),
         meanstructure=True if opts.get("meanstructure") else None,
     )
+    folder = LAVAAN / case
+    if (folder / "input_cov.csv").is_file():  # a covariance matrix (with means)
+        cov = pd.read_csv(folder / "input_cov.csv", index_col=0)
+        means = pd.read_csv(folder / "input_mean.csv").set_index("variable")["value"]
+        return fit_moments(spec, cov, int(info["nobs"]), options, means=means), info
+    name = Path(str(info["data"])).name
+    data = pd.read_csv(LAVAAN / name if (LAVAAN / name).is_file() else DATASETS / name)
     return fit_data(spec, data, options), info
 
 

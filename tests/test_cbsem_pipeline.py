@@ -68,6 +68,11 @@ CASES: dict[str, tuple[str, bool]] = {
     "mi_hs_ml": ("hs1939.csv", False),
     "mi_hs_gls": ("hs1939.csv", False),
     "mi_hs_uls": ("hs1939.csv", False),
+    # make_features.R
+    "rq_hoc_ml": ("rq_hoc_sim.csv", False),
+    "means_free_lv_gls": ("hs1939.csv", False),
+    "means_free_lv_uls": ("hs1939.csv", False),
+    "means_cov": ("", False),
 }
 #: Operators of parameterEstimates() rows that the pipeline's params reproduce (":=" rows are
 #: matched by their name: lavaan writes the expression without blanks).
@@ -105,7 +110,10 @@ def _fit(case: str) -> tuple[CBSEMFit, dict[str, Any]]:
     folder = LAVAAN / case
     if (folder / "input_cov.csv").is_file():
         cov = pd.read_csv(folder / "input_cov.csv", index_col=0)
-        return fit_moments(spec, cov, int(info["nobs"]), options), info
+        means = None
+        if (folder / "input_mean.csv").is_file():
+            means = pd.read_csv(folder / "input_mean.csv").set_index("variable")["value"]
+        return fit_moments(spec, cov, int(info["nobs"]), options, means=means), info
     return fit_data(spec, _data(CASES[case][0]), options), info
 
 

@@ -63,6 +63,7 @@ from sem_csat.cbsem.lisrel import LisrelModel
 from sem_csat.cbsem.objective import ESTIMATORS
 from sem_csat.cbsem.partable import ParTable, position
 from sem_csat.cbsem.standardized import standardize
+from sem_csat.errors import UsageError
 
 if TYPE_CHECKING:
     from sem_csat.cbsem.pipeline import CBSEMFit
@@ -193,6 +194,11 @@ def modification_indices(fit: CBSEMFit) -> pd.DataFrame:
         ``mi`` (largest first).  ``group`` is the group's label (``""`` for one group).
         Empty when the fit did not converge or its information matrix is singular.
 
+    Raises
+    ------
+    UsageError
+        For a FIML fit (incomplete data) or a DWLS/WLSMV fit (ordinal items).
+
     Examples
     --------
     >>> import pandas as pd
@@ -207,6 +213,11 @@ def modification_indices(fit: CBSEMFit) -> pd.DataFrame:
     """
     empty = pd.DataFrame({c: pd.Series(dtype=object if c in MI_COLUMNS[:4] else float)
                           for c in MI_COLUMNS})  # fmt: skip
+    if fit.stats.missing or fit.stats.ordinal:
+        raise UsageError(
+            "Modification indices are available for ML, MLR, GLS and ULS fits to complete data, "
+            "not yet after FIML (incomplete data) or DWLS/WLSMV (ordinal items)."
+        )
     if not fit.converged or fit.model is None or fit.reparam is None:
         return empty
     table = fit.table
