@@ -145,6 +145,7 @@ class BatchProblem:
             raise ValueError("the batched problem holds one block")
         if estimator not in ("ML", "GLS", "ULS"):
             raise ValueError(f"unknown estimator {estimator!r}")
+        self.model = model
         self.block: Block = model.blocks[0]
         self.reparam = reparam
         self.estimator = estimator
@@ -325,6 +326,36 @@ class BatchProblem:
             grad[:, fr.index] = values
         return grad
 
+    def start_map(self, z0: FloatArray) -> StartMap | None:
+        """The affine map from the samples' moments to f_b and ∇f_b at ``z0`` (ML and ULS
+        without a mean structure; ``None`` otherwise).
+
+        At fixed parameters the ML and ULS discrepancies are affine in S: with Σ̂ = Σ(z₀),
+        V = Σ̂⁻¹ and Δ the Jacobian ∂Σ/∂x (as a k × p² matrix), ∇f_b = Kᵀ Δ vec(G_b) where
+        G_b = ½V(Σ̂ − S_b)V (ML) or −c_b W∘(S_b − Σ̂) (ULS), so one matrix product gives every
+        sample's gradient at the common start.
+        """
+        if self.meanstructure or self.estimator == "GLS":
+            return None
+        model_x = self.x(np.asarray(z0, dtype=np.float64)[None])[0]
+        pt = self.point(model_x[None])
+        sigma = pt.sigma[0]
+        sign, logdet = np.linalg.slogdet(sigma)
+        if sign <= 0:
+            return None
+        p = sigma.shape[0]
+        dense = np.zeros((self.n_free, p, p))
+        implied = self.model.implied(model_x)
+        if implied is None:
+            return None
+        fac = self.model.jacobian(implied)[0]
+        dense[fac.index] = fac.dense()
+        jac = dense.reshape(self.n_free, p * p)
+        if self.reparam.k is not None:
+            jac = self.reparam.k.T @ jac
+        v = np.linalg.inv(sigma)
+        return StartMap(self.estimator, sigma, v, float(logdet), jac, self._vech_w)
+
     def improper(self, pt: Point) -> BoolArray:
         """lavaan's post-check per sample: a negative variance, or a latent or residual
         covariance matrix that is not positive definite (smallest eigenvalue below
@@ -341,6 +372,36 @@ class BatchProblem:
             scale = np.maximum(1.0, eig[:, -1])
             out |= eig[:, 0] < -tol * scale
         return out
+
+
+@dataclass(frozen=True, eq=False)
+class StartMap:
+    """f_b and ∇f_b at the common start as an affine function of S_b
+    (:meth:`BatchProblem.start_map`)."""
+
+    estimator: str
+    sigma: FloatArray
+    v: FloatArray
+    logdet: float
+    jac: FloatArray  # (n_z, p²): ∇f = jac · vec(∂f/∂Σ)
+    vech_w: FloatArray
+
+    def __call__(self, data: Moments) -> tuple[FloatArray, FloatArray]:
+        s = data.cov
+        c = s.shape[0]
+        p = self.sigma.shape[0]
+        if self.estimator == "ML":
+            logdet_s = data.logdet if data.logdet is not None else np.linalg.slogdet(s)[1]
+            f = 0.5 * (self.logdet + np.einsum("cij,ij->c", s, self.v) - logdet_s - p)
+            g = 0.5 * (self.v @ (self.sigma[None] - s) @ self.v)
+            f = np.where(np.isfinite(logdet_s), f, np.inf)
+        else:
+            c_n = (data.nobs - 1.0) / data.nobs
+            r = s - self.sigma[None]
+            f = 0.5 * c_n * np.einsum("ij,cij->c", self.vech_w, r * r)
+            g = -c_n[:, None, None] * self.vech_w * r
+        grad = g.reshape(c, p * p) @ self.jac.T
+        return f, grad
 
 
 def _cholesky(a: FloatArray) -> tuple[FloatArray, BoolArray]:
@@ -394,6 +455,7 @@ def solve(
     *,
     tol: float = 1e-8,
     max_iter: int = 80,
+    initial: tuple[FloatArray, FloatArray] | None = None,
 ) -> tuple[FloatArray, BoolArray]:
     """Minimise f_b for every sample of ``data`` from ``z0`` by batched BFGS.
 
@@ -408,6 +470,9 @@ def solve(
     iteration converges superlinearly), or as not converged when no step lowers f_b.  Samples
     leave the stack when they stop, so a sample's numbers do not depend on the others.
 
+    ``initial`` gives f_b and ∇f_b at ``z0`` when they are known without an evaluation
+    (:meth:`BatchProblem.at_start`).
+
     Returns
     -------
     z
@@ -418,7 +483,10 @@ def solve(
     c = data.cov.shape[0]
     q = np.asarray(z0).size
     z = np.repeat(np.asarray(z0, dtype=np.float64)[None], c, axis=0)
-    f, g, _ = problem.evaluate(z, data)
+    if initial is None:
+        f, g, _ = problem.evaluate(z, data)
+    else:
+        f, g = initial[0].copy(), initial[1].copy()
     converged = np.zeros(c, dtype=bool)
     active = np.flatnonzero(np.isfinite(f))
     if q == 0:

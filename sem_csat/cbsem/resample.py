@@ -47,7 +47,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sem_csat.cbsem import start as start_values
-from sem_csat.cbsem.batch import BatchProblem, hessian_inverse, solve
+from sem_csat.cbsem.batch import BatchProblem, StartMap, hessian_inverse, solve
 from sem_csat.cbsem.batch import Moments as BatchMoments
 from sem_csat.cbsem.defined import DefinedParameters, defined_parameters
 from sem_csat.cbsem.estimate import Problem, Reparam, bfgs_then_polish
@@ -231,6 +231,10 @@ class CBSEMReplicateFunction:
     def _batch(self) -> BatchProblem:
         return BatchProblem(self.model, self.reparam, self.estimator)
 
+    @cached_property
+    def _start_map(self) -> StartMap | None:
+        return self._batch.start_map(self.z_hat)
+
     # ------------------------------------------------------------------------ estimation
     def moments(self, moments: Moments) -> BatchMoments:
         """The resamples' moments with the estimator's divisor (N for ML, N − 1 otherwise)."""
@@ -257,9 +261,11 @@ class CBSEMReplicateFunction:
         if idx.size == 0:
             return z, failure
         sub = data.take(idx)
+        start = self._start_map
         est, converged = solve(
-            self._batch, sub, self.z_hat, self.h_inv, tol=_TOL, max_iter=_MAX_ITER
-        )
+            self._batch, sub, self.z_hat, self.h_inv, tol=_TOL, max_iter=_MAX_ITER,
+            initial=None if start is None else start(sub),
+        )  # fmt: skip
         for j in np.flatnonzero(~converged):  # rare: the full optimizer takes over
             est[j], converged[j] = self._refit(sub.take(np.array([j])), est[j])
         z[idx] = est
@@ -318,7 +324,10 @@ class CBSEMReplicateFunction:
             free = self.table.free
             rows[:, free > 0] = x[:, free[free > 0] - 1]
             out["defined"] = lay.defined.values_many(rows)
-        m = self.table.lv_names[0].__len__()
+        if lay.effect_to.size == 0:
+            out["indirect"] = out["total"] = np.zeros((x.shape[0], 0))
+            return out
+        m = len(self.table.lv_names[0])
         b = np.zeros((x.shape[0], m, m))
         b[:, lay.path_rows, lay.path_cols] = x[:, lay.path_x]
         for r, col, value in lay.path_fixed:
