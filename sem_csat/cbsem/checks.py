@@ -199,6 +199,8 @@ def _solution(est: CBSEMEstimate, spec: ModelSpec) -> _Solution:
     ):
         if op == "~" and lhs in ci and rhs in ci:
             beta[ci[lhs], ci[rhs]] = value
+        elif op == "=~" and lhs in ci and rhs in ci:  # a dimension of a higher-order construct
+            beta[ci[rhs], ci[lhs]] = value
         elif op == "~~" and lhs in ci and rhs in ci:
             psi[ci[lhs], ci[rhs]] = psi[ci[rhs], ci[lhs]] = value
         elif op == "~~" and lhs in ii and rhs in ii:
@@ -243,9 +245,17 @@ def latent_covariance(est: CBSEMEstimate, spec: ModelSpec) -> pd.DataFrame:
     return pd.DataFrame(sol.latent_cov, index=list(sol.constructs), columns=list(sol.constructs))
 
 
-def _fixed_variances(spec: ModelSpec) -> set[str]:
-    """Variables whose (residual) variance the spec or the translator fixes."""
-    from sem_csat.cbsem.syntax import to_semopy
+def _fixed_variances(est: CBSEMEstimate, spec: ModelSpec) -> set[str]:
+    """Variables whose (residual) variance the spec or the table's defaults fix."""
+    fit = est.pipeline
+    if fit is not None:  # the parameter table says it
+        table = fit.table
+        return {
+            lhs
+            for lhs, op, rhs, free in zip(table.lhs, table.op, table.rhs, table.free, strict=True)
+            if op == "~~" and lhs == rhs and free == 0
+        }
+    from sem_csat.cbsem.syntax import to_semopy  # fits of the earlier engine (FIML, WLSMV)
 
     fixed = {c.left for c in spec.covariances if c.left == c.right and c.fixed is not None}
     fixed.update(r.indicator for r in to_semopy(spec).fixed_residuals)
@@ -554,6 +564,16 @@ def _standard_errors(
     est: CBSEMEstimate, sol: _Solution
 ) -> tuple[list[Diagnostic], list[tuple[Row, float]]]:
     if est.information_singular:
+        involved = ""
+        if est.pipeline is not None:
+            from sem_csat.cbsem.identify import singular_parameters
+
+            names = singular_parameters(est.pipeline)
+            if names:
+                involved = (
+                    f" The data do not determine {', '.join(names)} separately: changing them "
+                    "together leaves the fit unchanged."
+                )
         return [
             Diagnostic(
                 "error",
@@ -562,9 +582,11 @@ def _standard_errors(
                 "parameters), so the model is not identified there (empirical "
                 "underidentification) and the standard errors, z-values, p-values and "
                 "confidence intervals are not available (NaN). The estimates themselves are "
-                "not unique. Look for a construct whose correlation with all others is near "
-                "zero while it has only two items, or a path and a covariance that duplicate "
-                "each other; add items or constraints and refit.",
+                "not unique, so read nothing into their values (negative variances or "
+                f"standardized values above 1 below are symptoms of this).{involved} Look for "
+                "a construct whose correlation with all others is near zero while it has only "
+                "two items, or a path and a covariance that duplicate each other; add items or "
+                "constraints and refit.",
                 ConvergenceWarning,
             )
         ], []
@@ -720,7 +742,12 @@ def check_solution(est: CBSEMEstimate, spec: ModelSpec) -> tuple[Diagnostic, ...
         # values, standard errors) may be read as a property of the model
         return tuple(out)
     sol = _solution(est, spec)
-    fixed = _fixed_variances(spec)
+    se, big_se = _standard_errors(est, sol)
+    if est.information_singular:
+        # said first: the estimates are not unique, so what follows describes one of many
+        out += se
+        se = []
+    fixed = _fixed_variances(est, spec)
     variances = _variances(est, sol, fixed)
     out += variances
     codes = {d.code for d in variances}
@@ -731,7 +758,6 @@ def check_solution(est: CBSEMEstimate, spec: ModelSpec) -> tuple[Diagnostic, ...
     )
     corr, pairs = _correlations(sol)
     std, big_paths = _standardized(est)
-    se, big_se = _standard_errors(est, sol)
     out += _collinear(sol, pairs, big_paths, big_se)
     out += corr + std + se
     return tuple(out)

@@ -42,6 +42,8 @@ __all__ = [
     "OptimResult",
     "Problem",
     "Reparam",
+    "bfgs",
+    "bfgs_then_polish",
     "minimize",
     "optimize_with_restarts",
 ]
@@ -524,19 +526,29 @@ def optimize_with_restarts(
     """Run from the first start; on non-convergence or an improper point try the next ones.
 
     An improper but converged first run is compared with one more start only (an improper
-    minimum is usually the model's true minimum, as in lavaan).  Returns the chosen run (the
+    minimum is usually the model's true minimum, as in lavaan).  When no start converges,
+    :func:`bfgs_then_polish` is tried from the first start.  Returns the chosen run (the
     converged one with the lowest f, the first on ties) and every run made.  ``starts`` maps
     a name to a function that gives the starting values of the free parameters ``x``.
     """
     runs: list[OptimResult] = []
+    first: FloatArray | None = None
     for name, make in starts.items():
         x0 = make()
-        res = minimize(problem, problem.reparam.z(x0), max_iter=max_iter, start=name)
+        z0 = problem.reparam.z(x0)
+        first = z0 if first is None else first
+        res = minimize(problem, z0, max_iter=max_iter, start=name)
         runs.append(res)
         if res.converged and not _improper(problem, res):
             break
         if len(runs) >= 2 and any(r.converged for r in runs):
             break
+    if first is not None and not any(r.converged for r in runs):
+        # long flat valleys (near-collinear constructs, improper minima) defeat Fisher
+        # scoring and Newton steps; BFGS from the first start with a small scaled identity,
+        # as nlminb starts, finds its way along them
+        res = bfgs_then_polish(problem, first, start="bfgs", max_iter=max(max_iter, 2))
+        runs.append(res)
     converged = [r for r in runs if r.converged]
     pool = converged or runs
     best = pool[0]
@@ -544,3 +556,68 @@ def optimize_with_restarts(
         if r.f < best.f - 1e-9 * max(1.0, abs(best.f)):
             best = r
     return best, tuple(runs)
+
+
+def bfgs(
+    problem: Problem,
+    z0: FloatArray,
+    h_inv: FloatArray | None = None,
+    *,
+    max_iter: int = 1000,
+    tol: float = 1e-9,
+) -> tuple[FloatArray, bool]:
+    """Dense BFGS (Nocedal & Wright 2006, alg. 6.1) with Armijo backtracking.
+
+    ``h_inv`` is the initial inverse Hessian; by default a scaled identity whose first step
+    moves no parameter by more than 0.1.  Stops when the quasi-Newton step is below
+    ``tol``·max(1, max|z|) (returns ``True``), when no step lowers f or after ``max_iter``
+    steps (``False``).  Quasi-Newton steps learn the curvature of long, flat, curved valleys
+    that Fisher scoring crawls along.
+    """
+    z = np.asarray(z0, dtype=np.float64).copy()
+    f, g, imp = problem.evaluate(z)
+    if imp is None or not math.isfinite(f):
+        return z, False
+    if h_inv is None:
+        h = np.eye(z.size) * (0.1 / max(float(np.max(np.abs(g))) if g.size else 1.0, 1e-8))
+    else:
+        h = np.array(h_inv, dtype=np.float64)
+    for _ in range(max_iter):
+        d = -h @ g
+        if not d.size or np.max(np.abs(d)) <= tol * max(1.0, float(np.max(np.abs(z)))):
+            return z, True
+        slope = float(g @ d)
+        if slope >= 0:  # not a descent direction: restart from the scaled identity
+            h = np.eye(z.size) * (0.1 / max(float(np.max(np.abs(g))), 1e-8))
+            d, slope = -h @ g, -float(h[0, 0] * (g @ g))
+        t = 1.0
+        for _ in range(50):
+            f_new, g_new, imp_new = problem.evaluate(z + t * d)
+            if imp_new is not None and math.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
+                break
+            t *= 0.5
+        else:
+            return z, False
+        step, change = t * d, g_new - g
+        z, f, g = z + step, f_new, g_new
+        sy = float(step @ change)
+        if sy > 1e-12 * float(np.linalg.norm(step) * np.linalg.norm(change)):
+            rho = 1.0 / sy
+            hy = h @ change
+            h -= rho * (np.outer(step, hy) + np.outer(hy, step))
+            h += (rho * rho * float(change @ hy) + rho) * np.outer(step, step)
+    return z, False
+
+
+def bfgs_then_polish(
+    problem: Problem,
+    z0: FloatArray,
+    h_inv: FloatArray | None = None,
+    *,
+    start: str = "bfgs",
+    max_iter: int = 1000,
+) -> OptimResult:
+    """:func:`bfgs` from ``z0``, then :func:`minimize` from where it ended (Newton polish and
+    the convergence checks of every run)."""
+    z, _ = bfgs(problem, z0, h_inv, max_iter=max_iter)
+    return minimize(problem, z, max_iter=min(max_iter, 200), start=start)

@@ -191,6 +191,8 @@ class CBSEM:
 
         The matrix is taken as an unbiased (divisor N − 1) covariance matrix, as published
         tables give it; for ML it is rescaled by (N − 1)/N as lavaan does.  MLR needs raw data.
+        A spec with a mean structure (intercepts) needs the item means as well
+        (``stats.means``); without one the means do not change any estimate.
         """
         settings = CBSEMSettings(str(self.estimator).lower(), std_lv=self.std_lv).check()
         key = settings.method
@@ -208,6 +210,7 @@ class CBSEM:
             stats.matrix,
             stats.n_obs,
             pipeline.Options(estimator=ESTIMATORS[key], std_lv=settings.std_lv),
+            means=stats.means,
         )
         est = legacy.to_estimate(fit)
         notes: list[Diagnostic] = list(spec.diagnostics)

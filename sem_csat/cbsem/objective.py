@@ -11,8 +11,12 @@ so that f is lavaan's ``fmin`` and the test statistic is T = 2 N f.  With S_g th
 * GLS: f_g = ½ c_g · ½ tr[(S⁻¹R)²]  (T = Σ_g (N_g − 1) F_GLS);
 * ULS: f_g = ½ c_g · Σ_{i≤j} r_ij²  (least squares on the distinct moments, lavaan's ULS).
 
+With a mean structure (intercepts; ȳ the sample and μ the implied means, d = ȳ − μ) each
+f_g gains the mean term of lavaan's discrepancy: ½ dᵀΣ⁻¹d (ML), ½ c_g dᵀS⁻¹d (GLS) and
+½ c_g dᵀd (ULS); the information gains ∂μᵀV∂μ (V = Σ⁻¹, S⁻¹ or I).
+
 Each estimator supplies, per group, the value f_g, its derivative G = ∂f_g/∂Σ (a symmetric
-matrix with df_g = tr(G dΣ)), and the unit expected information
+matrix with df_g = tr(G dΣ)) and ∂f_g/∂μ, and the unit expected information
 I_g = Δᵀ W Δ of its weight W: ½ tr(V ∂Σ V ∂Σ) with V = Σ⁻¹ (ML) or S⁻¹ (GLS), and
 Σ_{i≤j} ∂σ_ij ∂σ_ij (ULS).  The Gauss–Newton (Fisher) approximation of the Hessian of f_g is
 ``hessian_factor`` × I_g (1 for ML, c_g for GLS and ULS), and Cov(x̂) = (Σ_g N_g/N · I_g)⁻¹ / n
@@ -160,15 +164,27 @@ class ML:
             return math.inf
         p = imp.sigma.shape[0]
         logdet = float(imp.cache["logdet"][0])
-        return float(0.5 * (logdet + float(np.sum(stats.cov * inv)) - stats.logdet - p))
+        f = logdet + float(np.sum(stats.cov * inv)) - stats.logdet - p
+        d = _mean_residual(stats, imp)
+        if d is not None:
+            f += float(d @ inv @ d)
+        return float(0.5 * f)
 
     def d_sigma(self, stats: GroupStats, imp: Implied) -> FloatArray:
         inv = _inverse_or_pinv(imp)
-        out: FloatArray = 0.5 * inv @ (imp.sigma - stats.cov) @ inv
+        target = imp.sigma - stats.cov
+        d = _mean_residual(stats, imp)
+        if d is not None:
+            target = target - np.outer(d, d)
+        out: FloatArray = 0.5 * inv @ target @ inv
         return 0.5 * (out + out.T)
 
     def d_mu(self, stats: GroupStats, imp: Implied) -> FloatArray | None:
-        return None
+        d = _mean_residual(stats, imp)
+        if d is None:
+            return None
+        out: FloatArray = -(_inverse_or_pinv(imp) @ d)
+        return out
 
     def information(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
         return _sandwich_information(_inverse_or_pinv(imp), fac)
@@ -191,12 +207,17 @@ class ML:
 
     @staticmethod
     def loglik(stats: GroupStats, imp: Implied) -> float:
-        """log L of the group at Σ (no mean structure): −N/2 [p log 2π + log|Σ| + tr(SΣ⁻¹)]."""
+        """log L of the group: −N/2 [p log 2π + log|Σ| + tr(SΣ⁻¹) + dᵀΣ⁻¹d] (d = ȳ − μ, only
+        with a mean structure)."""
         sign, logdet = np.linalg.slogdet(imp.sigma)
         if sign <= 0:
             return math.nan
         p = imp.sigma.shape[0]
-        trace = float(np.sum(stats.cov * np.linalg.inv(imp.sigma)))
+        inv = np.linalg.inv(imp.sigma)
+        trace = float(np.sum(stats.cov * inv))
+        d = _mean_residual(stats, imp)
+        if d is not None:
+            trace += float(d @ inv @ d)
         return float(-0.5 * stats.nobs * (p * _LOG_2PI + float(logdet) + trace))
 
 
@@ -209,9 +230,14 @@ class GLS:
     likelihood: bool = False
 
     def value(self, stats: GroupStats, imp: Implied) -> float:
-        a = _icov(stats) @ (stats.cov - imp.sigma)
+        inv = _icov(stats)
+        a = inv @ (stats.cov - imp.sigma)
         c = (stats.nobs - 1) / stats.nobs
-        return 0.5 * c * 0.5 * float(np.sum(a * a.T, dtype=np.float64))
+        f = 0.5 * float(np.sum(a * a.T, dtype=np.float64))
+        d = _mean_residual(stats, imp)
+        if d is not None:
+            f += float(d @ inv @ d)
+        return 0.5 * c * f
 
     def d_sigma(self, stats: GroupStats, imp: Implied) -> FloatArray:
         inv = _icov(stats)
@@ -220,7 +246,11 @@ class GLS:
         return 0.5 * (out + out.T)
 
     def d_mu(self, stats: GroupStats, imp: Implied) -> FloatArray | None:
-        return None
+        d = _mean_residual(stats, imp)
+        if d is None:
+            return None
+        out: FloatArray = -self.hessian_factor(stats) * (_icov(stats) @ d)
+        return out
 
     def information(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
         return _sandwich_information(_icov(stats), fac)
@@ -246,7 +276,11 @@ class ULS:
     def value(self, stats: GroupStats, imp: Implied) -> float:
         r = stats.cov - imp.sigma
         c = (stats.nobs - 1) / stats.nobs
-        return 0.5 * c * float(np.sum(_vech_weights(r.shape[0]) * r * r, dtype=np.float64))
+        f = float(np.sum(_vech_weights(r.shape[0]) * r * r, dtype=np.float64))
+        d = _mean_residual(stats, imp)
+        if d is not None:
+            f += float(d @ d)
+        return 0.5 * c * f
 
     def d_sigma(self, stats: GroupStats, imp: Implied) -> FloatArray:
         r = stats.cov - imp.sigma
@@ -255,7 +289,10 @@ class ULS:
         return out
 
     def d_mu(self, stats: GroupStats, imp: Implied) -> FloatArray | None:
-        return None
+        d = _mean_residual(stats, imp)
+        if d is None:
+            return None
+        return -self.hessian_factor(stats) * d
 
     def information(self, stats: GroupStats, imp: Implied, fac: Factors) -> FloatArray:
         return _vech_information(fac)
@@ -307,6 +344,16 @@ def _data(stats: GroupStats) -> FloatArray:
             "covariance matrix; fit the data themselves, or use method 'ml'."
         )
     return stats.data
+
+
+def _mean_residual(stats: GroupStats, imp: Implied) -> FloatArray | None:
+    """d = ȳ − μ with a mean structure, else ``None``."""
+    if imp.mu is None:
+        return None
+    if stats.mean is None:  # checked before estimation starts; kept as a guard
+        raise ValueError("a mean structure needs the sample means")
+    out: FloatArray = stats.mean - imp.mu
+    return out
 
 
 def _inverse_or_pinv(imp: Implied) -> FloatArray:

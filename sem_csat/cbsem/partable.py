@@ -83,6 +83,7 @@ __all__ = [
     "ParTable",
     "build_partable",
     "check_supported",
+    "position",
 ]
 
 #: Operators a table row can have.
@@ -142,6 +143,9 @@ class ParTable:
         The label of each group (``("",)`` for one group).
     std_lv
         Whether the factors are scaled by fixing their variances at 1 (else marker loadings).
+    meanstructure
+        Whether the table has intercepts and means (``~1`` rows): then the model implies the
+        means as well as the covariances.
     """
 
     rows: pd.DataFrame = field(repr=False)
@@ -149,6 +153,7 @@ class ParTable:
     lv_names: tuple[tuple[str, ...], ...]
     group_labels: tuple[str, ...] = ("",)
     std_lv: bool = False
+    meanstructure: bool = False
 
     def frame(self) -> pd.DataFrame:
         """A copy of the table."""
@@ -224,16 +229,14 @@ class ParTable:
     def equality_constraints(self) -> tuple[FloatArray, FloatArray]:
         """Linear equality constraints ``A x = b`` on the free parameters, from the ``==`` rows.
 
-        Each ``.pA. == .pB.`` row says that the free parameters of rows A and B are equal
-        (lavaan's ``ceq``); ``A`` has one row per constraint.
+        A generated ``.pA. == .pB.`` row (a shared label) says that the free parameters of rows
+        A and B are equal (lavaan's ``ceq``); a row the spec states (``a == 2*b``) is read as
+        a linear equation in the labels (:func:`sem_csat.cbsem.constraints.linear_system`).
+        ``A`` has one row per constraint.
         """
-        eq = [i for i, op in enumerate(self.op) if op == "=="]
-        by_plabel = {f".p{i + 1}.": int(f) for i, f in enumerate(self.free)}
-        a = np.zeros((len(eq), self.n_free))
-        for k, i in enumerate(eq):
-            a[k, by_plabel[self.lhs[i]] - 1] += 1.0
-            a[k, by_plabel[self.rhs[i]] - 1] -= 1.0
-        return a, np.zeros(len(eq))
+        from sem_csat.cbsem.constraints import linear_system
+
+        return linear_system(self)
 
     @cached_property
     def npar(self) -> int:
@@ -249,7 +252,9 @@ class ParTable:
             if name not in ("start", "est", "se"):
                 raise ValueError(f"only start, est and se can be replaced, not {name!r}")
             new[name] = np.asarray(values, dtype=np.float64)
-        out = ParTable(new, self.ov_names, self.lv_names, self.group_labels, self.std_lv)
+        out = ParTable(
+            new, self.ov_names, self.lv_names, self.group_labels, self.std_lv, self.meanstructure
+        )
         for cached in ("lhs", "op", "rhs", "label", "mat", "block", "user", "ustart", "index",
                        "free", "n_free", "equality_constraints", "npar"):  # fmt: skip
             if cached in self.__dict__:
@@ -275,31 +280,28 @@ def check_supported(spec: ModelSpec) -> None:
     _refuse_unsupported(spec)
 
 
-#: Optional spec features (:data:`sem_csat.spec.features.FEATURES`) the table builds now;
-#: the others are refused with one sentence until their milestone lands.
-SPEC_FEATURES: Final = frozenset({"fixed_values", "equality_labels"})
+#: Optional spec features (:data:`sem_csat.spec.features.FEATURES`) the table builds; the
+#: others (interaction terms) are refused with one sentence.
+SPEC_FEATURES: Final = frozenset(
+    {
+        "fixed_values",
+        "equality_labels",
+        "higher_order",
+        "defined",
+        "constraints",
+        "meanstructure",
+    }
+)
 _SPEC_HINTS: Final = {
-    "higher_order": "fit its dimensions as correlated first-order constructs for now",
     "interactions": (
         "remove the interaction term (latent interactions need other estimators), or compare "
         "groups instead"
-    ),
-    "defined": (
-        "remove the ':=' lines for now and compute the quantity from the labelled estimates "
-        "in params.csv"
-    ),
-    "constraints": (
-        "for a plain equality give both parameters the same label (a*x1 + a*x2) instead"
-    ),
-    "meanstructure": (
-        "remove the intercepts ('~ 1') and 'meanstructure' (they do not change the estimates "
-        "of the covariance structure)"
     ),
 }
 
 
 def _refuse_extensions(spec: ModelSpec) -> None:
-    """Spec features the table does not build yet (they come with the next milestones)."""
+    """Spec features the table does not build (interaction terms)."""
     refuse_unsupported(spec, "CB-SEM", SPEC_FEATURES, _SPEC_HINTS)
 
 
@@ -319,13 +321,17 @@ def _refuse_unsupported(spec: ModelSpec) -> None:
                 "indicators; CB-SEM uses a declared reliability only to fix the error variance "
                 "of a single-indicator construct, so remove 'reliability' from it."
             )
+    from sem_csat.cbsem.constraints import check_linear
+
+    check_linear(spec)
 
 
 def _user_rows(spec: ModelSpec, order: Mapping[str, int]) -> list[_Row]:
-    """The rows the spec states, in spec order (lavaan's USER part)."""
+    """The rows the spec states, in spec order (lavaan's USER part): loadings (on items or,
+    for a higher-order construct, on its dimensions), paths, covariances, intercepts."""
     rows: list[_Row] = []
     for c in spec.constructs:
-        for ind in c.indicators:
+        for ind in (*c.indicators, *c.dimensions):
             rows.append(_spec_row(c.name, "=~", ind.name, ind.label, ind.fixed))
     for p in spec.paths:
         rows.append(_spec_row(p.target, "~", p.source, p.label, p.fixed))
@@ -340,6 +346,15 @@ def _user_rows(spec: ModelSpec, order: Mapping[str, int]) -> list[_Row]:
         seen[pair] = f"{cov.left} ~~ {cov.right}"
         left, right = sorted((cov.left, cov.right), key=order.__getitem__)
         rows.append(_spec_row(left, "~~", right, cov.label, cov.fixed))
+    declared: set[str] = set()
+    for i in spec.intercepts:
+        if i.variable in declared:
+            raise SpecError(
+                f"The intercept of '{i.variable}' ({i.variable} ~ 1) is declared twice; keep "
+                "one of them."
+            )
+        declared.add(i.variable)
+        rows.append(_spec_row(i.variable, "~1", "", i.label, i.fixed))
     return rows
 
 
@@ -353,7 +368,8 @@ def _spec_row(lhs: str, op: str, rhs: str, label: str | None, fixed: float | Non
 def _default_rows(spec: ModelSpec, user: list[_Row], ov: Sequence[str]) -> list[_Row]:
     """lavaan's DEFAULT part: variances, exogenous and final-outcome covariances."""
     lv = spec.construct_names
-    indicators = set(ov)
+    # indicators of a factor: items and the dimensions of higher-order constructs
+    indicators = set(ov) | set(spec.lower_order)
     targets = {p.target for p in spec.paths}
     sources = {p.source for p in spec.paths}
     lv_x = [f for f in lv if f not in targets and f not in indicators]
@@ -465,10 +481,14 @@ def _equal_labels(rows: list[_Row]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _position(
+def position(
     lhs: str, op: str, rhs: str, ov: Mapping[str, int], lv: Mapping[str, int]
 ) -> tuple[str, int, int]:
-    """Matrix and indices of a row (lavaan's LISREL representation)."""
+    """Matrix and indices of a row (lavaan's LISREL representation): ``("", -1, -1)`` for
+    rows outside the matrices.
+
+    ``ov`` and ``lv`` map the observed and latent variables of the block to their positions.
+    """
     if op == "=~":
         if rhs in lv:  # a latent indicator (second-order): beta[lower, higher]
             return "beta", lv[rhs], lv[lhs]
@@ -484,13 +504,35 @@ def _position(
     return "", -1, -1
 
 
+def _nonparameter(
+    k: int, lhs: str, op: str, rhs: str, *, user: int, label: str = ""
+) -> dict[str, object]:
+    """A row outside the matrices: an equality constraint or a defined parameter."""
+    return {
+        "id": k + 1,
+        "lhs": lhs,
+        "op": op,
+        "rhs": rhs,
+        "user": user,
+        "block": 0,
+        "group": 0,
+        "free": 0,
+        "ustart": math.nan,
+        "exo": 0,
+        "label": label,
+        "mat": "",
+        "row": -1,
+        "col": -1,
+    }
+
+
 def build_partable(
     spec: ModelSpec,
     *,
     std_lv: bool = False,
     group_labels: Sequence[str] = ("",),
     item_variances: Sequence[Mapping[str, float]] | None = None,
-    meanstructure: bool = False,
+    meanstructure: bool | None = None,
     thresholds: Mapping[str, int] | None = None,
 ) -> ParTable:
     """Build the parameter table of a spec with lavaan's defaults.
@@ -509,8 +551,10 @@ def build_partable(
         Per group, the sample variance of each item; needed only when a single-indicator
         construct declares a reliability below 1.
     meanstructure
-        Add lavaan's default mean structure: free item intercepts and latent means fixed at
-        0 (as lavaan does for FIML).
+        Add intercepts and means (lavaan's ``meanstructure = TRUE``): every item gets a free
+        intercept unless the spec states it, every construct a mean fixed at 0 unless the
+        spec states it.  ``None`` (default) follows the spec (``ModelSpec.meanstructure``:
+        true when it declares intercepts or asks for a mean structure).
     thresholds
         Ordinal items and their number of thresholds (categories − 1): adds the threshold,
         scaling-factor and mean-structure rows of lavaan's delta parameterization.
@@ -522,8 +566,9 @@ def build_partable(
     Raises
     ------
     SpecError
-        For formative constructs, a reliability on a multi-indicator construct, a covariance
-        given twice, or a label that ties parameters fixed at different values.
+        For formative constructs, interaction terms, a reliability on a multi-indicator
+        construct, a covariance or intercept given twice, a label that ties parameters fixed at
+        different values, or a constraint that is not linear in the labels.
     DataError
         When a reliability needs an item variance that is missing or not positive.
 
@@ -547,6 +592,12 @@ def build_partable(
     (8, 8)
     """
     _refuse_unsupported(spec)
+    means = spec.meanstructure if meanstructure is None else bool(meanstructure)
+    if spec.intercepts and not means:
+        raise SpecError(
+            f"The spec declares intercepts ({spec.intercepts[0].variable} ~ 1) but the fit was "
+            "asked for no mean structure; remove the intercepts or fit with a mean structure."
+        )
     labels = tuple(group_labels)
     if not labels:
         raise ValueError("group_labels needs at least one group")
@@ -565,7 +616,7 @@ def build_partable(
         _apply_defaults(spec, rows, std_lv, None if item_variances is None else item_variances[g])
         if thresholds:
             rows = _ordinal_rows(rows, ov, lv, thresholds)
-        elif meanstructure:
+        elif means:
             rows += _intercept_rows(rows, ov, lv)
         grouped += [(g + 1, r) for r in rows]
     # shared labels (within and across groups) are equalities, as in lavaan
@@ -574,7 +625,7 @@ def build_partable(
     n_free = 0
     n_th: dict[int, int] = {}
     for g, r in grouped:
-        mat, i, j = _position(r.lhs, r.op, r.rhs, ov_index, lv_index)
+        mat, i, j = position(r.lhs, r.op, r.rhs, ov_index, lv_index)
         if r.op == "|":  # thresholds: positions in the block's τ, in table order
             mat, i, j = "tau", n_th.get(g, 0), 0
             n_th[g] = i + 1
@@ -597,25 +648,14 @@ def build_partable(
                 "col": j,
             }
         )
-    for a, b in pairs:
+    for c in spec.constraints:
+        records.append(_nonparameter(len(records), c.left.text, "==", c.right.text, user=1))
+    for d in spec.defined:
         records.append(
-            {
-                "id": len(records) + 1,
-                "lhs": f".p{a + 1}.",
-                "op": "==",
-                "rhs": f".p{b + 1}.",
-                "user": 2,
-                "block": 0,
-                "group": 0,
-                "free": 0,
-                "ustart": math.nan,
-                "exo": 0,
-                "label": "",
-                "mat": "",
-                "row": -1,
-                "col": -1,
-            }
+            _nonparameter(len(records), d.name, ":=", d.expression.text, user=1, label=d.name)
         )
+    for a, b in pairs:
+        records.append(_nonparameter(len(records), f".p{a + 1}.", "==", f".p{b + 1}.", user=2))
     n = len(records)
     ops = [str(r["op"]) for r in records]
     frame = pd.DataFrame(
@@ -631,7 +671,7 @@ def build_partable(
             "ustart": np.array([r["ustart"] for r in records], dtype=np.float64),
             "exo": np.zeros(n, dtype=np.int64),
             "label": [r["label"] for r in records],
-            "plabel": [f".p{i + 1}." if op != "==" else "" for i, op in enumerate(ops)],
+            "plabel": [f".p{i + 1}." if op not in ("==", ":=") else "" for i, op in enumerate(ops)],
             "start": np.full(n, np.nan),
             "est": np.full(n, np.nan),
             "se": np.full(n, np.nan),
@@ -641,7 +681,8 @@ def build_partable(
         }
     )
     n_blocks = len(labels)
-    table = ParTable(frame, (tuple(ov),) * n_blocks, (tuple(lv),) * n_blocks, labels, std_lv)
+    table = ParTable(frame, (tuple(ov),) * n_blocks, (tuple(lv),) * n_blocks, labels, std_lv,
+                     means or bool(thresholds))  # fmt: skip
     # the cached columns, from the records (reading them back from the frame is slow)
     table.__dict__.update(
         lhs=tuple(str(r["lhs"]) for r in records),

@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 
 from sem_csat.cbsem import start as start_values
+from sem_csat.cbsem.defined import defined_parameters
 from sem_csat.cbsem.estimate import OptimResult, Problem, Reparam, optimize_with_restarts
 from sem_csat.cbsem.fiml_corrected import (
     CorrectedStatistics,
@@ -46,6 +47,7 @@ from sem_csat.cbsem.fiml_corrected import (
 from sem_csat.cbsem.fit_indices import FitIndices, fit_measures, lavaan_measure_names
 from sem_csat.cbsem.fit_ordinal import catml_robust, ordinal_measures
 from sem_csat.cbsem.fit_robust import RobustInputs, robust_measures, scaled_measures
+from sem_csat.cbsem.identify import check_identification
 from sem_csat.cbsem.lisrel import Implied, LisrelModel
 from sem_csat.cbsem.objective import ESTIMATORS, ML, Discrepancy
 from sem_csat.cbsem.objective_dwls import DWLS
@@ -140,6 +142,9 @@ class Options:
         Iteration limit of each optimizer run.
     method
         The estimator's name as asked for (``"MLR"``, ``"WLSMV"``, or ``estimator``).
+    meanstructure
+        Fit the means too (intercepts of the items free, means of the constructs fixed at 0
+        unless the spec says otherwise); ``None`` follows the spec (lavaan's ``"default"``).
     """
 
     estimator: str = "ML"
@@ -150,6 +155,7 @@ class Options:
     missing: str = "listwise"
     max_iter: int = 1000
     method: str = ""
+    meanstructure: bool | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in ALLOWED.items():
@@ -161,6 +167,10 @@ class Options:
                 )
         if not isinstance(self.std_lv, bool):
             raise UsageError(f"std_lv must be True or False, got {self.std_lv!r}.")
+        if self.meanstructure is not None and not isinstance(self.meanstructure, bool):
+            raise UsageError(
+                f"meanstructure must be True, False or None, got {self.meanstructure!r}."
+            )
         method = self.estimator
         estimator, se, test, info = SHORTHANDS.get(
             method, (method, "standard", "standard", "expected")
@@ -287,7 +297,7 @@ class CBSEMFit:
     def params(self) -> pd.DataFrame:
         """The parameter table in the result contract's layout (:data:`PARAM_COLUMNS`)."""
         rows = self.table.rows
-        keep = (rows["user"] != 2).to_numpy()
+        keep = (rows["op"] != "==").to_numpy()  # constraints are not parameters (lavaan)
         est = rows["est"].to_numpy(dtype=np.float64)
         se = rows["se"].to_numpy(dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -329,6 +339,13 @@ class CBSEMFit:
         return corrected_statistics(group, self.implied[0], delta, self.test.df,
                                     scaled=self.options.scaled)  # fmt: skip
 
+    def modification_indices(self) -> pd.DataFrame:
+        """Score tests of every fixed or omitted parameter, largest first
+        (:func:`sem_csat.cbsem.modindices.modification_indices`)."""
+        from sem_csat.cbsem.modindices import modification_indices
+
+        return modification_indices(self)
+
     def __repr__(self) -> str:
         state = "converged" if self.converged else "NOT converged"
         return (
@@ -351,8 +368,14 @@ def _one_thread() -> Any:
     return _BLAS.limit(limits=1, user_api="blas")
 
 
-def _check_sample(stats: SampleStats, estimator: str) -> None:
+def _check_sample(stats: SampleStats, estimator: str, meanstructure: bool) -> None:
     for g in stats.groups:
+        if meanstructure and g.mean is None and g.missing is None:
+            raise DataError(
+                "The model has a mean structure (intercepts or means), which needs the item "
+                "means, but only a covariance matrix was given; pass the means as well "
+                "(means=..., --means FILE) or fit without intercepts."
+            )
         if estimator in ("ML", "GLS") and g.icov is None and g.missing is None:
             where = f" in group '{g.label}'" if g.label else ""
             raise DataError(
@@ -372,7 +395,8 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
     DataError
         When S is not positive definite for ML or GLS.
     EstimationError
-        When the model has more free parameters than sample moments (df < 0).
+        When the model has more free parameters than sample moments (df < 0) or is not
+        identified (:func:`sem_csat.cbsem.identify.check_identification`).
     """
     options = options or Options()
     if stats.n_groups != 1:
@@ -380,29 +404,22 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
             "CB-SEM fits one group for now; several groups come with the group comparison."
         )
     disc = _discrepancy(stats, options)
-    meanstructure = stats.missing
-    _check_sample(stats, options.estimator)
     ordinal = stats.groups[0].ordinal
     table = build_partable(
         spec,
         std_lv=options.std_lv,
         group_labels=[g.label for g in stats.groups],
         item_variances=stats.item_variances(),
-        meanstructure=meanstructure,
+        meanstructure=True if stats.missing else options.meanstructure,
         thresholds=None if ordinal is None else ordinal.n_thresholds,
     )
-    moments = n_moments(stats, meanstructure=meanstructure)
-    if table.npar > moments:
-        p = len(stats.ov_names)
-        raise EstimationError(
-            f"The model has {table.npar} free parameters but the {p} items give only "
-            f"{moments} distinct variances and covariances (df = {moments - table.npar}), so "
-            "it is not identified; fix or remove parameters (e.g. error covariances) or add "
-            "items."
-        )
+    means = table.meanstructure
+    _check_sample(stats, options.estimator, means)
+    moments = n_moments(stats, meanstructure=means)
     with _one_thread():
-        model = LisrelModel(table, meanstructure=meanstructure)
+        model = LisrelModel(table, meanstructure=means)
         reparam = Reparam.from_table(table)
+        check_identification(table, model, reparam, moments)
         problem = Problem(model, stats, disc, reparam)
         free = table.free
         is_free = free > 0
@@ -437,9 +454,16 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
         se = np.full(len(est), np.nan)
         se[is_free] = vcov.se()[free[is_free] - 1]
         se[table.user == 2] = np.nan
+        std_lv, std_all = standardize(table, est, implied)
+        defined = defined_parameters(table)
+        if defined.size:
+            rows = list(defined.rows)
+            est[rows] = defined.values(est)
+            se[rows] = defined.standard_errors(est, vcov.x)
+            std_lv[rows] = defined.values(std_lv)
+            std_all[rows] = defined.values(std_all)
         table = table.with_columns(start=start_rows, est=est, se=se)
         tests = _tests(problem, best, vcov, table.npar, options)
-        std_lv, std_all = standardize(table, est, implied)
         r2 = r_squared(table, implied)
         fit_ = None
         if best.converged:
@@ -563,7 +587,7 @@ def _fit_measures(
     estimator = options.estimator
     group, imp = stats.groups[0], implied[0]
     loglik = unrestricted = math.nan
-    s, means = group.cov, None
+    s, means = group.cov, (group.mean if imp.mu is not None else None)
     if group.missing is not None:  # FIML: residuals against the EM moments
         s, means = group.missing.sigma, group.missing.mu
         loglik = FIML().loglik(group, imp)
@@ -669,10 +693,17 @@ def fit_moments(
     options: Options | None = None,
     *,
     rescale: bool | None = None,
+    means: pd.Series | None = None,
 ) -> CBSEMFit:
-    """Fit a covariance matrix (divisor N − 1) and its N (lavaan's ``sample.cov``)."""
+    """Fit a covariance matrix (divisor N − 1) and its N (lavaan's ``sample.cov``), and the
+    item means (``sample.mean``), which a model with a mean structure needs."""
     options = options or Options()
     stats = from_moments(
-        [cov], [n_obs], spec.indicator_names, estimator=options.estimator, rescale=rescale
+        [cov],
+        [n_obs],
+        spec.indicator_names,
+        estimator=options.estimator,
+        rescale=rescale,
+        means=None if means is None else [means],
     )
     return fit(spec, stats, options)

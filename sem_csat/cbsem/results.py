@@ -189,13 +189,28 @@ class CBSEMResult(SEMResult):
 
         ``estimate`` is unstandardized, ``std_lv`` standardized by the model-implied variances
         of the constructs only and ``std_all`` completely standardized, as lavaan's ``std.lv``
-        and ``std.all``.
+        and ``std.all``.  Defined parameters (``:=``) are rows with ``op`` ``":="``, ``lhs``
+        their name and ``rhs`` their expression, with delta-method standard errors (lavaan's
+        ``parameterEstimates``).  After :meth:`bootstrap` every free and defined row carries the
+        bootstrap standard error, z (estimate over it), p and interval, as lavaan's
+        ``se = "bootstrap"``.
         """
-        if self.estimate.pipeline is not None:  # every row lavaan lists, its std.lv
-            return conform(self.estimate.pipeline.params, PARAM_COLUMNS)
-        table = self.estimate.table.copy()
-        table["group"] = ""
-        table["std_lv"] = _std_lv(table, self._latent_sd)
+        fit = self.estimate.pipeline
+        if fit is None:  # a fit without the pipeline's table
+            table = self.estimate.table.copy()
+            table["group"] = ""
+            table["std_lv"] = _std_lv(table, self._latent_sd)
+            return conform(table, PARAM_COLUMNS)
+        # the pipeline's table: every row lavaan lists (':=' and '~1' rows too) with its
+        # std.lv and std.all and the fit's inference (MLR's robust SEs), or the bootstrap's
+        table = fit.params.copy()
+        if self.boot is not None:
+            inference = list(_INFERENCE)
+            boot = self._boot_columns(self.boot.params)
+            keys = ["lhs", "op", "rhs"]
+            merged = table[keys].merge(boot, on=keys, how="left")
+            found = merged["std_error"].notna().to_numpy()
+            table.loc[found, inference] = merged.loc[found, inference].to_numpy()
         return conform(table, PARAM_COLUMNS)
 
     @cached_property
@@ -268,16 +283,19 @@ class CBSEMResult(SEMResult):
 
     @cached_property
     def r2(self) -> pd.DataFrame:
-        """R² of each endogenous construct: 1 − standardized residual variance.
+        """R² of each endogenous construct (and of each dimension of a higher-order construct):
+        1 − standardized residual variance; NaN above 1 (a negative residual variance), as
+        lavaan reports it.
 
         ``r2_adj`` is not defined for latent variables and is NaN (the column keeps the shape
         of ``r2.csv`` the same for both engines).
         """
         t = self.estimate.table
         var = t[(t["op"] == "~~") & (t["lhs"] == t["rhs"])].set_index("lhs")["std_all"]
+        dims = [c for c in self.spec.lower_order if c not in self.spec.endogenous]
         rows = [
-            {"construct": c, "r2": float(1.0 - var[c]), "r2_adj": np.nan}
-            for c in self.spec.endogenous
+            {"construct": c, "r2": _proper_r2(1.0 - float(var[c])), "r2_adj": np.nan}
+            for c in (*self.spec.endogenous, *dims)
         ]
         columns = ("construct", *R2_COLUMNS)
         table = conform(pd.DataFrame(rows, columns=list(columns)), columns)
@@ -397,7 +415,7 @@ class CBSEMResult(SEMResult):
         if not self._answers:
             raise UsageError(f"The measurement-quality report (alpha, HTMT) {_NEEDS_ANSWERS}")
         t = self.estimate.table
-        load = t[t["op"] == "=~"]
+        load = t[(t["op"] == "=~") & t["rhs"].isin(self.spec.indicator_names)]
         std = pd.Series(load["std_all"].to_numpy(), index=load["rhs"].astype(str).to_numpy())
         lat = latent_covariance(self.estimate, self.spec)
         sd = np.sqrt(np.clip(np.diag(lat.to_numpy()), 0, None))
@@ -409,6 +427,9 @@ class CBSEMResult(SEMResult):
         omega: dict[str, float] = {}
         ave: dict[str, float] = {}
         for c in self.spec.constructs:
+            if c.is_higher_order:  # made of constructs, not items: no omega or AVE of items
+                omega[c.name] = ave[c.name] = np.nan
+                continue
             rows = load[load["lhs"] == c.name]
             lam = rows["estimate"].to_numpy(dtype=np.float64)
             k = [items.index(str(i)) for i in rows["rhs"]]
@@ -478,18 +499,79 @@ class CBSEMResult(SEMResult):
 
         if ci not in CI_METHODS:
             raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
-        if not self._answers or "~1" in set(self.estimate.table["op"]):
+        if not self._answers or self.estimate.pipeline is None:
             raise UsageError(
                 f"The CB-SEM bootstrap {_NEEDS_ANSWERS} Bootstrap a fit by ML, MLR, GLS or "
                 "ULS to complete raw data."
             )
         check_resamples(n_boot, conf)  # enough for the intervals to have tails at all
-        boot = bootstrap_cbsem(
-            self, n_boot, data=self.data, seed=seed, n_jobs=n_jobs, conf=conf, progress=progress
-        )
+        boot = bootstrap_cbsem(self, n_boot, seed=seed, n_jobs=n_jobs, conf=conf, progress=progress)
         return dataclasses.replace(
             self, boot=boot, ci=ci, diagnostics=(*self.diagnostics, *boot.diagnostics)
         )
+
+    @cached_property
+    def _modindices(self) -> pd.DataFrame | None:
+        fit = self.estimate.pipeline
+        if fit is None or not self.converged or fit.stats.missing or fit.stats.ordinal:
+            return None
+        table: pd.DataFrame = fit.modification_indices()
+        return table
+
+    def modification_indices(self) -> pd.DataFrame:
+        """Modification indices: the score test of freeing each fixed or omitted parameter
+        (lavaan's ``modindices()``, :mod:`sem_csat.cbsem.modindices`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``lhs, op, rhs, group, mi, epc, sepc_lv, sepc_all, sepc_nox``, one row per
+            candidate lavaan lists, largest ``mi`` first.  ``mi`` approximates the drop in χ²
+            (1 df) if that parameter alone were freed, ``epc`` how far it would move,
+            ``sepc_*`` the same in standardized units.  MLR uses the ML scores, as lavaan.
+
+        Raises
+        ------
+        UsageError
+            For a fit that did not converge, or a FIML or DWLS/WLSMV fit (not yet available).
+        """
+        from sem_csat.errors import UsageError
+
+        table = self._modindices
+        if table is None:
+            raise UsageError(
+                "Modification indices need a converged fit by ML, MLR, GLS or ULS to complete "
+                "data; "
+                + (
+                    "this fit did not converge."
+                    if not self.converged
+                    else "they are not yet available after FIML or DWLS/WLSMV."
+                )
+            )
+        return table.copy()
+
+    def modification_section(self, top: int = 10) -> Section | None:
+        """The largest ``top`` modification indices with what freeing each would mean, as a
+        summary :class:`~sem_csat.summary.Section` (for the summary and the report), or
+        ``None`` when there are none."""
+        from sem_csat.cbsem.modindices import describe
+
+        table = self._modindices
+        if table is None or table.empty:
+            return None
+        latent = set(self.spec.construct_names)
+        shown = table.head(top)[["lhs", "op", "rhs", "mi", "epc", "sepc_all"]].copy()
+        shown["meaning"] = [
+            describe(a, o, c, latent)
+            for a, o, c in zip(shown["lhs"], shown["op"], shown["rhs"], strict=True)
+        ]
+        lines = (
+            "mi: the chi-square (1 df) would fall by about this much if the parameter alone "
+            "were freed; epc and sepc_all: its expected value, raw and standardized. Free a "
+            "parameter only when it makes substantive sense, one at a time, and confirm on new "
+            "data (MacCallum, Roznowski & Necowitz 1992).",
+        )
+        return Section(f"Modification indices (largest {len(shown)})", shown, lines=lines)
 
     def nested_test_info(self) -> CBSEMNestedInfo:
         """What :func:`sem_csat.compare` needs to test this model against nested ones."""
@@ -499,7 +581,8 @@ class CBSEMResult(SEMResult):
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table :func:`sem_csat.write` writes, by file name without ``.csv``.
 
-        ``fit``, ``params``, ``paths``, ``outer``, ``r2``, ``effects``; with every
+        ``fit``, ``params``, ``paths``, ``outer``, ``r2``, ``effects``, ``modindices`` (the
+        :meth:`modification_indices` of a converged pipeline fit); with every
         respondent's complete answers the measurement-quality tables
         (:meth:`~sem_csat.measurement.QualityReport.csv_tables`) and after a bootstrap
         ``htmt_bootstrap``.
@@ -512,6 +595,8 @@ class CBSEMResult(SEMResult):
             "r2": self.r2.reset_index(),
             "effects": self.effects,
         }
+        if self._modindices is not None:
+            out["modindices"] = self._modindices
         if self._answers:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -595,9 +680,17 @@ class CBSEMResult(SEMResult):
         sections += [
             Section("Structural model", self.paths[cols]),
             Section("Explained variance", self.r2.reset_index()[["construct", "r2"]]),
-            Section("Parameter table", self.params, collapsed=True),
-            *self.dashboard_sections(),
         ]
+        defined = self.params[self.params["op"] == ":="]
+        if not defined.empty:
+            columns = ["lhs", "rhs", "estimate", "std_error", "p_value", "ci_lower", "ci_upper",
+                       "std_all"]  # fmt: skip
+            sections.append(Section("Defined parameters", defined[columns]))
+        modindices = self.modification_section()
+        if modindices is not None:
+            sections.append(modindices)
+        sections.append(Section("Parameter table", self.params, collapsed=True))
+        sections += self.dashboard_sections()
         return Summary(
             f"sem_csat CB-SEM results: {self.spec.name}", header, sections, self._shown_findings()
         )
@@ -617,6 +710,11 @@ class CBSEMResult(SEMResult):
 
 # --------------------------------------------------------------------------------------------
 # helpers
+
+
+def _proper_r2(value: float) -> float:
+    """lavaan reports no R² above 1 (a negative residual variance): NaN."""
+    return value if not value > 1.0 else float("nan")
 
 
 def _total_effects(b: NDArray[np.float64]) -> NDArray[np.float64]:

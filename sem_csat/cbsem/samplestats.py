@@ -266,6 +266,14 @@ def from_moments(
         s = cov.loc[names, names].to_numpy(dtype=np.float64)
         if rescale:
             s = s * (n - 1) / n
-        m = None if mean is None else mean.reindex(names).to_numpy(dtype=np.float64)
+        m = None
+        if mean is not None:
+            m = pd.Series(mean).reindex(names).to_numpy(dtype=np.float64)
+            if not np.all(np.isfinite(m)):
+                missing = [v for v, x in zip(names, m, strict=True) if not np.isfinite(x)]
+                raise DataError(
+                    f"The means have no (finite) value for {', '.join(map(repr, missing))}; "
+                    "give the mean of every item of the model."
+                )
         groups.append(_group(label, int(n), s, mean=m))
     return SampleStats(tuple(names), tuple(groups), rescaled=bool(rescale))

@@ -40,9 +40,9 @@ class SummaryStatistics:
     source
         The file name.
     means
-        Item means, when given.  sem_csat's models have no mean structure (no intercepts or
-        latent means), so, as in lavaan without ``meanstructure=TRUE``, the means are checked
-        and recorded but do not change any estimate.
+        Item means, when given.  A CB-SEM spec with a mean structure (intercepts or latent
+        means) fits them; without one, as in lavaan without ``meanstructure=TRUE``, they are
+        checked and recorded but do not change any estimate.
     sha256
         SHA-256 of the matrix file (``None`` for a DataFrame).
     """

@@ -73,7 +73,6 @@ References
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -86,6 +85,7 @@ import pandas as pd
 from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import (
     ConvergenceWarning,
+    EstimationError,
     InadmissibleSolutionWarning,
     SemCsatWarning,
     UsageError,
@@ -170,42 +170,43 @@ def _population(spec: ModelSpec, given: Population | Mapping[str, Any]) -> Popul
 def _ml_setup(
     spec: ModelSpec, corr: FloatArray, variances: FloatArray, n: int
 ) -> tuple[MLSetup, dict[tuple[str, str], tuple[float, float]]]:
-    """Fit the population covariance matrix once: the structure warm-started at the population
-    values, and each path's (unstandardized, standardized) population value."""
-    from sem_csat.cbsem import adapter
-    from sem_csat.cbsem.estimation import estimate
-    from sem_csat.cbsem.syntax import to_semopy
+    """Fit the population covariance matrix once with the CB-SEM pipeline: the model, the
+    population values (the warm start of every replicate), and each path's (unstandardized,
+    standardized) population value."""
+    from sem_csat.cbsem.batch import hessian_inverse
+    from sem_csat.cbsem.estimate import Problem
+    from sem_csat.cbsem.objective import ESTIMATORS
+    from sem_csat.cbsem.pipeline import fit_moments
 
     items = list(spec.indicator_names)
     sd = np.sqrt(variances)
-    cov = corr * np.outer(sd, sd)
-    syntax = to_semopy(spec)
-    text = (
-        syntax.with_variances(dict(zip(items, map(float, variances), strict=True)))
-        if syntax.needs_variances
-        else syntax.text
-    )
-    structure = adapter.build_structure(text, cov, items, n, label_names=dict(syntax.names))
-    pos = {name: k for k, name in enumerate(items)}
-    observed = np.array([pos[o] for o in structure.observed], dtype=np.intp)
-    s = cov[np.ix_(observed, observed)]
-    order = (*spec.construct_names, *items)
-    declared = tuple((c.left, c.right) for c in spec.covariances)
-    fit = estimate(structure, s, n, "ML", order=order, declared_covariances=declared)
-    table = fit.table
-    truth: dict[tuple[str, str], tuple[float, float]] = {}
-    for p in spec.paths:
-        row = table[(table["op"] == "~") & (table["lhs"] == p.target) & (table["rhs"] == p.source)]
-        truth[(p.source, p.target)] = (
-            float(row["estimate"].iloc[0]),
-            float(row["std_all"].iloc[0]),
+    cov = pd.DataFrame(corr * np.outer(sd, sd), index=items, columns=items)
+    fit = fit_moments(spec, cov, n, rescale=False)
+    if not fit.converged or fit.model is None or fit.reparam is None:
+        raise EstimationError(
+            "The model cannot be fitted to the population covariance matrix; check the "
+            "population values."
         )
+    problem = Problem(fit.model, fit.stats, ESTIMATORS["ML"], fit.reparam)
+    z = np.asarray(fit.optim.z, dtype=np.float64)
+    implied = problem.implied(z)
+    fisher = problem.fisher(implied) if implied is not None else np.eye(z.size)
+    table = fit.table
+    rows = [table.find(p.target, "~", p.source) for p in spec.paths]
+    est = table.rows["est"].to_numpy(dtype=np.float64)
+    truth = {
+        (p.source, p.target): (float(est[i]), float(fit.std_all[i]))
+        for p, i in zip(spec.paths, rows, strict=True)
+        if i is not None
+    }
     setup = MLSetup(
-        structure=dataclasses.replace(structure, start=fit.theta.copy()),
-        observed=observed,
-        paths=tuple((p.target, p.source) for p in spec.paths),
-        order=order,
-        declared=declared,
+        table=table,
+        model=fit.model,
+        reparam=fit.reparam,
+        start=z.copy(),
+        h_inv=hessian_inverse(problem.hessian(z), fisher),
+        observed=np.arange(len(items), dtype=np.intp),
+        path_rows=np.array([-1 if i is None else i for i in rows], dtype=np.intp),
     )
     return setup, truth
 

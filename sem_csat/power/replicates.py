@@ -23,12 +23,15 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
-from sem_csat.errors import DataError, EstimationError
+from sem_csat.errors import EstimationError
 from sem_csat.power.implied import discretize
 
 if TYPE_CHECKING:
-    from sem_csat.cbsem.estimation import ModelStructure
+    from sem_csat.cbsem.estimate import Reparam
+    from sem_csat.cbsem.lisrel import LisrelModel
+    from sem_csat.cbsem.partable import ParTable
     from sem_csat.pls.engine import PLSEstimate, PLSStructure
     from sem_csat.pls.plsc import PLScEstimate
 
@@ -73,25 +76,30 @@ Inference = Literal["warp", "bootstrap", "ols", "wald"]
 
 @dataclass(frozen=True, eq=False)
 class MLSetup:
-    """What a replicate needs to fit the model by ML (built once from the population fit).
+    """What a replicate needs to fit the model by ML (built once from the population fit with
+    the CB-SEM pipeline).
 
     Attributes
     ----------
-    structure
-        The model structure, warm-started at the population values.
+    table, model, reparam
+        The pipeline's parameter table, its matrices and its equality reparametrisation.
+    start
+        The population values in the free coordinates z (the warm start of every replicate).
+    h_inv
+        The inverse Hessian of the discrepancy function at the population values.
     observed
-        Positions of ``structure.observed`` among the simulated items.
-    paths
-        ``(lhs, rhs)`` of every path in the parameter table (target, source).
-    order, declared
-        Display order and declared covariances, passed on to the estimator.
+        Positions of the table's items among the simulated items.
+    path_rows
+        The table row of every path, in the order of the spec's paths.
     """
 
-    structure: ModelStructure
+    table: ParTable
+    model: LisrelModel
+    reparam: Reparam
+    start: FloatArray
+    h_inv: FloatArray
     observed: IntArray
-    paths: tuple[tuple[str, str], ...]
-    order: tuple[str, ...]
-    declared: tuple[tuple[str, str], ...] = ()
+    path_rows: IntArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -427,9 +435,18 @@ def _pls_chunk(plan: SimulationPlan, start: int, stop: int) -> ChunkResult:
 
 
 def _ml_chunk(plan: SimulationPlan, start: int, stop: int) -> ChunkResult:
+    """Every replicate of the chunk by the CB-SEM pipeline: batched BFGS from the population
+    values (refits one by one for the few that do not settle, as the bootstrap), Wald tests
+    from the expected information, standardized paths as lavaan's ``std.all``."""
     from scipy import stats
 
-    from sem_csat.cbsem.estimation import estimate
+    from sem_csat.cbsem.batch import Moments as BatchMoments
+    from sem_csat.cbsem.estimate import Problem
+    from sem_csat.cbsem.objective import ESTIMATORS
+    from sem_csat.cbsem.resample import CBSEMLayout, CBSEMReplicateFunction
+    from sem_csat.cbsem.samplestats import GroupStats, SampleStats
+    from sem_csat.cbsem.standardized import standardize
+    from sem_csat.cbsem.vcov import expected_vcov
 
     setup = plan.ml
     if setup is None:  # pragma: no cover - the plan is built with a set-up for ML
@@ -438,56 +455,70 @@ def _ml_chunk(plan: SimulationPlan, start: int, stop: int) -> ChunkResult:
     out = _empty(c, k)
     status = np.full(c, OK, dtype=np.intp)
     reasons: dict[str, int] = {}
-    z = float(stats.norm.ppf(1.0 - plan.alpha / 2.0))
-    for row, r in enumerate(range(start, stop)):
-        x = _sample(plan, replicate_generator(plan, r))[:, setup.observed]
-        s = np.cov(x, rowvar=False, bias=True)
-        if not np.linalg.eigvalsh(s)[0] > 1e-12 * np.trace(s):
-            status[row] = FAILED
-            reasons["sample covariance matrix not positive definite"] = (
-                reasons.get("sample covariance matrix not positive definite", 0) + 1
-            )
+    z_crit = float(stats.norm.ppf(1.0 - plan.alpha / 2.0))
+    samples = [
+        _sample(plan, replicate_generator(plan, r))[:, setup.observed] for r in range(start, stop)
+    ]
+    covs = np.array([np.cov(x, rowvar=False, bias=True) for x in samples])
+    table = setup.table
+    fn = CBSEMReplicateFunction(
+        table=table,
+        model=setup.model,
+        reparam=setup.reparam,
+        estimator="ML",
+        z_hat=setup.start,
+        h_inv=setup.h_inv,
+        layout=CBSEMLayout.build(table, pd.DataFrame({"from": [], "to": []})),
+    )
+    moments = BatchMoments.build(covs, np.full(c, float(plan.n)), None, "ML")
+    logdet = np.asarray(moments.logdet, dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rejected trial steps
+        z_all, failure = fn.fit(moments)
+    free = table.free
+    is_free = free > 0
+    variance = np.array(
+        [op == "~~" and a == b for a, op, b in zip(table.lhs, table.op, table.rhs, strict=True)]
+    )
+    directed = np.array([op in ("~", "=~") for op in table.op])
+    path_rows = setup.path_rows
+    for row in range(c):
+        if failure[row]:
+            status[row] = NOT_CONVERGED if failure[row] == "not converged" else FAILED
+            if status[row] == FAILED:
+                reasons[str(failure[row])] = reasons.get(str(failure[row]), 0) + 1
             continue
-        try:
-            with warnings.catch_warnings():
-                # overflow in trial steps that the trust region rejects; the fit's own
-                # convergence flag says whether it succeeded
-                warnings.simplefilter("ignore", RuntimeWarning)
-                fit = estimate(
-                    setup.structure,
-                    s,
-                    plan.n,
-                    "ML",
-                    order=setup.order,
-                    declared_covariances=setup.declared,
-                )
-        except (EstimationError, DataError, ValueError, np.linalg.LinAlgError) as exc:
-            status[row] = FAILED
-            reasons[str(exc)] = reasons.get(str(exc), 0) + 1
-            continue
-        if not fit.converged:
-            status[row] = NOT_CONVERGED
-            continue
-        if fit.information_singular:
+        group = GroupStats("", plan.n, moments.cov[row], logdet=float(logdet[row]))
+        problem = Problem(
+            setup.model, SampleStats(table.ov_names[0], (group,)), ESTIMATORS["ML"],
+            setup.reparam,
+        )  # fmt: skip
+        z = z_all[row]
+        vcov = expected_vcov(problem, z)
+        if vcov.singular:
             status[row] = FAILED
             key = "information matrix singular (no standard errors)"
             reasons[key] = reasons.get(key, 0) + 1
             continue
-        table = fit.table
-        index = {(a, b): i for i, (a, op, b) in enumerate(
-            zip(table["lhs"], table["op"], table["rhs"], strict=True)) if op == "~"}  # fmt: skip
-        rows = np.array([index[key] for key in setup.paths], dtype=np.intp)
-        est = table["estimate"].to_numpy(dtype=np.float64)
-        se = table["std_error"].to_numpy(dtype=np.float64)
-        std = table["std_all"].to_numpy(dtype=np.float64)
-        out["estimate"][row] = std[rows]
-        out["test_estimate"][row] = est[rows]
-        out["std_error"][row] = se[rows]
-        out["p_value"][row] = table["p_value"].to_numpy(dtype=np.float64)[rows]
-        out["ci_lower"][row] = est[rows] - z * se[rows]
-        out["ci_upper"][row] = est[rows] + z * se[rows]
-        variance = (table["op"] == "~~").to_numpy() & (table["lhs"] == table["rhs"]).to_numpy()
-        directed = table["op"].isin(["~", "=~"]).to_numpy()
+        x = setup.reparam.x(z)
+        est = table.ustart.copy()
+        est[is_free] = x[free[is_free] - 1]
+        est[np.isnan(est)] = 0.0
+        se_x = vcov.se()
+        se = np.where(is_free, se_x[np.maximum(free, 1) - 1], np.nan)
+        implied = problem.implied(z)
+        if implied is None:  # pragma: no cover - a converged fit has its moments
+            status[row] = FAILED
+            continue
+        _, std = standardize(table, est, implied)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_value = 2.0 * stats.norm.sf(np.abs(est[path_rows] / se[path_rows]))
+        out["estimate"][row] = std[path_rows]
+        out["test_estimate"][row] = est[path_rows]
+        out["std_error"][row] = se[path_rows]
+        out["p_value"][row] = p_value
+        out["ci_lower"][row] = est[path_rows] - z_crit * se[path_rows]
+        out["ci_upper"][row] = est[path_rows] + z_crit * se[path_rows]
         with np.errstate(invalid="ignore"):
             if (est[variance] < 0).any() or (np.abs(std[directed]) > 1.0).any():
                 status[row] = INADMISSIBLE
