@@ -237,12 +237,7 @@ def _data(
     from sem_csat.data import PreparedData, prepare_data
 
     fit = result.estimate.pipeline
-    if (
-        fit is None
-        or fit.stats.groups[0].data is None
-        or fit.stats.missing
-        or fit.stats.ordinal
-    ):
+    if fit is None or fit.stats.groups[0].data is None or fit.stats.missing or fit.stats.ordinal:
         raise UsageError(
             "The CB-SEM bootstrap needs a fit to complete raw data by ML, MLR, GLS or ULS; it "
             "is not available for covariance-matrix input, FIML or WLSMV fits."
