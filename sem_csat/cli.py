@@ -138,7 +138,7 @@ class _ExtendCodes(argparse.Action):
         values: object,
         option_string: str | None = None,
     ) -> None:
-        codes: list[float | str] = list(getattr(namespace, self.dest, None) or [])
+        codes: list[float | str] = list(vars(namespace).get(self.dest) or [])
         groups: list[list[float | str]] = values if isinstance(values, list) else []
         for group in groups:
             for code in group:

@@ -120,7 +120,7 @@ def test_a_wave_column_speaks_of_waves(
     ).to_csv(data, index=False)
     out = tmp_path / "w"
     args = ["fit", str(spec_file), str(data), "--group", "wave", "--permutations", "30"]
-    code, stdout, _ = run([*args, "--bootstrap", "30", "--seed", "1", "--out", str(out)], capsys)
+    code, stdout, _ = run([*args, "--bootstrap", "40", "--seed", "1", "--out", str(out)], capsys)
     assert code == 0
     assert stdout.startswith("sem_csat wave comparison")
     assert "Path differences (wave a minus wave b)" in stdout
@@ -137,7 +137,7 @@ def test_levels_choose_the_groups(
     out = tmp_path / "lv"
     args = ["fit", str(spec_file), str(data), "--group", "segment", "--levels", "c", "a"]
     code, _, _ = run(
-        [*args, "--permutations", "20", "--bootstrap", "20", "--out", str(out)], capsys
+        [*args, "--permutations", "20", "--bootstrap", "40", "--out", str(out)], capsys
     )
     assert code == 0
     assert pd.read_csv(out / "group_paths.csv").columns.tolist() == ["from", "to", "c", "a"]
@@ -230,7 +230,7 @@ def test_group_option_mistakes(
         str(data),
         *extra,
         "--bootstrap",
-        "10",
+        "40",
         "--out",
         str(tmp_path / "o"),
     ]

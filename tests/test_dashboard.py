@@ -110,7 +110,7 @@ def test_one_fit_gives_the_dashboard(fitted: sem_csat.PLSResult, survey: pd.Data
 
 
 def test_the_dashboard_survives_the_bootstrap(fitted: sem_csat.PLSResult) -> None:
-    boot = _quiet(fitted.bootstrap, 30, seed=1, progress=False)
+    boot = _quiet(fitted.bootstrap, 40, seed=1, progress=False)
     assert boot.dashboard is not None
     pd.testing.assert_frame_equal(boot.tables()["metrics"], fitted.tables()["metrics"])
 

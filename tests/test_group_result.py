@@ -258,7 +258,7 @@ def test_waves_are_named_waves(bank: pd.DataFrame) -> None:
     assert r.grouping.waves
     assert r.grouping.noun == "wave"
     assert str(r).startswith("sem_csat wave comparison")
-    c = _quiet(r.bootstrap, 30, n_perm=30, seed=1, progress=False)
+    c = _quiet(r.bootstrap, 40, n_perm=30, seed=1, progress=False)
     mga = c.tables()["mga"]
     assert (mga["group_a"].iloc[0], mga["group_b"].iloc[0]) == ("2025", "2024")  # later − earlier
 

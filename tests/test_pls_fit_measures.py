@@ -178,7 +178,7 @@ def test_exact_fit_resamples_are_refits_of_the_transformed_data(
     """Every replicate of the reference distribution equals a fit of the resampled transformed
     data X* = Z S^(-1/2) Σ^(1/2) by the public ``sem_csat.fit`` (Bollen & Stine 1992)."""
     result = _fit(bank_spec)
-    boot = _boot(result, 12, seed=7, fit_test=True)
+    boot = _boot(result, 40, seed=7, fit_test=True)
     test = boot.exact_fit
     assert test is not None
     z = result.standardized
@@ -218,7 +218,7 @@ def test_fit_table_columns_before_and_after_the_bootstrap(bank_spec: sem_csat.Mo
     result = _fit(bank_spec)
     assert tuple(result.fit_table.columns) == FIT_COLUMNS
     assert result.fit_table.shape == (1, len(FIT_COLUMNS))
-    boot = _boot(result, 20, seed=1)
+    boot = _boot(result, 40, seed=1)
     extra = [c for c in boot.fit_table.columns if c not in FIT_COLUMNS]
     expected = [
         f"{d}{s}_{level}"
@@ -230,7 +230,7 @@ def test_fit_table_columns_before_and_after_the_bootstrap(bank_spec: sem_csat.Mo
     assert (boot.fit_table[expected].to_numpy() > 0).all()
     assert "fit" in boot.tables()
     np.testing.assert_array_equal(boot.tables()["fit"].to_numpy(), boot.fit_table.to_numpy())
-    without = _boot(result, 20, seed=1, fit_test=False)
+    without = _boot(result, 40, seed=1, fit_test=False)
     assert tuple(without.fit_table.columns) == FIT_COLUMNS
 
 
@@ -289,9 +289,9 @@ def test_hoc_fit_measures_by_path_tracing() -> None:
 
 def test_hoc_exact_fit_test_runs() -> None:
     result = _fit(sem_csat.load_spec("ecsi_bank_hoc"))
-    boot = _boot(result, 30, seed=3)
+    boot = _boot(result, 40, seed=3)
     assert boot.exact_fit is not None
-    assert boot.exact_fit.n_ok == {"estimated": 30, "saturated": 30}
+    assert boot.exact_fit.n_ok == {"estimated": 40, "saturated": 40}
     assert np.isfinite(boot.fit_table.to_numpy()).all()
 
 
@@ -306,5 +306,5 @@ def test_interaction_model_has_no_fit_measures(bank_spec: sem_csat.ModelSpec) ->
     assert result.fit_table.isna().all(axis=None)
     codes = [d.code for d in result.findings()]
     assert "fit_measures_not_defined" in codes
-    boot = _boot(result, 10, seed=1)
+    boot = _boot(result, 40, seed=1)
     assert boot.exact_fit is None

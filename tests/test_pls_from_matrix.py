@@ -76,7 +76,7 @@ def test_what_needs_answers_is_refused() -> None:
     data = _items(spec)
     fit = _fit(spec, cov=data.cov(), n_obs=len(data))
     for name, call in (
-        ("The bootstrap", lambda: fit.bootstrap(10)),
+        ("The bootstrap", lambda: fit.bootstrap(100)),
         ("Construct scores", lambda: fit.scores),
         ("The index scores", lambda: fit.index),
         ("The importance-performance map", lambda: fit.ipma()),

@@ -313,7 +313,7 @@ def test_bootstrap_resamples_refit_both_stages(
     result = _fit(spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        boot = result.bootstrap(25, seed=11, progress=False, fit_test=False)
+        boot = result.bootstrap(40, seed=11, progress=False, fit_test=False)
     lay = PLSLayout.from_structure(result.estimate.structure)
     nodes = result.nodes
     columns = {(nodes[i], nodes[j]): k for k, (i, j) in enumerate(zip(*lay.paths, strict=True))}

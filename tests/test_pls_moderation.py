@@ -173,7 +173,7 @@ def test_bootstrap_resamples_rebuild_the_term(
     """Replicate b equals the fit of resample b: the term is rebuilt from the resampled answers
     (and, two-stage, from the resample's own stage-1 scores)."""
     result = _fit(spec, interaction=method)
-    boot = _boot(result, 16, seed=5)
+    boot = _boot(result, 40, seed=5)
     lay = PLSLayout.from_structure(result.estimate.structure)
     nodes = result.nodes
     column = {(nodes[i], nodes[j]): k for k, (i, j) in enumerate(zip(*lay.paths, strict=True))}

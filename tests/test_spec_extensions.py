@@ -556,18 +556,13 @@ def _ecsi_variant(lavaan_lines: str) -> ModelSpec:
     return ModelSpec.from_lavaan(ECSI.to_lavaan() + lavaan_lines)
 
 
+# interaction terms and higher-order constructs are PLS features now (test_pls_moderation.py,
+# test_pls_hoc.py); what PLS would silently ignore is refused
+HOC = ModelSpec.from_lavaan(
+    "Image =~ IMAG1 + IMAG2 + IMAG3\nExp =~ CUEX1 + CUEX2 + CUEX3\n"
+    "Sat =~ CUSA1 + CUSA2 + CUSA3\nIE =~ Image + Exp\nSat ~ IE\n"
+)
 PLS_REFUSED = [
-    (
-        _ecsi_variant("#: interaction IxE: Image:Expectation\nLoyalty ~ Image:Expectation\n"),
-        "Interaction terms are not yet supported for PLS ('IxE' = Image x Expectation)",
-    ),
-    (
-        ModelSpec.from_lavaan(
-            "Image =~ IMAG1 + IMAG2 + IMAG3\nExp =~ CUEX1 + CUEX2 + CUEX3\n"
-            "Sat =~ CUSA1 + CUSA2 + CUSA3\nIE =~ Image + Exp\nSat ~ IE\n"
-        ),
-        "Higher-order constructs are not yet supported for PLS ('IE' is made of Image, Exp)",
-    ),
     (
         ModelSpec.from_lavaan("Image =~ 1*IMAG1 + IMAG2\nSat =~ CUSA1 + CUSA2\nSat ~ Image\n"),
         "Fixed parameter values are not yet supported for PLS (Image =~ 1*IMAG1); remove the "
@@ -623,16 +618,7 @@ def test_pls_keeps_single_labels() -> None:
     assert result.path_matrix.loc["Image", "Sat"] > 0
 
 
-@pytest.mark.parametrize(("spec", "message"), PLS_REFUSED[:1])
-def test_cbsem_refuses_interaction_terms(spec: ModelSpec, message: str) -> None:
-    data = sem_csat.datasets.load("ecsi_mobile")
-    with pytest.raises(SpecError) as info:
-        sem_csat.fit(spec, data, method="ml")
-    assert "are not yet supported for CB-SEM" in str(info.value)
-    assert message.split(" are not yet")[0] in str(info.value)
-
-
-@pytest.mark.parametrize(("spec", "message"), PLS_REFUSED[1:2] + PLS_REFUSED[4:])
+@pytest.mark.parametrize(("spec", "message"), [(HOC, "higher-order construct"), *PLS_REFUSED[2:]])
 def test_cbsem_fits_what_pls_refuses(spec: ModelSpec, message: str) -> None:
     # higher-order constructs, ':=', '==' and intercepts are CB-SEM features (their numbers
     # are compared with lavaan in test_cbsem_pipeline.py and test_cbsem_features.py)

@@ -202,7 +202,9 @@ def _diff_frames(
 ) -> tuple[float, int]:
     a = np.asarray(ours, dtype=float)
     b = np.asarray(ref, dtype=float)
-    if not np.array_equal(np.isnan(a), np.isnan(b)):
+    # a value the reference leaves undefined (semTools' HTMT of a single-item construct) may be
+    # reported by sem_csat (as seminr and SmartPLS do); one the reference defines may not be missing
+    if np.any(np.isnan(a) & np.isfinite(b)):
         return float("inf"), int(np.isfinite(b).sum())
     d = np.abs(a - b)[np.isfinite(b)]
     return (float(d.max()) if d.size else 0.0), int(d.size)

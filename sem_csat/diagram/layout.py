@@ -353,27 +353,30 @@ def _best_spacing(
     for zigzag in (True, False) if m.zigzag else (False,):
         for k in range(_MAX_ATTEMPTS):
             narrowest = math.inf
-            # long paths straight through the layers they skip, else bending at their middle
+            # long paths straight through the layers they skip, else bending at their middle;
+            # wider gaps across the flow, then also longer labelled paths, so that a fan of
+            # paths leaving one construct spreads apart before their labels
             for band in (True,) if m.tb else (True, False):
-                # wider gaps across the flow, and longer labelled paths so that a fan of
-                # paths leaving one construct spreads apart before their labels
-                attempt = Metrics(
-                    m.fs, m.ds, m.spacing * 1.35**k, m.tb, band, zigzag, reach=1.25**k
-                )
-                lay = _layout(spec, indicators, node_text, edge_labels, attempt, wrap)
-                tries = [lay]
-                crowded = lay.crowded() if edge_labels and indicators else frozenset()
-                if crowded:  # their indicators on the other side, where paths may be fewer
-                    flipped = replace(attempt, flip=crowded)
-                    tries.append(_layout(spec, indicators, node_text, edge_labels, flipped, wrap))
-                for lay in tries:
-                    problems = lay.label_problems() if edge_labels else 0
-                    score = (problems, max(0, edge_crossings(lay) - lay.crossings))
-                    if best is None or score < best[0]:
-                        best = (score, lay)
-                    if best[0] == (0, 0):
-                        return lay
-                    narrowest = min(narrowest, lay.bounds.width)
+                for reach in (1.0,) if k == 0 else (1.0, 1.25**k):
+                    attempt = Metrics(
+                        m.fs, m.ds, m.spacing * 1.35**k, m.tb, band, zigzag, reach=reach
+                    )
+                    lay = _layout(spec, indicators, node_text, edge_labels, attempt, wrap)
+                    tries = [lay]
+                    crowded = lay.crowded() if edge_labels and indicators else frozenset()
+                    if crowded:  # their indicators on the other side, where paths may be fewer
+                        flipped = replace(attempt, flip=crowded)
+                        tries.append(
+                            _layout(spec, indicators, node_text, edge_labels, flipped, wrap)
+                        )
+                    for lay in tries:
+                        problems = lay.label_problems() if edge_labels else 0
+                        score = (problems, max(0, edge_crossings(lay) - lay.crossings))
+                        if best is None or score < best[0]:
+                            best = (score, lay)
+                        if best[0] == (0, 0):
+                            return lay
+                        narrowest = min(narrowest, lay.bounds.width)
             if narrowest > limit:  # wider gaps only make it wider
                 break
     return best[1]  # type: ignore[index]

@@ -20,7 +20,7 @@ Examples
 --------
 >>> from sem_csat.spec.library import list_specs, load_spec
 >>> [info.key for info in list_specs()]  # doctest: +NORMALIZE_WHITESPACE
-['acsi', 'ccsi', 'ecsi', 'ecsi_bank', 'relationship_quality',
+['acsi', 'ccsi', 'ecsi', 'ecsi_bank', 'ecsi_bank_hoc', 'relationship_quality',
  'relationship_quality_hoc', 'scsb', 'servqual']
 >>> spec = load_spec("ECSI")
 >>> len(spec.constructs), len(spec.paths)
