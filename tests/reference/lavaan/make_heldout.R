@@ -121,6 +121,28 @@ SIM <- "#: scale: -100, 100\n"
 EST <- c(ml = "ML", mlr = "MLR", gls = "GLS", uls = "ULS", dwls = "DWLS",
          wlsmv = "WLSMV")
 
+# semTools 0.5-6 on a fitted case: compRelSEM() and AVE() with their defaults
+# (omega with the observed variance of the sum, tau.eq = FALSE, obs.var =
+# TRUE) into semtools_rel.csv, and for complete data htmt(model, data) with
+# htmt2 = FALSE and TRUE into htmt.csv and htmt2.csv.
+write_semtools <- function(case, fit, model, df) {
+  dir <- file.path(OUT, case)
+  rel <- try_warnings(compRelSEM(fit))
+  ave <- try_warnings(AVE(fit))
+  if (!rel$error && !ave$error) {
+    f <- names(rel$value)
+    write_csv17(data.frame(factor = f, omega = as.numeric(rel$value),
+                           ave = as.numeric(ave$value[f]), stringsAsFactors = FALSE),
+                file.path(dir, "semtools_rel.csv"))
+  }
+  if (!is.null(df) && !anyNA(df)) {
+    for (h2 in c(FALSE, TRUE)) {
+      h <- try_warnings(htmt(model, data = df, htmt2 = h2))
+      if (!h$error) write_matrix(h$value, file.path(dir, if (h2) "htmt2.csv" else "htmt.csv"))
+    }
+  }
+}
+
 # Fit `model` by sem() with the given method on data `df` and write the case.
 run <- function(case, model, df, data_file, method, description,
                 std_lv = FALSE, missing = "listwise", py_model = NULL,
@@ -136,6 +158,7 @@ run <- function(case, model, df, data_file, method, description,
   write_case(case, res, model, description, file.path("heldout", data_file),
              dir = file.path(OUT, case), extra = info_extra,
              estimator_requested = est, fiml = missing == "fiml")
+  if (is.null(ordered)) write_semtools(case, res$value, model, df)
 }
 
 # =============================================================================
@@ -213,6 +236,8 @@ M2 ~ b*M1
 Y  ~ c*X + d*M2 + M1
 m1 ~~ n1
 y3 ~~ y4
+ind := a*b*d
+total := c + a*b*d
 ")
 Bm <- matrix(0, 4, 4)
 Bm[2, 1] <- .6; Bm[3, 2] <- .5; Bm[4, 1] <- .2; Bm[4, 3] <- .4; Bm[4, 2] <- .1
@@ -226,8 +251,8 @@ med <- write_data(
 for (m in c("ml", "mlr")) {
   run(paste0("mediation_", m), MED, med, "data/mediation.csv", m,
       paste0("Mediation chain X -> M1 -> M2 -> Y with direct X -> Y and M1 -> Y, labelled ",
-             "paths a, b, c, d (sem_csat refuses ':=' on CB-SEM for now), correlated ",
-             "residuals m1 ~~ n1 and y3 ~~ y4; N = 300, simulated (seed 3103); estimator ",
+             "paths a, b, c, d, defined effects ind := a*b*d and total := c + a*b*d, ",
+             "correlated residuals m1 ~~ n1 and y3 ~~ y4; N = 300, simulated (seed 3103); estimator ",
              EST[[m]], "."))
 }
 
@@ -569,5 +594,134 @@ moments_case("hs_cor_sd_std_lv_ml", HS, cor2cov(hs_cor_in, hs_sd_in), 301, "ml",
 moments_case("sem6_cov_ml", SEM6, cov(sem6), 500, "ml",
              "sem6 from its covariance matrix (divisor N - 1) and N = 500, ML: equals sem6_ml.",
              "inputs/sem6_cov.csv")
+
+# --- lavaan's likelihood = "wishart" on the same covariance input -------------
+# sem_csat has no such option: it fits lavaan's default (likelihood = "normal",
+# sample.cov rescaled by (N - 1) / N).  The case documents the relation:
+# equal estimates, chi-square (N - 1) F instead of N F, SEs larger by
+# sqrt(N / (N - 1)).
+res <- with_warnings(sem(SEM6, sample.cov = cov(sem6), sample.nobs = 500,
+                         likelihood = "wishart"))
+write_case("sem6_cov_wishart_ml", res, SEM6,
+           "sem6 from its covariance matrix and N = 500 by ML with likelihood = 'wishart' (not sem_csat's convention; see test_heldout_parity).",
+           file.path("heldout", "inputs/sem6_cov.csv"),
+           dir = file.path(OUT, "sem6_cov_wishart_ml"),
+           extra = list(sem_csat = c(py("ml", cov = "inputs/sem6_cov.csv", n_obs = 500),
+                                     list(likelihood = "wishart"))),
+           estimator_requested = "ML")
+
+# =============================================================================
+# 12. The bundled survey data sets: ECSI mobile phone (N = 250) and the bank
+#     survey (near-collinear constructs)
+# =============================================================================
+
+DS <- file.path(script_dir, "..", "..", "..", "sem_csat", "datasets")
+ecsi <- read.csv(file.path(DS, "ecsi_mobile.csv"))
+bank <- read.csv(file.path(DS, "bank_satisfaction.csv"))
+
+# As run(), for a bundled data set (sem_csat reads it by name).
+run_ds <- function(case, model, df, dataset, method, description, std_lv = FALSE) {
+  est <- EST[[method]]
+  res <- with_warnings(sem(model, data = df, estimator = est, std.lv = std_lv))
+  write_case(case, res, model, description,
+             file.path("sem_csat", "datasets", paste0(dataset, ".csv")),
+             dir = file.path(OUT, case),
+             extra = list(sem_csat = py(method, data = paste0("dataset:", dataset),
+                                        std_lv = std_lv)),
+             estimator_requested = est)
+  write_semtools(case, res$value, model, df)
+}
+
+ECSI_MEAS <- "
+Image        =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation  =~ CUEX1 + CUEX2 + CUEX3
+Quality      =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
+Value        =~ PERV1 + PERV2
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Loyalty      =~ CUSL1 + CUSL2 + CUSL3
+Complaints   =~ CUSCO
+"
+# (On the full ECSI model with std.lv = TRUE lavaan's nlminb stops 0.022 above
+# the chi-square minimum that the marker parameterization reaches (Expectation
+# and Quality correlate .995), so the std.lv case uses its better-determined
+# back end.)
+ECSI_BACK <- "
+Value        =~ PERV1 + PERV2
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Loyalty      =~ CUSL1 + CUSL2 + CUSL3
+Complaints   =~ CUSCO
+Satisfaction ~ Value
+Complaints   ~ Satisfaction
+Loyalty      ~ Satisfaction + Complaints
+"
+run_ds("ecsi_std_lv_mlr", ECSI_BACK, ecsi, "ecsi_mobile", "mlr",
+       paste0("The back end of the ECSI model on the mobile-phone data (N = 250) by MLR with ",
+              "std.lv = TRUE; Complaints is the single item CUSCO (auto.fix.single: its ",
+              "loading is free and its residual variance 0), Value has 2 items."),
+       std_lv = TRUE)
+ECSI_LAB <- paste0(ECSI_MEAS, "
+Expectation  ~ Image
+Quality      ~ Expectation
+Value        ~ e2*Expectation + q2*Quality
+Satisfaction ~ Image + Expectation + q1*Quality + v1*Value
+Complaints   ~ k*Satisfaction
+Loyalty      ~ Image + s*Satisfaction + c*Complaints
+PERQ1 ~~ PERQ2
+CUSL1 ~~ CUSL3
+qual_sat_via_value := q2*v1
+qual_sat_total := q1 + q2*v1
+sat_loy_total := s + k*c
+")
+for (m in c("ml", "mlr")) {  # neither GLS nor ULS converges on it
+  run_ds(paste0("ecsi_defined_", m), ECSI_LAB, ecsi, "ecsi_mobile", m,
+         paste0("The full ECSI model with labelled paths, correlated residuals PERQ1 ~~ PERQ2 ",
+                "and CUSL1 ~~ CUSL3 and three defined effects (indirect Quality -> Value -> ",
+                "Satisfaction, its total, total Satisfaction -> Loyalty); estimator ", EST[[m]], "."))
+}
+ECSI_TAU <- "
+Value        =~ v*PERV1 + v*PERV2
+Satisfaction =~ CUSA1 + 1*CUSA2 + CUSA3
+Loyalty      =~ CUSL1 + CUSL2 + CUSL3
+Satisfaction ~ Value
+Loyalty ~ Satisfaction
+"
+run_ds("ecsi_tau_std_lv_ml", ECSI_TAU, ecsi, "ecsi_mobile", "ml",
+       paste0("ECSI Value (2 items, equal loadings v) -> Satisfaction (CUSA2's loading fixed at 1 ",
+              "beside std.lv) -> Loyalty, ML with std.lv = TRUE."),
+       std_lv = TRUE)
+
+BANK_MEAS <- "
+IMAG =~ imag1 + imag2 + imag3 + imag4 + imag5
+EXPE =~ expe1 + expe2 + expe3 + expe4 + expe5
+QUAL =~ qual1 + qual2 + qual3 + qual4 + qual5
+VAL  =~ val1 + val2 + val3 + val4
+SAT  =~ sat1 + sat2 + sat3 + sat4
+LOY  =~ loy1 + loy2 + loy3 + loy4
+"
+BANK_SEM <- paste0(BANK_MEAS, "
+EXPE ~ IMAG
+QUAL ~ EXPE
+VAL  ~ EXPE + QUAL
+SAT  ~ IMAG + EXPE + QUAL + VAL
+LOY  ~ IMAG + SAT
+")
+run_ds("bank_std_lv_ml", BANK_SEM, bank, "bank_satisfaction", "ml",
+       "The bank survey's ECSI-type SEM (near-collinear constructs) by ML with std.lv = TRUE.",
+       std_lv = TRUE)
+
+# The first 60 respondents of the bank survey, three constructs.
+BANK3 <- "
+IMAG =~ imag1 + imag2 + imag3 + imag4 + imag5
+SAT  =~ sat1 + sat2 + sat3 + sat4
+LOY  =~ loy1 + loy2 + loy3 + loy4
+LOY ~ SAT + IMAG
+"
+bank60 <- write_data(bank[1:60, c(paste0("imag", 1:5), paste0("sat", 1:4), paste0("loy", 1:4))],
+                     "bank_n60.csv")
+for (m in c("ml", "mlr", "gls")) {
+  run(paste0("bank_n60_", m), BANK3, bank60, "data/bank_n60.csv", m,
+      paste0("The first 60 respondents of the bank survey (rows 1-60, 13 items), ",
+             "LOY ~ SAT + IMAG; estimator ", EST[[m]], "."))
+}
 
 cat("done\n")
