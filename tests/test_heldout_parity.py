@@ -12,20 +12,21 @@ options, and covariance or correlation matrices (with and without SDs) as input.
 
 Every case is fitted the way a user fits it, through :func:`sem_csat.fit` with the method,
 the missing-data policy, ``std_lv`` and the input that ``info.json``'s ``sem_csat`` block
-names, and every number lavaan reports is compared:
+names (``dataset:NAME`` for a bundled data set), and every number lavaan reports is compared:
 
 - ``parameterEstimates(standardized = TRUE)``: est, se, z, pvalue, ci.lower, ci.upper, std.lv,
-  std.all of every row, and which rows exist (``result.params``);
+  std.all of every row (defined ``:=`` effects included), and which rows exist
+  (``result.params``);
 - R² of every endogenous variable (the pipeline's ``r2`` and ``result.r2``);
 - every ``fitMeasures()`` value (``result.fit_table`` under lavaan's names, ``.`` written
   ``_``, and sem_csat's own columns ``chi2``, ``p_value``, ``loglik``, ``chi2_scaled``, ...);
 - the implied and sample moments (``fitted()``, ``lavInspect(fit, "sampstat")``), and the
   latent covariances and correlations (``lavInspect(fit, "cov.lv")``, ``"cor.lv"``);
+- ``modindices(fit, sort. = FALSE, minimum.value = 0)`` (``result.modification_indices()``);
+- semTools 0.5-6's ``compRelSEM()``, ``AVE()`` and ``htmt()`` (``result.quality``);
 - whether a solution that lavaan flags (negative variances, a latent covariance matrix that is
-  not positive definite) is flagged by sem_csat too.
-
-sem_csat has no modification indices yet, so ``modindices.csv`` is written by the script for
-the day it has, and not compared.
+  not positive definite) is flagged by sem_csat too;
+- lavaan's ``likelihood = "wishart"`` against sem_csat's (lavaan's default) ``"normal"``.
 
 Tolerance, stated once (the project's for CB-SEM against lavaan):
 |sem_csat − lavaan| ≤ max(1e-4, 1e-3·|lavaan|).
@@ -61,12 +62,89 @@ HELDOUT = Path(__file__).resolve().parent / "reference" / "lavaan" / "heldout"
 ALL_CASES = sorted(p.parent.name for p in HELDOUT.glob("*/info.json"))
 #: lavaan's likelihood = "wishart" has no sem_csat counterpart: only its relation to the
 #: default is tested (test_wishart_likelihood_differs_from_sem_csats_by_n_over_n_minus_1).
-CASES = [c for c in ALL_CASES if "likelihood" not in json.loads(
-    (HELDOUT / c / "info.json").read_text())["sem_csat"]]
+CASES = [
+    c
+    for c in ALL_CASES
+    if "likelihood" not in json.loads((HELDOUT / c / "info.json").read_text())["sem_csat"]
+]
 ATOL, RTOL = 1e-4, 1e-3
 
+_REL_N = (
+    "s1 ~~ s1 is fixed at (1 - .8) x var(s1) with the N-divisor variance (0.2025305) where "
+    "lavaan users, and sem_csat itself under GLS, use R's var() with divisor N - 1 "
+    "(0.2031109, 0.29 % larger): every estimate moves (F4 ~ F2 ci.lower 0.144242 vs "
+    "0.144083), and the MIs (s1 ~~ s1 1.44042 vs 1.44314).  sem_csat/cbsem/partable.py "
+    "_fixed_residual takes the estimator's sample variance (N under ML/MLR); single_rel_ndiv_ml "
+    "(lavaan given the N-divisor value) matches"
+)
+_OMEGA_N = (
+    "CBSEMResult.quality (sem_csat/cbsem/results.py) takes the items' observed covariance "
+    "as np.cov(data, ddof=0) for the denominators of omega and AVE; semTools uses the fit's "
+    "sample moments, divisor N - 1 under GLS/ULS: omega and AVE are N/(N - 1) too large "
+    "(hs visual .62955 vs .62746 at N = 301; pd ind60 .96302 vs .95018 at N = 75)"
+)
+_OMEGA_FIML = (
+    "CBSEMResult.quality raises UsageError after FIML; semTools' compRelSEM() and AVE() give "
+    "omega and AVE from the model and the saturated (EM) moments"
+)
+_MI_THRESHOLD = (
+    "lavaan 0.6-14's modindices() drops a candidate whose V_jj is below "
+    "eps^(1/3) = 6.1e-6; sem_csat/cbsem/modindices.py uses sqrt(eps) = 1.5e-8 (and 1e-9 I_jj), "
+    "so it lists candidates lavaan leaves out: {}"
+)
+_ILL = (
+    "lavaan's optimum is determined only to about 1e-4 here ({}); sem_csat's chi-square is "
+    "as low or lower, so the differences are lavaan's imprecision, not sem_csat's"
+)
+_LARGE_SE = (
+    "sem_csat/cbsem/checks.py emits cbsem_large_standard_errors (SE above 1 in standardized "
+    "units) as a ConvergenceWarning although the fit converged (lavaan converged too)"
+)
+_RHS = (
+    "sem_csat writes a defined parameter's rhs in its canonical form with blanks around + "
+    "(e.g. 'c + a*b*d'); lavaan writes the model text without blanks ('c+a*b*d'): "
+    "sem_csat/cbsem/partable.py uses Expression.text (sem_csat/spec/expressions.py)"
+)
+_BANK = _ILL.format(
+    "bank survey with std.lv = TRUE: EXPE-QUAL .992, VAL-SAT .950; lavaan stops at "
+    "rel.tol 1e-10 and cannot go further; SAT =~ sat1 est .470590 vs .470613, se .181610 vs "
+    ".181549, so ci.lower .114641 vs .114784 (1.3e-3) and MI epc EXPE =~ qual1 -.06323 vs "
+    "-.06286"
+)
+_ECSI = _ILL.format(
+    "ECSI with correlated residuals: Expectation-Quality .997, negative disturbance "
+    "variances; lavaan's chi-square 6.4e-8 above sem_csat's; Value ~ Expectation est 7.6967 "
+    "vs 7.7112, se 68.35 vs 68.61"
+)
+
 #: (case, test) -> the defect that makes the comparison fail (see PARITY_REPORT).
-XFAIL: dict[tuple[str, str], str] = {}
+XFAIL: dict[tuple[str, str], str] = {
+    **{(c, t): _REL_N for c in ("single_rel_ml", "single_rel_mlr")
+       for t in ("params", "fixed_rows", "modindices")},
+    **{(c, "omega_ave"): _OMEGA_N for c in (
+        "bank_n60_gls", "cfa2_n60_gls", "cfa2_n60_uls", "hs_corres_gls", "hs_fixed_eq_uls",
+        "hs_sem_std_lv_gls", "hs_std_lv_uls", "nearsing_uls", "pd_gls", "pd_uls", "scales_gls",
+        "scales_uls", "sem6_gls", "sem6_uls", "single_rel_gls")},
+    **{(f"{c}_{m}", "omega_ave"): _OMEGA_FIML for c in ("fiml05", "fiml25", "fimlblock")
+       for m in ("ml", "mlr")},
+    **{(c, "no_convergence_warning"): _LARGE_SE
+       for c in ("bank_std_lv_ml", "ecsi_defined_ml", "ecsi_defined_mlr")},
+    **{(c, "defined_rhs"): _RHS
+       for c in ("ecsi_defined_ml", "ecsi_defined_mlr", "mediation_ml", "mediation_mlr")},
+    **{(c, "modindices"): _MI_THRESHOLD.format("p1 ~~ p2, p1 ~~ p3, p2 ~~ p3 (0-100 items, "
+       "V about 1.6e-6; MI 3.99)") for c in ("scales_ml", "scales_mlr", "scales_gls")},
+    **{(c, "modindices"): _MI_THRESHOLD.format("Image ~ Quality, Image ~ Satisfaction (EPC -146 "
+       "and 69; V about 1.7e-7)") + "; " + _ECSI for c in ("ecsi_defined_ml", "ecsi_defined_mlr")},
+    ("nonpd_ml", "modindices"): (
+        "lavaan lists the marker loadings F1 =~ y1 (MI .0117) and F2 =~ y4 (MI .204): freeing "
+        "a marker is not identified (V = 0 in exact arithmetic), but with a latent covariance "
+        "matrix that is not positive definite lavaan's inverted information leaves V above "
+        "its threshold; sem_csat leaves them out, correctly"
+    ),
+    ("bank_std_lv_ml", "params"): _BANK,
+    ("bank_std_lv_ml", "modindices"): _BANK,
+    **{(c, "params"): _ECSI for c in ("ecsi_defined_ml", "ecsi_defined_mlr")},
+}  # fmt: skip
 
 #: sem_csat's own fit_table columns and lavaan's names for them.
 OWN_COLUMNS = {
@@ -267,7 +345,11 @@ def test_own_fit_columns_are_lavaans_measures(case: str) -> None:
     result, _ = _fit(case)
     ref = _ref_fit(case)
     row = result.fit_table.iloc[0]
-    robust = {"cfi_robust": "cfi.robust", "tli_robust": "tli.robust", "rmsea_robust": "rmsea.robust"}
+    robust = {
+        "cfi_robust": "cfi.robust",
+        "tli_robust": "tli.robust",
+        "rmsea_robust": "rmsea.robust",
+    }
     pairs = {**OWN_COLUMNS, **robust}
     for col in ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "aic",
                 "bic", "gfi", "agfi", "df"):  # fmt: skip
@@ -381,6 +463,7 @@ def test_defined_parameters_are_written_as_lavaan_writes_them(case: str) -> None
 
 
 # ------------------------------------------------------------------ modification indices
+TINY_MI, TINY_MI_RTOL = 0.01, 1e-2
 MI_MAP = {"mi": "mi", "epc": "epc", "sepc.lv": "sepc_lv", "sepc.all": "sepc_all",
           "sepc.nox": "sepc_nox"}  # fmt: skip
 
@@ -390,26 +473,39 @@ def _has_mi(case: str) -> bool:
     return info["sem_csat"]["missing"] == "listwise" and "ordinal" not in case
 
 
-@pytest.mark.parametrize(
-    "case", [_mark(c, "modindices") for c in CASES if _has_mi(c)]
-)
+@pytest.mark.parametrize("case", [_mark(c, "modindices") for c in CASES if _has_mi(c)])
 def test_modification_indices_match_lavaan(case: str) -> None:
     """``result.modification_indices()`` against ``modindices(fit, sort. = FALSE,
-    minimum.value = 0)``: the same candidates, and mi, epc, sepc.lv, sepc.all, sepc.nox."""
+    minimum.value = 0)``: the same candidates, and mi, epc, sepc.lv, sepc.all, sepc.nox.
+
+    Where lavaan's MI is below :data:`TINY_MI` the score g is of the size of the gradient
+    that either optimizer leaves at its stopping point, so EPC = −g/V carries only that
+    precision: those EPCs are compared within :data:`TINY_MI_RTOL` (their MI still within
+    the tolerance)."""
     result, _ = _fit(case)
     ours = result.modification_indices()
     ref = pd.read_csv(HELDOUT / case / "modindices.csv", keep_default_na=False, na_values=["NA"])
     ref["rhs"] = ref["rhs"].fillna("").astype(str)
     keys_ref = set(zip(ref["lhs"], ref["op"], ref["rhs"], strict=True))
     keys_ours = set(zip(ours["lhs"], ours["op"], ours["rhs"], strict=True))
-    assert keys_ours == keys_ref, (sorted(keys_ours - keys_ref)[:5], sorted(keys_ref - keys_ours)[:5])
+    assert keys_ours == keys_ref, (
+        sorted(keys_ours - keys_ref)[:5],
+        sorted(keys_ref - keys_ours)[:5],
+    )
     mine = ours.set_index(["lhs", "op", "rhs"])
     bad = []
     for row in ref.to_dict("records"):
         got = mine.loc[(row["lhs"], row["op"], row["rhs"])]
+        tiny = float(row["mi"]) < TINY_MI
         for col, our_col in MI_MAP.items():
-            if not _close(float(got[our_col]), float(row[col])):
-                bad.append(f"{row['lhs']} {row['op']} {row['rhs']} {col}: {got[our_col]} vs {row[col]}")
+            ours_v, theirs = float(got[our_col]), float(row[col])
+            if tiny and col != "mi":
+                if abs(ours_v - theirs) <= TINY_MI_RTOL * abs(theirs):
+                    continue
+            if not _close(ours_v, theirs):
+                bad.append(
+                    f"{row['lhs']} {row['op']} {row['rhs']} {col}: {got[our_col]} vs {row[col]}"
+                )
     assert bad == []
 
 
@@ -441,6 +537,8 @@ def test_omega_and_ave_match_semtools(case: str) -> None:
     for factor, row in ref.iterrows():
         for col in ("omega", "ave"):
             theirs = float(row[col])
+            if math.isnan(theirs):
+                continue  # semTools' AVE() leaves a factor out (F4 of twoind, beside S)
             ours = float(rel.loc[str(factor), col]) if str(factor) in rel.index else math.nan
             if not _close(ours, theirs):
                 bad.append(f"{factor} {col}: {ours} vs {theirs}")
@@ -460,7 +558,12 @@ def test_htmt_matches_semtools(case: str) -> None:
         ref = pd.read_csv(HELDOUT / case / name, index_col=0)
         got = ours.loc[ref.index, ref.columns].to_numpy(dtype=float)
         want = ref.to_numpy(dtype=float)
-        off = ~np.eye(len(ref), dtype=bool)
+        # semTools leaves a single item's row and column empty; sem_csat fills them as
+        # seminr and SmartPLS do (test_quality_parity)
+        single = [c.name for c in result.spec.constructs if len(c.indicator_names) == 1]
+        mask = ref.index.isin(single)[:, None] | ref.columns.isin(single)[None, :]
+        assert np.isnan(want[mask]).all()
+        off = ~np.eye(len(ref), dtype=bool) & ~mask
         np.testing.assert_allclose(got[off], want[off], atol=ATOL, rtol=RTOL, err_msg=name)
 
 
@@ -475,9 +578,13 @@ def test_wishart_likelihood_differs_from_sem_csats_by_n_over_n_minus_1() -> None
     wishart = wishart[(wishart["op"] != "r2") & (wishart["se"] > 0)]
     n = _info("sem6_cov_wishart_ml")["nobs"]
     mine = result.params.set_index(["lhs", "op", "rhs"])
-    for row in wishart.itertuples(index=False):
+    for row in wishart.rename(columns={"std.all": "std_all"}).itertuples(index=False):
         got = mine.loc[(row.lhs, row.op, row.rhs)]
-        assert _close(float(got["estimate"]), float(row.est))
-        assert _close(float(got["std_error"]) * math.sqrt(n / (n - 1)), float(row.se))
+        # (co)variances scale with S, whose divisor is N - 1 instead of N; loadings and
+        # regressions do not; every z is smaller by sqrt((N - 1) / N)
+        scale = n / (n - 1) if row.op == "~~" else 1.0
+        assert _close(float(got["estimate"]) * scale, float(row.est)), row
+        assert _close(float(got["z_value"]) * math.sqrt((n - 1) / n), float(row.z)), row
+        assert _close(float(got["std_all"]), float(row.std_all)), row
     chisq = _pipeline(result).test.stat
     assert _close(chisq * (n - 1) / n, float(_ref_fit("sem6_cov_wishart_ml")["chisq"]))
