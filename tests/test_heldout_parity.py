@@ -124,9 +124,10 @@ XFAIL: dict[tuple[str, str], str] = {
     **{(c, "omega_ave"): _OMEGA_N for c in (
         "bank_n60_gls", "cfa2_n60_gls", "cfa2_n60_uls", "hs_corres_gls", "hs_fixed_eq_uls",
         "hs_sem_std_lv_gls", "hs_std_lv_uls", "nearsing_uls", "pd_gls", "pd_uls", "scales_gls",
-        "scales_uls", "sem6_gls", "sem6_uls", "single_rel_gls")},
+        "scales_uls", "sem6_gls", "sem6_uls", "single_rel_gls", "hs_orth_fixed_gls")},
     **{(f"{c}_{m}", "omega_ave"): _OMEGA_FIML for c in ("fiml05", "fiml25", "fimlblock")
        for m in ("ml", "mlr")},
+    ("fiml25_std_lv_mlr", "omega_ave"): _OMEGA_FIML,
     **{(c, "no_convergence_warning"): _LARGE_SE
        for c in ("bank_std_lv_ml", "ecsi_defined_ml", "ecsi_defined_mlr")},
     **{(c, "defined_rhs"): _RHS

@@ -724,4 +724,21 @@ for (m in c("ml", "mlr", "gls")) {
              "LOY ~ SAT + IMAG; estimator ", EST[[m]], "."))
 }
 
+# =============================================================================
+# 13. Orthogonal factors with a fixed non-marker loading, and FIML with std.lv
+# =============================================================================
+
+HS_ORTH <- "
+visual  =~ x1 + 0.5*x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+visual ~~ 0*textual
+textual ~~ 0*speed
+"
+run("hs_orth_fixed_ml", HS_ORTH, hs, HS_FILE, "ml",
+    "HS CFA with textual uncorrelated with visual and speed (fixed 0 covariances) and x2's loading fixed at 0.5 beside the marker x1, ML.")
+run("hs_orth_fixed_gls", HS_ORTH, hs, HS_FILE, "gls", "hs_orth_fixed by GLS.")
+run("fiml25_std_lv_mlr", FIML, f25, "data/fiml_25.csv", "mlr",
+    "fiml25 (25 % MCAR) by MLR with std.lv = TRUE.", std_lv = TRUE, missing = "fiml")
+
 cat("done\n")
