@@ -272,3 +272,28 @@ def test_htmt_matches_seminr(name: str) -> None:
             if not abs(float(mine.loc[a, b]) - float(want)) <= TOL:
                 bad.append(f"{a}-{b}: {mine.loc[a, b]} vs {want}")
     assert bad == []
+
+
+@pytest.mark.parametrize("scheme", ["path", "factorial"])
+def test_pls_from_a_covariance_matrix_matches_seminr_on_the_answers(scheme: str) -> None:
+    """PLS needs only the correlations: fitted to ``cov(x1..x9)`` of Holzinger–Swineford
+    (``heldout/inputs/hs_cov.csv``, written by ``make_heldout.R``) it gives seminr's weights,
+    loadings, paths and R² from the answers themselves."""
+    _, theirs = _fits("hs_mode_b_path" if scheme == "path" else "hs_mode_b_factorial")
+    spec = ModelSpec.from_lavaan(HS + HS_PATHS, name="hs_from_cov")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SemCsatWarning)
+        ours = sem_csat.fit(
+            spec, cov=LAVAAN / "heldout" / "inputs" / "hs_cov.csv", n_obs=301, scheme=scheme
+        )
+    assert isinstance(ours, PLSResult)
+    weights, loadings = _frame(theirs.outer_weights), _frame(theirs.outer_loadings)
+    for row in ours.outer.itertuples(index=False):
+        assert abs(row.weight - weights.loc[row.indicator, row.construct]) <= TOL
+        assert abs(row.loading - loadings.loc[row.indicator, row.construct]) <= TOL
+    paths = _frame(theirs.path_coef)
+    for p in spec.paths:
+        assert abs(ours.path_matrix.loc[p.source, p.target] - paths.loc[p.source, p.target]) <= TOL
+    assert (
+        abs(float(ours.r2.loc["speed", "r2"]) - _frame(theirs.r_squared).loc["Rsq", "speed"]) <= TOL
+    )
