@@ -24,6 +24,7 @@ __all__ = [
     "InadmissibleSolutionWarning",
     "MeasurementQualityWarning",
     "MissingDataWarning",
+    "PoorlyDeterminedWarning",
     "SemCsatError",
     "SemCsatWarning",
     "SpecError",
@@ -127,6 +128,10 @@ class ConvergenceWarning(SemCsatWarning):
 
 class InadmissibleSolutionWarning(SemCsatWarning):
     """A solution contains impossible values (negative variances, correlations above 1, ...)."""
+
+
+class PoorlyDeterminedWarning(SemCsatWarning):
+    """A converged solution whose estimates are poorly determined (very large standard errors)."""
 
 
 class DiscriminantValidityWarning(SemCsatWarning):

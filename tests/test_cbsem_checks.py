@@ -36,6 +36,7 @@ from sem_csat.errors import (
     DataWarning,
     DiscriminantValidityWarning,
     InadmissibleSolutionWarning,
+    PoorlyDeterminedWarning,
 )
 from sem_csat.spec import ModelSpec
 from tests._cbsem import fit_estimate as fit_cbsem
@@ -163,7 +164,7 @@ def test_ecsi_sem_flags_huge_standard_errors(ecsi_sem: tuple[CBSEMEstimate, Mode
     fit, spec = ecsi_sem
     found = _by_code(check_solution(fit, spec))
     se = found["cbsem_large_standard_errors"]
-    assert se.category is ConvergenceWarning
+    assert se.category is PoorlyDeterminedWarning
     assert_quotes(se.message, "Expectation → Value estimate ", 4.82)
     assert_quotes(se.message, ", SE ", 23.7)  # lavaan: SE 23.7
     assert "poorly determined" in se.message

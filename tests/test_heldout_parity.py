@@ -119,8 +119,6 @@ _ECSI = _ILL.format(
 
 #: (case, test) -> the defect that makes the comparison fail (see PARITY_REPORT).
 XFAIL: dict[tuple[str, str], str] = {
-    **{(c, t): _REL_N for c in ("single_rel_ml", "single_rel_mlr")
-       for t in ("params", "fixed_rows", "modindices")},
     **{(c, "omega_ave"): _OMEGA_N for c in (
         "bank_n60_gls", "cfa2_n60_gls", "cfa2_n60_uls", "hs_corres_gls", "hs_fixed_eq_uls",
         "hs_sem_std_lv_gls", "hs_std_lv_uls", "nearsing_uls", "pd_gls", "pd_uls", "scales_gls",
@@ -128,14 +126,7 @@ XFAIL: dict[tuple[str, str], str] = {
     **{(f"{c}_{m}", "omega_ave"): _OMEGA_FIML for c in ("fiml05", "fiml25", "fimlblock")
        for m in ("ml", "mlr")},
     ("fiml25_std_lv_mlr", "omega_ave"): _OMEGA_FIML,
-    **{(c, "no_convergence_warning"): _LARGE_SE
-       for c in ("bank_std_lv_ml", "ecsi_defined_ml", "ecsi_defined_mlr")},
-    **{(c, "defined_rhs"): _RHS
-       for c in ("ecsi_defined_ml", "ecsi_defined_mlr", "mediation_ml", "mediation_mlr")},
-    **{(c, "modindices"): _MI_THRESHOLD.format("p1 ~~ p2, p1 ~~ p3, p2 ~~ p3 (0-100 items, "
-       "V about 1.6e-6; MI 3.99)") for c in ("scales_ml", "scales_mlr", "scales_gls")},
-    **{(c, "modindices"): _MI_THRESHOLD.format("Image ~ Quality, Image ~ Satisfaction (EPC -146 "
-       "and 69; V about 1.7e-7)") + "; " + _ECSI for c in ("ecsi_defined_ml", "ecsi_defined_mlr")},
+    **{(c, "modindices"): _ECSI for c in ("ecsi_defined_ml", "ecsi_defined_mlr")},
     ("nonpd_ml", "modindices"): (
         "lavaan lists the marker loadings F1 =~ y1 (MI .0117) and F2 =~ y4 (MI .204): freeing "
         "a marker is not identified (V = 0 in exact arithmetic), but with a latent covariance "

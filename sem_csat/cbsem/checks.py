@@ -72,6 +72,7 @@ from sem_csat.errors import (
     DataWarning,
     DiscriminantValidityWarning,
     InadmissibleSolutionWarning,
+    PoorlyDeterminedWarning,
 )
 
 if TYPE_CHECKING:
@@ -616,7 +617,7 @@ def _standard_errors(
             "slightly different sample could give very different values, even of opposite "
             "sign. This usually comes from near-collinear constructs; check the latent "
             "correlations and simplify the model.",
-            ConvergenceWarning,
+            PoorlyDeterminedWarning,
         )
     ], flagged
 

@@ -31,7 +31,7 @@ the identity for ULS), partitioned into candidates (1) and model parameters (2),
 
 where :math:`I_{22}^{-}` is the inverse information of the fitted model with its equality
 constraints (K (KᵀIK)⁻¹ Kᵀ) and N the sample size.  A :math:`V_{jj}` below
-:math:`\\sqrt{\\epsilon}` (the candidate is not identified) gives no MI, as in lavaan; so does
+:math:`\\epsilon^{1/3}` (the candidate is not identified) gives no MI, as in lavaan 0.6-14; so does
 a :math:`V_{jj}` below :math:`10^{-9} I_{jj}`, which is rounding noise of an unidentified
 candidate when the information is large (ULS on badly conditioned models).  ``sepc_lv`` and
 ``sepc_all`` are the EPC in the units of lavaan's ``std.lv`` and ``std.all`` (the variances of the
@@ -73,6 +73,10 @@ __all__ = ["MI_COLUMNS", "Candidate", "candidates", "describe", "modification_in
 FloatArray = NDArray[np.float64]
 #: Columns of :func:`modification_indices` (lavaan's names, ``.`` written ``_``).
 MI_COLUMNS: Final = ("lhs", "op", "rhs", "group", "mi", "epc", "sepc_lv", "sepc_all", "sepc_nox")
+#: V_jj below this: the candidate is not identified and has no index (lavaan 0.6-14's
+#: ``modindices()`` uses the cube root of the machine epsilon, about 6.1e-6, an absolute bound).
+_SMALL_V: Final = float(np.finfo(float).eps) ** (1.0 / 3.0)
+#: A variance's EPC this small in absolute value is not standardized (lavaan: sqrt(eps)).
 _SMALL: Final = math.sqrt(float(np.finfo(float).eps))
 #: V_jj at most this share of I_jj: the candidate is unidentified up to rounding.
 _RELATIVE: Final = 1e-9
@@ -246,7 +250,7 @@ def modification_indices(fit: CBSEMFit) -> pd.DataFrame:
     v = info[np.ix_(extra_idx, extra_idx)] - i12 @ i22_inv @ i12.T
     v_diag = np.diag(v).copy()
     i11 = np.diag(info)[extra_idx]
-    v_diag[(v_diag < _SMALL) | (v_diag <= _RELATIVE * np.abs(i11))] = np.nan
+    v_diag[(v_diag < _SMALL_V) | (v_diag <= _RELATIVE * np.abs(i11))] = np.nan
     n = fit.stats.ntotal
     g = grad[extra_idx]
     mi = n * g * g / v_diag

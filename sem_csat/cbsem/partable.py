@@ -504,6 +504,11 @@ def position(
     return "", -1, -1
 
 
+def _bare(text: str) -> str:
+    """An expression as lavaan writes it in its table: the model text without blanks."""
+    return "".join(text.split())
+
+
 def _nonparameter(
     k: int, lhs: str, op: str, rhs: str, *, user: int, label: str = ""
 ) -> dict[str, object]:
@@ -649,10 +654,14 @@ def build_partable(
             }
         )
     for c in spec.constraints:
-        records.append(_nonparameter(len(records), c.left.text, "==", c.right.text, user=1))
+        records.append(
+            _nonparameter(len(records), _bare(c.left.text), "==", _bare(c.right.text), user=1)
+        )
     for d in spec.defined:
         records.append(
-            _nonparameter(len(records), d.name, ":=", d.expression.text, user=1, label=d.name)
+            _nonparameter(
+                len(records), d.name, ":=", _bare(d.expression.text), user=1, label=d.name
+            )
         )
     for a, b in pairs:
         records.append(_nonparameter(len(records), f".p{a + 1}.", "==", f".p{b + 1}.", user=2))

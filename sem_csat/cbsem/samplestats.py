@@ -125,8 +125,26 @@ class SampleStats:
         return out
 
     def item_variances(self) -> list[dict[str, float]]:
-        """Per group, item -> sample variance (for reliabilities of single indicators)."""
-        return [dict(zip(self.ov_names, map(float, g.var), strict=True)) for g in self.groups]
+        """Per group, item -> the unbiased sample variance (divisor N − 1), for the known
+        reliability of a single indicator.
+
+        The residual variance is fixed at (1 − reliability) × var(item) with the variance a
+        researcher computes (R's ``var``, SPSS: divisor N − 1, missing answers left out), the
+        same for every estimator: not the N-divisor S that ML fits.  From raw data the column's
+        variance; from a given matrix the matrix as given (undoing lavaan's rescaling).
+        """
+        out = []
+        for g in self.groups:
+            raw = g.data if g.data is not None else (g.missing.data if g.missing else None)
+            if raw is not None:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    var = np.nanvar(np.asarray(raw, dtype=np.float64), axis=0, ddof=1)
+            elif self.rescaled and g.nobs > 1:
+                var = g.var * g.nobs / (g.nobs - 1)
+            else:
+                var = g.var
+            out.append(dict(zip(self.ov_names, map(float, var), strict=True)))
+        return out
 
 
 def _group(label: str, nobs: int, cov: FloatArray, **kwargs: Any) -> GroupStats:

@@ -398,13 +398,14 @@ for (m in c("ml", "gls", "mlr")) {
                    s1_var_n = s1_var * (nrow(two) - 1) / nrow(two),
                    fixed_residual = rel_resid))
 }
-# the same with the N-divisor variance, so that the two conventions can be told apart
+# the same with the N-divisor variance written as a fixed value in the model text
 rel_resid_n <- (1 - REL) * s1_var * (nrow(two) - 1) / nrow(two)
 TWO_REL_N <- paste0(TWO, "s1 ~~ ", fmt_num(rel_resid_n), "*s1\n")
 run("single_rel_ndiv_ml", TWO_REL_N, two, "data/twoind.csv", "ml",
-    paste0("As single_rel_ml, but the residual variance of s1 fixed at (1 - .8) times the ",
-           "N-divisor variance (", fmt_num(rel_resid_n), "): the convention sem_csat may use."),
-    py_model = TWO_REL_PY,
+    paste0("As single_rel_ml, but the residual variance of s1 fixed explicitly in the model ",
+           "text at (1 - .8) times the N-divisor variance (", fmt_num(rel_resid_n), "): a ",
+           "fixed residual variance written in lavaan syntax."),
+    py_model = TWO_REL_N,
     extra = list(reliability = REL, fixed_residual = rel_resid_n))
 
 # =============================================================================
