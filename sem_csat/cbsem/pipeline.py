@@ -274,6 +274,23 @@ class CBSEMFit:
     def n_obs(self) -> int:
         return self.stats.ntotal
 
+    @property
+    def iterations(self) -> int:
+        """Optimizer iterations over every run (every start tried)."""
+        return int(sum(r.iterations for r in self.runs))
+
+    @property
+    def gradient_norm(self) -> float:
+        """max |∂f/∂z| at the solution (the post-fit checks compare it with lavaan's
+        ``optim.dx.tol``)."""
+        return self.optim.gradient_max
+
+    @property
+    def information_singular(self) -> bool:
+        """Whether the information matrix of a converged fit could not be inverted (the
+        model is not identified there; standard errors are NaN)."""
+        return bool(self.converged and self.vcov.singular)
+
     def sample_cov(self, group: int = 0) -> pd.DataFrame:
         """S of a group as lavaan reports it: with the estimator's divisor; with FIML the EM
         estimate of the unrestricted model; for ordinal items the polychoric correlations."""
