@@ -107,6 +107,7 @@ def row(name: str, wall: list[float] | None, cpu: float | None = None) -> str:
 
 def bench(title: str, spec: ModelSpec, data: pd.DataFrame, path: Path, repeat: int) -> None:
     from sem_csat.cbsem.estimation import fit_cbsem
+
     from sem_csat.cbsem.pipeline import fit_data
 
     model = spec.to_lavaan()

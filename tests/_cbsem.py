@@ -37,4 +37,3 @@ def fit_pipeline(
     if cov is None or n_obs is None:
         raise ValueError("give data, or cov (or cor with sds) with n_obs")
     return fit_moments(spec, cov, n_obs, options, rescale=rescale)
-

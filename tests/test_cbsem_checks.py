@@ -216,7 +216,9 @@ def test_bank_cfa_latent_covariance_not_pd_as_lavaan() -> None:
 
 
 # ------------------------------------------------------------------------- constructed cases
-def _edited(fit: CBSEMFit, rows: dict[tuple[str, str, str], tuple[float, float | None]]) -> CBSEMFit:
+def _edited(
+    fit: CBSEMFit, rows: dict[tuple[str, str, str], tuple[float, float | None]]
+) -> CBSEMFit:
     """The fit with the estimates (and standard errors, unless ``None``) of some table rows
     replaced, as an improper solution would have them."""
     table = fit.table

@@ -91,9 +91,7 @@ def _compare(fit: CBSEMFit, case: str, relative_to_se: bool = False) -> dict[str
     }
 
 
-def _check(
-    fit: CBSEMFit, case: str, tol: float = TOL_TIGHT, relative_to_se: bool = False
-) -> None:
+def _check(fit: CBSEMFit, case: str, tol: float = TOL_TIGHT, relative_to_se: bool = False) -> None:
     info = json.loads((LAVAAN / case / "info.json").read_text())
     fitm = pd.read_csv(LAVAAN / case / "fit.csv", index_col=0)["value"]
     assert fit.converged
