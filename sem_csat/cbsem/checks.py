@@ -186,18 +186,29 @@ class _Solution:
         return out
 
 
+_COLUMNS: Final = ("lhs", "op", "rhs", "estimate", "std_error", "ci_lower", "ci_upper", "std_all")
+
+
+def _rows(est: CBSEMFit) -> list[dict[str, Any]]:
+    """The rows of the parameter table as plain mappings (the checks loop over a few dozen
+    rows; pandas indexing per row would cost more than the estimation)."""
+    params = est.params
+    columns = [params[c].tolist() for c in _COLUMNS]
+    return [dict(zip(_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 def _solution(est: CBSEMFit, spec: ModelSpec) -> _Solution:
-    table = est.params
-    sigma = est.implied_cov(0)
-    constructs = tuple(c for c in spec.construct_names if c in set(table["lhs"]))
-    items = tuple(i for i in spec.indicator_names if i in sigma.index)
+    rows = _rows(est)
+    observed = list(est.table.ov_names[0])
+    lhs_names = {r["lhs"] for r in rows}
+    constructs = tuple(c for c in spec.construct_names if c in lhs_names)
+    items = tuple(i for i in spec.indicator_names if i in observed)
     ci = {c: k for k, c in enumerate(constructs)}
     ii = {i: k for k, i in enumerate(items)}
     m, p = len(constructs), len(items)
     beta, psi, theta = np.zeros((m, m)), np.zeros((m, m)), np.zeros((p, p))
-    for lhs, op, rhs, value in zip(
-        table["lhs"], table["op"], table["rhs"], table["estimate"], strict=True
-    ):
+    for row in rows:
+        lhs, op, rhs, value = row["lhs"], row["op"], row["rhs"], row["estimate"]
         if op == "~" and lhs in ci and rhs in ci:
             beta[ci[lhs], ci[rhs]] = value
         elif op == "=~" and lhs in ci and rhs in ci:  # a dimension of a higher-order construct
@@ -215,7 +226,7 @@ def _solution(est: CBSEMFit, spec: ModelSpec) -> _Solution:
     sd: dict[str, float] = {}
     for name, v in zip(constructs, np.diag(latent_cov), strict=True):
         sd[name] = math.sqrt(v) if v > 0 else math.nan
-    sigma_diag = np.diag(sigma.loc[list(items), list(items)].to_numpy(dtype=float))
+    sigma_diag = np.diag(est.implied[0].sigma)[[observed.index(i) for i in items]]
     for name, v in zip(items, sigma_diag, strict=True):
         sd[name] = math.sqrt(v) if v > 0 else math.nan
     return _Solution(constructs, items, beta, psi, theta, latent_cov, sd)
@@ -318,19 +329,19 @@ def _convergence(est: CBSEMFit) -> list[Diagnostic]:
 
 
 def _variances(est: CBSEMFit, sol: _Solution, fixed: set[str]) -> list[Diagnostic]:
-    table = est.params
-    rows = table[(table["op"] == "~~") & (table["lhs"] == table["rhs"])]
+    table = _rows(est)
+    rows = [r for r in table if r["op"] == "~~" and r["lhs"] == r["rhs"]]
     sample_cov = est.sample_cov(0)
     s_diag = np.diag(sample_cov.to_numpy(dtype=float))
     item_var = dict(zip(map(str, sample_cov.index), s_diag, strict=True))
     # scale-free: an item's residual variance against that item's variance (so that rescaling
     # one item changes nothing), a latent variance against the typical item variance
     typical = float(np.median(s_diag)) if s_diag.size else 1.0
-    endogenous = set(sol.constructs) & {str(x) for x in table.loc[table["op"] == "~", "lhs"]}
+    endogenous = set(sol.constructs) & {str(r["lhs"]) for r in table if r["op"] == "~"}
     neg_items: list[str] = []
     neg_latent: list[str] = []
     zero: list[str] = []
-    for row in rows.to_dict("records"):
+    for row in rows:
         name, value = str(row["lhs"]), float(row["estimate"])
         if not _is_free(row, est, fixed):
             continue
@@ -515,15 +526,11 @@ def _correlations(sol: _Solution) -> tuple[list[Diagnostic], list[tuple[str, str
 
 
 def _standardized(est: CBSEMFit) -> tuple[list[Diagnostic], list[Row]]:
-    table = est.params
-    big = table[np.abs(table["std_all"].to_numpy(dtype=float)) > 1.0 + _STD_TOL]
-    loadings = big[big["op"] == "=~"]
-    paths = big[big["op"] == "~"]
+    big = [r for r in _rows(est) if abs(float(r["std_all"])) > 1.0 + _STD_TOL]
+    loadings = [r for r in big if r["op"] == "=~"]
     out: list[Diagnostic] = []
     if len(loadings):
-        listed = "; ".join(
-            f"{_describe(r)} {_num(float(r['std_all']))}" for r in loadings.to_dict("records")
-        )
+        listed = "; ".join(f"{_describe(r)} {_num(float(r['std_all']))}" for r in loadings)
         out.append(
             Diagnostic(
                 "error",
@@ -535,7 +542,7 @@ def _standardized(est: CBSEMFit) -> tuple[list[Diagnostic], list[Row]]:
                 InadmissibleSolutionWarning,
             )
         )
-    rows: list[Row] = list(paths.to_dict("records"))
+    rows: list[Row] = [r for r in big if r["op"] == "~"]
     if rows:
         rows.sort(key=lambda r: -abs(float(r["std_all"])))
         listed = "; ".join(f"{_describe(r)} {_num(float(r['std_all']))}" for r in rows)
@@ -585,8 +592,9 @@ def _standard_errors(
             )
         ], []
     flagged: list[tuple[Row, float]] = []
-    table = est.params
-    for row in table[table["op"].isin(["=~", "~", "~~"])].to_dict("records"):
+    for row in _rows(est):
+        if row["op"] not in ("=~", "~", "~~"):
+            continue
         se = float(row["std_error"])
         if not math.isfinite(se):
             continue
