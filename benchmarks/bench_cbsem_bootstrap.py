@@ -42,12 +42,12 @@ HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + 
 
 def ours(result: object, n_boot: int) -> tuple[float, int, int, int]:
     """Seconds per resample, and resamples ok / failed / improper."""
-    bootstrap_cbsem(result, 64, seed=0, progress=False, bca=False)  # type: ignore[arg-type]
-    start = time.perf_counter()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # failures and improper resamples are counted below
+        bootstrap_cbsem(result, 64, seed=0, progress=False, bca=False)  # type: ignore[arg-type]
+        start = time.perf_counter()
         boot = bootstrap_cbsem(result, n_boot, seed=1, progress=False, bca=False)  # type: ignore[arg-type]
-    elapsed = time.perf_counter() - start
+        elapsed = time.perf_counter() - start
     return elapsed / n_boot, boot.n_ok, boot.n_boot - boot.n_ok, boot.improper
 
 
