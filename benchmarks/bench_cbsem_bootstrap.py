@@ -42,12 +42,12 @@ HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + 
 
 def ours(result: object, n_boot: int) -> tuple[float, int, int, int]:
     """Seconds per resample, and resamples ok / failed / improper."""
-    bootstrap_cbsem(result, 64, seed=0, progress=False, bca=False)  # type: ignore[arg-type]
-    start = time.perf_counter()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # failures and improper resamples are counted below
+        bootstrap_cbsem(result, 64, seed=0, progress=False, bca=False)  # type: ignore[arg-type]
+        start = time.perf_counter()
         boot = bootstrap_cbsem(result, n_boot, seed=1, progress=False, bca=False)  # type: ignore[arg-type]
-    elapsed = time.perf_counter() - start
+        elapsed = time.perf_counter() - start
     return elapsed / n_boot, boot.n_ok, boot.n_boot - boot.n_ok, boot.improper
 
 
@@ -104,14 +104,14 @@ def main() -> None:
     t_semopy = semopy_refit(hs, args.semopy)
     hs_text = HS_MODEL.replace("\n", "; ")
     lav = None if args.no_lavaan else lavaan(hs_text, HS_DATA, args.lavaan_boot)
-    print("Holzinger-Swineford CFA, time per resample")
-    print(f"  sem_csat       {1e3 * t_ours:8.3f} ms  ({ok} ok, {failed} failed, "
-          f"{improper} improper)")  # fmt: skip
-    print(f"  semopy refit   {1e3 * t_semopy:8.3f} ms")
+    print(f"Holzinger-Swineford CFA: sem_csat {args.n_boot} resamples ({ok} ok, {failed} "
+          f"failed, {improper} improper), semopy refit {args.semopy}, lavaan "
+          f"bootstrapLavaan {args.lavaan_boot}")  # fmt: skip
+    line = f"per resample: sem_csat {1e3 * t_ours:.3f} ms, semopy refit {1e3 * t_semopy:.2f} ms"
+    print(line + ("" if lav is None else f", lavaan {1e3 * lav[0]:.2f} ms"))
+    print(f"speed-up vs semopy refit: {t_semopy / t_ours:.1f}x")
     if lav is not None:
-        print(f"  lavaan         {1e3 * lav[0]:8.3f} ms")
-    print(f"  speed-up vs semopy refit: {t_semopy / t_ours:.0f}x", end="")
-    print("" if lav is None else f", vs lavaan: {lav[0] / t_ours:.0f}x")
+        print(f"speed-up vs lavaan:       {lav[0] / t_ours:.1f}x")
 
     if args.ecsi:
         ecsi = sem_csat.load_spec("ecsi")

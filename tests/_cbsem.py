@@ -1,8 +1,7 @@
-"""Fitting helpers for the CB-SEM tests: the table-based pipeline, as raw data or moments.
+"""Fitting helper for the CB-SEM tests: the table-based pipeline, on raw data or moments.
 
-``fit_estimate`` returns the :class:`~sem_csat.cbsem.estimation.CBSEMEstimate` shape that the
-post-fit checks read (through :mod:`sem_csat.cbsem.legacy`), ``fit_pipeline`` the pipeline's
-own :class:`~sem_csat.cbsem.pipeline.CBSEMFit`.
+``fit_pipeline`` returns the pipeline's :class:`~sem_csat.cbsem.pipeline.CBSEMFit`, the object
+that the post-fit checks and :class:`~sem_csat.cbsem.results.CBSEMResult` read.
 """
 
 from __future__ import annotations
@@ -12,8 +11,6 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sem_csat.cbsem.estimation import CBSEMEstimate
-from sem_csat.cbsem.legacy import to_estimate
 from sem_csat.cbsem.pipeline import CBSEMFit, Options, fit_data, fit_moments
 from sem_csat.spec import ModelSpec
 
@@ -40,10 +37,3 @@ def fit_pipeline(
     if cov is None or n_obs is None:
         raise ValueError("give data, or cov (or cor with sds) with n_obs")
     return fit_moments(spec, cov, n_obs, options, rescale=rescale)
-
-
-def fit_estimate(
-    spec: ModelSpec, data: pd.DataFrame | None = None, **kwargs: object
-) -> CBSEMEstimate:
-    """:func:`fit_pipeline` as the estimate the result class and the checks read."""
-    return to_estimate(fit_pipeline(spec, data, **kwargs))  # type: ignore[arg-type]

@@ -76,7 +76,9 @@ def test_replicates_match_full_refits(spec: ModelSpec, method: str, hs_data: pd.
     rows = bootstrap_indices(11, len(hs_data), range(10))
     layout = boot.layout
     for b in range(10):
-        refit = fit_data(spec, hs_data.iloc[rows[b]], Options(estimator=result.estimate.estimator))
+        refit = fit_data(
+            spec, hs_data.iloc[rows[b]], Options(estimator=result.estimate.options.estimator)
+        )
         assert refit.converged
         expected = refit.optim.x[layout.x_index]
         got = boot.replicates.replicates["params"][b]

@@ -28,7 +28,7 @@ from sem_csat.cbsem.checks import (
     check_solution,
     latent_covariance,
 )
-from sem_csat.cbsem.estimation import CBSEMEstimate
+from sem_csat.cbsem.pipeline import CBSEMFit
 from sem_csat.cbsem.samplestats import from_data
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import (
@@ -39,7 +39,7 @@ from sem_csat.errors import (
     PoorlyDeterminedWarning,
 )
 from sem_csat.spec import ModelSpec
-from tests._cbsem import fit_estimate as fit_cbsem
+from tests._cbsem import fit_pipeline as fit_cbsem
 
 
 def sample_covariance(data: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -67,13 +67,13 @@ def ecsi() -> tuple[ModelSpec, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def ecsi_sem(ecsi: tuple[ModelSpec, pd.DataFrame]) -> tuple[CBSEMEstimate, ModelSpec]:
+def ecsi_sem(ecsi: tuple[ModelSpec, pd.DataFrame]) -> tuple[CBSEMFit, ModelSpec]:
     spec, data = ecsi
     return fit_cbsem(spec, data), spec
 
 
 @pytest.fixture(scope="module")
-def ecsi_cfa(ecsi: tuple[ModelSpec, pd.DataFrame]) -> tuple[CBSEMEstimate, ModelSpec]:
+def ecsi_cfa(ecsi: tuple[ModelSpec, pd.DataFrame]) -> tuple[CBSEMFit, ModelSpec]:
     spec, data = ecsi
     cfa = dataclasses.replace(spec, paths=())
     return fit_cbsem(cfa, data), cfa
@@ -85,21 +85,21 @@ def hs() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def hs_fit(hs: pd.DataFrame) -> tuple[CBSEMEstimate, ModelSpec]:
+def hs_fit(hs: pd.DataFrame) -> tuple[CBSEMFit, ModelSpec]:
     spec = ModelSpec.from_lavaan(HS_MODEL, name="HS")
     return fit_cbsem(spec, hs), spec
 
 
 # ----------------------------------------------------------------------------- lavaan cases
-def test_hs_cfa_has_no_diagnostics_as_lavaan(hs_fit: tuple[CBSEMEstimate, ModelSpec]) -> None:
+def test_hs_cfa_has_no_diagnostics_as_lavaan(hs_fit: tuple[CBSEMFit, ModelSpec]) -> None:
     fit, spec = hs_fit
     assert check_solution(fit, spec) == ()
-    assert check_sample_size(fit.n_obs, fit.n_free) == ()
-    assert check_data_scale(fit.sample_cov) == ()
+    assert check_sample_size(fit.n_obs, fit.npar) == ()
+    assert check_data_scale(fit.sample_cov(0)) == ()
 
 
 def test_ecsi_sem_latent_covariance_matches_lavaan_cov_lv(
-    ecsi_sem: tuple[CBSEMEstimate, ModelSpec],
+    ecsi_sem: tuple[CBSEMFit, ModelSpec],
 ) -> None:
     fit, spec = ecsi_sem
     ref = pd.read_csv(LAVAAN / "ecsi_sem" / "cor_lv.csv", index_col=0)
@@ -109,7 +109,7 @@ def test_ecsi_sem_latent_covariance_matches_lavaan_cov_lv(
 
 
 def test_ecsi_sem_names_the_collinear_constructs(
-    ecsi_sem: tuple[CBSEMEstimate, ModelSpec],
+    ecsi_sem: tuple[CBSEMFit, ModelSpec],
 ) -> None:
     fit, spec = ecsi_sem
     found = _by_code(check_solution(fit, spec))
@@ -142,7 +142,7 @@ def test_ecsi_sem_names_the_collinear_constructs(
 
 
 def test_ecsi_sem_names_standardized_paths_above_one(
-    ecsi_sem: tuple[CBSEMEstimate, ModelSpec],
+    ecsi_sem: tuple[CBSEMFit, ModelSpec],
 ) -> None:
     fit, spec = ecsi_sem
     paths = _by_code(check_solution(fit, spec))["cbsem_std_path_above_one"]
@@ -160,7 +160,7 @@ def test_ecsi_sem_names_standardized_paths_above_one(
     assert "Loading" not in paths.message
 
 
-def test_ecsi_sem_flags_huge_standard_errors(ecsi_sem: tuple[CBSEMEstimate, ModelSpec]) -> None:
+def test_ecsi_sem_flags_huge_standard_errors(ecsi_sem: tuple[CBSEMFit, ModelSpec]) -> None:
     fit, spec = ecsi_sem
     found = _by_code(check_solution(fit, spec))
     se = found["cbsem_large_standard_errors"]
@@ -174,16 +174,16 @@ def test_ecsi_sem_flags_huge_standard_errors(ecsi_sem: tuple[CBSEMEstimate, Mode
     assert "(loading)" not in se.message
 
 
-def test_ecsi_sem_has_few_cases_per_parameter(ecsi_sem: tuple[CBSEMEstimate, ModelSpec]) -> None:
+def test_ecsi_sem_has_few_cases_per_parameter(ecsi_sem: tuple[CBSEMFit, ModelSpec]) -> None:
     fit, _ = ecsi_sem
-    found = _by_code(check_sample_size(fit.n_obs, fit.n_free))
+    found = _by_code(check_sample_size(fit.n_obs, fit.npar))
     assert set(found) == {"sample_size_per_parameter"}
     assert "59 free parameters for N = 250" in found["sample_size_per_parameter"].message
     assert "Bentler & Chou (1987)" in found["sample_size_per_parameter"].message
 
 
 def test_ecsi_cfa_latent_covariance_not_pd_as_lavaan(
-    ecsi_cfa: tuple[CBSEMEstimate, ModelSpec],
+    ecsi_cfa: tuple[CBSEMFit, ModelSpec],
 ) -> None:
     fit, spec = ecsi_cfa
     info = json.loads((LAVAAN / "ecsi_cfa" / "info.json").read_text())
@@ -217,7 +217,24 @@ def test_bank_cfa_latent_covariance_not_pd_as_lavaan() -> None:
 
 
 # ------------------------------------------------------------------------- constructed cases
-def _fit_cov(model: str, sigma: np.ndarray, names: list[str]) -> tuple[CBSEMEstimate, ModelSpec]:
+def _edited(
+    fit: CBSEMFit, rows: dict[tuple[str, str, str], tuple[float, float | None]]
+) -> CBSEMFit:
+    """The fit with the estimates (and standard errors, unless ``None``) of some table rows
+    replaced, as an improper solution would have them."""
+    table = fit.table
+    est = table.rows["est"].to_numpy(dtype=np.float64).copy()
+    se = table.rows["se"].to_numpy(dtype=np.float64).copy()
+    for (lhs, op, rhs), (value, std_error) in rows.items():
+        i = table.find(lhs, op, rhs, 1)
+        assert i is not None, (lhs, op, rhs)
+        est[i] = value
+        if std_error is not None:
+            se[i] = std_error
+    return dataclasses.replace(fit, table=table.with_columns(est=est, se=se))
+
+
+def _fit_cov(model: str, sigma: np.ndarray, names: list[str]) -> tuple[CBSEMFit, ModelSpec]:
     spec = ModelSpec.from_lavaan(model, name="Constructed")
     cov = pd.DataFrame(sigma, index=names, columns=names)
     return fit_cbsem(spec, cov=cov, n_obs=200, rescale=False), spec
@@ -244,11 +261,8 @@ def test_negative_latent_variance_is_named() -> None:
     # edit a fit's table: the factor variance negative, the item variances positive
     r = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.5], [0.8, 0.5, 1.0]])
     base, spec = _fit_cov("f =~ y1 + y2 + y3", r, ["y1", "y2", "y3"])
-    table = base.table.copy()
-    cols = ["estimate", "ci_lower", "ci_upper"]
-    table.loc[(table["lhs"] == "f") & (table["op"] == "~~"), cols] = [-0.5, -0.9, -0.1]
-    table.loc[table["lhs"] == "y1", cols] = [0.2, 0.1, 0.3]
-    found = _by_code(check_solution(dataclasses.replace(base, table=table), spec))
+    edited = _edited(base, {("f", "~~", "f"): (-0.5, 0.2), ("y1", "~~", "y1"): (0.2, 0.05)})
+    found = _by_code(check_solution(edited, spec))
     assert "variance of 'f' -0.5" in found["cbsem_negative_latent_variance"].message
     assert "excludes 0" in found["cbsem_negative_latent_variance"].message
     assert "cbsem_latent_cov_not_pd" not in found  # skipped, as lavaan
@@ -256,15 +270,15 @@ def test_negative_latent_variance_is_named() -> None:
 
 
 def test_latent_correlation_above_one_is_inadmissible(
-    hs_fit: tuple[CBSEMEstimate, ModelSpec],
+    hs_fit: tuple[CBSEMFit, ModelSpec],
 ) -> None:
     # edit the HS fit: Cov(visual, textual) such that their correlation is 1.05
     fit, spec = hs_fit
-    table = fit.table.copy().set_index(["lhs", "op", "rhs"]).sort_index()
+    table = fit.params.set_index(["lhs", "op", "rhs"])
     v_vis = table.loc[("visual", "~~", "visual"), "estimate"]
     v_tex = table.loc[("textual", "~~", "textual"), "estimate"]
-    table.loc[("visual", "~~", "textual"), "estimate"] = 1.05 * np.sqrt(v_vis * v_tex)
-    edited = dataclasses.replace(fit, table=table.reset_index())
+    cov = 1.05 * np.sqrt(v_vis * v_tex)
+    edited = _edited(fit, {("visual", "~~", "textual"): (cov, None)})
     found = _by_code(check_solution(edited, spec))
     above = found["cbsem_latent_correlation_above_one"]
     assert above.severity == "error"
@@ -298,29 +312,31 @@ def test_singular_information_is_reported() -> None:
     assert "cbsem_large_standard_errors" not in found
 
 
-def test_convergence_problems(hs_fit: tuple[CBSEMEstimate, ModelSpec]) -> None:
+def test_convergence_problems(hs_fit: tuple[CBSEMFit, ModelSpec]) -> None:
     fit, spec = hs_fit
-    failed = dataclasses.replace(fit, converged=False, gradient_norm=0.25, iterations=2000)
+    gradient = np.zeros_like(fit.optim.gradient)
+    gradient[0] = 0.25
+    run = dataclasses.replace(fit.optim, converged=False, gradient=gradient, iterations=2000)
+    failed = dataclasses.replace(fit, optim=run, runs=(run,))
     found = _by_code(check_solution(failed, spec))
     assert set(found) == {"cbsem_not_converged"}
     assert "2000 iterations" in found["cbsem_not_converged"].message
     assert "0.25" in found["cbsem_not_converged"].message
-    false = dataclasses.replace(fit, gradient_norm=0.02)
+    gradient[0] = 0.02
+    false = dataclasses.replace(fit, optim=dataclasses.replace(fit.optim, gradient=gradient))
     found = _by_code(check_solution(false, spec))
     assert set(found) == {"cbsem_false_convergence"}
     assert found["cbsem_false_convergence"].category is ConvergenceWarning
 
 
 def test_free_variance_at_zero_but_not_fixed_one(
-    ecsi_sem: tuple[CBSEMEstimate, ModelSpec], hs_fit: tuple[CBSEMEstimate, ModelSpec]
+    ecsi_sem: tuple[CBSEMFit, ModelSpec], hs_fit: tuple[CBSEMFit, ModelSpec]
 ) -> None:
     # CUSCO ~~ 0*CUSCO is fixed by the translator: never reported
     fit, spec = ecsi_sem
     assert "cbsem_zero_variance" not in _by_code(check_solution(fit, spec))
     fit, spec = hs_fit
-    table = fit.table.copy()
-    table.loc[(table["lhs"] == "x3") & (table["op"] == "~~"), "estimate"] = 0.0
-    found = _by_code(check_solution(dataclasses.replace(fit, table=table), spec))
+    found = _by_code(check_solution(_edited(fit, {("x3", "~~", "x3"): (0.0, None)}), spec))
     assert "'x3'" in found["cbsem_zero_variance"].message
 
 
@@ -363,7 +379,7 @@ def test_sample_size_rules(n_obs: int, n_free: int, codes: set[str]) -> None:
     assert set(_by_code(check_sample_size(n_obs, n_free))) == codes
 
 
-def test_checks_do_not_emit_warnings(ecsi_cfa: tuple[CBSEMEstimate, ModelSpec]) -> None:
+def test_checks_do_not_emit_warnings(ecsi_cfa: tuple[CBSEMFit, ModelSpec]) -> None:
     import warnings
 
     fit, spec = ecsi_cfa

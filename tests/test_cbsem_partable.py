@@ -375,49 +375,32 @@ def test_std_lv_gives_the_same_fit_with_unit_latent_variances() -> None:
 
 
 # ------------------------------------------------------------ semopy as an independent check
-@pytest.mark.parametrize("name", ["ecsi", "ecsi_bank"])
-def test_semopy_reads_the_same_model_from_the_spec(name: str) -> None:
-    """semopy, through the one adapter, parses the same model: the pipeline's estimates put
-    into semopy's matrices imply the pipeline's Σ (an independent check of the table)."""
-    pytest.importorskip("semopy")
-    from sem_csat.cbsem import adapter
-    from sem_csat.cbsem.estimation import implied_covariance
-    from sem_csat.cbsem.syntax import to_semopy
+def _case_data(name: str) -> tuple[ModelSpec, pd.DataFrame]:
+    if name in ("ecsi", "ecsi_bank"):
+        data = sem_csat.datasets.load("ecsi_mobile" if name == "ecsi" else "bank_satisfaction")
+        return sem_csat.load_spec(name), data
+    info = json.loads((LAVAAN / name / "info.json").read_text())
+    data = pd.read_csv(LAVAAN / str(info.get("data", "hs1939.csv")))
+    return ModelSpec.from_lavaan(str(info["model"]), name=name), data
 
-    spec = sem_csat.load_spec(name)
-    data = sem_csat.datasets.load("ecsi_mobile" if name == "ecsi" else "bank_satisfaction")
+
+@pytest.mark.parametrize("name", ["ecsi", "ecsi_bank", "hs_ml", "demo_bollen"])
+def test_semopy_reads_the_same_model_from_the_spec(name: str) -> None:
+    """semopy, given the spec as its own syntax (tests/_semopy.py), has the same free
+    parameters as the pipeline's table, and the pipeline's estimates put into semopy's
+    matrices make semopy compute the pipeline's Σ (an independent check of the table)."""
+    pytest.importorskip("semopy")
+    from tests._semopy import implied_by_semopy
+
+    spec, data = _case_data(name)
     fit = fit_data(spec, data)
-    s = fit.sample_cov(0)
-    structure = adapter.build_structure(
-        to_semopy(spec).text, s.to_numpy(), list(s.index), fit.n_obs, semopy_fit=False
-    )
-    est = {
-        (lhs, op, rhs) if op != "~~" else ("~~", frozenset((lhs, rhs))): value
-        for lhs, op, rhs, value in zip(
-            fit.params["lhs"],
-            fit.params["op"],
-            fit.params["rhs"],
-            fit.params["estimate"],
-            strict=True,
-        )
+    sigma, semopy_free, rows = implied_by_semopy(spec, fit.sample_cov(0), fit.n_obs, fit.params)
+    free = fit.params[fit.params["std_error"].notna()]
+    ours_free = {
+        ("~~", frozenset((a, b))) if o == "~~" else (a, o, b)
+        for a, o, b in zip(free["lhs"], free["op"], free["rhs"], strict=True)
     }
-    theta = np.zeros(structure.n_free)
-    for par in structure.parameters:
-        if par.index is None:
-            continue
-        pos = par.positions[0]
-        if pos.matrix == "lambda":
-            key: object = (structure.inner[pos.col], "=~", structure.observed[pos.row])
-        elif pos.matrix == "beta":
-            key = (structure.inner[pos.row], "~", structure.inner[pos.col])
-        else:
-            names = structure.inner if pos.matrix == "psi" else structure.observed
-            key = ("~~", frozenset((names[pos.row], names[pos.col])))
-        theta[par.index] = est[key]
-    sigma = pd.DataFrame(
-        implied_covariance(structure, theta),
-        index=list(structure.observed),
-        columns=list(structure.observed),
-    )
+    assert semopy_free == ours_free
+    assert semopy_free <= rows
     ours = fit.implied_cov(0).loc[sigma.index, sigma.columns]
     np.testing.assert_allclose(sigma, ours, atol=1e-10)

@@ -33,17 +33,6 @@ def _is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
-#: Private helpers that the covariance-based engine's modules still share with each other.  The
-#: CB-SEM rebuild (a parameter table built from the spec, organised by step) replaces these
-#: modules; the list may only shrink, and no other module may be added to it.
-KNOWN_CBSEM_CROSSINGS = frozenset(
-    {
-        "sem_csat.cbsem.bootstrap: from sem_csat.cbsem.estimation import _Objective",
-        "sem_csat.cbsem.bootstrap: from sem_csat.cbsem.estimation import _optimize",
-    }
-)
-
-
 def test_no_private_name_crosses_a_module_boundary() -> None:
     """``from sem_csat.x import _name`` is never written (private *modules*, such as
     ``sem_csat.data._common``, are import-linter's ``private_modules`` contract)."""
@@ -57,7 +46,7 @@ def test_no_private_name_crosses_a_module_boundary() -> None:
                 continue  # another library's names are its business (docx's _Cell type)
             for alias in node.names:
                 line = f"{_module_name(path)}: from {node.module} import {alias.name}"
-                if _is_private(alias.name) and line not in KNOWN_CBSEM_CROSSINGS:
+                if _is_private(alias.name):
                     crossings.append(line)
     assert not crossings, "\n".join(crossings)
 

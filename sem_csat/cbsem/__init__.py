@@ -1,7 +1,9 @@
-"""Covariance-based SEM: semopy estimates, this package computes the fit indices (lavaan).
+"""Covariance-based SEM on one parameter table, in lavaan's steps (no semopy).
 
-semopy is only the optimiser.  Every fit index (chi-square, CFI, TLI, RMSEA with its confidence
-interval, SRMR, GFI/AGFI, log-likelihoods, AIC/BIC, ...) is computed by
-:mod:`sem_csat.cbsem.fit_indices` from the sample and model-implied moments, so that the numbers
-match lavaan's ``fitMeasures()`` rather than semopy's ``calc_stats()``.
+The model is a parameter table built from the spec (:mod:`~sem_csat.cbsem.partable`), fitted by
+the pipeline of :mod:`~sem_csat.cbsem.pipeline` (sample statistics, starting values,
+estimation, standard errors, test statistics, fit measures, standardized solution), with every
+estimator (ML, MLR, GLS, ULS, FIML, DWLS/WLSMV) a variation inside those steps; every fit
+measure matches lavaan's ``fitMeasures()``.  :class:`~sem_csat.cbsem.model.CBSEM` wraps it for
+users and returns a :class:`~sem_csat.cbsem.results.CBSEMResult`.
 """

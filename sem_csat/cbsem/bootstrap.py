@@ -170,7 +170,7 @@ class CBSEMBootstrap(BootstrapFacts):
         r = self.result
         header = [
             ("Model", f"{r.spec.name} ({len(r.constructs)} constructs, N={r.n_obs})"),
-            ("Method", f"CB-SEM, {r.estimate.estimator}; nonparametric bootstrap"),
+            ("Method", f"CB-SEM, {r.estimate.options.estimator}; nonparametric bootstrap"),
             (
                 "Resamples",
                 f"{self.n_ok} of {self.n_boot} estimated (seed {self.seed}); {self.improper} "
@@ -236,8 +236,8 @@ def _data(
     them)."""
     from sem_csat.data import PreparedData, prepare_data
 
-    fit = result.estimate.pipeline
-    if fit is None or fit.stats.groups[0].data is None or fit.stats.missing or fit.stats.ordinal:
+    fit = result.estimate
+    if fit.stats.groups[0].data is None or fit.stats.missing or fit.stats.ordinal:
         raise UsageError(
             "The CB-SEM bootstrap needs a fit to complete raw data by ML, MLR, GLS or ULS; it "
             "is not available for covariance-matrix input, FIML or WLSMV fits."

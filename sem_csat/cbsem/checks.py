@@ -76,7 +76,7 @@ from sem_csat.errors import (
 )
 
 if TYPE_CHECKING:
-    from sem_csat.cbsem.estimation import CBSEMEstimate
+    from sem_csat.cbsem.pipeline import CBSEMFit
     from sem_csat.spec.model import ModelSpec
 
 __all__ = [
@@ -187,17 +187,29 @@ class _Solution:
         return out
 
 
-def _solution(est: CBSEMEstimate, spec: ModelSpec) -> _Solution:
-    table = est.table
-    constructs = tuple(c for c in spec.construct_names if c in set(table["lhs"]))
-    items = tuple(i for i in spec.indicator_names if i in est.sigma.index)
+_COLUMNS: Final = ("lhs", "op", "rhs", "estimate", "std_error", "ci_lower", "ci_upper", "std_all")
+
+
+def _rows(est: CBSEMFit) -> list[dict[str, Any]]:
+    """The rows of the parameter table as plain mappings (the checks loop over a few dozen
+    rows; pandas indexing per row would cost more than the estimation)."""
+    params = est.params
+    columns = [params[c].tolist() for c in _COLUMNS]
+    return [dict(zip(_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _solution(est: CBSEMFit, spec: ModelSpec) -> _Solution:
+    rows = _rows(est)
+    observed = list(est.table.ov_names[0])
+    lhs_names = {r["lhs"] for r in rows}
+    constructs = tuple(c for c in spec.construct_names if c in lhs_names)
+    items = tuple(i for i in spec.indicator_names if i in observed)
     ci = {c: k for k, c in enumerate(constructs)}
     ii = {i: k for k, i in enumerate(items)}
     m, p = len(constructs), len(items)
     beta, psi, theta = np.zeros((m, m)), np.zeros((m, m)), np.zeros((p, p))
-    for lhs, op, rhs, value in zip(
-        table["lhs"], table["op"], table["rhs"], table["estimate"], strict=True
-    ):
+    for row in rows:
+        lhs, op, rhs, value = row["lhs"], row["op"], row["rhs"], row["estimate"]
         if op == "~" and lhs in ci and rhs in ci:
             beta[ci[lhs], ci[rhs]] = value
         elif op == "=~" and lhs in ci and rhs in ci:  # a dimension of a higher-order construct
@@ -215,13 +227,13 @@ def _solution(est: CBSEMEstimate, spec: ModelSpec) -> _Solution:
     sd: dict[str, float] = {}
     for name, v in zip(constructs, np.diag(latent_cov), strict=True):
         sd[name] = math.sqrt(v) if v > 0 else math.nan
-    sigma_diag = np.diag(est.sigma.loc[list(items), list(items)].to_numpy(dtype=float))
+    sigma_diag = np.diag(est.implied[0].sigma)[[observed.index(i) for i in items]]
     for name, v in zip(items, sigma_diag, strict=True):
         sd[name] = math.sqrt(v) if v > 0 else math.nan
     return _Solution(constructs, items, beta, psi, theta, latent_cov, sd)
 
 
-def latent_covariance(est: CBSEMEstimate, spec: ModelSpec) -> pd.DataFrame:
+def latent_covariance(est: CBSEMFit, spec: ModelSpec) -> pd.DataFrame:
     """Model-implied covariance matrix of the constructs, (I − B)⁻¹Ψ(I − B)⁻ᵀ.
 
     Parameters
@@ -240,30 +252,23 @@ def latent_covariance(est: CBSEMEstimate, spec: ModelSpec) -> pd.DataFrame:
     Notes
     -----
     η = Bη + ζ with Cov(ζ) = Ψ gives Cov(η) = (I − B)⁻¹Ψ(I − B)⁻ᵀ (Bollen 1989, ch. 8).  B and Ψ
-    are read from the ``~`` and ``~~`` rows of ``est.table``.
+    are read from the ``~`` and ``~~`` rows of ``est.params``.
     """
     sol = _solution(est, spec)
     return pd.DataFrame(sol.latent_cov, index=list(sol.constructs), columns=list(sol.constructs))
 
 
-def _fixed_variances(est: CBSEMEstimate, spec: ModelSpec) -> set[str]:
+def _fixed_variances(est: CBSEMFit) -> set[str]:
     """Variables whose (residual) variance the spec or the table's defaults fix."""
-    fit = est.pipeline
-    if fit is not None:  # the parameter table says it
-        table = fit.table
-        return {
-            lhs
-            for lhs, op, rhs, free in zip(table.lhs, table.op, table.rhs, table.free, strict=True)
-            if op == "~~" and lhs == rhs and free == 0
-        }
-    from sem_csat.cbsem.syntax import to_semopy  # fits of the earlier engine (FIML, WLSMV)
-
-    fixed = {c.left for c in spec.covariances if c.left == c.right and c.fixed is not None}
-    fixed.update(r.indicator for r in to_semopy(spec).fixed_residuals)
-    return fixed
+    table = est.table
+    return {
+        lhs
+        for lhs, op, rhs, free in zip(table.lhs, table.op, table.rhs, table.free, strict=True)
+        if op == "~~" and lhs == rhs and free == 0
+    }
 
 
-def _is_free(row: Row, est: CBSEMEstimate, fixed: set[str]) -> bool:
+def _is_free(row: Row, est: CBSEMFit, fixed: set[str]) -> bool:
     """Whether a table row is a free parameter (fixed rows have NaN standard errors)."""
     if math.isfinite(float(row["std_error"])):
         return True
@@ -293,14 +298,14 @@ def _describe(row: Row) -> str:
 
 
 # ------------------------------------------------------------------------------------ checks
-def _convergence(est: CBSEMEstimate) -> list[Diagnostic]:
+def _convergence(est: CBSEMFit) -> list[Diagnostic]:
     grad = est.gradient_norm
     if not est.converged or not math.isfinite(grad):
         return [
             Diagnostic(
                 "error",
                 "cbsem_not_converged",
-                f"The {est.estimator} estimation did not converge: after {est.iterations} "
+                f"The {est.options.estimator} estimation did not converge: after {est.iterations} "
                 f"iterations the largest gradient element is still {_num(grad)}. No estimate, "
                 "standard error or fit index of this run may be interpreted. Check the model "
                 "for constructs with only one or two items, items on very different scales or "
@@ -324,19 +329,20 @@ def _convergence(est: CBSEMEstimate) -> list[Diagnostic]:
     return []
 
 
-def _variances(est: CBSEMEstimate, sol: _Solution, fixed: set[str]) -> list[Diagnostic]:
-    table = est.table
-    rows = table[(table["op"] == "~~") & (table["lhs"] == table["rhs"])]
-    s_diag = np.diag(est.sample_cov.to_numpy(dtype=float))
-    item_var = dict(zip(map(str, est.sample_cov.index), s_diag, strict=True))
+def _variances(est: CBSEMFit, sol: _Solution, fixed: set[str]) -> list[Diagnostic]:
+    table = _rows(est)
+    rows = [r for r in table if r["op"] == "~~" and r["lhs"] == r["rhs"]]
+    sample_cov = est.sample_cov(0)
+    s_diag = np.diag(sample_cov.to_numpy(dtype=float))
+    item_var = dict(zip(map(str, sample_cov.index), s_diag, strict=True))
     # scale-free: an item's residual variance against that item's variance (so that rescaling
     # one item changes nothing), a latent variance against the typical item variance
     typical = float(np.median(s_diag)) if s_diag.size else 1.0
-    endogenous = set(sol.constructs) & {str(x) for x in table.loc[table["op"] == "~", "lhs"]}
+    endogenous = set(sol.constructs) & {str(r["lhs"]) for r in table if r["op"] == "~"}
     neg_items: list[str] = []
     neg_latent: list[str] = []
     zero: list[str] = []
-    for row in rows.to_dict("records"):
+    for row in rows:
         name, value = str(row["lhs"]), float(row["estimate"])
         if not _is_free(row, est, fixed):
             continue
@@ -520,16 +526,12 @@ def _correlations(sol: _Solution) -> tuple[list[Diagnostic], list[tuple[str, str
     return out, [*above, *high]
 
 
-def _standardized(est: CBSEMEstimate) -> tuple[list[Diagnostic], list[Row]]:
-    table = est.table
-    big = table[np.abs(table["std_all"].to_numpy(dtype=float)) > 1.0 + _STD_TOL]
-    loadings = big[big["op"] == "=~"]
-    paths = big[big["op"] == "~"]
+def _standardized(est: CBSEMFit) -> tuple[list[Diagnostic], list[Row]]:
+    big = [r for r in _rows(est) if abs(float(r["std_all"])) > 1.0 + _STD_TOL]
+    loadings = [r for r in big if r["op"] == "=~"]
     out: list[Diagnostic] = []
     if len(loadings):
-        listed = "; ".join(
-            f"{_describe(r)} {_num(float(r['std_all']))}" for r in loadings.to_dict("records")
-        )
+        listed = "; ".join(f"{_describe(r)} {_num(float(r['std_all']))}" for r in loadings)
         out.append(
             Diagnostic(
                 "error",
@@ -541,7 +543,7 @@ def _standardized(est: CBSEMEstimate) -> tuple[list[Diagnostic], list[Row]]:
                 InadmissibleSolutionWarning,
             )
         )
-    rows: list[Row] = list(paths.to_dict("records"))
+    rows: list[Row] = [r for r in big if r["op"] == "~"]
     if rows:
         rows.sort(key=lambda r: -abs(float(r["std_all"])))
         listed = "; ".join(f"{_describe(r)} {_num(float(r['std_all']))}" for r in rows)
@@ -562,24 +564,23 @@ def _standardized(est: CBSEMEstimate) -> tuple[list[Diagnostic], list[Row]]:
 
 
 def _standard_errors(
-    est: CBSEMEstimate, sol: _Solution
+    est: CBSEMFit, sol: _Solution
 ) -> tuple[list[Diagnostic], list[tuple[Row, float]]]:
     if est.information_singular:
-        involved = ""
-        if est.pipeline is not None:
-            from sem_csat.cbsem.identify import singular_parameters
+        from sem_csat.cbsem.identify import singular_parameters
 
-            names = singular_parameters(est.pipeline)
-            if names:
-                involved = (
-                    f" The data do not determine {', '.join(names)} separately: changing them "
-                    "together leaves the fit unchanged."
-                )
+        involved = ""
+        names = singular_parameters(est)
+        if names:
+            involved = (
+                f" The data do not determine {', '.join(names)} separately: changing them "
+                "together leaves the fit unchanged."
+            )
         return [
             Diagnostic(
                 "error",
                 "cbsem_information_singular",
-                f"The information matrix is singular at the solution ({est.n_free} free "
+                f"The information matrix is singular at the solution ({est.npar} free "
                 "parameters), so the model is not identified there (empirical "
                 "underidentification) and the standard errors, z-values, p-values and "
                 "confidence intervals are not available (NaN). The estimates themselves are "
@@ -592,7 +593,9 @@ def _standard_errors(
             )
         ], []
     flagged: list[tuple[Row, float]] = []
-    for row in est.table[est.table["op"].isin(["=~", "~", "~~"])].to_dict("records"):
+    for row in _rows(est):
+        if row["op"] not in ("=~", "~", "~~"):
+            continue
         se = float(row["std_error"])
         if not math.isfinite(se):
             continue
@@ -691,13 +694,13 @@ def _collinear(
     return out
 
 
-def check_solution(est: CBSEMEstimate, spec: ModelSpec) -> tuple[Diagnostic, ...]:
+def check_solution(est: CBSEMFit, spec: ModelSpec) -> tuple[Diagnostic, ...]:
     """Check a CB-SEM solution for non-convergence, improper and poorly determined estimates.
 
     Parameters
     ----------
     est
-        A fit from :func:`sem_csat.cbsem.estimation.fit_cbsem`.
+        A fit of the pipeline (:func:`sem_csat.cbsem.pipeline.fit`).
     spec
         The spec it was fitted with (gives construct and item names, and which variances are
         fixed).
@@ -727,13 +730,12 @@ def check_solution(est: CBSEMEstimate, spec: ModelSpec) -> tuple[Diagnostic, ...
     θ₁ = 1 − .8·.8/.5 = −0.28.
 
     >>> import numpy as np, pandas as pd
-    >>> from sem_csat.cbsem.legacy import to_estimate
     >>> from sem_csat.cbsem.pipeline import fit_moments
     >>> from sem_csat.spec import ModelSpec
     >>> r = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.5], [0.8, 0.5, 1.0]])
     >>> cov = pd.DataFrame(r, index=["y1", "y2", "y3"], columns=["y1", "y2", "y3"])
     >>> spec = ModelSpec.from_lavaan("f =~ y1 + y2 + y3", name="Heywood")
-    >>> fit = to_estimate(fit_moments(spec, cov, 200, rescale=False))
+    >>> fit = fit_moments(spec, cov, 200, rescale=False)
     >>> [d.code for d in check_solution(fit, spec)]
     ['cbsem_negative_residual_variance', 'cbsem_std_loading_above_one']
     """
@@ -748,7 +750,7 @@ def check_solution(est: CBSEMEstimate, spec: ModelSpec) -> tuple[Diagnostic, ...
         # said first: the estimates are not unique, so what follows describes one of many
         out += se
         se = []
-    fixed = _fixed_variances(est, spec)
+    fixed = _fixed_variances(est)
     variances = _variances(est, sol, fixed)
     out += variances
     codes = {d.code for d in variances}

@@ -21,7 +21,7 @@ from sem_csat.errors import ConvergenceWarning, DataWarning, EstimationError, Se
 from sem_csat.spec.model import ModelSpec
 
 if TYPE_CHECKING:
-    from sem_csat.cbsem.estimation import CBSEMEstimate
+    from sem_csat.cbsem.pipeline import CBSEMFit
     from sem_csat.data.moments import SummaryStatistics
 
 __all__ = ["CBSEM", "ESTIMATORS", "MISSING", "CBSEMSettings"]
@@ -202,7 +202,7 @@ class CBSEM:
                 f"'{key}': {key.upper()} needs the raw answers (MLR for its robust corrections, "
                 "DWLS/WLSMV for the polychoric correlations)."
             )
-        from sem_csat.cbsem import legacy, pipeline
+        from sem_csat.cbsem import pipeline
         from sem_csat.data.moments import prepared_moments
 
         fit = pipeline.fit_moments(
@@ -212,7 +212,6 @@ class CBSEM:
             pipeline.Options(estimator=ESTIMATORS[key], std_lv=settings.std_lv),
             means=stats.means,
         )
-        est = legacy.to_estimate(fit)
         notes: list[Diagnostic] = list(spec.diagnostics)
         if stats.kind == "correlation":
             notes.append(
@@ -226,7 +225,7 @@ class CBSEM:
                     DataWarning,
                 )
             )
-        return _finish(spec, settings, est, prepared_moments(stats), notes)
+        return _finish(spec, settings, fit, prepared_moments(stats), notes)
 
 
 #: Pipeline estimator of every method (lavaan's names; MLR and WLSMV are its shorthands).
@@ -258,7 +257,7 @@ _ORDINAL_NOTE = (
 def _estimate(spec: ModelSpec, prepared: PreparedData, settings: CBSEMSettings) -> CBSEMResult:
     """Every raw-data fit: ML, MLR, GLS, ULS; FIML on incomplete data; DWLS/WLSMV on ordinal
     items; each a variation of the one pipeline (:mod:`sem_csat.cbsem.pipeline`)."""
-    from sem_csat.cbsem import legacy, pipeline
+    from sem_csat.cbsem import pipeline
 
     frame = prepared.frame.loc[:, list(spec.indicator_names)]
     fiml = settings.missing == "fiml" and bool(frame.isna().to_numpy().any())
@@ -268,19 +267,18 @@ def _estimate(spec: ModelSpec, prepared: PreparedData, settings: CBSEMSettings) 
         missing="ml" if fiml else "listwise",
     )
     fit = pipeline.fit_data(spec, frame, options)
-    est = legacy.to_estimate(fit)
     notes = [*spec.diagnostics, *prepared.diagnostics]
     if fit.converged and fiml:
         notes.append(Diagnostic("info", "fiml_fit_indices", _FIML_NOTE))
     if fit.converged and settings.method in ORDINAL_ESTIMATORS:
         notes.append(Diagnostic("info", "wlsmv_fit_indices", _ORDINAL_NOTE))
-    return _finish(spec, settings, est, prepared, notes)
+    return _finish(spec, settings, fit, prepared, notes)
 
 
 def _finish(
     spec: ModelSpec,
     settings: CBSEMSettings,
-    est: CBSEMEstimate,
+    est: CBSEMFit,
     prepared: PreparedData,
     notes: list[Diagnostic],
 ) -> CBSEMResult:
@@ -292,12 +290,12 @@ def _finish(
     if not est.converged:  # said first, and nothing is read off the arbitrary point
         diagnostics += solution
     diagnostics += notes
-    diagnostics += check_data_scale(est.sample_cov)
-    diagnostics += check_sample_size(est.n_obs, est.n_free)
+    diagnostics += check_data_scale(est.sample_cov(0))
+    diagnostics += check_sample_size(est.n_obs, est.npar)
     fit = None
     if est.converged:
         diagnostics += solution
-        fit = None if est.pipeline is None else est.pipeline.fit
+        fit = est.fit
         if fit is not None:
             diagnostics += fit.diagnostics
     else:

@@ -274,6 +274,23 @@ class CBSEMFit:
     def n_obs(self) -> int:
         return self.stats.ntotal
 
+    @property
+    def iterations(self) -> int:
+        """Optimizer iterations over every run (every start tried)."""
+        return int(sum(r.iterations for r in self.runs))
+
+    @property
+    def gradient_norm(self) -> float:
+        """max |∂f/∂z| at the solution (the post-fit checks compare it with lavaan's
+        ``optim.dx.tol``)."""
+        return self.optim.gradient_max
+
+    @property
+    def information_singular(self) -> bool:
+        """Whether the information matrix of a converged fit could not be inverted (the
+        model is not identified there; standard errors are NaN)."""
+        return bool(self.converged and self.vcov.singular)
+
     def sample_cov(self, group: int = 0) -> pd.DataFrame:
         """S of a group as lavaan reports it: with the estimator's divisor; with FIML the EM
         estimate of the unrestricted model; for ordinal items the polychoric correlations."""
@@ -298,30 +315,33 @@ class CBSEMFit:
         """The parameter table in the result contract's layout (:data:`PARAM_COLUMNS`)."""
         rows = self.table.rows
         keep = (rows["op"] != "==").to_numpy()  # constraints are not parameters (lavaan)
-        est = rows["est"].to_numpy(dtype=np.float64)
-        se = rows["se"].to_numpy(dtype=np.float64)
+        est = rows["est"].to_numpy(dtype=np.float64)[keep]
+        se = rows["se"].to_numpy(dtype=np.float64)[keep]
         with np.errstate(invalid="ignore", divide="ignore"):
             z = np.where(se > 0, est / se, np.nan)
         p = 2.0 * sps.norm.sf(np.abs(z))
         labels = self.table.group_labels
-        out = pd.DataFrame(
+
+        def kept(name: str) -> NDArray[Any]:
+            return rows[name].to_numpy()[keep]
+
+        return pd.DataFrame(
             {
-                "lhs": rows["lhs"],
-                "op": rows["op"],
-                "rhs": rows["rhs"],
-                "group": [labels[g - 1] if g > 0 else "" for g in rows["group"]],
-                "label": rows["label"],
+                "lhs": kept("lhs"),
+                "op": kept("op"),
+                "rhs": kept("rhs"),
+                "group": [labels[g - 1] if g > 0 else "" for g in kept("group")],
+                "label": kept("label"),
                 "estimate": est,
                 "std_error": se,
                 "z_value": z,
                 "p_value": p,
                 "ci_lower": est - _Z975 * se,
                 "ci_upper": est + _Z975 * se,
-                "std_lv": self.std_lv,
-                "std_all": self.std_all,
+                "std_lv": self.std_lv[keep],
+                "std_all": self.std_all[keep],
             }
         )
-        return out.loc[keep].reset_index(drop=True)
 
     def problem(self) -> Problem:
         """The estimation problem of this fit (model, statistics, discrepancy, equalities)."""

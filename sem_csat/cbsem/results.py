@@ -1,6 +1,6 @@
 """Results of a covariance-based SEM fit (ML, MLR, GLS, ULS, DWLS, WLSMV).
 
-A :class:`CBSEMResult` holds the estimation (:class:`~sem_csat.cbsem.estimation.CBSEMEstimate`),
+A :class:`CBSEMResult` holds the pipeline's fit (:class:`~sem_csat.cbsem.pipeline.CBSEMFit`),
 the fit indices computed by sem_csat itself with lavaan's definitions
 (:func:`~sem_csat.cbsem.fit_indices.fit_indices`) and every diagnostic.  It fills the result
 contract (:class:`~sem_csat.contract.SEMResult`): :attr:`~CBSEMResult.params` is the long
@@ -42,9 +42,9 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from sem_csat.cbsem.bootstrap import CBSEMBootstrap
-    from sem_csat.cbsem.estimation import CBSEMEstimate
     from sem_csat.cbsem.fit_indices import FitIndices
     from sem_csat.cbsem.model import CBSEMSettings
+    from sem_csat.cbsem.pipeline import CBSEMFit
     from sem_csat.cbsem.test import DifferenceTest
     from sem_csat.contract import NestedTestInfo
     from sem_csat.data import PreparedData
@@ -117,7 +117,8 @@ class CBSEMResult(SEMResult):
         The prepared data: the answers (with NaN under FIML), or, after a fit to a covariance
         matrix, no rows and the matrix in ``data.moments``.
     estimate
-        Parameter table, implied and sample covariance matrices, convergence facts.
+        The pipeline's fit (:class:`~sem_csat.cbsem.pipeline.CBSEMFit`): parameter table,
+        implied and sample moments, convergence facts, tests.
     fit_indices
         The :class:`~sem_csat.cbsem.fit_indices.FitIndices` (``None`` when the model did not
         converge: they would mean nothing); :attr:`fit_table` is their ``fit.csv`` row.
@@ -134,7 +135,7 @@ class CBSEMResult(SEMResult):
     spec: ModelSpec
     settings: CBSEMSettings
     data: PreparedData
-    estimate: CBSEMEstimate
+    estimate: CBSEMFit
     fit_indices: FitIndices | None
     diagnostics: tuple[Diagnostic, ...] = ()
     boot: CBSEMBootstrap | None = None
@@ -173,17 +174,6 @@ class CBSEMResult(SEMResult):
 
     # ------------------------------------------------------------------ tables
     @cached_property
-    def _latent_sd(self) -> dict[str, float]:
-        """Model-implied standard deviation of every construct (NaN where the variance is not
-        positive)."""
-        from sem_csat.cbsem.checks import latent_covariance
-
-        lat = latent_covariance(self.estimate, self.spec)
-        var = np.diag(lat.to_numpy(dtype=np.float64))
-        sd = np.sqrt(np.where(var > 0, var, np.nan))
-        return {str(name): float(v) for name, v in zip(lat.index, sd, strict=True)}
-
-    @cached_property
     def params(self) -> pd.DataFrame:
         """The long parameter table (:data:`PARAM_COLUMNS`; lavaan's ``parameterEstimates``).
 
@@ -195,12 +185,7 @@ class CBSEMResult(SEMResult):
         bootstrap standard error, z (estimate over it), p and interval, as lavaan's
         ``se = "bootstrap"``.
         """
-        fit = self.estimate.pipeline
-        if fit is None:  # a fit without the pipeline's table
-            table = self.estimate.table.copy()
-            table["group"] = ""
-            table["std_lv"] = _std_lv(table, self._latent_sd)
-            return conform(table, PARAM_COLUMNS)
+        fit = self.estimate
         # the pipeline's table: every row lavaan lists (':=' and '~1' rows too) with its
         # std.lv and std.all and the fit's inference (MLR's robust SEs), or the bootstrap's
         table = fit.params.copy()
@@ -290,7 +275,7 @@ class CBSEMResult(SEMResult):
         ``r2_adj`` is not defined for latent variables and is NaN (the column keeps the shape
         of ``r2.csv`` the same for both engines).
         """
-        t = self.estimate.table
+        t = self.estimate.params
         var = t[(t["op"] == "~~") & (t["lhs"] == t["rhs"])].set_index("lhs")["std_all"]
         dims = [c for c in self.spec.lower_order if c not in self.spec.endogenous]
         rows = [
@@ -414,7 +399,7 @@ class CBSEMResult(SEMResult):
 
         if not self._answers:
             raise UsageError(f"The measurement-quality report (alpha, HTMT) {_NEEDS_ANSWERS}")
-        t = self.estimate.table
+        t = self.estimate.params
         load = t[(t["op"] == "=~") & t["rhs"].isin(self.spec.indicator_names)]
         std = pd.Series(load["std_all"].to_numpy(), index=load["rhs"].astype(str).to_numpy())
         lat = latent_covariance(self.estimate, self.spec)
@@ -499,7 +484,7 @@ class CBSEMResult(SEMResult):
 
         if ci not in CI_METHODS:
             raise UsageError(f"ci must be 'percentile' or 'bca'; got {ci!r}.")
-        if not self._answers or self.estimate.pipeline is None:
+        if not self._answers:
             raise UsageError(
                 f"The CB-SEM bootstrap {_NEEDS_ANSWERS} Bootstrap a fit by ML, MLR, GLS or "
                 "ULS to complete raw data."
@@ -512,8 +497,8 @@ class CBSEMResult(SEMResult):
 
     @cached_property
     def _modindices(self) -> pd.DataFrame | None:
-        fit = self.estimate.pipeline
-        if fit is None or not self.converged or fit.stats.missing or fit.stats.ordinal:
+        fit = self.estimate
+        if not self.converged or fit.stats.missing or fit.stats.ordinal:
             return None
         table: pd.DataFrame = fit.modification_indices()
         return table
@@ -632,7 +617,7 @@ class CBSEMResult(SEMResult):
             "converged": self.converged,
             "iterations": int(est.iterations),
             "gradient_norm": float(est.gradient_norm),
-            "free_parameters": int(est.n_free),
+            "free_parameters": int(est.npar),
             "df": int(est.df),
             "warnings": sum(d.severity != "info" for d in self.diagnostics),
         }
@@ -641,6 +626,7 @@ class CBSEMResult(SEMResult):
     def summary(self) -> Summary:
         """Text/HTML summary: data, estimator, fit indices, paths, R², warnings."""
         est = self.estimate
+        estimator = est.options.estimator
         d = self.data
         header = [
             (
@@ -650,14 +636,14 @@ class CBSEMResult(SEMResult):
             ),
             (
                 "Method",
-                f"CB-SEM, {_ESTIMATOR_NAMES.get(est.estimator, est.estimator)} "
+                f"CB-SEM, {_ESTIMATOR_NAMES.get(estimator, estimator)} "
                 f"({self.method.upper()}{': robust SEs, scaled test' if self.robust else ''})",
             ),
             ("Data", f"{d.source}: {self.n_obs} of {d.n_total} respondents used"),
             (
                 "Estimation",
                 f"{'converged' if est.converged else 'NOT converged'} after {est.iterations} "
-                f"iterations; {est.n_free} free parameters, df = {est.df}",
+                f"iterations; {est.npar} free parameters, df = {est.df}",
             ),
         ]
         if self.boot is not None:
@@ -724,43 +710,14 @@ def _total_effects(b: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
-def _std_lv(table: pd.DataFrame, sd: Mapping[str, float]) -> NDArray[np.float64]:
-    """lavaan's ``std.lv``: every estimate rescaled by the standard deviations of the latent
-    variables it involves (observed variables keep their scale).
-
-    A loading is multiplied by the SD of its construct, a path by SD(predictor)/SD(outcome),
-    a (residual) covariance divided by the SDs of the latent variables in it, a latent mean
-    divided by its SD; thresholds and observed intercepts are unchanged.
-    """
-
-    def s(name: object) -> float:
-        return sd.get(str(name), 1.0)
-
-    out = []
-    for lhs, op, rhs, est in zip(
-        table["lhs"], table["op"], table["rhs"], table["estimate"], strict=True
-    ):
-        value = float(est)
-        if op == "=~":
-            value *= s(lhs)
-        elif op == "~":
-            value *= s(rhs) / s(lhs)
-        elif op == "~~":
-            value /= s(lhs) * s(rhs)
-        elif op == "~1":
-            value /= s(lhs)
-        out.append(value)
-    return np.asarray(out, dtype=np.float64)
-
-
-def _score_weights(estimate: CBSEMEstimate, spec: ModelSpec) -> pd.DataFrame:
+def _score_weights(estimate: CBSEMFit, spec: ModelSpec) -> pd.DataFrame:
     """Regression factor-score weights :math:`\\Phi\\Lambda^\\top\\Sigma^{-1}` (constructs ×
     items); NaN when the implied covariance matrix cannot be inverted."""
     from sem_csat.cbsem.checks import latent_covariance
 
     items = list(spec.indicator_names)
     names = list(spec.construct_names)
-    t = estimate.table
+    t = estimate.params
     lam = np.zeros((len(items), len(names)))
     for lhs, rhs, est in zip(
         t.loc[t["op"] == "=~", "lhs"], t.loc[t["op"] == "=~", "rhs"],
@@ -769,7 +726,7 @@ def _score_weights(estimate: CBSEMEstimate, spec: ModelSpec) -> pd.DataFrame:
         if str(lhs) in names and str(rhs) in items:
             lam[items.index(str(rhs)), names.index(str(lhs))] = float(est)
     phi = latent_covariance(estimate, spec).loc[names, names].to_numpy(dtype=np.float64)
-    sigma = estimate.sigma.loc[items, items].to_numpy(dtype=np.float64)
+    sigma = estimate.implied_cov(0).loc[items, items].to_numpy(dtype=np.float64)
     try:
         w = np.linalg.solve(sigma, lam @ phi).T
     except np.linalg.LinAlgError:
@@ -839,16 +796,15 @@ def nested_info(result: CBSEMResult) -> CBSEMNestedInfo:
         value = getattr(fit, key, None) if fit is not None else None
         values[key] = np.nan if value is None else float(value)
     scaling = float("nan")
-    pipe = est.pipeline
-    if pipe is not None and pipe.scaled_test is not None:
-        scaling = float(pipe.scaled_test.scaling_factor)
+    if est.scaled_test is not None:
+        scaling = float(est.scaled_test.scaling_factor)
     robust = result.method == "mlr"
     return CBSEMNestedInfo(
-        estimator="MLR" if robust else str(est.estimator),
+        estimator="MLR" if robust else str(est.options.estimator),
         robust=robust,
         n_obs=int(est.n_obs),
-        sample_cov=est.sample_cov,
-        npar=int(est.n_free),
+        sample_cov=est.sample_cov(0),
+        npar=int(est.npar),
         df=int(est.df),
         converged=result.converged,
         fit=values,
