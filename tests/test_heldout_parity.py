@@ -69,41 +69,13 @@ CASES = [
 ]
 ATOL, RTOL = 1e-4, 1e-3
 
-_REL_N = (
-    "s1 ~~ s1 is fixed at (1 - .8) x var(s1) with the N-divisor variance (0.2025305) where "
-    "lavaan users, and sem_csat itself under GLS, use R's var() with divisor N - 1 "
-    "(0.2031109, 0.29 % larger): every estimate moves (F4 ~ F2 ci.lower 0.144242 vs "
-    "0.144083), and the MIs (s1 ~~ s1 1.44042 vs 1.44314).  sem_csat/cbsem/partable.py "
-    "_fixed_residual takes the estimator's sample variance (N under ML/MLR); single_rel_ndiv_ml "
-    "(lavaan given the N-divisor value) matches"
-)
-_OMEGA_N = (
-    "CBSEMResult.quality (sem_csat/cbsem/results.py) takes the items' observed covariance "
-    "as np.cov(data, ddof=0) for the denominators of omega and AVE; semTools uses the fit's "
-    "sample moments, divisor N - 1 under GLS/ULS: omega and AVE are N/(N - 1) too large "
-    "(hs visual .62955 vs .62746 at N = 301; pd ind60 .96302 vs .95018 at N = 75)"
-)
 _OMEGA_FIML = (
     "CBSEMResult.quality raises UsageError after FIML; semTools' compRelSEM() and AVE() give "
     "omega and AVE from the model and the saturated (EM) moments"
 )
-_MI_THRESHOLD = (
-    "lavaan 0.6-14's modindices() drops a candidate whose V_jj is below "
-    "eps^(1/3) = 6.1e-6; sem_csat/cbsem/modindices.py uses sqrt(eps) = 1.5e-8 (and 1e-9 I_jj), "
-    "so it lists candidates lavaan leaves out: {}"
-)
 _ILL = (
     "lavaan's optimum is determined only to about 1e-4 here ({}); sem_csat's chi-square is "
     "as low or lower, so the differences are lavaan's imprecision, not sem_csat's"
-)
-_LARGE_SE = (
-    "sem_csat/cbsem/checks.py emits cbsem_large_standard_errors (SE above 1 in standardized "
-    "units) as a ConvergenceWarning although the fit converged (lavaan converged too)"
-)
-_RHS = (
-    "sem_csat writes a defined parameter's rhs in its canonical form with blanks around + "
-    "(e.g. 'c + a*b*d'); lavaan writes the model text without blanks ('c+a*b*d'): "
-    "sem_csat/cbsem/partable.py uses Expression.text (sem_csat/spec/expressions.py)"
 )
 _BANK = _ILL.format(
     "bank survey with std.lv = TRUE: EXPE-QUAL .992, VAL-SAT .950; lavaan stops at "
@@ -119,10 +91,6 @@ _ECSI = _ILL.format(
 
 #: (case, test) -> the defect that makes the comparison fail (see PARITY_REPORT).
 XFAIL: dict[tuple[str, str], str] = {
-    **{(c, "omega_ave"): _OMEGA_N for c in (
-        "bank_n60_gls", "cfa2_n60_gls", "cfa2_n60_uls", "hs_corres_gls", "hs_fixed_eq_uls",
-        "hs_sem_std_lv_gls", "hs_std_lv_uls", "nearsing_uls", "pd_gls", "pd_uls", "scales_gls",
-        "scales_uls", "sem6_gls", "sem6_uls", "single_rel_gls", "hs_orth_fixed_gls")},
     **{(f"{c}_{m}", "omega_ave"): _OMEGA_FIML for c in ("fiml05", "fiml25", "fimlblock")
        for m in ("ml", "mlr")},
     ("fiml25_std_lv_mlr", "omega_ave"): _OMEGA_FIML,

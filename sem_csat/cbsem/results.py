@@ -406,8 +406,10 @@ class CBSEMResult(SEMResult):
         sd = np.sqrt(np.clip(np.diag(lat.to_numpy()), 0, None))
         with np.errstate(divide="ignore", invalid="ignore"):
             corr = lat / np.outer(sd, sd)
-        s = np.cov(self.data.frame.to_numpy(dtype=np.float64), rowvar=False, ddof=0)
+        # the fit's own sample moments, as semTools' compRelSEM/AVE (obs.var = TRUE) read them:
+        # divisor N under ML/MLR, N - 1 under GLS/ULS
         items = list(self.spec.indicator_names)
+        s = self.estimate.sample_cov(0).loc[items, items].to_numpy(dtype=np.float64)
         variances = np.diag(lat.to_numpy(dtype=np.float64))
         omega: dict[str, float] = {}
         ave: dict[str, float] = {}
