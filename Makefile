@@ -43,12 +43,15 @@ unit: $(VENV)/.installed-dev
 lab: $(VENV)/.installed-notebooks
 	$(BIN)/jupyter lab notebooks/
 
-## bench: print the benchmark figures
+## bench: print the benchmark figures beside lavaan's, seminr's and semopy's (R optional; ~15 min)
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_pls_fit.py
 	$(BIN)/python benchmarks/bench_bootstrap.py
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_cbsem_fit.py
+	$(BIN)/python benchmarks/bench_cbsem_bootstrap.py
+	$(BIN)/python benchmarks/bench_mga.py
+	$(BIN)/python benchmarks/bench_power.py
 
 ## paper: regenerate the paper's tables, figures and benchmarks, then build paper/paper.pdf
 paper: $(VENV)/.installed-dev
