@@ -228,7 +228,11 @@ def numeric_columns(
             out.text_columns.append(col)
             out.values[col] = np.full(len(s), np.nan)
             continue
-        if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
+        if (
+            pd.api.types.is_datetime64_any_dtype(s)
+            or pd.api.types.is_timedelta64_dtype(s)
+            or pd.api.types.is_complex_dtype(s)
+        ):
             arr = np.full(len(s), np.nan)
             is_text = s.notna().to_numpy(dtype=bool)
         elif pd.api.types.is_numeric_dtype(s):
@@ -315,6 +319,13 @@ def _text_problem(
             "text_values",
             f"In {where(raw.source)}, column '{col}' holds dates or times, not answers on a "
             "scale; check that the model names the right column.",
+        )
+    if pd.api.types.is_complex_dtype(s):
+        return _problem(
+            "text_values",
+            f"In {where(raw.source)}, column '{col}' holds complex numbers, not answers on a "
+            "scale; keep the real part (df[col].real) if that is the answer, or check that the "
+            "model names the right column.",
         )
     examples, shown = fmt_examples(s, is_text, index, spreadsheet=spreadsheet_rows(raw))
     codes = [str(v).strip() for v in shown]
