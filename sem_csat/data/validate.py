@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import decimal
 import shlex
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -132,6 +133,10 @@ def _fmt_scale(scale: Scale) -> str:
 
 
 # ---------------------------------------------------------------------------- columns
+#: Missing columns named one by one in the message (the rest are counted).
+_NAMED = 12
+
+
 def check_columns(spec: ModelSpec, raw: RawData) -> list[Diagnostic]:
     """Check that every indicator is one column of the data and reversed items have a scale.
 
@@ -142,7 +147,11 @@ def check_columns(spec: ModelSpec, raw: RawData) -> list[Diagnostic]:
     present = set(columns)
     absent = [n for n in spec.indicator_names if n not in present]
     if absent:
-        listed = ", ".join(f"'{n}'{did_you_mean(n, columns)}" for n in absent)
+        # name (and look for near misses of) the first few only: a model of thousands of
+        # items that the data lack is one sentence, not thousands of suggestions
+        listed = ", ".join(f"'{n}'{did_you_mean(n, columns)}" for n in absent[:_NAMED])
+        if len(absent) > _NAMED:
+            listed += f" and {len(absent) - _NAMED} more"
         shown = ", ".join(columns[:30]) + (
             f" and {len(columns) - 30} more" if len(columns) > 30 else ""
         )
@@ -157,7 +166,8 @@ def check_columns(spec: ModelSpec, raw: RawData) -> list[Diagnostic]:
                 f"needs{case}; its columns are: {shown or 'none'}.",
             )
         )
-    dupes = [n for n in spec.indicator_names if columns.count(n) > 1]
+    counts = Counter(columns)
+    dupes = [n for n in spec.indicator_names if counts[n] > 1]
     if dupes:
         problems.append(
             _problem(
