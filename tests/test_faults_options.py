@@ -149,9 +149,7 @@ BOOTSTRAP_CALLS: dict[str, tuple[dict[str, object], str]] = {
 
 
 @pytest.mark.parametrize("case", sorted(BOOTSTRAP_CALLS))
-def test_bootstrap_arguments_are_one_sentence(
-    case: str, ecsi_result: sem_csat.SEMResult
-) -> None:
+def test_bootstrap_arguments_are_one_sentence(case: str, ecsi_result: sem_csat.SEMResult) -> None:
     kwargs, needle = BOOTSTRAP_CALLS[case]
     with pytest.raises(UsageError) as info:
         ecsi_result.bootstrap(**kwargs)  # type: ignore[attr-defined]
@@ -172,7 +170,7 @@ def test_quality_takes_a_bundled_model_name_like_fit(ecsi_result: sem_csat.SEMRe
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SemCsatWarning)
         report = sem_csat.quality("ecsi", ecsi())
+        fitted = ecsi_result.quality.reliability.set_index("construct")["alpha"]
     alpha = report.reliability.set_index("construct")["alpha"]
-    fitted = ecsi_result.quality.reliability.set_index("construct")["alpha"]
     pd.testing.assert_series_equal(alpha, fitted, check_exact=False, rtol=1e-12)
     assert alpha.notna().all()

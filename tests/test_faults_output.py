@@ -116,7 +116,7 @@ def test_an_output_slot_that_is_a_folder_is_one_sentence(
 ) -> None:
     out = tmp_path / "out"
     (out / "paths.csv").mkdir(parents=True)
-    with pytest.raises(UsageError, match="paths.csv.*folder"):
+    with pytest.raises(UsageError, match=r"paths\.csv.*folder"):
         sem_csat.write(small_result, out, figures=False)
     assert _listing(out) == ["paths.csv"]
     assert _listing(out / "paths.csv") == []
@@ -261,7 +261,8 @@ def test_a_long_chain_of_constructs_is_fitted_and_written(tmp_path: Path) -> Non
         result = sem_csat.fit(spec, data)
         files = sem_csat.write(result, tmp_path / "out", figures=False)
     paths = result.paths.set_index(["from", "to"])["estimate"]
-    assert len(paths) == k - 1 and np.isfinite(paths).all()
+    assert len(paths) == k - 1
+    assert np.isfinite(paths).all()
     effects = pd.read_csv(tmp_path / "out" / "effects.csv")
     first_to_last = effects[(effects["from"] == "C0") & (effects["to"] == f"C{k - 1}")]
     # the total effect along a chain is the product of its paths

@@ -267,7 +267,7 @@ def distances(s: npt.ArrayLike, sigma: npt.ArrayLike) -> dict[str, FloatArray]:
 
 
 def _relative_eigenvalues(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Eigenvalues of :math:`S^{-1}\hat\Sigma`; NaN for a singular :math:`S` (identical or
+    r"""Eigenvalues of :math:`S^{-1}\hat\Sigma`; NaN for a singular :math:`S` (identical or
     perfectly collinear indicators), where the geodesic distance d_G is not defined."""
     try:
         # S = L Lᵀ: the eigenvalues of S⁻¹Σ are those of the symmetric L⁻¹ΣL⁻ᵀ, which a
