@@ -173,4 +173,4 @@ def test_quality_takes_a_bundled_model_name_like_fit(ecsi_result: sem_csat.SEMRe
         fitted = ecsi_result.quality.reliability.set_index("construct")["alpha"]
     alpha = report.reliability.set_index("construct")["alpha"]
     pd.testing.assert_series_equal(alpha, fitted, check_exact=False, rtol=1e-12)
-    assert alpha.notna().all()
+    assert alpha.drop("Complaints").notna().all()  # a single item has no alpha
