@@ -767,8 +767,8 @@ def _total_effects(paths: FloatArray, depth: int) -> FloatArray:
     if depth > _SERIES_DEPTH and np.isfinite(paths).all():
         # one solve instead of depth - 1 products (a chain of 300 constructs took 10 s)
         eye = np.eye(paths.shape[-1])
-        inverse: FloatArray = np.linalg.solve(eye - paths, np.broadcast_to(eye, paths.shape))
-        return inverse - eye
+        inverse = np.linalg.solve(eye - paths, np.broadcast_to(eye, paths.shape))
+        return np.asarray(inverse - eye, dtype=np.float64)
     total = paths.copy()
     power = paths
     for _ in range(depth - 1):

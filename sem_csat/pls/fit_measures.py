@@ -275,8 +275,8 @@ def _relative_eigenvalues(a: FloatArray, b: FloatArray) -> FloatArray:
         chol = np.linalg.cholesky(a)
         half = np.linalg.solve(chol, b)
         sym = np.linalg.solve(chol, np.swapaxes(half, -1, -2))
-        out: FloatArray = np.linalg.eigvalsh(0.5 * (sym + np.swapaxes(sym, -1, -2)))
-        return out
+        values = np.linalg.eigvalsh(0.5 * (sym + np.swapaxes(sym, -1, -2)))
+        return np.asarray(values, dtype=np.float64)
     except np.linalg.LinAlgError:
         pass
     a_b, b_b = np.broadcast_arrays(a, b)
