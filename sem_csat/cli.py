@@ -739,6 +739,11 @@ def _fit_and_write(
     cov = getattr(args, "cov", None)
     if cov is not None:
         options |= {"cov": cov, "n_obs": args.n, "sds": args.sds, "means": args.means}
+    elif getattr(args, "n", None) is not None:
+        raise UsageError(
+            "--n is the sample size of a matrix given with --cov; with survey data the sample "
+            "size is the number of respondents, so leave --n out."
+        )
     data = None if data_arg is None else _read(args, data_arg)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

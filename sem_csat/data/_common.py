@@ -186,6 +186,9 @@ def fmt_examples(
 def check_na_values(na_values: Iterable[NaValue] | NaValue | None) -> tuple[NaValue, ...]:
     """Check the user's missing-value codes and return them as a tuple.
 
+    A text with commas is a list of codes, as on the command line: ``"-99,-98"`` gives
+    ``(-99, -98)``.
+
     Raises
     ------
     DataError
@@ -202,7 +205,10 @@ def check_na_values(na_values: Iterable[NaValue] | NaValue | None) -> tuple[NaVa
             f"na_values=[{first[1]!r}], or replace per-column codes before fitting, e.g. "
             f"df = df.replace({{{first[0]!r}: {{{first[1]!r}: float('nan')}}}})."
         )
-    if isinstance(na_values, str | int | float):
+    if isinstance(na_values, str) and "," in na_values:
+        # "-99,-98" is the command line's comma list; read it the same way here.
+        na_values = [_code_from_text(p) for p in na_values.split(",") if p.strip()]
+    elif isinstance(na_values, str | int | float):
         na_values = [na_values]
     try:
         given = list(na_values)
@@ -224,6 +230,16 @@ def check_na_values(na_values: Iterable[NaValue] | NaValue | None) -> tuple[NaVa
             continue
         out.append(v)
     return tuple(out)
+
+
+def _code_from_text(text: str) -> NaValue:
+    """One code of a comma list: a number when it reads as one (``-99``), else the text."""
+    text = text.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and math.isfinite(number) else number
 
 
 def _parse_cell(value: object, comma: bool) -> float | None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import decimal
 import shlex
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -132,6 +133,10 @@ def _fmt_scale(scale: Scale) -> str:
 
 
 # ---------------------------------------------------------------------------- columns
+#: Missing columns named one by one in the message (the rest are counted).
+_NAMED = 12
+
+
 def check_columns(spec: ModelSpec, raw: RawData) -> list[Diagnostic]:
     """Check that every indicator is one column of the data and reversed items have a scale.
 
@@ -142,7 +147,11 @@ def check_columns(spec: ModelSpec, raw: RawData) -> list[Diagnostic]:
     present = set(columns)
     absent = [n for n in spec.indicator_names if n not in present]
     if absent:
-        listed = ", ".join(f"'{n}'{did_you_mean(n, columns)}" for n in absent)
+        # name (and look for near misses of) the first few only: a model of thousands of
+        # items that the data lack is one sentence, not thousands of suggestions
+        listed = ", ".join(f"'{n}'{did_you_mean(n, columns)}" for n in absent[:_NAMED])
+        if len(absent) > _NAMED:
+            listed += f" and {len(absent) - _NAMED} more"
         shown = ", ".join(columns[:30]) + (
             f" and {len(columns) - 30} more" if len(columns) > 30 else ""
         )
@@ -157,7 +166,8 @@ def check_columns(spec: ModelSpec, raw: RawData) -> list[Diagnostic]:
                 f"needs{case}; its columns are: {shown or 'none'}.",
             )
         )
-    dupes = [n for n in spec.indicator_names if columns.count(n) > 1]
+    counts = Counter(columns)
+    dupes = [n for n in spec.indicator_names if counts[n] > 1]
     if dupes:
         problems.append(
             _problem(
@@ -228,7 +238,11 @@ def numeric_columns(
             out.text_columns.append(col)
             out.values[col] = np.full(len(s), np.nan)
             continue
-        if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
+        if (
+            pd.api.types.is_datetime64_any_dtype(s)
+            or pd.api.types.is_timedelta64_dtype(s)
+            or pd.api.types.is_complex_dtype(s)
+        ):
             arr = np.full(len(s), np.nan)
             is_text = s.notna().to_numpy(dtype=bool)
         elif pd.api.types.is_numeric_dtype(s):
@@ -315,6 +329,13 @@ def _text_problem(
             "text_values",
             f"In {where(raw.source)}, column '{col}' holds dates or times, not answers on a "
             "scale; check that the model names the right column.",
+        )
+    if pd.api.types.is_complex_dtype(s):
+        return _problem(
+            "text_values",
+            f"In {where(raw.source)}, column '{col}' holds complex numbers, not answers on a "
+            "scale; keep the real part (df[col].real) if that is the answer, or check that the "
+            "model names the right column.",
         )
     examples, shown = fmt_examples(s, is_text, index, spreadsheet=spreadsheet_rows(raw))
     codes = [str(v).strip() for v in shown]

@@ -315,8 +315,26 @@ class Diagram:
             return png_bytes(self.figure)
 
 
+def _check_font(font: str) -> None:
+    """Refuse a font family that is not installed (matplotlib would print a 'findfont' line
+    per label and draw in its default font)."""
+    from matplotlib import font_manager
+
+    try:
+        font_manager.findfont(font_manager.FontProperties(family=font), fallback_to_default=False)
+    except ValueError:
+        installed = sorted({f.name for f in font_manager.fontManager.ttflist})
+        shown = ", ".join(installed[:8]) + (" and others" if len(installed) > 8 else "")
+        raise UsageError(
+            f"The font {font!r} is not installed (installed: {shown or 'none'}); pass one of "
+            "these, a generic family such as 'serif' or 'sans-serif', or install the font."
+        ) from None
+
+
 def _choose_fonts(spec: ModelSpec, font: str | None) -> tuple[list[str], dict[str, bool]]:
     """Font families to use and, per construct, whether its label can be shown."""
+    if font is not None:
+        _check_font(font)
     cjk = [c for c in spec.constructs if any(is_wide(ch) for ch in c.display)]
     families = [font or DEFAULT_FONT]
     use_label = {c.name: True for c in spec.constructs}

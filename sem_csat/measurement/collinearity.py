@@ -11,6 +11,12 @@ Two items that correlate 0.6 inflate each other's variance by 1 / (1 − 0.36):
 >>> import numpy as np
 >>> variance_inflation(np.array([[1.0, 0.6], [0.6, 1.0]])).round(4)
 array([1.5625, 1.5625])
+
+Identical variables have an infinite VIF rather than a singular-matrix error:
+
+>>> vif = variance_inflation(np.array([[1.0, 1.0, 0.5], [1.0, 1.0, 0.5], [0.5, 0.5, 1.0]]))
+>>> bool(np.isinf(vif[:2]).all()), round(float(vif[2]), 4)
+(True, 1.3333)
 """
 
 from __future__ import annotations
@@ -55,5 +61,28 @@ def variance_inflation(corr: npt.ArrayLike) -> FloatArray:
         raise UsageError(f"Expected (..., k, k) correlation matrices; got shape {r.shape}.")
     if r.shape[-1] == 1:
         return np.ones(r.shape[:-1])
-    out: FloatArray = np.diagonal(np.linalg.inv(r), axis1=-2, axis2=-1).copy()
+    try:
+        inverse = np.linalg.inv(r)
+    except np.linalg.LinAlgError:
+        return _singular_inflation(r)
+    out: FloatArray = np.diagonal(inverse, axis1=-2, axis2=-1).copy()
     return out
+
+
+def _singular_inflation(r: FloatArray) -> FloatArray:
+    r"""VIFs of singular correlation matrices (identical or perfectly collinear variables).
+
+    Each :math:`R^2_k` comes from a least-squares regression on the other variables, so that a
+    variable that is an exact linear combination of others gets :math:`\text{VIF} = \infty`
+    and the rest keep their finite values.
+    """
+    k = r.shape[-1]
+    flat = r.reshape(-1, k, k)
+    out = np.empty((flat.shape[0], k))
+    for m, mat in enumerate(flat):
+        for j in range(k):
+            others = [i for i in range(k) if i != j]
+            beta = np.linalg.lstsq(mat[np.ix_(others, others)], mat[others, j], rcond=None)[0]
+            unexplained = 1.0 - float(mat[j, others] @ beta)
+            out[m, j] = np.inf if unexplained <= 1e-12 else 1.0 / unexplained
+    return out.reshape(r.shape[:-1])

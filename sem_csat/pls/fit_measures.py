@@ -261,10 +261,41 @@ def distances(s: npt.ArrayLike, sigma: npt.ArrayLike) -> dict[str, FloatArray]:
     lower = np.tril(np.ones((p, p), dtype=bool))
     srmr = np.sqrt((diff**2 * lower).sum(axis=(-2, -1)) / (p * (p + 1) / 2))
     d_uls = 0.5 * (diff**2).sum(axis=(-2, -1))
-    eig = np.linalg.eigvals(np.linalg.solve(a, b)).real
     with np.errstate(invalid="ignore", divide="ignore"):
-        d_g = 0.5 * (np.log10(eig) ** 2).sum(axis=-1)
+        d_g = 0.5 * (np.log10(_relative_eigenvalues(a, b)) ** 2).sum(axis=-1)
     return {"srmr": srmr, "d_uls": d_uls, "d_g": d_g}
+
+
+def _relative_eigenvalues(a: FloatArray, b: FloatArray) -> FloatArray:
+    r"""Eigenvalues of :math:`S^{-1}\hat\Sigma`; NaN where :math:`S` is not positive definite
+    (identical or perfectly collinear indicators, more indicators than respondents), where the
+    geodesic distance d_G between the two matrices is not defined."""
+    try:
+        return _symmetric_eigenvalues(a, b)
+    except np.linalg.LinAlgError:
+        pass
+    a_b, b_b = np.broadcast_arrays(a, b)
+    p = a_b.shape[-1]
+    flat_a, flat_b = a_b.reshape(-1, p, p), b_b.reshape(-1, p, p)
+    eig = np.full(flat_a.shape[:-1], np.nan)
+    for i in range(flat_a.shape[0]):
+        try:
+            eig[i] = _symmetric_eigenvalues(flat_a[i], flat_b[i])
+        except np.linalg.LinAlgError:
+            continue
+    return eig.reshape(a_b.shape[:-1])
+
+
+def _symmetric_eigenvalues(a: FloatArray, b: FloatArray) -> FloatArray:
+    r"""With :math:`S = LL^\top` (Cholesky; LinAlgError if :math:`S` is not positive definite),
+    the eigenvalues of :math:`S^{-1}\hat\Sigma` are those of the symmetric
+    :math:`L^{-1}\hat\Sigma L^{-\top}`, which a symmetric solver finds several times faster
+    than a general one (900 items: 10 s)."""
+    chol = np.linalg.cholesky(a)
+    half = np.linalg.solve(chol, b)
+    sym = np.linalg.solve(chol, np.swapaxes(half, -1, -2))
+    values = np.linalg.eigvalsh(0.5 * (sym + np.swapaxes(sym, -1, -2)))
+    return np.asarray(values, dtype=np.float64)
 
 
 def nfi(s: npt.ArrayLike, sigma: npt.ArrayLike) -> FloatArray:

@@ -178,9 +178,11 @@ class Construct:
                 "for a higher-order construct, the constructs it is made of under 'dimensions')."
             )
         names = [i.name for i in self.indicators]
-        for n in names:
-            if names.count(n) > 1:
+        seen: set[str] = set()
+        for n in names:  # a set, not names.count(): a block of 200,000 items is linear
+            if n in seen:
                 raise SpecError(f"Construct '{self.name}' lists indicator '{n}' twice.")
+            seen.add(n)
         for r in self.reverse:
             if r not in names:
                 raise SpecError(
