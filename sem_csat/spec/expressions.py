@@ -446,7 +446,7 @@ def _derivative(
         else:
             v = np.abs(x)
             factor = np.sign(x)
-        return v, {k: factor * g for k, g in dx.items()}
+        return v, {k: _chain(factor, g) for k, g in dx.items()}
     a, da = _derivative(node.left, values, names)
     b, db = _derivative(node.right, values, names)
     out: dict[str, FloatArray] = {}
@@ -465,11 +465,19 @@ def _derivative(
         return a / b, out
     v = np.power(a, b)
     for k in {*da, *db}:
-        g = b * np.power(a, b - 1.0) * da.get(k, _ZERO)
+        g = _chain(b * np.power(a, b - 1.0), da.get(k, _ZERO))
         if k in db:
             g = g + v * np.log(a) * db[k]
         out[k] = g
     return v, out
+
+
+def _chain(factor: FloatArray, inner: FloatArray) -> FloatArray:
+    """``factor · inner`` of the chain rule, 0 where the inner derivative is exactly 0 (a part
+    that does not depend on the name: ``sqrt(u)`` at ``u = 0`` with ``u`` constant in it)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        out: FloatArray = np.where(inner == 0.0, 0.0, factor * inner)
+    return out
 
 
 Linear = tuple[dict[str, float], float]
