@@ -29,6 +29,7 @@ from sem_csat.errors import EstimationError
 from sem_csat.spec.model import ModelSpec, did_you_mean
 
 if TYPE_CHECKING:
+    from sem_csat.cbsem.group_result import CBSEMGroupResult
     from sem_csat.cbsem.results import CBSEMResult
     from sem_csat.groups.result import GroupResult
     from sem_csat.pls.results import PLSResult
@@ -67,6 +68,11 @@ PLS_OPTIONS = ("scheme", "tol", "max_iter", "hoc", "interaction")
 #: Options of the covariance-based engine (also with a covariance matrix); ``interaction``
 #: chooses how interaction terms are built (:mod:`sem_csat.product_terms`).
 CBSEM_OPTIONS = ("std_lv", "interaction")
+#: Covariance-based methods that fit several groups (``group=``).
+CBSEM_GROUP_METHODS = ("ml", "mlr")
+#: Options of a multi-group covariance-based fit (lavaan's ``group.equal``,
+#: ``group.partial``; the invariance ladder).
+CBSEM_GROUP_OPTIONS = ("group_equal", "group_partial", "invariance")
 #: Missing-data policies by engine.
 PLS_MISSING = ("listwise", "mean")
 CBSEM_MISSING = ("listwise", "fiml")
@@ -88,7 +94,7 @@ def fit(
     levels: Sequence[str] | None = None,
     waves: bool | None = None,
     **options: Any,
-) -> PLSResult | CBSEMResult | GroupResult:
+) -> PLSResult | CBSEMResult | GroupResult | CBSEMGroupResult:
     """Fit a model to survey data.
 
     Parameters
@@ -151,7 +157,9 @@ def fit(
     from sem_csat.spec.library import load_spec
 
     _check_method(method)
-    _check_options(method, missing, ordered, options, moments=cov is not None)
+    _check_options(
+        method, missing, ordered, options, moments=cov is not None, grouped=group is not None
+    )
     _check_group(method, group, levels, waves, moments=cov is not None)
     model = spec if isinstance(spec, ModelSpec) else load_spec(spec)
     if cov is not None:
@@ -171,8 +179,28 @@ def fit(
         )
     if isinstance(data, str | Path):
         data = load_data(data, na_values=na_values)
-    result: PLSResult | CBSEMResult | GroupResult
-    if group is not None:
+    result: PLSResult | CBSEMResult | GroupResult | CBSEMGroupResult
+    if group is not None and method in CBSEM_METHODS:
+        from sem_csat.cbsem.group_fit import fit_cbsem_groups
+
+        if isinstance(data, PreparedData):
+            raise EstimationError(
+                "group= needs the survey data with the group column; prepared data hold only "
+                "the model's items. Pass the DataFrame, the file or the bundled data set."
+            )
+        options.pop("interaction", None)  # interaction terms: refused by the CB-SEM table
+        result = fit_cbsem_groups(
+            model,
+            data,
+            group,
+            method=method,
+            levels=levels,
+            waves=waves,
+            missing=missing,
+            na_values=na_values,
+            **options,
+        )
+    elif group is not None:
         from sem_csat.groups.result import fit_grouped
 
         if isinstance(data, PreparedData):
@@ -237,11 +265,10 @@ def _check_group(
             "A group comparison needs the respondents' answers and their group; a covariance "
             "matrix (cov=, --cov) has neither. Give the survey data with the group column."
         )
-    if method in CBSEM_METHODS:
+    if method in CBSEM_METHODS and method not in CBSEM_GROUP_METHODS:
         raise EstimationError(
-            f"Multi-group covariance-based SEM (measurement invariance with method "
-            f"'{method}') is not available yet; compare the groups by PLS with method 'pls' or "
-            "'plsc' (MICOM and multi-group analysis)."
+            f"Multi-group covariance-based SEM is available with method 'ml' or 'mlr', not "
+            f"'{method}'; fit the groups by ML (or MLR for robust standard errors)."
         )
 
 
@@ -285,7 +312,13 @@ def _check_method(method: object) -> None:
 
 
 def _check_options(
-    method: str, missing: str, ordered: bool, options: dict[str, Any], *, moments: bool
+    method: str,
+    missing: str,
+    ordered: bool,
+    options: dict[str, Any],
+    *,
+    moments: bool,
+    grouped: bool = False,
 ) -> None:
     """Refuse, in one sentence each, what ``method`` cannot do (before any data are read)."""
     pls = method in PLS_METHODS
@@ -331,6 +364,15 @@ def _check_options(
     own_options, other_options = (
         (PLS_OPTIONS, CBSEM_OPTIONS) if pls else (CBSEM_OPTIONS, PLS_OPTIONS)
     )
+    given_group = sorted(set(options) & set(CBSEM_GROUP_OPTIONS))
+    if given_group and not (grouped and method in CBSEM_GROUP_METHODS):
+        raise EstimationError(
+            f"{', '.join(given_group)} compare{'s' if len(given_group) == 1 else ''} groups in "
+            "a covariance-based model: use with method 'ml' or 'mlr' and group=COLUMN "
+            "(on the command line: --group COLUMN)."
+        )
+    if grouped and method in CBSEM_GROUP_METHODS:
+        own_options = (*CBSEM_OPTIONS, *CBSEM_GROUP_OPTIONS)
     unknown = sorted(set(options) - set(own_options))
     if unknown:
         other = [o for o in unknown if o in other_options and o not in own_options]

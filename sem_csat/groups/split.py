@@ -346,7 +346,13 @@ def _select(
 
 
 def _check_sizes(
-    spec: ModelSpec, column: str, labels: list[str], codes: IntArray, min_size: int, noun: str
+    spec: ModelSpec,
+    column: str,
+    labels: list[str],
+    codes: IntArray,
+    min_size: int,
+    noun: str,
+    engine: str = "PLS",
 ) -> None:
     largest = max(spec.constructs, key=lambda c: len(c.indicators))
     need = max(min_size, len(largest.indicators) + 2)
@@ -365,7 +371,7 @@ def _check_sizes(
     others = f" ({len(small) - 1} more {noun}s are too small)" if len(small) > 1 else ""
     raise DataError(
         f"{noun.capitalize()} '{g}' of column '{column}' has only {_plural(n, 'respondent')} "
-        f"({all_sizes}){others}; PLS estimates the model in each {noun} on its own and needs "
+        f"({all_sizes}){others}; {engine} estimates the model in each {noun} and needs "
         f"{why} per {noun}: merge '{g}' with another {noun}, or leave it out with "
         f"levels=[...] (on the command line: --levels)."
     )
@@ -443,6 +449,7 @@ def split(
     missing: Missing = "listwise",
     na_values: Sequence[float | str] = (),
     min_size: int = MIN_GROUP_SIZE,
+    engine: str = "PLS",
 ) -> GroupedData:
     """Check a group column and split the survey data into the groups to compare.
 
@@ -469,6 +476,8 @@ def split(
         Numeric or text codes that mean "no answer" (e.g. ``[-99]``).
     min_size
         Fewest respondents per group (default 10; the largest block's size + 2 if larger).
+    engine
+        The engine named in the message about a group that is too small.
 
     Returns
     -------
@@ -485,7 +494,8 @@ def split(
     """
     if missing not in _MISSING:
         raise UsageError(
-            f"missing must be 'listwise' or 'mean' for a PLS group comparison; got {missing!r}."
+            f"missing must be 'listwise' or 'mean' for a {engine} group comparison; got "
+            f"{missing!r}."
         )
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 3:
         raise UsageError(f"min_size must be an integer of at least 3; got {min_size!r}.")
@@ -512,7 +522,7 @@ def split(
         )
     labels, codes = _levels(raw, column, values)
     labels, codes, keep, left_out = _select(column, labels, codes, levels, noun)
-    _check_sizes(spec, column, labels, codes, min_size, noun)
+    _check_sizes(spec, column, labels, codes, min_size, noun, engine)
 
     diagnostics = [d for d in prepared.diagnostics if d.code != "missing_fiml"]
     frame = prepared.frame.iloc[np.flatnonzero(keep)]

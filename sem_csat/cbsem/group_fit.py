@@ -1,0 +1,301 @@
+"""Multi-group CB-SEM: one model fitted jointly in every group of a column.
+
+``sem_csat.fit(spec, data, method="ml" | "mlr", group="gender")`` comes here
+(:func:`fit_cbsem_groups`).  The group column is checked by :func:`sem_csat.groups.split` (the
+same sentences as for PLS: missing or constant column, missing values, more than 20 groups, an
+item constant in a group), every group must have at least as many respondents as the model has
+free parameters in it, and the model is then fitted to all groups at once by the pipeline
+(:func:`sem_csat.cbsem.pipeline.fit`), with a mean structure (intercepts free in every group,
+latent means 0) and the equality constraints across groups that ``group_equal`` asks for
+(lavaan's ``group.equal`` and ``group.partial``; :mod:`sem_csat.cbsem.groups_table`).  With
+``invariance=`` the invariance ladder is fitted as well (:mod:`sem_csat.cbsem.invariance`).
+
+:func:`group_view` cuts one group's rows out of the joint fit as a one-group
+:class:`~sem_csat.cbsem.pipeline.CBSEMFit`, from which each group's own result is made
+(``group_results()``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pandas as pd
+
+from sem_csat.cbsem.groups_table import LEVELS, check_group_options
+from sem_csat.cbsem.partable import ParTable, check_supported
+from sem_csat.cbsem.pipeline import CBSEMFit, Options, fit
+from sem_csat.cbsem.samplestats import SampleStats, from_data
+from sem_csat.cbsem.vcov import VCov
+from sem_csat.errors import DataError, UsageError
+from sem_csat.spec.model import ModelSpec
+
+if TYPE_CHECKING:
+    from sem_csat.cbsem.group_result import CBSEMGroupResult
+    from sem_csat.data import RawData
+    from sem_csat.groups.split import GroupedData
+
+__all__ = ["GROUP_METHODS", "CBSEMGroupSettings", "fit_cbsem_groups", "group_view"]
+
+#: Methods a multi-group CB-SEM fit takes (and lavaan's estimator of each).
+GROUP_METHODS: Final = {"ml": "ML", "mlr": "MLR"}
+
+
+@dataclass(frozen=True)
+class CBSEMGroupSettings:
+    """Settings of a multi-group CB-SEM fit; they travel with the result (``run.json``).
+
+    ``method`` (``"ml"``, ``"mlr"``), ``missing`` (``"listwise"``), ``na_values``, ``std_lv``
+    as for one group (:class:`~sem_csat.cbsem.model.CBSEMSettings`); ``group`` the column,
+    ``levels`` the groups (the first is the reference of the latent means), ``waves``,
+    ``group_equal`` and ``group_partial`` (lavaan's ``group.equal``, ``group.partial``) of the
+    fitted model, and ``invariance`` the levels of the invariance ladder asked for.
+    """
+
+    method: str
+    missing: str
+    na_values: tuple[float | str, ...]
+    std_lv: bool
+    group: str
+    levels: tuple[str, ...]
+    waves: bool
+    group_equal: tuple[str, ...] = ()
+    group_partial: tuple[str, ...] = ()
+    invariance: tuple[str, ...] = ()
+
+    @property
+    def estimator(self) -> str:
+        """The pipeline's estimator (``"ML"`` or lavaan's shorthand ``"MLR"``)."""
+        return GROUP_METHODS[self.method]
+
+    @property
+    def robust(self) -> bool:
+        """Whether the standard errors are robust and the test scaled (MLR)."""
+        return self.method == "mlr"
+
+    def options(
+        self, group_equal: Sequence[str] | None = None, group_partial: Sequence[str] | None = None
+    ) -> Options:
+        """The pipeline's options (for another level of the ladder with ``group_equal``)."""
+        return Options(
+            estimator=self.estimator,
+            std_lv=self.std_lv,
+            group_equal=tuple(self.group_equal if group_equal is None else group_equal),
+            group_partial=tuple(self.group_partial if group_partial is None else group_partial),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as JSON-ready values (``run.json``)."""
+        return {
+            "method": self.method,
+            "estimator": "ML",
+            "missing": self.missing,
+            "na_values": list(self.na_values),
+            "std_lv": self.std_lv,
+            "group": self.group,
+            "levels": list(self.levels),
+            "waves": self.waves,
+            "group_equal": list(self.group_equal),
+            "group_partial": list(self.group_partial),
+            "invariance": list(self.invariance),
+        }
+
+
+def _check_method(method: str, missing: str) -> None:
+    if method not in GROUP_METHODS:
+        raise UsageError(
+            f"Multi-group CB-SEM is available with method 'ml' or 'mlr', not '{method}'; fit "
+            "the groups by ML (or MLR for robust standard errors and a scaled test)."
+        )
+    if missing != "listwise":
+        raise UsageError(
+            f"missing={missing!r} is not available with several groups yet (full-information "
+            "ML in several groups is still to come); use missing='listwise', which drops the "
+            "respondents with a missing answer."
+        )
+
+
+def check_invariance(levels: Sequence[str] | str | None) -> tuple[str, ...]:
+    """The invariance levels asked for, checked (``"configural,metric"`` or a sequence)."""
+    if levels is None:
+        return ()
+    names = levels.split(",") if isinstance(levels, str) else list(levels)
+    out = tuple(str(n).strip() for n in names if str(n).strip())
+    for name in out:
+        if name not in LEVELS:
+            raise UsageError(
+                f"invariance level {name!r} is unknown; use some of "
+                f"{', '.join(map(repr, LEVELS))}, in this order."
+            )
+    order = [list(LEVELS).index(n) for n in out]
+    if order != sorted(set(order)):
+        raise UsageError(
+            f"The invariance levels must be different and in the ladder's order "
+            f"({' < '.join(LEVELS)}); got {', '.join(out)}."
+        )
+    return out
+
+
+def _free_per_group(table: ParTable) -> list[int]:
+    """Free parameters of each group's block, equalities counted once (in the first group)."""
+    seen: set[str] = set()
+    counts = []
+    for b in range(1, table.n_blocks + 1):
+        k = 0
+        for i in np.flatnonzero((table.block == b) & (table.free > 0)):
+            label = table.label[int(i)]
+            if label and label in seen:
+                continue
+            if label:
+                seen.add(label)
+            k += 1
+        counts.append(k)
+    return counts
+
+
+def _check_sizes(grouped: GroupedData, table: ParTable) -> None:
+    """Every group needs at least as many respondents as its block has free parameters."""
+    need = max(_free_per_group(table))
+    small = [(g, n) for g, n in grouped.sizes.items() if n < need]
+    if small:
+        g, n = small[0]
+        sizes = ", ".join(f"{lv} {k}" for lv, k in grouped.sizes.items())
+        raise DataError(
+            f"{grouped.noun.capitalize()} '{g}' of column '{grouped.column}' has only {n} "
+            f"respondents ({sizes}), fewer than the {need} free parameters the model has in "
+            f"each {grouped.noun}; merge '{g}' with another {grouped.noun}, leave it out with "
+            "levels=[...] (--levels), or fit a smaller model."
+        )
+
+
+def stats_of(grouped: GroupedData, spec: ModelSpec) -> SampleStats:
+    """Sample statistics of every group (complete data; divisor N, as ML uses it)."""
+    items = list(spec.indicator_names)
+    frames = [grouped.groups[g].frame.loc[:, items] for g in grouped.levels]
+    return from_data(frames, items, estimator="ML", group_labels=list(grouped.levels))
+
+
+def fit_cbsem_groups(
+    spec: ModelSpec,
+    data: pd.DataFrame | RawData | str | os.PathLike[str],
+    group: str,
+    *,
+    method: str = "ml",
+    levels: Sequence[str] | None = None,
+    waves: bool | None = None,
+    missing: str = "listwise",
+    na_values: Sequence[float | str] = (),
+    std_lv: bool = False,
+    group_equal: Sequence[str] = (),
+    group_partial: Sequence[str] = (),
+    invariance: Sequence[str] | str | None = None,
+) -> CBSEMGroupResult:
+    """Fit a CB-SEM model jointly in every group of a column (lavaan's ``sem(group=)``).
+
+    Parameters
+    ----------
+    spec, data, group, levels, waves, na_values
+        As for :func:`sem_csat.fit`; the first level is the reference group (its latent
+        means are 0).
+    method
+        ``"ml"`` or ``"mlr"``.
+    missing
+        ``"listwise"`` only.
+    std_lv
+        Identify the factors by unit variances in every group (lavaan's ``std.lv``).
+    group_equal, group_partial
+        lavaan's ``group.equal`` (``"loadings"``, ``"intercepts"``, ``"residuals"``, ...;
+        :data:`~sem_csat.cbsem.groups_table.GROUP_EQUAL`) and ``group.partial``
+        (``"x3 ~ 1"``).
+    invariance
+        Levels of the invariance ladder to fit as well (``"configural"``, ``"metric"``,
+        ``"scalar"``, ``"strict"``; a comma-separated text or a sequence).
+
+    Returns
+    -------
+    CBSEMGroupResult
+
+    Raises
+    ------
+    UsageError
+        A method other than ML/MLR, FIML, unknown ``group_equal`` kinds, ``group_partial``
+        entries or invariance levels.
+    DataError
+        From the group column (:func:`sem_csat.groups.split`) and a group with fewer
+        respondents than free parameters.
+    """
+    from sem_csat.cbsem.group_result import CBSEMGroupResult
+    from sem_csat.cbsem.invariance import fit_ladder
+    from sem_csat.groups.split import split
+
+    method = str(method).lower()
+    _check_method(method, missing)
+    ge, gp = tuple(group_equal), tuple(group_partial)
+    check_group_options(ge, gp)
+    ladder = check_invariance(invariance)
+    if not isinstance(std_lv, bool):
+        raise UsageError(f"std_lv must be True or False; got {std_lv!r}.")
+    check_supported(spec)
+    grouped = split(spec, data, group, levels=levels, waves=waves, missing="listwise",
+                    na_values=na_values, min_size=3, engine="CB-SEM")  # fmt: skip
+    settings = CBSEMGroupSettings(
+        method, missing, tuple(na_values), std_lv, grouped.column, grouped.levels,
+        grouped.waves, ge, gp, ladder,
+    )  # fmt: skip
+    stats = stats_of(grouped, spec)
+    joint = fit(spec, stats, settings.options())
+    _check_sizes(grouped, joint.table)
+    steps = fit_ladder(spec, stats, settings, reuse=joint) if ladder else None
+    return CBSEMGroupResult.build(spec, grouped, settings, joint, steps)
+
+
+def group_view(joint: CBSEMFit, g: int) -> CBSEMFit:
+    """Group ``g``'s rows of a joint fit as a one-group fit (estimates, SEs and standardized
+    values of the joint fit; no fit measures of its own: the model is fitted jointly).
+
+    Free parameters are renumbered within the group; the equality rows (which tie groups
+    together) are left out, and Cov(x̂) is the group's block of the joint one.
+    """
+    table = joint.table
+    block = table.block
+    keep = block == g + 1
+    rows = table.rows.loc[keep].copy()
+    old_free = rows["free"].to_numpy(dtype=np.int64)
+    is_free = old_free > 0
+    new_free = np.zeros_like(old_free)
+    new_free[is_free] = np.arange(1, int(is_free.sum()) + 1)
+    rows["free"] = new_free
+    rows["block"] = 1
+    rows["group"] = 1
+    rows["id"] = np.arange(1, len(rows) + 1)
+    rows = rows.reset_index(drop=True)
+    label = table.group_labels[g]
+    sub = ParTable(rows, (table.ov_names[g],), (table.lv_names[g],), (label,), table.std_lv,
+                   table.meanstructure)  # fmt: skip
+    idx = old_free[is_free] - 1
+    cov_x = joint.vcov.x[np.ix_(idx, idx)] if joint.vcov.x.size else np.zeros((0, 0))
+    vcov = VCov(cov_x, np.zeros((0, 0)), joint.vcov.n, joint.vcov.singular,
+                joint.vcov.min_eigenvalue, z=cov_x, kind=joint.vcov.kind)  # fmt: skip
+    stats = SampleStats(joint.stats.ov_names, (joint.stats.groups[g],), joint.stats.rescaled)
+    r2 = joint.r2[joint.r2["group"] == g + 1].assign(group=1).reset_index(drop=True)
+    x = joint.optim.x[idx] if joint.optim.x.size else joint.optim.x
+    optim = dataclasses.replace(joint.optim, z=x, x=x, gradient=np.zeros(x.shape))
+    return dataclasses.replace(
+        joint,
+        table=sub,
+        stats=stats,
+        optim=optim,
+        runs=(optim,),
+        vcov=vcov,
+        implied=(joint.implied[g],),
+        std_lv=joint.std_lv[keep],
+        std_all=joint.std_all[keep],
+        r2=r2,
+        fit=None,
+        model=None,
+        reparam=None,
+    )
