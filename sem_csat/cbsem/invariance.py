@@ -192,9 +192,9 @@ class Ladder:
             lines.append(
                 f"{name} vs {t['model'].iloc[k - 1]}: ΔCFI = {d_cfi:+.3f}, ΔRMSEA = "
                 f"{d_rmsea:+.3f}, ΔSRMR = {d_srmr:+.3f}, Δχ² p = {p:.3g}; "
-                f"{'holds' if cr else 'does not hold'} by Cheung & Rensvold (ΔCFI ≥ −.01), "
-                f"{'holds' if chen else 'does not hold'} by Chen (2007; ΔRMSEA ≤ .015, "
-                f"ΔSRMR ≤ {SRMR_RISE.get(level, 0.010):.3f})."
+                f"{'holds' if cr else 'does not hold'} by Cheung & Rensvold (2002; ΔCFI ≥ "
+                f"−.01), {'holds' if chen else 'does not hold'} by Chen (2007) (also ΔRMSEA ≤ "
+                f".015, ΔSRMR ≤ {SRMR_RISE.get(level, 0.010):.3f})."
             )
         if self.stopped:
             lines.append(self.stopped)
