@@ -578,9 +578,9 @@ def _bootstrap(args: argparse.Namespace, result: SEMResult) -> SEMResult:
             )
         if not args.bootstrap:
             return result
-    if group is not None and result.grouping is not None and result.method not in ("pls", "plsc"):
-        if not args.bootstrap and getattr(args, "permutations", None) is None:
-            return result  # a multi-group CB-SEM fit: its inference needs no resampling
+    cbsem_groups = result.grouping is not None and result.method not in ("pls", "plsc")
+    if cbsem_groups and not args.bootstrap and getattr(args, "permutations", None) is None:
+        return result  # a multi-group CB-SEM fit: its inference needs no resampling
     extra: dict[str, Any] = {}
     if group is not None:
         extra["n_perm"] = args.permutations or DEFAULT_RESAMPLES

@@ -181,7 +181,7 @@ def fit(
         data = load_data(data, na_values=na_values)
     result: PLSResult | CBSEMResult | GroupResult | CBSEMGroupResult
     if group is not None and method in CBSEM_METHODS:
-        from sem_csat.cbsem.group_fit import fit_cbsem_groups
+        from sem_csat.groups.cbsem_fit import fit_cbsem_groups
 
         if isinstance(data, PreparedData):
             raise EstimationError(

@@ -132,7 +132,8 @@ def test_every_fit_measure_matches_lavaan(ladder: tuple[str, str, CBSEMGroupResu
         ref = pd.read_csv(folder / f"{name}_{method}" / "fit.csv").set_index("measure")["value"]
         ours = fit.fit_measures()
         info = json.loads((folder / f"{name}_{method}" / "info.json").read_text())
-        assert fit.converged and info["converged"]
+        assert fit.converged
+        assert info["converged"]
         for measure, value in ref.items():
             if measure == "ntotal":
                 continue
@@ -223,12 +224,15 @@ def bank_ml() -> CBSEMGroupResult:
 def test_a_grouped_result_fills_the_contract(bank_ml: CBSEMGroupResult) -> None:
     r = bank_ml
     g = r.grouping
-    assert g.column == "gender" and g.levels == ("male", "female")
+    assert g.column == "gender"
+    assert g.levels == ("male", "female")
     assert sum(g.sizes.values()) == r.n_obs == 250
     results = r.group_results()
-    assert list(results) == ["male", "female"] and results is r.group_results()
+    assert list(results) == ["male", "female"]
+    assert results is r.group_results()
     assert set(r.params["group"]) == {"male", "female"}
-    assert r.paths.columns[0] == "group" and r.outer.columns[0] == "group"
+    assert r.paths.columns[0] == "group"
+    assert r.outer.columns[0] == "group"
     assert r.effects.columns[0] == "group"
     assert list(r.r2.columns) == ["group", "r2", "r2_adj"]
     assert len(r.fit_table) == 1
@@ -239,7 +243,8 @@ def test_a_grouped_result_fills_the_contract(bank_ml: CBSEMGroupResult) -> None:
         np.testing.assert_allclose(one.params["std_error"], rows["std_error"])
         paths = r.paths[r.paths["group"] == level]
         np.testing.assert_allclose(one.paths["estimate"], paths["estimate"])
-        assert _quiet(lambda: one.quality).reliability is not None
+        quality = _quiet(getattr, one, "quality")
+        assert quality.reliability is not None
     with pytest.raises(UsageError, match="group_results"):
         _ = r.quality
     with pytest.raises(UsageError, match="not available yet"):
@@ -322,7 +327,7 @@ def test_group_options_need_a_group(bank: pd.DataFrame) -> None:
 def test_a_group_smaller_than_the_free_parameters_is_refused(bank: pd.DataFrame) -> None:
     spec = ModelSpec.from_lavaan(SMALL, name="sat")
     data = bank.assign(segment=np.where(np.arange(len(bank)) < 10, "tiny", "rest"))
-    with pytest.raises(DataError, match="'tiny'.*only 10 respondents.*free parameters"):
+    with pytest.raises(DataError, match=r"'tiny'.*only 10 respondents.*free parameters"):
         _quiet(sem_csat.fit, spec, data, method="ml", group="segment")
 
 

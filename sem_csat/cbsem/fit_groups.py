@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
@@ -123,7 +123,7 @@ def group_fit_measures(
         close, notclose = rmsea_pvalues(chi2, df, n_stat, n_groups=n_groups)
         base |= {"rmsea_ci_lower": lower, "rmsea_ci_upper": upper,
                  "rmsea_pvalue": close, "rmsea_notclose_pvalue": notclose}  # fmt: skip
-    averaged = {
+    averaged: dict[str, Any] = {
         name: float(np.dot(weights, [getattr(f, name) for f in per_group])) for name in _WEIGHTED
     }
     gfi = averaged.pop("gfi")

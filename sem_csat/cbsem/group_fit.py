@@ -1,14 +1,14 @@
 """Multi-group CB-SEM: one model fitted jointly in every group of a column.
 
-``sem_csat.fit(spec, data, method="ml" | "mlr", group="gender")`` comes here
-(:func:`fit_cbsem_groups`).  The group column is checked by :func:`sem_csat.groups.split` (the
-same sentences as for PLS: missing or constant column, missing values, more than 20 groups, an
-item constant in a group), every group must have at least as many respondents as the model has
-free parameters in it, and the model is then fitted to all groups at once by the pipeline
-(:func:`sem_csat.cbsem.pipeline.fit`), with a mean structure (intercepts free in every group,
-latent means 0) and the equality constraints across groups that ``group_equal`` asks for
-(lavaan's ``group.equal`` and ``group.partial``; :mod:`sem_csat.cbsem.groups_table`).  With
-``invariance=`` the invariance ladder is fitted as well (:mod:`sem_csat.cbsem.invariance`).
+``sem_csat.fit(spec, data, method="ml" | "mlr", group="gender")`` reaches the engine through
+:func:`sem_csat.groups.cbsem_fit.fit_cbsem_groups`, which checks the group column with
+:func:`sem_csat.groups.split` and uses the pieces of this module: the settings
+(:class:`CBSEMGroupSettings`), the checks of the method, of the invariance levels and of the
+group sizes (every group needs at least as many respondents as the model has free parameters
+in it), and the sample statistics of every group.  The model is fitted to all groups at once by
+the pipeline (:func:`sem_csat.cbsem.pipeline.fit`), with a mean structure (intercepts free in
+every group, latent means 0) and the equality constraints across groups that ``group_equal``
+asks for (lavaan's ``group.equal`` and ``group.partial``; :mod:`sem_csat.cbsem.groups_table`).
 
 :func:`group_view` cuts one group's rows out of the joint fit as a one-group
 :class:`~sem_csat.cbsem.pipeline.CBSEMFit`, from which each group's own result is made
@@ -18,31 +18,64 @@ latent means 0) and the equality constraints across groups that ``group_equal`` 
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import numpy as np
-import pandas as pd
 
-from sem_csat.cbsem.groups_table import LEVELS, check_group_options
-from sem_csat.cbsem.partable import ParTable, check_supported
-from sem_csat.cbsem.pipeline import CBSEMFit, Options, fit
+from sem_csat.cbsem.groups_table import LEVELS
+from sem_csat.cbsem.partable import ParTable
+from sem_csat.cbsem.pipeline import CBSEMFit, Options
 from sem_csat.cbsem.samplestats import SampleStats, from_data
 from sem_csat.cbsem.vcov import VCov
 from sem_csat.errors import DataError, UsageError
 from sem_csat.spec.model import ModelSpec
 
 if TYPE_CHECKING:
-    from sem_csat.cbsem.group_result import CBSEMGroupResult
-    from sem_csat.data import RawData
-    from sem_csat.groups.split import GroupedData
+    from collections.abc import Mapping
 
-__all__ = ["GROUP_METHODS", "CBSEMGroupSettings", "fit_cbsem_groups", "group_view"]
+    import numpy.typing as npt
+
+    from sem_csat.data import PreparedData
+    from sem_csat.diagnostics import Diagnostic
+
+__all__ = [
+    "GROUP_METHODS",
+    "CBSEMGroupSettings",
+    "GroupedInput",
+    "check_invariance",
+    "check_method",
+    "check_sizes",
+    "group_view",
+    "stats_of",
+]
 
 #: Methods a multi-group CB-SEM fit takes (and lavaan's estimator of each).
 GROUP_METHODS: Final = {"ml": "ML", "mlr": "MLR"}
+
+
+class GroupedInput(Protocol):
+    """Survey data split by a group column, as :func:`sem_csat.groups.split` gives them."""
+
+    @property
+    def column(self) -> str: ...
+    @property
+    def levels(self) -> tuple[str, ...]: ...
+    @property
+    def codes(self) -> npt.NDArray[np.intp]: ...
+    @property
+    def pooled(self) -> PreparedData: ...
+    @property
+    def groups(self) -> Mapping[str, PreparedData]: ...
+    @property
+    def waves(self) -> bool: ...
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]: ...
+    @property
+    def sizes(self) -> dict[str, int]: ...
+    @property
+    def noun(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -105,7 +138,8 @@ class CBSEMGroupSettings:
         }
 
 
-def _check_method(method: str, missing: str) -> None:
+def check_method(method: str, missing: str) -> None:
+    """Refuse methods and missing-data policies a multi-group fit does not have."""
     if method not in GROUP_METHODS:
         raise UsageError(
             f"Multi-group CB-SEM is available with method 'ml' or 'mlr', not '{method}'; fit "
@@ -157,7 +191,7 @@ def _free_per_group(table: ParTable) -> list[int]:
     return counts
 
 
-def _check_sizes(grouped: GroupedData, table: ParTable) -> None:
+def check_sizes(grouped: GroupedInput, table: ParTable) -> None:
     """Every group needs at least as many respondents as its block has free parameters."""
     need = max(_free_per_group(table))
     small = [(g, n) for g, n in grouped.sizes.items() if n < need]
@@ -172,85 +206,11 @@ def _check_sizes(grouped: GroupedData, table: ParTable) -> None:
         )
 
 
-def stats_of(grouped: GroupedData, spec: ModelSpec) -> SampleStats:
+def stats_of(grouped: GroupedInput, spec: ModelSpec) -> SampleStats:
     """Sample statistics of every group (complete data; divisor N, as ML uses it)."""
     items = list(spec.indicator_names)
     frames = [grouped.groups[g].frame.loc[:, items] for g in grouped.levels]
     return from_data(frames, items, estimator="ML", group_labels=list(grouped.levels))
-
-
-def fit_cbsem_groups(
-    spec: ModelSpec,
-    data: pd.DataFrame | RawData | str | os.PathLike[str],
-    group: str,
-    *,
-    method: str = "ml",
-    levels: Sequence[str] | None = None,
-    waves: bool | None = None,
-    missing: str = "listwise",
-    na_values: Sequence[float | str] = (),
-    std_lv: bool = False,
-    group_equal: Sequence[str] = (),
-    group_partial: Sequence[str] = (),
-    invariance: Sequence[str] | str | None = None,
-) -> CBSEMGroupResult:
-    """Fit a CB-SEM model jointly in every group of a column (lavaan's ``sem(group=)``).
-
-    Parameters
-    ----------
-    spec, data, group, levels, waves, na_values
-        As for :func:`sem_csat.fit`; the first level is the reference group (its latent
-        means are 0).
-    method
-        ``"ml"`` or ``"mlr"``.
-    missing
-        ``"listwise"`` only.
-    std_lv
-        Identify the factors by unit variances in every group (lavaan's ``std.lv``).
-    group_equal, group_partial
-        lavaan's ``group.equal`` (``"loadings"``, ``"intercepts"``, ``"residuals"``, ...;
-        :data:`~sem_csat.cbsem.groups_table.GROUP_EQUAL`) and ``group.partial``
-        (``"x3 ~ 1"``).
-    invariance
-        Levels of the invariance ladder to fit as well (``"configural"``, ``"metric"``,
-        ``"scalar"``, ``"strict"``; a comma-separated text or a sequence).
-
-    Returns
-    -------
-    CBSEMGroupResult
-
-    Raises
-    ------
-    UsageError
-        A method other than ML/MLR, FIML, unknown ``group_equal`` kinds, ``group_partial``
-        entries or invariance levels.
-    DataError
-        From the group column (:func:`sem_csat.groups.split`) and a group with fewer
-        respondents than free parameters.
-    """
-    from sem_csat.cbsem.group_result import CBSEMGroupResult
-    from sem_csat.cbsem.invariance import fit_ladder
-    from sem_csat.groups.split import split
-
-    method = str(method).lower()
-    _check_method(method, missing)
-    ge, gp = tuple(group_equal), tuple(group_partial)
-    check_group_options(ge, gp)
-    ladder = check_invariance(invariance)
-    if not isinstance(std_lv, bool):
-        raise UsageError(f"std_lv must be True or False; got {std_lv!r}.")
-    check_supported(spec)
-    grouped = split(spec, data, group, levels=levels, waves=waves, missing="listwise",
-                    na_values=na_values, min_size=3, engine="CB-SEM")  # fmt: skip
-    settings = CBSEMGroupSettings(
-        method, missing, tuple(na_values), std_lv, grouped.column, grouped.levels,
-        grouped.waves, ge, gp, ladder,
-    )  # fmt: skip
-    stats = stats_of(grouped, spec)
-    joint = fit(spec, stats, settings.options())
-    _check_sizes(grouped, joint.table)
-    steps = fit_ladder(spec, stats, settings, reuse=joint) if ladder else None
-    return CBSEMGroupResult.build(spec, grouped, settings, joint, steps)
 
 
 def group_view(joint: CBSEMFit, g: int) -> CBSEMFit:

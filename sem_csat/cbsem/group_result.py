@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from sem_csat.cbsem.group_fit import CBSEMGroupSettings, group_view
+from sem_csat.cbsem.group_fit import CBSEMGroupSettings, GroupedInput, group_view
 from sem_csat.contract import (
     OUTER_COLUMNS,
     CIMethod,
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from sem_csat.cbsem.results import CBSEMResult
     from sem_csat.contract import BootstrapInfo, NestedTestInfo, ResultFigure
     from sem_csat.data import PreparedData
-    from sem_csat.groups.split import GroupedData
     from sem_csat.measurement import QualityReport
     from sem_csat.spec.model import ModelSpec
 
@@ -102,7 +101,8 @@ class CBSEMGroupResult(SEMResult):
         The joint fit (:class:`~sem_csat.cbsem.pipeline.CBSEMFit`) with ``group_equal``'s
         constraints.
     grouped
-        The data split by group (:class:`~sem_csat.groups.split.GroupedData`).
+        The data split by group (:class:`~sem_csat.cbsem.group_fit.GroupedInput`, from
+        :func:`sem_csat.groups.split`).
     ladder
         The invariance ladder (:class:`~sem_csat.cbsem.invariance.Ladder`) when asked for.
     diagnostics
@@ -113,7 +113,7 @@ class CBSEMGroupResult(SEMResult):
     data: PreparedData
     settings: CBSEMGroupSettings
     fit: CBSEMFit
-    grouped: GroupedData
+    grouped: GroupedInput
     ladder: Ladder | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
 
@@ -121,7 +121,7 @@ class CBSEMGroupResult(SEMResult):
     def build(
         cls,
         spec: ModelSpec,
-        grouped: GroupedData,
+        grouped: GroupedInput,
         settings: CBSEMGroupSettings,
         joint: CBSEMFit,
         ladder: Ladder | None,

@@ -37,7 +37,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -122,10 +122,11 @@ class Ladder:
     @cached_property
     def table(self) -> pd.DataFrame:
         """``invariance.csv``: :data:`INVARIANCE_COLUMNS`, one row per fitted level."""
-        rows = []
+        rows: list[dict[str, Any]] = []
         previous: CBSEMFit | None = None
         for name, f in self.fits.items():
             m = f.fit_measures()
+            row: dict[str, Any]
             if self.robust:
                 row = {"chi2": m["chisq_scaled"], "p_value": m["pvalue_scaled"],
                        "cfi": m["cfi_robust"], "tli": m["tli_robust"],
