@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -146,8 +147,23 @@ class CBSEMGroupResult(SEMResult):
             diagnostics.append(
                 Diagnostic("warning", "invariance_stopped", ladder.stopped, ConvergenceWarning)
             )
+        result = cls(spec, grouped.pooled, settings, joint, grouped, ladder, ())
+        if joint.converged:
+            diagnostics += result._solution_checks()
         emit(diagnostics, stacklevel=4)
-        return cls(spec, grouped.pooled, settings, joint, grouped, ladder, tuple(diagnostics))
+        return dataclasses.replace(result, diagnostics=tuple(diagnostics))
+
+    def _solution_checks(self) -> list[Diagnostic]:
+        """The post-fit checks of each group's solution (negative variances, correlations
+        near 1, non-positive-definite matrices...), each named with its group."""
+        from sem_csat.cbsem.checks import check_solution
+
+        out = []
+        for level, one in self._results.items():
+            for d in check_solution(one.estimate, self.spec):
+                message = f"In {self.grouped.noun} '{level}': {d.message}"
+                out.append(dataclasses.replace(d, message=message))
+        return out
 
     # ------------------------------------------------------------------ basic facts
     @property
