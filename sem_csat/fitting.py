@@ -8,7 +8,9 @@ engines never see an option that does not belong to them.
 With ``group="COLUMN"`` the model is fitted in every group of that column
 (:func:`sem_csat.groups.fit_grouped`, PLS and PLSc) and the result is a
 :class:`~sem_csat.groups.GroupResult`, which fills the same result contract; its
-``bootstrap()`` compares the groups (MICOM, multi-group analysis, index comparison).
+``bootstrap()`` compares the groups (MICOM, multi-group analysis, index comparison).  With
+``method="ml"`` or ``"mlr"`` the model is fitted jointly in all groups, with the measurement
+invariance ladder on request (:func:`sem_csat.groups.cbsem_fit.fit_cbsem_groups`).
 
 When the spec declares survey metrics (its ``metrics:`` and ``servqual:`` blocks), they are
 computed here too (:attr:`SEMResult.dashboard <sem_csat.contract.SEMResult.dashboard>`), so
@@ -125,7 +127,11 @@ def fit(
         Name of a column that holds groups (customer segment, gender, survey wave): the model
         is fitted in every group (PLS and PLSc; :func:`sem_csat.groups.fit_grouped`) and the
         result is a :class:`~sem_csat.groups.GroupResult`, whose ``bootstrap()`` compares the
-        groups.
+        groups; with ``"ml"`` or ``"mlr"`` the model is fitted jointly in all groups
+        (:func:`sem_csat.groups.cbsem_fit.fit_cbsem_groups`, a
+        :class:`~sem_csat.cbsem.group_result.CBSEMGroupResult`; the options ``group_equal``,
+        ``group_partial`` and ``invariance`` give lavaan's ``group.equal`` and
+        ``group.partial`` and the invariance ladder).
     levels
         With ``group``: the groups to compare, in order (default: every group).
     waves
