@@ -25,7 +25,9 @@ import math
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
+from numpy.typing import NDArray
 
+from sem_csat.cbsem.fiml_corrected import corrected_statistics_groups, fiml_gfi
 from sem_csat.cbsem.fit_indices import (
     FitIndices,
     chi2_based_indices,
@@ -41,6 +43,7 @@ from sem_csat.cbsem.fit_robust import (
     scaled_measures,
 )
 from sem_csat.cbsem.objective import ML
+from sem_csat.cbsem.objective_fiml import FIML
 
 if TYPE_CHECKING:
     from sem_csat.cbsem.lisrel import Implied
@@ -48,6 +51,8 @@ if TYPE_CHECKING:
     from sem_csat.cbsem.test import TestResult
 
 __all__ = ["group_fit_measures"]
+
+FloatArray = NDArray[np.float64]
 
 #: Measures averaged over the groups with the weights N_g/N.
 _WEIGHTED: Final = (
@@ -73,8 +78,9 @@ def group_fit_measures(
     estimator: str,
     scaled: TestResult | None = None,
     baseline_scaled: TestResult | None = None,
+    deltas: list[FloatArray] | None = None,
 ) -> FitIndices:
-    """Every fitMeasures() value of a multi-group fit on complete data (ML, MLR, GLS, ULS).
+    """Every fitMeasures() value of a multi-group fit (ML, MLR, GLS, ULS; FIML).
 
     Parameters
     ----------
@@ -88,25 +94,45 @@ def group_fit_measures(
         lavaan's estimator (``"ML"`` for MLR).
     scaled, baseline_scaled
         The Yuan–Bentler scaled tests of an MLR fit, else ``None``.
+    deltas
+        FIML: every group's moment Jacobian Δ_g in the free coordinates (for the corrected
+        robust indices of :func:`~sem_csat.cbsem.fiml_corrected.corrected_statistics_groups`).
+
+    Notes
+    -----
+    With FIML the residual-based indices compare the implied moments with the EM estimates of
+    the unrestricted model, GFI is lavaan's FIML GFI per group (weighted by N_g/N), the
+    log-likelihoods are the FIML ones, and the robust CFI/TLI/RMSEA are Zhang & Savalei's
+    corrections (for ML and MLR alike, as lavaan).
     """
     n_groups = stats.n_groups
     ntotal = stats.ntotal
     df, b_df = int(test.df), int(baseline.df)
     per_group = []
     loglik = unrestricted = 0.0
+    gfis = []
     for g, imp in zip(stats.groups, implied, strict=True):
-        means = g.mean if imp.mu is not None else None
+        s, means = g.cov, (g.mean if imp.mu is not None else None)
+        if g.missing is not None:  # residuals against the EM moments
+            s, means = g.missing.sigma, g.missing.mu
         per_group.append(
             fit_measures(
-                g.cov, imp.sigma, n_obs=max(g.nobs, 2), n_params=npar, estimator=estimator,
+                s, imp.sigma, n_obs=max(g.nobs, 2), n_params=npar, estimator=estimator,
                 chi2=test.stat, df=df, baseline_chi2=baseline.stat, baseline_df=b_df,
                 means=means, implied_means=imp.mu if means is not None else None,
             )
         )  # fmt: skip
-        if estimator == "ML":
+        if g.missing is not None:
+            loglik += FIML().loglik(g, imp)
+            unrestricted += g.missing.loglik
+            gfis.append(fiml_gfi(g, imp, test.df)["gfi"])
+        elif estimator == "ML":
             p = g.cov.shape[0]
             loglik += ML.loglik(g, imp)
             unrestricted += -0.5 * g.nobs * (p * math.log(2 * math.pi) + g.logdet + p)
+            gfis.append(per_group[-1].gfi)
+        else:
+            gfis.append(per_group[-1].gfi)
     if estimator != "ML":
         loglik = unrestricted = math.nan
     weights = np.array([g.nobs for g in stats.groups], dtype=np.float64) / ntotal
@@ -126,7 +152,8 @@ def group_fit_measures(
     averaged: dict[str, Any] = {
         name: float(np.dot(weights, [getattr(f, name) for f in per_group])) for name in _WEIGHTED
     }
-    gfi = averaged.pop("gfi")
+    averaged.pop("gfi")
+    gfi = float(np.dot(weights, gfis))
     out = FitIndices(
         estimator=estimator,
         n_obs=ntotal,
@@ -142,23 +169,34 @@ def group_fit_measures(
         saturated=df == 0,
         diagnostics=per_group[0].diagnostics,
     )
-    if scaled is None or baseline_scaled is None:
+    fiml = stats.missing and deltas is not None
+    if (scaled is None or baseline_scaled is None) and not fiml:
         return out
-    extra = scaled_measures(test, scaled, baseline, baseline_scaled, n_stat=n_stat,
-                            n_groups=n_groups)  # fmt: skip
-    robust = RobustInputs.from_scaled(test, scaled, baseline, baseline_scaled)
-    extra |= robust_measures(robust, test.df, baseline.df, n_stat=n_stat, n_groups=n_groups)
-    extra |= {
-        "scaling.factor.h1": scaled.scaling_factor_h1,
-        "scaling.factor.h0": scaled.scaling_factor_h0,
-    }
-    names = lavaan_measure_names(estimator, scaled=True, robust=True, yuan_bentler=True)
+    extra: dict[str, float] = {}
+    robust: RobustInputs | None = None
+    if scaled is not None and baseline_scaled is not None:
+        extra |= scaled_measures(test, scaled, baseline, baseline_scaled, n_stat=n_stat,
+                                 n_groups=n_groups)  # fmt: skip
+        robust = RobustInputs.from_scaled(test, scaled, baseline, baseline_scaled)
+        extra |= {
+            "scaling.factor.h1": scaled.scaling_factor_h1,
+            "scaling.factor.h0": scaled.scaling_factor_h0,
+        }
+    if fiml and deltas is not None:
+        corrected = corrected_statistics_groups(
+            list(stats.groups), implied, deltas, test.df, scaled=scaled is not None
+        )
+        robust = corrected.robust_inputs()
+    if robust is not None:
+        extra |= robust_measures(robust, test.df, baseline.df, n_stat=n_stat, n_groups=n_groups)
+    names = lavaan_measure_names(estimator, scaled=scaled is not None, robust=True,
+                                 yuan_bentler=scaled is not None)  # fmt: skip
     return dataclasses.replace(
         out,
         extra=extra,
         measure_names=names,
-        chi2_scaled=scaled.stat,
-        scaling_factor=scaled.scaling_factor,
+        chi2_scaled=None if scaled is None else scaled.stat,
+        scaling_factor=None if scaled is None else scaled.scaling_factor,
         cfi_robust=extra.get("cfi.robust"),
         tli_robust=extra.get("tli.robust"),
         rmsea_robust=extra.get("rmsea.robust"),

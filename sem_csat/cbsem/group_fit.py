@@ -111,12 +111,18 @@ class CBSEMGroupSettings:
         return self.method == "mlr"
 
     def options(
-        self, group_equal: Sequence[str] | None = None, group_partial: Sequence[str] | None = None
+        self,
+        group_equal: Sequence[str] | None = None,
+        group_partial: Sequence[str] | None = None,
+        *,
+        incomplete: bool = False,
     ) -> Options:
-        """The pipeline's options (for another level of the ladder with ``group_equal``)."""
+        """The pipeline's options (for another level of the ladder with ``group_equal``);
+        ``incomplete``: the data have missing answers (FIML)."""
         return Options(
             estimator=self.estimator,
             std_lv=self.std_lv,
+            missing="ml" if incomplete and self.missing == "fiml" else "listwise",
             group_equal=tuple(self.group_equal if group_equal is None else group_equal),
             group_partial=tuple(self.group_partial if group_partial is None else group_partial),
         )
@@ -145,11 +151,10 @@ def check_method(method: str, missing: str) -> None:
             f"Multi-group CB-SEM is available with method 'ml' or 'mlr', not '{method}'; fit "
             "the groups by ML (or MLR for robust standard errors and a scaled test)."
         )
-    if missing != "listwise":
+    if missing not in ("listwise", "fiml"):
         raise UsageError(
-            f"missing={missing!r} is not available with several groups yet (full-information "
-            "ML in several groups is still to come); use missing='listwise', which drops the "
-            "respondents with a missing answer."
+            f"missing={missing!r} is not a missing-data policy of multi-group CB-SEM; use "
+            "'listwise' (drop incomplete respondents) or 'fiml' (full-information ML)."
         )
 
 
@@ -207,10 +212,13 @@ def check_sizes(grouped: GroupedInput, table: ParTable) -> None:
 
 
 def stats_of(grouped: GroupedInput, spec: ModelSpec) -> SampleStats:
-    """Sample statistics of every group (complete data; divisor N, as ML uses it)."""
+    """Sample statistics of every group (divisor N, as ML uses it); with missing answers
+    (FIML) the missing-data patterns and EM moments of every group."""
     items = list(spec.indicator_names)
     frames = [grouped.groups[g].frame.loc[:, items] for g in grouped.levels]
-    return from_data(frames, items, estimator="ML", group_labels=list(grouped.levels))
+    incomplete = any(bool(f.isna().to_numpy().any()) for f in frames)
+    return from_data(frames, items, estimator="ML", group_labels=list(grouped.levels),
+                     missing="ml" if incomplete else "listwise")  # fmt: skip
 
 
 def group_view(joint: CBSEMFit, g: int) -> CBSEMFit:

@@ -327,7 +327,7 @@ class CBSEMGroupResult(SEMResult):
             "r2": self.r2.reset_index()[["group", "construct", "r2", "r2_adj"]],
             "effects": self.effects,
         }
-        if self.converged:
+        if self.converged and self.data.complete:  # quality needs every answer
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 own = {g: r.quality.csv_tables() for g, r in self._results.items()}

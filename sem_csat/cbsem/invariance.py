@@ -247,7 +247,11 @@ def fit_ladder(
         ge = LEVELS[level]
         same = reuse is not None and set(reuse.options.group_equal) == set(ge)
         try:
-            f = reuse if same and reuse is not None else fit(spec, stats, settings.options(ge))
+            f = (
+                reuse
+                if same and reuse is not None
+                else fit(spec, stats, settings.options(ge, incomplete=stats.missing))
+            )
         except SemCsatError as exc:
             stopped = f"The ladder stops at the {level} level, which cannot be fitted: {exc}"
             break

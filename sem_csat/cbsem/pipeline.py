@@ -432,11 +432,10 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
     """
     options = options or Options()
     multi = stats.n_groups > 1
-    if multi and (stats.missing or stats.ordinal):
+    if multi and stats.ordinal:
         raise UsageError(
-            "Several groups are fitted with complete continuous data for now (ML or MLR); "
-            "full-information ML and ordinal items in several groups are not available yet, "
-            "so drop the incomplete rows or fit each group on its own."
+            "Ordinal items in several groups are not available yet; fit each group on its "
+            "own, or treat the items as continuous (method 'ml' or 'mlr')."
         )
     disc = _discrepancy(stats, options)
     ordinal = stats.groups[0].ordinal
@@ -623,8 +622,11 @@ def _fit_measures(
         return None
     estimator = options.estimator
     if stats.n_groups > 1:
+        deltas = None
+        if stats.missing:
+            deltas = _moment_jacobians(problem, implied)
         return group_fit_measures(stats, implied, test, baseline, npar, estimator,
-                                  tests.scaled, tests.baseline_scaled)  # fmt: skip
+                                  tests.scaled, tests.baseline_scaled, deltas)  # fmt: skip
     group, imp = stats.groups[0], implied[0]
     loglik = unrestricted = math.nan
     s, means = group.cov, (group.mean if imp.mu is not None else None)
@@ -698,6 +700,15 @@ def _fit_measures(
         tli_robust=extra.get("tli.robust"),
         rmsea_robust=extra.get("rmsea.robust"),
     )
+
+
+def _moment_jacobians(problem: Problem, implied: list[Implied]) -> list[FloatArray]:
+    """Δ_g = ∂(μ_g, vech Σ_g)/∂zᵀ of every group at the estimates (equalities removed)."""
+    out = []
+    for fac, imp in zip(problem.model.jacobian(implied), implied, strict=True):
+        delta = moment_jacobian(fac, imp.sigma.shape[0], problem.model.n_free)
+        out.append(problem.reparam.reduce_matrix_rows(delta))
+    return out
 
 
 def _moment_jacobian(problem: Problem, implied: list[Implied]) -> FloatArray:

@@ -64,7 +64,8 @@ def fit_cbsem_groups(
     method
         ``"ml"`` or ``"mlr"``.
     missing
-        ``"listwise"`` only.
+        ``"listwise"`` (drop incomplete respondents) or ``"fiml"`` (full-information ML in
+        every group, as lavaan's ``missing = "fiml"``).
     std_lv
         Identify the factors by unit variances in every group (lavaan's ``std.lv``).
     group_equal, group_partial
@@ -96,14 +97,15 @@ def fit_cbsem_groups(
     if not isinstance(std_lv, bool):
         raise UsageError(f"std_lv must be True or False; got {std_lv!r}.")
     check_supported(spec)
-    grouped = split(spec, data, group, levels=levels, waves=waves, missing="listwise",
+    grouped = split(spec, data, group, levels=levels, waves=waves,
+                    missing="fiml" if missing == "fiml" else "listwise",
                     na_values=na_values, min_size=3, engine="CB-SEM")  # fmt: skip
     settings = CBSEMGroupSettings(
         method, missing, tuple(na_values), std_lv, grouped.column, grouped.levels,
         grouped.waves, ge, gp, ladder,
     )  # fmt: skip
     stats = stats_of(grouped, spec)
-    joint = fit(spec, stats, settings.options())
+    joint = fit(spec, stats, settings.options(incomplete=stats.missing))
     check_sizes(grouped, joint.table)
     steps = fit_ladder(spec, stats, settings, reuse=joint) if ladder else None
     return CBSEMGroupResult.build(spec, grouped, settings, joint, steps)

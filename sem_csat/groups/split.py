@@ -425,14 +425,16 @@ def _check_constant_items(
     values = frame.to_numpy(dtype=np.float64)
     for k, g in enumerate(labels):
         block = values[codes == k]
-        spread = block.max(axis=0) - block.min(axis=0)
+        with np.errstate(invalid="ignore"):
+            spread = np.nanmax(block, axis=0) - np.nanmin(block, axis=0)
         flat = np.flatnonzero(spread == 0)
         if flat.size:
             item = str(frame.columns[flat[0]])
             more = f" (and {_plural(flat.size - 1, 'more item')})" if flat.size > 1 else ""
             raise DataError(
                 f"In {noun} '{g}' of column '{column}', item '{item}'{more} has the same answer "
-                f"{_number(float(block[0, flat[0]]))} from all {block.shape[0]} respondents, so "
+                f"{_number(float(np.nanmax(block[:, flat[0]])))} from all {block.shape[0]} "
+                "respondents, so "
                 f"the model cannot be estimated in that {noun} (an item without variance cannot "
                 f"be standardized); drop the item from the model, or merge '{g}' with another "
                 f"{noun}."
@@ -446,7 +448,7 @@ def split(
     *,
     levels: Sequence[str] | None = None,
     waves: bool | None = None,
-    missing: Missing = "listwise",
+    missing: Missing | Literal["fiml"] = "listwise",
     na_values: Sequence[float | str] = (),
     min_size: int = MIN_GROUP_SIZE,
     engine: str = "PLS",
@@ -471,7 +473,8 @@ def split(
         ``wave`` (any case).
     missing
         ``"listwise"`` (default) or ``"mean"``: replace a missing answer by the item's mean in
-        the respondent's own group.
+        the respondent's own group; with ``engine="CB-SEM"`` also ``"fiml"`` (incomplete
+        answers are kept for full-information ML).
     na_values
         Numeric or text codes that mean "no answer" (e.g. ``[-99]``).
     min_size
@@ -492,7 +495,8 @@ def split(
     UsageError
         Unknown ``levels`` or options.
     """
-    if missing not in _MISSING:
+    fiml = missing == "fiml" and engine == "CB-SEM"  # incomplete rows kept for FIML
+    if missing not in _MISSING and not fiml:
         raise UsageError(
             f"missing must be 'listwise' or 'mean' for a {engine} group comparison; got "
             f"{missing!r}."
@@ -507,7 +511,10 @@ def split(
     noun = "wave" if is_wave else "group"
     items_only = dataclasses.replace(raw, frame=raw.frame.drop(columns=[column]))
     prepared = prepare_data(
-        spec, items_only, missing="fiml" if missing == "mean" else "listwise", na_values=na_values
+        spec,
+        items_only,
+        missing="fiml" if missing == "mean" or fiml else "listwise",
+        na_values=na_values,
     )
     positions = np.asarray(prepared.used_rows, dtype=np.intp)
     values = raw.frame[column].iloc[positions]
@@ -524,7 +531,7 @@ def split(
     labels, codes, keep, left_out = _select(column, labels, codes, levels, noun)
     _check_sizes(spec, column, labels, codes, min_size, noun, engine)
 
-    diagnostics = [d for d in prepared.diagnostics if d.code != "missing_fiml"]
+    diagnostics = [d for d in prepared.diagnostics if fiml or d.code != "missing_fiml"]
     frame = prepared.frame.iloc[np.flatnonzero(keep)]
     if left_out:
         diagnostics.append(
