@@ -24,7 +24,13 @@ import pytest
 import sem_csat
 from sem_csat.cbsem.group_result import CBSEMGroupResult
 from sem_csat.cli import main as cli_main
-from sem_csat.errors import DataError, EstimationError, SemCsatError, UsageError
+from sem_csat.errors import (
+    DataError,
+    EstimationError,
+    SemCsatError,
+    SemCsatWarning,
+    UsageError,
+)
 from sem_csat.spec import ModelSpec
 
 LAVAAN = Path(__file__).parent / "reference" / "lavaan"
@@ -211,6 +217,53 @@ def test_latent_means_match_lavaan(ladder: tuple[str, str, CBSEMGroupResult]) ->
         tol = np.maximum(np.maximum(ATOL, RTOL * np.abs(ref)), scale * slack)
         bad += [f"{a} row {k}" for k in np.flatnonzero(np.abs(ours - ref) > tol)]
     assert not bad, "\n".join(bad)
+
+
+def test_every_levels_table_matches_lavaans_partable(
+    ladder: tuple[str, str, CBSEMGroupResult],
+) -> None:
+    """Rows, labels (lavaan's ``.pN.`` for group.equal), free/fixed and the ``==`` rows."""
+    key, method, result = ladder
+    assert result.ladder is not None
+    folder = LAVAAN / LADDERS[key][0]
+    for name, fit in result.ladder.fits.items():
+        ref = pd.read_csv(folder / f"{name}_{method}" / "partable.csv", keep_default_na=False,
+                          na_values=["NA"])  # fmt: skip
+        ours = fit.table.frame()
+        cols = ["lhs", "op", "rhs", "user", "block", "group", "label"]
+        pd.testing.assert_frame_equal(ours[cols], ref[cols], check_dtype=False)
+        assert ((ours["free"] > 0) == (ref["free"] > 0)).all(), name
+        np.testing.assert_allclose(ours["ustart"], ref["ustart"], atol=1e-12)
+        info = json.loads((folder / f"{name}_{method}" / "info.json").read_text())
+        assert fit.table.n_free == info["npar"]  # lavaan's free rows before the constraints
+
+
+def test_the_ladder_stops_at_the_first_level_that_does_not_converge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dataclasses
+
+    from sem_csat.cbsem import invariance
+
+    real = invariance.fit
+
+    def failing_scalar(spec: Any, stats: Any, options: Any) -> Any:
+        f = real(spec, stats, options)
+        if "intercepts" in options.group_equal:
+            optim = dataclasses.replace(f.optim, converged=False, message="iteration limit")
+            return dataclasses.replace(f, optim=optim)
+        return f
+
+    monkeypatch.setattr(invariance, "fit", failing_scalar)
+    spec = ModelSpec.from_lavaan(HS_MODEL, name="hs")
+    with pytest.warns(SemCsatWarning, match="stops at the scalar level"):
+        r = sem_csat.fit(spec, _data("hs1939.csv"), method="ml", group="school",
+                         invariance="configural,metric,scalar,strict")  # fmt: skip
+    assert r.invariance is not None
+    assert r.invariance["model"].tolist() == ["configural", "metric"]
+    assert r.ladder is not None
+    assert "did not converge" in r.ladder.stopped
+    assert "stops at the scalar level" in str(r)
 
 
 def test_the_summary_states_both_verdicts(ladder: tuple[str, str, CBSEMGroupResult]) -> None:
