@@ -9,7 +9,8 @@ rows ``.pA. == .pB.``.  A row the spec labels keeps its label (the spec's own eq
 and a row listed in ``group_partial`` (``"x3 ~1"``, ``"visual =~ x2"``) stays free in every
 group (partial invariance).  When the item intercepts are tied and the latent means are not,
 the latent means of groups 2, 3, … are freed (lavaan's default): they are then the differences
-from group 1 on the scale of its marker items.
+from group 1 on the scale of its marker items.  With ``std_lv`` and equal loadings the latent
+variances of groups 2, 3, … are freed in the same way.
 
 References
 ----------
@@ -96,11 +97,15 @@ def equate(
     lv: Collection[str],
     group_equal: Sequence[str],
     group_partial: Sequence[str],
+    *,
+    std_lv: bool = False,
 ) -> None:
     """Tie the rows of the kinds in ``group_equal`` across groups (in place).
 
     ``grouped`` holds (group, row) pairs, group after group, every group with the same rows in
-    the same order; the position of a group-1 row in it is its table id − 1.
+    the same order; the position of a group-1 row in it is its table id − 1.  As lavaan
+    (0.6-4 and later), with ``std_lv`` and equal loadings the latent variances of groups 2, 3,
+    … are freed unless ``lv.variances`` are tied too: only group 1 fixes the scale.
     """
     check_group_options(group_equal, group_partial)
     n_groups = max(g for g, _ in grouped)
@@ -129,9 +134,14 @@ def equate(
             "parameter of the model; write it as lhs, operator and rhs of a row of params "
             "(e.g. 'x3 ~ 1')."
         )
-    if "intercepts" in tie and "means" not in tie:
-        for g in range(1, n_groups):
-            for k in range(size):
-                row = grouped[g * size + k][1]
-                if row.op == "~1" and row.lhs in lv and not row.fixed_by_spec:
-                    row.free, row.ustart = True, math.nan
+    free_means = "intercepts" in tie and "means" not in tie
+    free_variances = std_lv and "loadings" in tie and "lv.variances" not in tie
+    for g in range(1, n_groups):
+        for k in range(size):
+            row = grouped[g * size + k][1]
+            if row.user != 0 or row.lhs not in lv:
+                continue
+            mean = row.op == "~1"
+            variance = row.op == "~~" and row.lhs == row.rhs
+            if (free_means and mean) or (free_variances and variance):
+                row.free, row.ustart = True, math.nan

@@ -633,7 +633,7 @@ def build_partable(
     if len(labels) > 1:
         from sem_csat.cbsem.groups_table import equate
 
-        equate(grouped, set(lv), group_equal, group_partial)
+        equate(grouped, set(lv), group_equal, group_partial, std_lv=std_lv)
     # shared labels (within and across groups) are equalities, as in lavaan
     pairs = _equal_labels([r for _, r in grouped])
     records: list[dict[str, object]] = []
