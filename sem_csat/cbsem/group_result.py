@@ -48,6 +48,7 @@ from sem_csat.errors import ConvergenceWarning, UsageError
 from sem_csat.summary import Section, Summary
 
 if TYPE_CHECKING:
+    from sem_csat.cbsem.fit_indices import FitIndices
     from sem_csat.cbsem.invariance import Ladder
     from sem_csat.cbsem.pipeline import CBSEMFit
     from sem_csat.cbsem.results import CBSEMResult
@@ -198,7 +199,7 @@ class CBSEMGroupResult(SEMResult):
         return Grouping(d.column, d.levels, dict(d.sizes), d.waves)
 
     @property
-    def fit_indices(self) -> Any:
+    def fit_indices(self) -> FitIndices | None:
         """The joint model's :class:`~sem_csat.cbsem.fit_indices.FitIndices` (or None)."""
         return self.fit.fit
 
