@@ -398,7 +398,7 @@ def invariance_table(result: Any) -> Table:
             if robust
             else ""
         )
-        + "Invariance holds by Cheung & Rensvold (2002) when CFI falls by at most .01; Chen "
+        + "Invariance holds by Cheung and Rensvold (2002) when CFI falls by at most .01; Chen "
         "(2007) adds RMSEA rising by at most .015 and SRMR by at most .030 (metric) or .010 "
         "(scalar, strict)."
     )
