@@ -24,14 +24,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from sem_csat.errors import UsageError
 
-if TYPE_CHECKING:
-    from sem_csat.cbsem.partable import _Row
-
-__all__ = ["GROUP_EQUAL", "LEVELS", "equate", "kind_of", "normalise_partial"]
+__all__ = [
+    "GROUP_EQUAL",
+    "LEVELS",
+    "TableRow",
+    "check_group_options",
+    "equate",
+    "kind_of",
+    "normalise_partial",
+]
 
 #: Kinds of parameters ``group_equal`` can tie (lavaan's names).
 GROUP_EQUAL: Final = (
@@ -52,6 +57,18 @@ LEVELS: Final[dict[str, tuple[str, ...]]] = {
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
 }
+
+
+class TableRow(Protocol):
+    """What :func:`equate` reads and changes of a row of the table being built."""
+
+    lhs: str
+    op: str
+    rhs: str
+    user: int
+    free: bool
+    ustart: float
+    label: str
 
 
 def kind_of(lhs: str, op: str, rhs: str, lv: Collection[str]) -> str:
@@ -93,7 +110,7 @@ def check_group_options(group_equal: Sequence[str], group_partial: Sequence[str]
 
 
 def equate(
-    grouped: list[tuple[int, _Row]],
+    grouped: Sequence[tuple[int, TableRow]],
     lv: Collection[str],
     group_equal: Sequence[str],
     group_partial: Sequence[str],
