@@ -78,13 +78,12 @@ def _single_result(
 ) -> CBSEMResult:
     """One group's rows of the joint fit as a one-group result (no fit indices: the model
     was fitted jointly, its fit is the joint model's)."""
-    from sem_csat.cbsem import legacy
     from sem_csat.cbsem.model import CBSEMSettings
     from sem_csat.cbsem.results import CBSEMResult
 
     one = CBSEMSettings(settings.method, settings.missing, settings.na_values, settings.std_lv)
-    return CBSEMResult(spec=spec, settings=one, data=data, estimate=legacy.to_estimate(view),
-                       fit_indices=None, diagnostics=())  # fmt: skip
+    return CBSEMResult(spec=spec, settings=one, data=data, estimate=view, fit_indices=None,
+                       diagnostics=())  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False, repr=False)
