@@ -445,7 +445,7 @@ def _fit_options(fit: argparse.ArgumentParser) -> None:
 
 
 def _group_options(fit: argparse.ArgumentParser) -> None:
-    group = fit.add_argument_group("comparing groups or survey waves (PLS, PLSc)")
+    group = fit.add_argument_group("comparing groups or survey waves (PLS, PLSc; ML, MLR)")
     group.add_argument(
         "--group",
         default=None,
@@ -470,6 +470,13 @@ def _group_options(fit: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"with --group: permutations per pair of groups (default {DEFAULT_RESAMPLES}); "
         f"--bootstrap N sets the resamples per group (default {DEFAULT_RESAMPLES})",
+    )
+    group.add_argument(
+        "--invariance",
+        default=None,
+        metavar="LEVELS",
+        help="with --group and --method ml or mlr: the measurement-invariance ladder, e.g. "
+        "configural,metric,scalar,strict (invariance.csv, latent_means.csv)",
     )
 
 
@@ -571,6 +578,9 @@ def _bootstrap(args: argparse.Namespace, result: SEMResult) -> SEMResult:
             )
         if not args.bootstrap:
             return result
+    cbsem_groups = result.grouping is not None and result.method not in ("pls", "plsc")
+    if cbsem_groups and not args.bootstrap and getattr(args, "permutations", None) is None:
+        return result  # a multi-group CB-SEM fit: its inference needs no resampling
     extra: dict[str, Any] = {}
     if group is not None:
         extra["n_perm"] = args.permutations or DEFAULT_RESAMPLES
@@ -709,8 +719,12 @@ def _fit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
             options["levels"] = args.levels
         if args.waves:
             options["waves"] = True
+        if getattr(args, "invariance", None) is not None:
+            options["invariance"] = args.invariance
     elif getattr(args, "levels", None) is not None or getattr(args, "waves", False):
         raise UsageError("--levels and --waves go with --group COLUMN (the groups to compare).")
+    elif getattr(args, "invariance", None) is not None:
+        raise UsageError("--invariance compares groups: name the group column with --group COLUMN.")
     return options
 
 

@@ -8,7 +8,9 @@ engines never see an option that does not belong to them.
 With ``group="COLUMN"`` the model is fitted in every group of that column
 (:func:`sem_csat.groups.fit_grouped`, PLS and PLSc) and the result is a
 :class:`~sem_csat.groups.GroupResult`, which fills the same result contract; its
-``bootstrap()`` compares the groups (MICOM, multi-group analysis, index comparison).
+``bootstrap()`` compares the groups (MICOM, multi-group analysis, index comparison).  With
+``method="ml"`` or ``"mlr"`` the model is fitted jointly in all groups, with the measurement
+invariance ladder on request (:func:`sem_csat.groups.cbsem_fit.fit_cbsem_groups`).
 
 When the spec declares survey metrics (its ``metrics:`` and ``servqual:`` blocks), they are
 computed here too (:attr:`SEMResult.dashboard <sem_csat.contract.SEMResult.dashboard>`), so
@@ -29,6 +31,7 @@ from sem_csat.errors import EstimationError
 from sem_csat.spec.model import ModelSpec, did_you_mean
 
 if TYPE_CHECKING:
+    from sem_csat.cbsem.group_result import CBSEMGroupResult
     from sem_csat.cbsem.results import CBSEMResult
     from sem_csat.groups.result import GroupResult
     from sem_csat.pls.results import PLSResult
@@ -67,6 +70,11 @@ PLS_OPTIONS = ("scheme", "tol", "max_iter", "hoc", "interaction")
 #: Options of the covariance-based engine (also with a covariance matrix); ``interaction``
 #: chooses how interaction terms are built (:mod:`sem_csat.product_terms`).
 CBSEM_OPTIONS = ("std_lv", "interaction")
+#: Covariance-based methods that fit several groups (``group=``).
+CBSEM_GROUP_METHODS = ("ml", "mlr")
+#: Options of a multi-group covariance-based fit (lavaan's ``group.equal``,
+#: ``group.partial``; the invariance ladder).
+CBSEM_GROUP_OPTIONS = ("group_equal", "group_partial", "invariance")
 #: Missing-data policies by engine.
 PLS_MISSING = ("listwise", "mean")
 CBSEM_MISSING = ("listwise", "fiml")
@@ -88,7 +96,7 @@ def fit(
     levels: Sequence[str] | None = None,
     waves: bool | None = None,
     **options: Any,
-) -> PLSResult | CBSEMResult | GroupResult:
+) -> PLSResult | CBSEMResult | GroupResult | CBSEMGroupResult:
     """Fit a model to survey data.
 
     Parameters
@@ -119,7 +127,11 @@ def fit(
         Name of a column that holds groups (customer segment, gender, survey wave): the model
         is fitted in every group (PLS and PLSc; :func:`sem_csat.groups.fit_grouped`) and the
         result is a :class:`~sem_csat.groups.GroupResult`, whose ``bootstrap()`` compares the
-        groups.
+        groups; with ``"ml"`` or ``"mlr"`` the model is fitted jointly in all groups
+        (:func:`sem_csat.groups.cbsem_fit.fit_cbsem_groups`, a
+        :class:`~sem_csat.cbsem.group_result.CBSEMGroupResult`; the options ``group_equal``,
+        ``group_partial`` and ``invariance`` give lavaan's ``group.equal`` and
+        ``group.partial`` and the invariance ladder).
     levels
         With ``group``: the groups to compare, in order (default: every group).
     waves
@@ -151,7 +163,9 @@ def fit(
     from sem_csat.spec.library import load_spec
 
     _check_method(method)
-    _check_options(method, missing, ordered, options, moments=cov is not None)
+    _check_options(
+        method, missing, ordered, options, moments=cov is not None, grouped=group is not None
+    )
     _check_group(method, group, levels, waves, moments=cov is not None)
     model = spec if isinstance(spec, ModelSpec) else load_spec(spec)
     if cov is not None:
@@ -171,8 +185,28 @@ def fit(
         )
     if isinstance(data, str | Path):
         data = load_data(data, na_values=na_values)
-    result: PLSResult | CBSEMResult | GroupResult
-    if group is not None:
+    result: PLSResult | CBSEMResult | GroupResult | CBSEMGroupResult
+    if group is not None and method in CBSEM_METHODS:
+        from sem_csat.groups.cbsem_fit import fit_cbsem_groups
+
+        if isinstance(data, PreparedData):
+            raise EstimationError(
+                "group= needs the survey data with the group column; prepared data hold only "
+                "the model's items. Pass the DataFrame, the file or the bundled data set."
+            )
+        options.pop("interaction", None)  # interaction terms: refused by the CB-SEM table
+        result = fit_cbsem_groups(
+            model,
+            data,
+            group,
+            method=method,
+            levels=levels,
+            waves=waves,
+            missing=missing,
+            na_values=na_values,
+            **options,
+        )
+    elif group is not None:
         from sem_csat.groups.result import fit_grouped
 
         if isinstance(data, PreparedData):
@@ -237,11 +271,10 @@ def _check_group(
             "A group comparison needs the respondents' answers and their group; a covariance "
             "matrix (cov=, --cov) has neither. Give the survey data with the group column."
         )
-    if method in CBSEM_METHODS:
+    if method in CBSEM_METHODS and method not in CBSEM_GROUP_METHODS:
         raise EstimationError(
-            f"Multi-group covariance-based SEM (measurement invariance with method "
-            f"'{method}') is not available yet; compare the groups by PLS with method 'pls' or "
-            "'plsc' (MICOM and multi-group analysis)."
+            f"Multi-group covariance-based SEM is available with method 'ml' or 'mlr', not "
+            f"'{method}'; fit the groups by ML (or MLR for robust standard errors)."
         )
 
 
@@ -285,7 +318,13 @@ def _check_method(method: object) -> None:
 
 
 def _check_options(
-    method: str, missing: str, ordered: bool, options: dict[str, Any], *, moments: bool
+    method: str,
+    missing: str,
+    ordered: bool,
+    options: dict[str, Any],
+    *,
+    moments: bool,
+    grouped: bool = False,
 ) -> None:
     """Refuse, in one sentence each, what ``method`` cannot do (before any data are read)."""
     pls = method in PLS_METHODS
@@ -331,6 +370,15 @@ def _check_options(
     own_options, other_options = (
         (PLS_OPTIONS, CBSEM_OPTIONS) if pls else (CBSEM_OPTIONS, PLS_OPTIONS)
     )
+    given_group = sorted(set(options) & set(CBSEM_GROUP_OPTIONS))
+    if given_group and not (grouped and method in CBSEM_GROUP_METHODS):
+        raise EstimationError(
+            f"{', '.join(given_group)} compare{'s' if len(given_group) == 1 else ''} groups in "
+            "a covariance-based model: use with method 'ml' or 'mlr' and group=COLUMN "
+            "(on the command line: --group COLUMN)."
+        )
+    if grouped and method in CBSEM_GROUP_METHODS:
+        own_options = (*CBSEM_OPTIONS, *CBSEM_GROUP_OPTIONS)
     unknown = sorted(set(options) - set(own_options))
     if unknown:
         other = [o for o in unknown if o in other_options and o not in own_options]

@@ -204,7 +204,14 @@ def _groups_section(result: SEMResult, tables: Sequence[Any]) -> str:
     g = result.grouping
     if g is None or not tables:
         return ""
-    if result.boot is None:
+    if "invariance" in result.tables() or result.method not in ("pls", "plsc"):
+        intro = (
+            f"The model was estimated jointly in all {g.nouns} ({_esc(g.describe())}) with a "
+            "mean structure; the invariance ladder adds equality constraints across the "
+            f"{g.nouns} level by level, and latent means are compared only where the item "
+            "intercepts are equal (scalar invariance)."
+        )
+    elif result.boot is None:
         intro = (
             f"The model was estimated in each {g.noun} separately ({_esc(g.describe())}). "
             "MICOM, the multi-group analysis and the index comparison need the resampling "

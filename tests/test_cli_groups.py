@@ -207,7 +207,7 @@ def test_bad_group_columns_are_one_sentence(
     [
         (["--permutations", "100"], ("--permutations", "--group COLUMN")),
         (["--levels", "a", "b"], ("--levels", "--group COLUMN")),
-        (["--group", "segment", "--method", "ml"], ("not available yet", "'pls'")),
+        (["--group", "segment", "--method", "gls"], ("'ml' or 'mlr'", "'gls'")),
         (["--group", "segment", "--levels", "prepaid", "business"], ("'business'", "'prepaid'")),
         (["--group", "segment", "--ci", "bca"], ("percentile intervals only",)),
         (["--group", "segment", "--missing", "fiml"], ("fiml",)),

@@ -264,8 +264,8 @@ def test_waves_are_named_waves(bank: pd.DataFrame) -> None:
 
 
 def test_group_options_are_checked_before_fitting(bank: pd.DataFrame) -> None:
-    with pytest.raises(EstimationError, match="not available yet"):
-        sem_csat.fit("ecsi_bank", bank, method="ml", group="gender")
+    with pytest.raises(EstimationError, match="'ml' or 'mlr'"):
+        sem_csat.fit("ecsi_bank", bank, method="gls", group="gender")
     with pytest.raises(EstimationError, match="name the group column"):
         sem_csat.fit("ecsi_bank", bank, levels=["female", "male"])
     with pytest.raises(DataError, match="has no column 'sex'"):

@@ -53,6 +53,7 @@ from sem_csat.cbsem.samplestats import GroupStats
 __all__ = [
     "CorrectedStatistics",
     "corrected_statistics",
+    "corrected_statistics_groups",
     "fiml_baseline",
     "fiml_gfi",
     "moment_jacobian",
@@ -174,6 +175,80 @@ def corrected_statistics(
         chi2, df, k / df if df > 0 else _NAN, chi2_null, df_null,
         k0 / df_null if df_null > 0 else _NAN, "V3" if scaled else "V6",
     )  # fmt: skip
+
+
+def _block_diagonal(blocks: list[FloatArray]) -> FloatArray:
+    size = sum(b.shape[0] for b in blocks)
+    out = np.zeros((size, size))
+    k = 0
+    for b in blocks:
+        n = b.shape[0]
+        out[k : k + n, k : k + n] = b
+        k += n
+    return out
+
+
+def corrected_statistics_groups(
+    groups: list[GroupStats],
+    implied: list[Implied],
+    deltas: list[FloatArray],
+    df: float,
+    *,
+    scaled: bool,
+) -> CorrectedStatistics:
+    """:func:`corrected_statistics` of a multi-group FIML fit.
+
+    As lavaan: T₃ and T₃,₀ are sums over the groups; the traces use block-diagonal matrices
+    over the groups, each group's W_m, W_c and J_m weighted by f_g = N_g/N (W_m⁻¹ and Γ by
+    1/f_g), and Δ stacks the groups' Jacobians (``deltas``: one (p + p*) × k block per group in
+    the free coordinates).  The baseline model has its own means and variances in every group.
+    """
+    ntotal = sum(g.nobs for g in groups)
+    wm_all, wmi_all, wc_all, gamma_all, delta0 = [], [], [], [], []
+    chi2 = chi2_null = 0.0
+    for g, imp in zip(groups, implied, strict=True):
+        md = g.missing
+        if md is None or imp.mu is None:
+            raise ValueError("corrected statistics need a FIML fit")
+        f = g.nobs / ntotal
+        p = imp.sigma.shape[0]
+        wm, jm = md.h1_information()
+        wm_inv = np.asarray(np.linalg.inv(wm), dtype=np.float64)
+        wm_all.append(f * wm)
+        wmi_all.append(wm_inv / f)
+        wc_all.append(f * _complete_information(md.sigma))
+        if scaled:
+            gamma_all.append(wm_inv @ jm @ wm_inv / f)
+        chi2 += _ml_statistic(md.nobs, md.mu, md.sigma, imp.mu, imp.sigma)
+        _, means0, vars0 = fiml_baseline(md)
+        chi2_null += _ml_statistic(md.nobs, md.mu, md.sigma, means0, np.diag(vars0))
+        a, b, _ = vech_index(p)
+        d0 = np.zeros((p + a.size, 2 * p))
+        d0[:p, :p] = np.eye(p)
+        d0[p + np.flatnonzero(a == b), p + np.arange(p)] = 1.0
+        delta0.append(d0)
+    wm_b, wmi_b, wc_b = (_block_diagonal(m) for m in (wm_all, wmi_all, wc_all))
+    gamma = _block_diagonal(gamma_all) if scaled else None
+    k = _trace(np.vstack(deltas), wm_b, wmi_b, wc_b, gamma)
+    k0 = _trace(_block_diagonal_columns(delta0), wm_b, wmi_b, wc_b, gamma)
+    p = implied[0].sigma.shape[0]
+    df_null = len(groups) * p * (p - 1) / 2
+    return CorrectedStatistics(
+        chi2, df, k / df if df > 0 else _NAN, chi2_null, df_null,
+        k0 / df_null if df_null > 0 else _NAN, "V3" if scaled else "V6",
+    )  # fmt: skip
+
+
+def _block_diagonal_columns(blocks: list[FloatArray]) -> FloatArray:
+    """Rectangular blocks on the diagonal (rows and columns of each block its own)."""
+    rows = sum(b.shape[0] for b in blocks)
+    cols = sum(b.shape[1] for b in blocks)
+    out = np.zeros((rows, cols))
+    r = c = 0
+    for b in blocks:
+        out[r : r + b.shape[0], c : c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
 
 
 def fiml_gfi(group: GroupStats, imp: Implied, df: float) -> dict[str, float]:

@@ -539,6 +539,8 @@ def build_partable(
     item_variances: Sequence[Mapping[str, float]] | None = None,
     meanstructure: bool | None = None,
     thresholds: Mapping[str, int] | None = None,
+    group_equal: Sequence[str] = (),
+    group_partial: Sequence[str] = (),
 ) -> ParTable:
     """Build the parameter table of a spec with lavaan's defaults.
 
@@ -563,6 +565,10 @@ def build_partable(
     thresholds
         Ordinal items and their number of thresholds (categories − 1): adds the threshold,
         scaling-factor and mean-structure rows of lavaan's delta parameterization.
+    group_equal, group_partial
+        With several groups: the kinds of parameters held equal across the groups (lavaan's
+        ``group.equal``, :data:`GROUP_EQUAL`) and the parameters exempted from them (lavaan's
+        ``group.partial``, e.g. ``"x3 ~1"``); see :func:`sem_csat.cbsem.groups_table.equate`.
 
     Returns
     -------
@@ -624,6 +630,10 @@ def build_partable(
         elif means:
             rows += _intercept_rows(rows, ov, lv)
         grouped += [(g + 1, r) for r in rows]
+    if len(labels) > 1:
+        from sem_csat.cbsem.groups_table import equate
+
+        equate(grouped, set(lv), group_equal, group_partial, std_lv=std_lv)
     # shared labels (within and across groups) are equalities, as in lavaan
     pairs = _equal_labels([r for _, r in grouped])
     records: list[dict[str, object]] = []

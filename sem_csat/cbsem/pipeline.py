@@ -44,9 +44,11 @@ from sem_csat.cbsem.fiml_corrected import (
     fiml_gfi,
     moment_jacobian,
 )
+from sem_csat.cbsem.fit_groups import group_fit_measures
 from sem_csat.cbsem.fit_indices import FitIndices, fit_measures, lavaan_measure_names
 from sem_csat.cbsem.fit_ordinal import catml_robust, ordinal_measures
 from sem_csat.cbsem.fit_robust import RobustInputs, robust_measures, scaled_measures
+from sem_csat.cbsem.groups_table import check_group_options
 from sem_csat.cbsem.identify import check_identification
 from sem_csat.cbsem.lisrel import Implied, LisrelModel
 from sem_csat.cbsem.objective import ESTIMATORS, ML, Discrepancy
@@ -145,6 +147,11 @@ class Options:
     meanstructure
         Fit the means too (intercepts of the items free, means of the constructs fixed at 0
         unless the spec says otherwise); ``None`` follows the spec (lavaan's ``"default"``).
+        Several groups always have a mean structure (as in lavaan).
+    group_equal, group_partial
+        Several groups: the kinds of parameters held equal across groups and the exceptions
+        (lavaan's ``group.equal`` and ``group.partial``;
+        :mod:`sem_csat.cbsem.groups_table`).
     """
 
     estimator: str = "ML"
@@ -156,6 +163,8 @@ class Options:
     max_iter: int = 1000
     method: str = ""
     meanstructure: bool | None = None
+    group_equal: tuple[str, ...] = ()
+    group_partial: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name, allowed in ALLOWED.items():
@@ -186,6 +195,9 @@ class Options:
         }
         for name, value in resolved.items():
             object.__setattr__(self, name, value)
+        object.__setattr__(self, "group_equal", tuple(self.group_equal))
+        object.__setattr__(self, "group_partial", tuple(self.group_partial))
+        check_group_options(self.group_equal, self.group_partial)
         for (name, value), estimators in _REQUIRES.items():
             if getattr(self, name) == value and self.estimator not in estimators:
                 raise UsageError(
@@ -419,9 +431,11 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
         identified (:func:`sem_csat.cbsem.identify.check_identification`).
     """
     options = options or Options()
-    if stats.n_groups != 1:
+    multi = stats.n_groups > 1
+    if multi and stats.ordinal:
         raise UsageError(
-            "CB-SEM fits one group for now; several groups come with the group comparison."
+            "Ordinal items in several groups are not available yet; fit each group on its "
+            "own, or treat the items as continuous (method 'ml' or 'mlr')."
         )
     disc = _discrepancy(stats, options)
     ordinal = stats.groups[0].ordinal
@@ -430,8 +444,10 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
         std_lv=options.std_lv,
         group_labels=[g.label for g in stats.groups],
         item_variances=stats.item_variances(),
-        meanstructure=True if stats.missing else options.meanstructure,
+        meanstructure=True if stats.missing or multi else options.meanstructure,
         thresholds=None if ordinal is None else ordinal.n_thresholds,
+        group_equal=options.group_equal,
+        group_partial=options.group_partial,
     )
     means = table.meanstructure
     _check_sample(stats, options.estimator, means)
@@ -605,6 +621,12 @@ def _fit_measures(
     if not math.isfinite(test.stat):
         return None
     estimator = options.estimator
+    if stats.n_groups > 1:
+        deltas = None
+        if stats.missing:
+            deltas = _moment_jacobians(problem, implied)
+        return group_fit_measures(stats, implied, test, baseline, npar, estimator,
+                                  tests.scaled, tests.baseline_scaled, deltas)  # fmt: skip
     group, imp = stats.groups[0], implied[0]
     loglik = unrestricted = math.nan
     s, means = group.cov, (group.mean if imp.mu is not None else None)
@@ -678,6 +700,15 @@ def _fit_measures(
         tli_robust=extra.get("tli.robust"),
         rmsea_robust=extra.get("rmsea.robust"),
     )
+
+
+def _moment_jacobians(problem: Problem, implied: list[Implied]) -> list[FloatArray]:
+    """Δ_g = ∂(μ_g, vech Σ_g)/∂zᵀ of every group at the estimates (equalities removed)."""
+    out = []
+    for fac, imp in zip(problem.model.jacobian(implied), implied, strict=True):
+        delta = moment_jacobian(fac, imp.sigma.shape[0], problem.model.n_free)
+        out.append(problem.reparam.reduce_matrix_rows(delta))
+    return out
 
 
 def _moment_jacobian(problem: Problem, implied: list[Implied]) -> FloatArray:

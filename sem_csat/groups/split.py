@@ -346,7 +346,13 @@ def _select(
 
 
 def _check_sizes(
-    spec: ModelSpec, column: str, labels: list[str], codes: IntArray, min_size: int, noun: str
+    spec: ModelSpec,
+    column: str,
+    labels: list[str],
+    codes: IntArray,
+    min_size: int,
+    noun: str,
+    engine: str = "PLS",
 ) -> None:
     largest = max(spec.constructs, key=lambda c: len(c.indicators))
     need = max(min_size, len(largest.indicators) + 2)
@@ -365,7 +371,7 @@ def _check_sizes(
     others = f" ({len(small) - 1} more {noun}s are too small)" if len(small) > 1 else ""
     raise DataError(
         f"{noun.capitalize()} '{g}' of column '{column}' has only {_plural(n, 'respondent')} "
-        f"({all_sizes}){others}; PLS estimates the model in each {noun} on its own and needs "
+        f"({all_sizes}){others}; {engine} estimates the model in each {noun} and needs "
         f"{why} per {noun}: merge '{g}' with another {noun}, or leave it out with "
         f"levels=[...] (on the command line: --levels)."
     )
@@ -419,14 +425,16 @@ def _check_constant_items(
     values = frame.to_numpy(dtype=np.float64)
     for k, g in enumerate(labels):
         block = values[codes == k]
-        spread = block.max(axis=0) - block.min(axis=0)
+        with np.errstate(invalid="ignore"):
+            spread = np.nanmax(block, axis=0) - np.nanmin(block, axis=0)
         flat = np.flatnonzero(spread == 0)
         if flat.size:
             item = str(frame.columns[flat[0]])
             more = f" (and {_plural(flat.size - 1, 'more item')})" if flat.size > 1 else ""
             raise DataError(
                 f"In {noun} '{g}' of column '{column}', item '{item}'{more} has the same answer "
-                f"{_number(float(block[0, flat[0]]))} from all {block.shape[0]} respondents, so "
+                f"{_number(float(np.nanmax(block[:, flat[0]])))} from all {block.shape[0]} "
+                "respondents, so "
                 f"the model cannot be estimated in that {noun} (an item without variance cannot "
                 f"be standardized); drop the item from the model, or merge '{g}' with another "
                 f"{noun}."
@@ -440,9 +448,10 @@ def split(
     *,
     levels: Sequence[str] | None = None,
     waves: bool | None = None,
-    missing: Missing = "listwise",
+    missing: Missing | Literal["fiml"] = "listwise",
     na_values: Sequence[float | str] = (),
     min_size: int = MIN_GROUP_SIZE,
+    engine: str = "PLS",
 ) -> GroupedData:
     """Check a group column and split the survey data into the groups to compare.
 
@@ -464,11 +473,14 @@ def split(
         ``wave`` (any case).
     missing
         ``"listwise"`` (default) or ``"mean"``: replace a missing answer by the item's mean in
-        the respondent's own group.
+        the respondent's own group; with ``engine="CB-SEM"`` also ``"fiml"`` (incomplete
+        answers are kept for full-information ML).
     na_values
         Numeric or text codes that mean "no answer" (e.g. ``[-99]``).
     min_size
         Fewest respondents per group (default 10; the largest block's size + 2 if larger).
+    engine
+        The engine named in the message about a group that is too small.
 
     Returns
     -------
@@ -483,9 +495,11 @@ def split(
     UsageError
         Unknown ``levels`` or options.
     """
-    if missing not in _MISSING:
+    fiml = missing == "fiml" and engine == "CB-SEM"  # incomplete rows kept for FIML
+    if missing not in _MISSING and not fiml:
         raise UsageError(
-            f"missing must be 'listwise' or 'mean' for a PLS group comparison; got {missing!r}."
+            f"missing must be 'listwise' or 'mean' for a {engine} group comparison; got "
+            f"{missing!r}."
         )
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 3:
         raise UsageError(f"min_size must be an integer of at least 3; got {min_size!r}.")
@@ -497,7 +511,10 @@ def split(
     noun = "wave" if is_wave else "group"
     items_only = dataclasses.replace(raw, frame=raw.frame.drop(columns=[column]))
     prepared = prepare_data(
-        spec, items_only, missing="fiml" if missing == "mean" else "listwise", na_values=na_values
+        spec,
+        items_only,
+        missing="fiml" if missing == "mean" or fiml else "listwise",
+        na_values=na_values,
     )
     positions = np.asarray(prepared.used_rows, dtype=np.intp)
     values = raw.frame[column].iloc[positions]
@@ -512,9 +529,9 @@ def split(
         )
     labels, codes = _levels(raw, column, values)
     labels, codes, keep, left_out = _select(column, labels, codes, levels, noun)
-    _check_sizes(spec, column, labels, codes, min_size, noun)
+    _check_sizes(spec, column, labels, codes, min_size, noun, engine)
 
-    diagnostics = [d for d in prepared.diagnostics if d.code != "missing_fiml"]
+    diagnostics = [d for d in prepared.diagnostics if fiml or d.code != "missing_fiml"]
     frame = prepared.frame.iloc[np.flatnonzero(keep)]
     if left_out:
         diagnostics.append(

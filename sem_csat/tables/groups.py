@@ -11,7 +11,10 @@ and, later, a multi-group CB-SEM fill them alike:
 * :func:`micom_table`: MICOM's steps 2 and 3 and the verdict per construct (``micom`` table);
 * :func:`mga_table`: every pair's path differences with the four tests (``mga`` table);
 * :func:`group_index_table`: the 0–100 index per group and its difference (``index_groups``);
-* :func:`group_measurement_tables`: each group's measurement table, its group in the caption.
+* :func:`group_measurement_tables`: each group's measurement table, its group in the caption;
+* :func:`invariance_table` and :func:`latent_means_table`: the measurement-invariance ladder
+  of a multi-group CB-SEM fit and the latent mean differences (``invariance``,
+  ``latent_means`` tables).
 
 :func:`group_tables` collects them in the order of a results section.
 
@@ -47,6 +50,8 @@ __all__ = [
     "group_measurement_tables",
     "group_structural_table",
     "group_tables",
+    "invariance_table",
+    "latent_means_table",
     "mga_table",
     "micom_table",
 ]
@@ -355,13 +360,105 @@ def group_measurement_tables(result: Any) -> list[Table]:
     return tables
 
 
+# ---------------------------------------------------------------------------- invariance
+def invariance_table(result: Any) -> Table:
+    """The measurement-invariance ladder of a multi-group CB-SEM fit (``invariance``)."""
+    result, g = _grouping(result, "invariance_table")
+    table = result.tables().get("invariance")
+    if table is None:
+        raise UsageError(
+            "invariance_table needs the invariance ladder of a multi-group CB-SEM fit: "
+            "sem_csat.fit(..., method='ml', group=COLUMN, invariance='configural,metric,"
+            "scalar,strict') (on the command line: --invariance LEVELS)."
+        )
+    data = table.reset_index(drop=True).copy()
+    robust = result.method == "mlr"
+    cols = (
+        Column("model", "Model", "text"),
+        Column("chi2", "χ²", "coef", 2),
+        Column("df", "df", "int"),
+        Column("p_value", "p", "p"),
+        Column("cfi", "CFI", "bounded"),
+        Column("tli", "TLI", "bounded"),
+        Column("rmsea", "RMSEA", "bounded"),
+        Column("srmr", "SRMR", "bounded"),
+        Column("delta_chi2", "Δχ²", "coef", 2, group="Change", missing=DASH),
+        Column("delta_df", "Δdf", "int", group="Change", missing=DASH),
+        Column("delta_p_value", "p", "p", group="Change", missing=DASH),
+        Column("delta_cfi", "ΔCFI", "coef", 3, group="Change", missing=DASH),
+        Column("delta_rmsea", "ΔRMSEA", "coef", 3, group="Change", missing=DASH),
+    )
+    note = (
+        "Each level adds equality constraints across the "
+        f"{g.nouns}: metric (loadings), scalar (+ intercepts), strict (+ residual variances); "
+        "changes are this row minus the row above. "
+        + (
+            "χ², p, CFI, TLI and RMSEA are the Yuan–Bentler scaled test and the robust "
+            "indices; Δχ² is the Satorra–Bentler (2001) scaled difference. "
+            if robust
+            else ""
+        )
+        + "Invariance holds by Cheung and Rensvold (2002) when CFI falls by at most .01; Chen "
+        "(2007) adds RMSEA rising by at most .015 and SRMR by at most .030 (metric) or .010 "
+        "(scalar, strict)."
+    )
+    return Table(
+        data,
+        cols,
+        f"Measurement Invariance Across {g.nouns.capitalize()}",
+        caption=_caption(result, g),
+        note=note,
+        label="invariance",
+        kind="groups",
+    )
+
+
+def latent_means_table(result: Any) -> Table:
+    """Latent mean differences from the first group where they are identified
+    (``latent_means``: the scalar and strict levels)."""
+    result, g = _grouping(result, "latent_means_table")
+    table = result.tables().get("latent_means")
+    if table is None or table.empty:
+        raise UsageError(
+            "latent_means_table needs the scalar level of the invariance ladder, where the "
+            "latent means are identified (invariance='configural,metric,scalar')."
+        )
+    data = table.reset_index(drop=True).copy()
+    cols = (
+        Column("model", "Model", "text", per_group=True),
+        Column("construct", "Construct", "text"),
+        Column("group", g.noun.capitalize(), "text"),
+        Column("estimate", "Δκ", "coef"),
+        Column("std_error", "SE", "coef"),
+        Column("p_value", "p", "p"),
+        Column("ci_lower", "95% CI", "ci", upper="ci_upper"),
+        Column("std_lv", "d", "coef"),
+    )
+    note = (
+        f"Latent mean of each {g.noun} minus that of '{g.levels[0]}' (fixed at 0), in the "
+        "units of the marker items; d divides it by the latent standard deviation of the "
+        f"{g.noun} (lavaan's std.lv)."
+    )
+    return Table(
+        data,
+        cols,
+        f"Latent Mean Differences From {g.noun.capitalize()} '{g.levels[0]}'",
+        caption=_caption(result, g),
+        note=note,
+        group_by="model",
+        label="latent-means",
+        kind="groups",
+    )
+
+
 def group_tables(result: Any) -> list[Table]:
     """The tables of a result with groups, in the order of a results section: each group's
     measurement tables, the multi-group structural table, MICOM, the MGA and the index."""
     result, _ = _grouping(result, "group_tables")
     tables = group_measurement_tables(result)
     tables.append(group_structural_table(result))
-    for build in (micom_table, mga_table, group_index_table):
+    builders = (micom_table, mga_table, group_index_table, invariance_table, latent_means_table)
+    for build in builders:
         try:
             tables.append(build(result))
         except UsageError:  # no comparison yet, or no answer scale for the index
