@@ -18,6 +18,7 @@ from sem_csat.cbsem.results import CBSEMResult
 from sem_csat.data import PreparedData, RawData, prepare_data
 from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import ConvergenceWarning, DataWarning, EstimationError, SemCsatError
+from sem_csat.inference.bootstrap import one_blas_thread
 from sem_csat.spec.model import ModelSpec
 
 if TYPE_CHECKING:
@@ -175,16 +176,19 @@ class CBSEM:
         from sem_csat.cbsem.partable import check_supported
 
         check_supported(spec)  # refuses formative constructs before the data are read
-        if isinstance(data, PreparedData):
-            prepared = data
-        else:
-            prepared = prepare_data(
-                spec,
-                data,
-                missing=settings.missing,  # type: ignore[arg-type]
-                na_values=settings.na_values,
-            )
-        return _estimate(spec, prepared, settings)
+        # small matrices throughout: one BLAS thread, so that a busy machine (other fits, other
+        # users) does not oversubscribe the cores for products a thread team cannot speed up
+        with one_blas_thread():
+            if isinstance(data, PreparedData):
+                prepared = data
+            else:
+                prepared = prepare_data(
+                    spec,
+                    data,
+                    missing=settings.missing,  # type: ignore[arg-type]
+                    na_values=settings.na_values,
+                )
+            return _estimate(spec, prepared, settings)
 
     def fit_moments(self, spec: ModelSpec, stats: SummaryStatistics) -> CBSEMResult:
         """Estimate the model from a covariance or correlation matrix and N (no raw data).

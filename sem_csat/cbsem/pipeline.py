@@ -76,6 +76,7 @@ from sem_csat.cbsem.vcov import (
     wls_ugamma,
 )
 from sem_csat.errors import DataError, EstimationError, UsageError
+from sem_csat.inference.bootstrap import one_blas_thread
 from sem_csat.spec.model import ModelSpec
 
 __all__ = ["ALLOWED", "PARAM_COLUMNS", "CBSEMFit", "Options", "fit", "fit_data", "fit_moments"]
@@ -387,19 +388,6 @@ class CBSEMFit:
         )
 
 
-_BLAS: Any = None
-
-
-def _one_thread() -> Any:
-    """A context manager that limits BLAS to one thread (threadpoolctl, created once)."""
-    global _BLAS
-    if _BLAS is None:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS = ThreadpoolController()
-    return _BLAS.limit(limits=1, user_api="blas")
-
-
 def _check_sample(stats: SampleStats, estimator: str, meanstructure: bool) -> None:
     for g in stats.groups:
         if meanstructure and g.mean is None and g.missing is None:
@@ -452,7 +440,7 @@ def fit(spec: ModelSpec, stats: SampleStats, options: Options | None = None) -> 
     means = table.meanstructure
     _check_sample(stats, options.estimator, means)
     moments = n_moments(stats, meanstructure=means)
-    with _one_thread():
+    with one_blas_thread():
         model = LisrelModel(table, meanstructure=means)
         reparam = Reparam.from_table(table)
         check_identification(table, model, reparam, moments)
