@@ -482,61 +482,84 @@ def solve(
     """
     c = data.cov.shape[0]
     q = np.asarray(z0).size
-    z = np.repeat(np.asarray(z0, dtype=np.float64)[None], c, axis=0)
+    out = np.repeat(np.asarray(z0, dtype=np.float64)[None], c, axis=0)
     if initial is None:
-        f, g, _ = problem.evaluate(z, data)
+        f, g, _ = problem.evaluate(out, data)
     else:
         f, g = initial[0].copy(), initial[1].copy()
     converged = np.zeros(c, dtype=bool)
-    active = np.flatnonzero(np.isfinite(f))
+    finite = np.isfinite(f)
     if q == 0:
-        converged[active] = True
-        return z, converged
-    hk = np.repeat(np.asarray(h_inv, dtype=np.float64)[None], c, axis=0)
+        converged[finite] = True
+        return out, converged
+    # the working set: the samples still iterating, kept contiguous (every array indexed by
+    # position in it; ``rows`` maps a position to its sample) and compacted when half of it
+    # has stopped, so that most iterations gather nothing
+    rows = np.flatnonzero(finite)
+    z, f, g = out[rows], f[rows], g[rows]
+    sub = data if rows.size == c else data.take(rows)
+    hk = np.repeat(np.asarray(h_inv, dtype=np.float64)[None], rows.size, axis=0)
     work = np.empty_like(hk)
-    step = np.ones(c)
+    step = np.ones(rows.size)
+    active = np.arange(rows.size)
     for _ in range(max_iter):
         if active.size == 0:
             break
-        every = active.size == c
-        d = -np.einsum("cij,cj->ci", hk if every else hk[active], g[active])
+        if active.size <= rows.size // 2:  # compact: the stopped samples leave the arrays
+            out[rows] = z
+            rows, z, f, g, hk, step = (
+                rows[active],
+                z[active],
+                f[active],
+                g[active],
+                hk[active],
+                step[active],
+            )
+            sub = sub.take(active)
+            work = work[: rows.size]
+            active = np.arange(rows.size)
+        every = active.size == rows.size
+        d = -np.einsum("cij,cj->ci", hk if every else hk[active], g if every else g[active])
         size = np.max(np.abs(d), axis=1)
-        done = size <= tol * np.maximum(1.0, np.max(np.abs(z[active]), axis=1))
-        converged[active[done]] = True
-        active, d = active[~done], d[~done]
+        za = z if every else z[active]
+        done = size <= tol * np.maximum(1.0, np.max(np.abs(za), axis=1))
+        converged[rows[active[done]]] = True
+        if done.any():
+            active, d, za = active[~done], d[~done], za[~done]
         if active.size == 0:
             break
+        every = active.size == rows.size
         t = step[active]
-        z_old, g_old, f_old = z[active], g[active], f[active]
-        cand = z_old + t[:, None] * d
-        sub = data if active.size == c else data.take(active)
-        f_new, g_new, _ = problem.evaluate(cand, sub)
+        g_old, f_old = (g, f) if every else (g[active], f[active])
+        cand = za + t[:, None] * d
+        f_new, g_new, _ = problem.evaluate(cand, sub if every else sub.take(active))
         slope = np.einsum("ci,ci->c", d, g_old)
         limit = f_old + 1e-4 * t * slope + 1e-13 * np.maximum(1.0, np.abs(f_old))
         ok = np.isfinite(f_new) & (f_new <= limit)
         good = active[ok]
+        moved = cand[ok] - za[ok]
+        change = g_new[ok] - g_old[ok]
         z[good], f[good], g[good] = cand[ok], f_new[ok], g_new[ok]
         step[good] = 1.0
         step[active[~ok]] *= 0.5
-        moved = cand[ok] - z_old[ok]
-        change = g_new[ok] - g_old[ok]
         sy = np.einsum("ci,ci->c", moved, change)
         upd = sy > 1e-12 * np.linalg.norm(moved, axis=1) * np.linalg.norm(change, axis=1)
         if upd.any():
-            rows = good[upd]
+            which = good[upd]
             s_, y, rho = moved[upd], change[upd], 1.0 / sy[upd]
-            whole = rows.size == c  # the bulk of the iterations: no gather, no scatter
-            h = hk if whole else hk[rows]
+            whole = which.size == rows.size  # the bulk of the iterations: no gather, no scatter
+            h = hk if whole else hk[which]
             hy = np.einsum("cij,cj->ci", h, y)
             yhy = np.einsum("ci,ci->c", y, hy)
             u = -rho[:, None] * hy + (0.5 * (rho * rho * yhy + rho))[:, None] * s_
-            outer = np.einsum("ci,cj->cij", s_, u, out=work[: rows.size])
+            outer = np.einsum("ci,cj->cij", s_, u, out=work[: which.size])
             h += outer
             h += np.swapaxes(outer, 1, 2)
             if not whole:
-                hk[rows] = h
+                hk[which] = h
         active = active[step[active] > 1e-6]  # no step lowers f any more: not converged
-    return z, converged
+    out[rows] = z
+    return out, converged
 
 
 def hessian_inverse(hessian: FloatArray, fisher: FloatArray) -> FloatArray:

@@ -63,10 +63,24 @@ __all__ = [
     "CBSEMLayout",
     "CBSEMReplicateFunction",
     "bootstrap_cbsem",
+    "default_chunk",
 ]
 
-#: Resamples per batched estimation; fixed, so that the numbers do not depend on ``n_jobs``.
+#: Most resamples per batched estimation.  The chunk depends only on the model (never on
+#: ``n_jobs``), so the numbers do not depend on the number of workers.
 CHUNK: Final = 256
+#: Bytes of the per-resample inverse-Hessian stack (chunk × q × q doubles) a chunk may use.
+_CHUNK_BYTES: Final = 64 * 2**20
+
+
+def default_chunk(n_free: int) -> int:
+    """Resamples per chunk for a model with ``n_free`` free parameters: :data:`CHUNK`, halved
+    until the BFGS inverse-Hessian stack (chunk × q² doubles) fits in 64 MiB, at least 16."""
+    chunk = CHUNK
+    while chunk > 16 and chunk * max(n_free, 1) ** 2 * 8 > _CHUNK_BYTES:
+        chunk //= 2
+    return chunk
+
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -289,9 +303,9 @@ def bootstrap_cbsem(
     progress
         Progress bar: None shows one on a terminal for runs longer than a second; False never.
     chunk_size
-        Resamples per batched estimation (default :data:`CHUNK`).  The chunks do not depend on
-        ``n_jobs``, so the numbers are bit-identical for any number of workers; another chunk
-        size can change them in the last digits.
+        Resamples per batched estimation (default :func:`default_chunk` of the model).  The
+        chunks do not depend on ``n_jobs``, so the numbers are bit-identical for any number
+        of workers; another chunk size can change them in the last digits.
     bca
         Run the jackknife (one fit per respondent) that the BCa acceleration needs (default
         True); with False the ``bca_*`` columns are NaN.
@@ -358,7 +372,7 @@ def bootstrap_cbsem(
         n_boot,
         seed=seed,
         n_jobs=n_jobs,
-        chunk_size=CHUNK if chunk_size is None else chunk_size,
+        chunk_size=default_chunk(fit.npar) if chunk_size is None else chunk_size,
         progress=progress,
         jackknife=bca,
     )
