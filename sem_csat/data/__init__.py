@@ -7,6 +7,7 @@ The pipeline is :func:`read_data` (any supported file → :class:`RawData`) foll
 Rows in messages are counted from 1 at the first data row below the header.
 """
 
+from sem_csat.data._common import where as source_name
 from sem_csat.data.prepare import MISSING_POLICIES, MissingPolicy, PreparedData, prepare_data
 from sem_csat.data.readers import EXTENSIONS, Format, RawData, read_data
 from sem_csat.data.validate import DataValidationError
@@ -21,4 +22,5 @@ __all__ = [
     "RawData",
     "prepare_data",
     "read_data",
+    "source_name",
 ]

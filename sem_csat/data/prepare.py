@@ -33,6 +33,7 @@ header); :attr:`PreparedData.used_rows` holds 0-based positions.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal
@@ -81,10 +82,6 @@ NEAR_CONSTANT: Final = 1e-8
 """An item whose standard deviation is at most this share of the size of its values (the
 largest absolute value, or the width of the declared scale) is treated as constant: such
 variation is rounding noise (a variance of 1e-26 on a 1–7 scale changed the paths silently)."""
-
-COLLINEAR_TOL: Final = 1e-10
-r"""Items with correlation :math:`|r| \ge 1 - 10^{-10}`, or a block whose correlation matrix has
-an eigenvalue below it, are identical or perfectly collinear."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -288,7 +285,6 @@ def prepare_data(
     if problems:
         raise DataValidationError(problems, source=raw.source, model=spec.name)
     diags += _ten_times_rule(spec, len(frame), raw.source)
-    diags += _collinear_items(spec, frame, raw.source)
     recoded = _reverse(spec, frame)
     if recoded:
         diags.append(
@@ -486,8 +482,13 @@ def _check_rows(
         )
         return problems
     x = frame.to_numpy(dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        low, high = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+    low, high = x.min(axis=0), x.max(axis=0)  # NaN only in a column with missing answers
+    gaps = np.isnan(low)
+    if gaps.any():  # FIML keeps incomplete rows: those columns' extremes without the gaps
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column stays NaN
+            low[gaps] = np.nanmin(x[:, gaps], axis=0)
+            high[gaps] = np.nanmax(x[:, gaps], axis=0)
     for j, col in enumerate(frame.columns):
         if low[j] == high[j]:
             problems.append(
@@ -524,61 +525,6 @@ def _check_rows(
                 )
             )
     return problems
-
-
-def _collinear_items(spec: ModelSpec, frame: pd.DataFrame, source: str) -> list[Diagnostic]:
-    """Warn about identical (|r| = 1) or perfectly collinear items within one block."""
-    out: list[Diagnostic] = []
-    for c in spec.constructs:
-        names = list(c.indicator_names)
-        if len(names) < 2:
-            continue
-        block = frame.loc[:, names].to_numpy(dtype=np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = np.corrcoef(block, rowvar=False)
-        if not np.isfinite(r).all():
-            continue
-        pairs = [
-            (names[a], names[b], float(r[a, b]))
-            for a in range(len(names))
-            for b in range(a + 1, len(names))
-            if abs(r[a, b]) >= 1.0 - COLLINEAR_TOL
-        ]
-        why = (
-            "the Mode B weights of a formative construct cannot be told apart"
-            if c.mode == "formative"
-            else "reliability (α, ρ_A) and HTMT are inflated and the item adds nothing"
-        )
-        if pairs:
-            shown = ", ".join(
-                f"'{a}' and '{b}' ({'r = −1, reversed' if v < 0 else 'r = 1'})"
-                for a, b, v in pairs[:5]
-            )
-            out.append(
-                Diagnostic(
-                    "warning",
-                    "identical_items",
-                    f"In {where(source)}, construct '{c.name}' has items that are identical "
-                    f"up to a linear rescaling: {shown}; {why}. Check for a duplicated column, "
-                    "then keep one of each pair.",
-                    DataWarning,
-                )
-            )
-            continue
-        smallest = float(np.linalg.eigvalsh(r)[0])
-        if smallest < COLLINEAR_TOL:
-            out.append(
-                Diagnostic(
-                    "warning",
-                    "collinear_items",
-                    f"In {where(source)}, the items of construct '{c.name}' "
-                    f"({', '.join(names)}) are perfectly collinear: one of them is a weighted sum "
-                    f"of the others (smallest eigenvalue of their correlations {smallest:.1e}); "
-                    f"{why}. Check for a total or average score among the items and remove it.",
-                    DataWarning,
-                )
-            )
-    return out
 
 
 def _ten_times_rule(spec: ModelSpec, n: int, source: str) -> list[Diagnostic]:

@@ -245,6 +245,9 @@ def numeric_columns(
         ):
             arr = np.full(len(s), np.nan)
             is_text = s.notna().to_numpy(dtype=bool)
+        elif s.dtype == np.float64:  # a view, read only here (the data are never modified)
+            arr = s.to_numpy()
+            is_text = np.zeros(len(s), dtype=bool)
         elif pd.api.types.is_numeric_dtype(s):
             arr = s.to_numpy(dtype="float64", na_value=np.nan)
             is_text = np.zeros(len(s), dtype=bool)

@@ -21,12 +21,22 @@ Identical variables have an infinite VIF rather than a singular-matrix error:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Final
+
 import numpy as np
 import numpy.typing as npt
 
-from sem_csat.errors import UsageError
+from sem_csat.diagnostics import Diagnostic
+from sem_csat.errors import DataWarning, UsageError
 
-__all__ = ["variance_inflation"]
+if TYPE_CHECKING:
+    from sem_csat.spec.model import ModelSpec
+
+__all__ = ["COLLINEAR_TOL", "identical_items", "variance_inflation"]
+
+COLLINEAR_TOL: Final = 1e-10
+r"""Items with correlation :math:`|r| \ge 1 - 10^{-10}`, or a block whose correlation matrix has
+an eigenvalue below it, are identical or perfectly collinear."""
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -86,3 +96,79 @@ def _singular_inflation(r: FloatArray) -> FloatArray:
             unexplained = 1.0 - float(mat[j, others] @ beta)
             out[m, j] = np.inf if unexplained <= 1e-12 else 1.0 / unexplained
     return out.reshape(r.shape[:-1])
+
+
+def identical_items(spec: ModelSpec, corr: npt.ArrayLike, source: str) -> list[Diagnostic]:
+    """Warn about identical (|r| = 1) or perfectly collinear items within one block.
+
+    Parameters
+    ----------
+    spec
+        The model; its blocks are checked one by one.
+    corr
+        The ``(p, p)`` correlation matrix of ``spec.indicator_names`` (in that order) that the
+        engine estimates from: the check costs no pass over the data.
+    source
+        The data source's name, for the message (``PreparedData.source``).
+
+    Returns
+    -------
+    list of Diagnostic
+        ``identical_items`` for pairs with :math:`|r| \\ge 1 -` :data:`COLLINEAR_TOL`, else
+        ``collinear_items`` for a block whose correlation matrix has its smallest eigenvalue
+        below it (one item is a weighted sum of the others).
+    """
+    from sem_csat.data import source_name
+
+    r_all = np.asarray(corr, dtype=np.float64)
+    position = {name: k for k, name in enumerate(spec.indicator_names)}
+    out: list[Diagnostic] = []
+    for c in spec.constructs:
+        names = list(c.indicator_names)
+        if len(names) < 2:
+            continue
+        k = [position[n] for n in names]
+        r = r_all[np.ix_(k, k)]
+        if not np.isfinite(r).all():
+            continue
+        pairs = [
+            (names[a], names[b], float(r[a, b]))
+            for a in range(len(names))
+            for b in range(a + 1, len(names))
+            if abs(r[a, b]) >= 1.0 - COLLINEAR_TOL
+        ]
+        why = (
+            "the Mode B weights of a formative construct cannot be told apart"
+            if c.mode == "formative"
+            else "reliability (α, ρ_A) and HTMT are inflated and the item adds nothing"
+        )
+        if pairs:
+            shown = ", ".join(
+                f"'{a}' and '{b}' ({'r = −1, reversed' if v < 0 else 'r = 1'})"
+                for a, b, v in pairs[:5]
+            )
+            out.append(
+                Diagnostic(
+                    "warning",
+                    "identical_items",
+                    f"In {source_name(source)}, construct '{c.name}' has items that are "
+                    f"identical up to a linear rescaling: {shown}; {why}. Check for a "
+                    "duplicated column, then keep one of each pair.",
+                    DataWarning,
+                )
+            )
+            continue
+        smallest = float(np.linalg.eigvalsh(r)[0])
+        if smallest < COLLINEAR_TOL:
+            out.append(
+                Diagnostic(
+                    "warning",
+                    "collinear_items",
+                    f"In {source_name(source)}, the items of construct '{c.name}' "
+                    f"({', '.join(names)}) are perfectly collinear: one of them is a weighted sum "
+                    f"of the others (smallest eigenvalue of their correlations {smallest:.1e}); "
+                    f"{why}. Check for a total or average score among the items and remove it.",
+                    DataWarning,
+                )
+            )
+    return out

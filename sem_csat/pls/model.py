@@ -23,6 +23,7 @@ from sem_csat.errors import (
     SemCsatError,
     SpecError,
 )
+from sem_csat.measurement.collinearity import identical_items
 from sem_csat.pls import engine
 from sem_csat.pls.hoc import HOC_METHODS, HocMethod, check_higher_order, hoc_diagnostics
 from sem_csat.pls.moderation import INTERACTION_METHODS, InteractionMethod, check_interactions
@@ -335,6 +336,7 @@ def _not_converged(settings: PLSSettings) -> ConvergenceError:
 def _estimate(spec: ModelSpec, prepared: PreparedData, settings: PLSSettings) -> PLSResult:
     r, values = item_correlation(spec, prepared)
     diagnostics: list[Diagnostic] = [*spec.diagnostics, *prepared.diagnostics]
+    diagnostics += identical_items(spec, r, prepared.source)  # from r: no pass over the data
     staged = None
     final: engine.PLSEstimate | PLScEstimate
     if spec.higher_order or spec.interactions:
