@@ -414,6 +414,14 @@ def _cholesky(a: FloatArray) -> tuple[FloatArray, BoolArray]:
         return np.linalg.cholesky(safe), ok
     except np.linalg.LinAlgError:
         pass
+    # which ones failed: the smallest eigenvalues of the whole stack in one LAPACK call, then
+    # bisection only if a matrix at the edge of definiteness still defeats the factorisation
+    ok &= np.linalg.eigvalsh(safe)[:, 0] > 0.0
+    safe = np.where(ok[:, None, None], safe, eye)
+    try:
+        return np.linalg.cholesky(safe), ok
+    except np.linalg.LinAlgError:
+        pass
     _mark_not_pd(safe, np.arange(safe.shape[0]), ok)
     return np.linalg.cholesky(np.where(ok[:, None, None], safe, eye)), ok
 
