@@ -157,6 +157,7 @@ __all__ = [
     "BootstrapInfo",
     "CIMethod",
     "DifferenceTestInfo",
+    "GroupedTables",
     "Grouping",
     "NestedTestInfo",
     "ResultDisplay",
@@ -170,6 +171,7 @@ __all__ = [
     "inference_columns",
     "param_columns",
     "path_columns",
+    "stack_groups",
 ]
 
 Statistic = Literal["t_value", "z_value"]
@@ -634,3 +636,67 @@ class SEMResult(ResultDisplay, ABC):
     def dashboard_findings(self) -> tuple[Diagnostic, ...]:
         """The dashboard's findings, for ``findings()``."""
         return () if self.dashboard is None else self.dashboard.diagnostics
+
+
+def stack_groups(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The frames of every group one after the other, with a ``group`` column first.
+
+    >>> import pandas as pd
+    >>> stack_groups({"a": pd.DataFrame({"x": [1]}), "b": pd.DataFrame({"x": [2]})})
+      group  x
+    0     a  1
+    1     b  2
+    """
+    import pandas as pd
+
+    parts = []
+    for level, frame in frames.items():
+        part = frame.reset_index(drop=True)
+        part.insert(0, "group", level)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+class GroupedTables:
+    """The contract's ``paths``, ``outer``, ``r2`` and ``effects`` of a result with groups,
+    stacked from its ``group_results()`` (group after group, ``group`` first), for both
+    engines' grouped results.  The class using it provides ``statistic`` and
+    ``group_results()``."""
+
+    @property
+    def statistic(self) -> Statistic:
+        raise NotImplementedError  # pragma: no cover - provided by the result class
+
+    def group_results(self) -> Mapping[str, SEMResult]:
+        raise NotImplementedError  # pragma: no cover - provided by the result class
+
+    def _each(self, name: str) -> dict[str, pd.DataFrame]:
+        return {g: getattr(r, name) for g, r in self.group_results().items()}
+
+    @cached_property
+    def paths(self) -> pd.DataFrame:
+        """Every group's paths: ``group`` and :func:`path_columns`."""
+        columns = grouped_columns(path_columns(self.statistic))
+        return conform(stack_groups(self._each("paths")), columns)
+
+    @cached_property
+    def outer(self) -> pd.DataFrame:
+        """Every group's weights and loadings: ``group`` and :data:`OUTER_COLUMNS`."""
+        return conform(stack_groups(self._each("outer")), grouped_columns(OUTER_COLUMNS))
+
+    @cached_property
+    def r2(self) -> pd.DataFrame:
+        """R² by construct (index) and group: ``group, r2, r2_adj``."""
+        frames = {
+            g: r.r2.rename_axis("construct").reset_index() for g, r in self.group_results().items()
+        }
+        out = stack_groups(frames).set_index("construct")
+        out["group"] = out["group"].astype(str)
+        return out[["group", "r2", "r2_adj"]]
+
+    @cached_property
+    def effects(self) -> pd.DataFrame:
+        """Every group's direct, indirect and total effects, with a ``group`` column first."""
+        out = stack_groups(self._each("effects"))
+        out["group"] = out["group"].astype(str)
+        return out

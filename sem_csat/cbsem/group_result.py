@@ -33,15 +33,14 @@ import pandas as pd
 
 from sem_csat.cbsem.group_fit import CBSEMGroupSettings, GroupedInput, group_view
 from sem_csat.contract import (
-    OUTER_COLUMNS,
     CIMethod,
+    GroupedTables,
     Grouping,
     SEMResult,
     Statistic,
     conform,
-    grouped_columns,
     param_columns,
-    path_columns,
+    stack_groups,
 )
 from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import ConvergenceWarning, UsageError
@@ -64,15 +63,6 @@ STATISTIC: Final[Statistic] = "z_value"
 _PER_GROUP: Final = ("reliability", "items", "htmt", "htmt2", "fornell_larcker", "cross_loadings")
 
 
-def _stack(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    parts = []
-    for level, frame in frames.items():
-        part = frame.reset_index(drop=True)
-        part.insert(0, "group", level)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
-
-
 def _single_result(
     spec: ModelSpec, settings: CBSEMGroupSettings, view: CBSEMFit, data: PreparedData
 ) -> CBSEMResult:
@@ -87,7 +77,7 @@ def _single_result(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class CBSEMGroupResult(SEMResult):
+class CBSEMGroupResult(GroupedTables, SEMResult):
     """A CB-SEM model fitted jointly in every group of a column (lavaan's ``sem(group=)``).
 
     Attributes
@@ -223,35 +213,10 @@ class CBSEMGroupResult(SEMResult):
         return [levels[int(c)] for c in self.grouped.codes]
 
     # ------------------------------------------------------------------ contract tables
-    def _each(self, name: str) -> dict[str, pd.DataFrame]:
-        return {g: getattr(r, name) for g, r in self._results.items()}
-
     @cached_property
     def params(self) -> pd.DataFrame:
         """The joint parameter table, ``group`` holding each row's level (lavaan's layout)."""
         return conform(self.fit.params, param_columns(STATISTIC))
-
-    @cached_property
-    def paths(self) -> pd.DataFrame:
-        return conform(_stack(self._each("paths")), grouped_columns(path_columns(STATISTIC)))
-
-    @cached_property
-    def outer(self) -> pd.DataFrame:
-        return conform(_stack(self._each("outer")), grouped_columns(OUTER_COLUMNS))
-
-    @cached_property
-    def r2(self) -> pd.DataFrame:
-        """R² by construct (index) and group: ``group, r2, r2_adj``."""
-        frames = {g: r.r2.rename_axis("construct").reset_index() for g, r in self._results.items()}
-        out = _stack(frames).set_index("construct")
-        out["group"] = out["group"].astype(str)
-        return out[["group", "r2", "r2_adj"]]
-
-    @cached_property
-    def effects(self) -> pd.DataFrame:
-        out = _stack(self._each("effects"))
-        out["group"] = out["group"].astype(str)
-        return out
 
     @cached_property
     def fit_table(self) -> pd.DataFrame:
@@ -333,7 +298,7 @@ class CBSEMGroupResult(SEMResult):
                 own = {g: r.quality.csv_tables() for g, r in self._results.items()}
             for name in _PER_GROUP:
                 if all(name in t for t in own.values()):
-                    out[name] = _stack({g: t[name] for g, t in own.items()})
+                    out[name] = stack_groups({g: t[name] for g, t in own.items()})
         if self.ladder is not None:
             out["invariance"] = self.ladder.table
             out["latent_means"] = self.ladder.latent_means

@@ -41,15 +41,14 @@ import pandas as pd
 
 from sem_csat.contract import (
     CI_METHODS,
-    OUTER_COLUMNS,
     CIMethod,
+    GroupedTables,
     Grouping,
     SEMResult,
     Statistic,
     conform,
-    grouped_columns,
     param_columns,
-    path_columns,
+    stack_groups,
 )
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import UsageError
@@ -198,18 +197,8 @@ def _resampling(
     )
 
 
-def _stack(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """The frames of every group one after the other, with a ``group`` column first."""
-    parts = []
-    for level, frame in frames.items():
-        part = frame.reset_index(drop=True)
-        part.insert(0, "group", level)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
-
-
 @dataclass(frozen=True, eq=False, repr=False)
-class GroupResult(SEMResult):
+class GroupResult(GroupedTables, SEMResult):
     """A PLS (or PLSc) model fitted in every group of a column, and their comparison.
 
     Attributes
@@ -285,9 +274,6 @@ class GroupResult(SEMResult):
         return [levels[int(c)] for c in self.fits.data.codes]
 
     # ------------------------------------------------------------------ contract tables
-    def _each(self, name: str) -> dict[str, pd.DataFrame]:
-        return {g: getattr(r, name) for g, r in self._results.items()}
-
     @cached_property
     def params(self) -> pd.DataFrame:
         """Every group's parameter table, ``group`` holding the level."""
@@ -297,31 +283,6 @@ class GroupResult(SEMResult):
             p["group"] = g
             frames.append(p)
         return conform(pd.concat(frames, ignore_index=True), param_columns(STATISTIC))
-
-    @cached_property
-    def paths(self) -> pd.DataFrame:
-        """Every group's paths, group after group: ``group`` and :func:`path_columns`."""
-        return conform(_stack(self._each("paths")), grouped_columns(path_columns(STATISTIC)))
-
-    @cached_property
-    def outer(self) -> pd.DataFrame:
-        """Every group's weights and loadings: ``group`` and :data:`OUTER_COLUMNS`."""
-        return conform(_stack(self._each("outer")), grouped_columns(OUTER_COLUMNS))
-
-    @cached_property
-    def r2(self) -> pd.DataFrame:
-        """R² by construct (index) and group: ``group, r2, r2_adj``."""
-        frames = {g: r.r2.rename_axis("construct").reset_index() for g, r in self._results.items()}
-        out = _stack(frames).set_index("construct")
-        out["group"] = out["group"].astype(str)
-        return out[["group", "r2", "r2_adj"]]
-
-    @cached_property
-    def effects(self) -> pd.DataFrame:
-        """Every group's direct, indirect and total effects, with a ``group`` column first."""
-        out = _stack(self._each("effects"))
-        out["group"] = out["group"].astype(str)
-        return out
 
     @property
     def fit_table(self) -> pd.DataFrame:
@@ -448,7 +409,7 @@ class GroupResult(SEMResult):
         own = {g: r.tables() for g, r in self._results.items()}
         for name in _PER_GROUP:
             if all(name in t for t in own.values()):
-                out[name] = _stack({g: t[name] for g, t in own.items()})
+                out[name] = stack_groups({g: t[name] for g, t in own.items()})
         if self.comparison is not None:
             out |= {k: v for k, v in self.comparison.tables().items() if k != "group_paths"}
         out.update(self.dashboard_tables())
