@@ -76,12 +76,7 @@ def breakdown(fit: PLSResult, n_boot: int, size: int = 500) -> dict[str, float]:
         step()
         return best_of(step, repeat)[1] / count * 1e6
 
-    one_thread = getattr(ib, "one_blas_thread", None)  # older versions: threadpoolctl directly
-    if one_thread is None:
-        from threadpoolctl import threadpool_limits
-
-        one_thread = partial(threadpool_limits, limits=1, user_api="blas")
-    with one_thread():
+    with ib.one_blas_thread():
         counts = ib._bootstrap_counts(root, len(x), 0, size)
         moments = ib.moments_from_counts(x, counts)
         est = fn.estimate(moments)

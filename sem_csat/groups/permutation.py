@@ -237,9 +237,9 @@ class _ChunkResult:
 
 def _run_chunk(job: _PairJob, pair: int, start: int, stop: int) -> _ChunkResult:
     """One chunk of permutations of one pair (runs in a worker; BLAS single-threaded)."""
-    from threadpoolctl import threadpool_limits
+    from sem_csat.inference.bootstrap import one_blas_thread
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         in_a = _split_counts(job, start, stop)
         ma = moments_from_counts(job.x, in_a, first=start)
         mb = moments_from_counts(job.x, 1.0 - in_a, first=start)

@@ -532,9 +532,9 @@ def run_chunk(plan: SimulationPlan, start: int, stop: int) -> ChunkResult:
     and the small matrix products of one replicate gain nothing from threads (on a busy
     machine, threads that wait for each other make them several times slower).
     """
-    from threadpoolctl import threadpool_limits
+    from sem_csat.inference.bootstrap import one_blas_thread
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         if plan.method == "ml":
             return _ml_chunk(plan, start, stop)
         return _pls_chunk(plan, start, stop)
