@@ -561,8 +561,8 @@ def plan_diagram(
     width_in = max(SIZES["double" if needs_double else size].width_in, drawn.width_pt / 72)
     if warn and (needs_double or drawn.width_pt > SIZES[size].width_in * 72 + 1e-6):
         warn_width(spec, size, indicators, needs_double, width_in)
-    if warn and drawn.layout.label_problems():
-        warn_labels(spec, drawn.layout.label_problems(), indicators)
+    if warn and drawn.flaws and (problems := drawn.layout.label_problems()):
+        warn_labels(spec, problems, indicators)  # flaws count label problems and crossings
     return DiagramPlan(
         drawn=drawn,
         spec=spec,
