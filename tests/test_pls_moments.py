@@ -72,6 +72,22 @@ def test_moments_keep_their_digits_where_cross_products_lose_them(case: str) -> 
         assert np.abs(naive_r - _extended_corr(x)).max() > 1e-6
 
 
+def test_strided_data_and_overflowing_raw_squares_take_the_shifted_pass() -> None:
+    """The one-call X'X needs contiguous data whose squares are finite; otherwise the tiled
+    pass about a shift gives the same correlations (no data-sized copy, no overflow)."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(3 * tile_rows(8) + 5, 8)) @ rng.normal(size=(8, 8))
+    strided = np.asfortranarray(np.repeat(x, 2, axis=1))[:, ::2]
+    assert not strided.flags.c_contiguous
+    assert not strided.flags.f_contiguous
+    np.testing.assert_allclose(correlation(strided), correlation(x), atol=TOL_NUMPY)
+    np.testing.assert_allclose(correlation(x), _extended_corr(x), atol=TOL_EXTENDED)
+    huge = 1e155 * (1.0 + 1e-3 * x[:200])  # raw squares overflow, deviations do not
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(huge.T @ huge).all()
+    np.testing.assert_allclose(correlation(huge), _extended_corr(x[:200]), atol=1e-12)
+
+
 def test_a_batch_gives_each_data_sets_own_numbers() -> None:
     x = sem_csat.datasets.load("ecsi_mobile").to_numpy(dtype=np.float64)
     rows = np.random.default_rng(3).integers(0, len(x), size=(5, len(x)))

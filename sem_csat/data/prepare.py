@@ -242,15 +242,22 @@ def prepare_data(
     usable = [n for n in spec.indicator_names if columns.count(n) == 1]
     conv = numeric_columns(raw, usable, codes)
     problems += conv.problems
-    value_problems, suggested = check_values(spec, raw, conv)
+    matrix = None if problems else _stack(conv.values[n] for n in spec.indicator_names)
+    # each column's extremes in one pass each, used by every check below (NaN: a gap)
+    extremes = (
+        None if matrix is None or not len(matrix) else (matrix.min(axis=0), matrix.max(axis=0))
+    )
+    value_problems, suggested = check_values(
+        spec, raw, conv, extremes=None if extremes is None else _by_name(spec, extremes)
+    )
     problems += value_problems
-    if problems:
+    if problems or matrix is None:
         raise DataValidationError(problems, source=raw.source, model=spec.name, codes=suggested)
 
     diags = [*raw.diagnostics, *_read_notes(spec, raw, conv, codes)]
-    matrix = _stack(conv.values[n] for n in spec.indicator_names)
     index = raw.frame.index
-    gaps = bool(np.isnan(matrix.sum()))  # one missing answer makes the sum NaN
+    # one missing answer makes its column's lowest value NaN
+    gaps = extremes is not None and bool(np.isnan(extremes[0]).any())
     # a row without answers: fmax skips NaN unless all are
     empty = np.isnan(np.fmax.reduce(matrix, axis=1)) if gaps else np.zeros(n_total, dtype=bool)
     if empty.any():
@@ -281,7 +288,14 @@ def prepare_data(
     # the frame owns ``matrix`` (made here, so no copy is needed): one float64 block
     frame = pd.DataFrame(matrix, index=index, columns=list(spec.indicator_names), copy=False)
 
-    problems = _check_rows(spec, frame, raw.source, n_total, dropped=missing == "listwise")
+    problems = _check_rows(
+        spec,
+        frame,
+        raw.source,
+        n_total,
+        dropped=missing == "listwise",
+        extremes=None if gaps else extremes,  # all rows kept unchanged: the same extremes
+    )
     if problems:
         raise DataValidationError(problems, source=raw.source, model=spec.name)
     diags += _ten_times_rule(spec, len(frame), raw.source)
@@ -329,6 +343,17 @@ def _stack(columns: Iterable[NDArray[np.float64]]) -> NDArray[np.float64]:
     for j, col in enumerate(cols):
         matrix[:, j] = col
     return matrix
+
+
+def _by_name(
+    spec: ModelSpec, extremes: tuple[NDArray[np.float64], NDArray[np.float64]]
+) -> dict[str, tuple[float, float]]:
+    """Column name → (lowest, highest) value, from the per-column extremes in spec order."""
+    low, high = extremes
+    return {
+        name: (float(lo), float(hi))
+        for name, lo, hi in zip(spec.indicator_names, low, high, strict=True)
+    }
 
 
 def _read_notes(
@@ -450,7 +475,13 @@ def _handle_missing(
 
 
 def _check_rows(
-    spec: ModelSpec, frame: pd.DataFrame, source: str, n_total: int, *, dropped: bool
+    spec: ModelSpec,
+    frame: pd.DataFrame,
+    source: str,
+    n_total: int,
+    *,
+    dropped: bool,
+    extremes: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     largest = max(spec.constructs, key=lambda c: len(c.indicators))
@@ -482,7 +513,9 @@ def _check_rows(
         )
         return problems
     x = frame.to_numpy(dtype=np.float64)
-    low, high = x.min(axis=0), x.max(axis=0)  # NaN only in a column with missing answers
+    # NaN only in a column with missing answers
+    low, high = (x.min(axis=0), x.max(axis=0)) if extremes is None else extremes
+    low, high = low.copy(), high.copy()  # filled in below for columns with gaps
     gaps = np.isnan(low)
     if gaps.any():  # FIML keeps incomplete rows: those columns' extremes without the gaps
         with np.errstate(invalid="ignore"), warnings.catch_warnings():

@@ -29,7 +29,7 @@ from __future__ import annotations
 import decimal
 import shlex
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -413,13 +413,18 @@ def suspected_codes(values: NDArray[np.float64]) -> list[float]:
 
 
 def check_values(
-    spec: ModelSpec, raw: RawData, conv: Converted
+    spec: ModelSpec,
+    raw: RawData,
+    conv: Converted,
+    *,
+    extremes: Mapping[str, tuple[float, float]] | None = None,
 ) -> tuple[list[Diagnostic], list[float]]:
     """Check converted columns: infinite values, empty columns, scale and missing-value codes.
 
     Columns holding text are not checked.  Codes: ``infinite_values``, ``huge_values``
     (beyond ±:data:`MAX_ABS_VALUE`), ``empty_column``, ``out_of_scale``,
-    ``missing_code_suspected``.
+    ``missing_code_suspected``.  ``extremes`` (column → lowest and highest value, NaN when the
+    column has a gap) spares the pass that finds them when the caller has them already.
 
     Returns
     -------
@@ -436,7 +441,8 @@ def check_values(
     for col, arr in conv.values.items():
         if col in conv.text_columns:
             continue
-        if _on_scale(arr, spec.scale_of(spec.construct_of(col).name)):
+        scale = spec.item_scale(col)
+        if _on_scale(arr, scale, None if extremes is None else extremes.get(col)):
             continue  # every value finite and on the declared scale: none of the checks fires
         inf = np.isinf(arr)
         if inf.any():
@@ -494,12 +500,15 @@ def check_values(
     return problems, suggested
 
 
-def _on_scale(arr: NDArray[np.float64], scale: Scale | None) -> bool:
-    """Whether a non-empty column has only finite values on ``scale`` (two passes: min, max;
-    a NaN makes both comparisons false)."""
+def _on_scale(
+    arr: NDArray[np.float64], scale: Scale | None, extremes: tuple[float, float] | None = None
+) -> bool:
+    """Whether a non-empty column has only finite values on ``scale`` (from its lowest and
+    highest value, found in two passes unless given; a NaN makes both comparisons false)."""
     if scale is None or not len(arr):
         return False
-    return bool(scale[0] <= arr.min() and arr.max() <= scale[1])
+    low, high = (arr.min(), arr.max()) if extremes is None else extremes
+    return bool(scale[0] <= low and high <= scale[1])
 
 
 def _scale_problem(

@@ -241,7 +241,7 @@ class Construct:
                     "it on its dimensions."
                 )
 
-    @property
+    @cached_property
     def indicator_names(self) -> tuple[str, ...]:
         """Names of the indicators, in order (empty for a higher-order construct)."""
         return tuple(i.name for i in self.indicators)
@@ -691,20 +691,34 @@ class ModelSpec:
             items += self.metrics.items
         return tuple(dict.fromkeys(items))
 
+    @cached_property
+    def _by_name(self) -> dict[str, Construct]:
+        """Construct name → construct."""
+        return {c.name: c for c in self.constructs}
+
+    @cached_property
+    def _owner(self) -> dict[str, Construct]:
+        """Indicator name → the construct it belongs to (the first, as :meth:`construct_of`)."""
+        owner: dict[str, Construct] = {}
+        for c in self.constructs:
+            for name in c.indicator_names:
+                owner.setdefault(name, c)
+        return owner
+
     def construct(self, name: str) -> Construct:
         """Return the construct called ``name``."""
-        for c in self.constructs:
-            if c.name == name:
-                return c
+        found = self._by_name.get(name)
+        if found is not None:
+            return found
         raise SpecError(
             f"The model has no construct '{name}'{did_you_mean(name, self.construct_names)}."
         )
 
     def construct_of(self, indicator: str) -> Construct:
         """Return the construct that ``indicator`` belongs to."""
-        for c in self.constructs:
-            if indicator in c.indicator_names:
-                return c
+        found = self._owner.get(indicator)
+        if found is not None:
+            return found
         raise SpecError(
             f"The model has no indicator '{indicator}'"
             f"{did_you_mean(indicator, self.indicator_names)}."
@@ -718,10 +732,8 @@ class ModelSpec:
     def item_scale(self, item: str) -> Scale | None:
         """Answer scale of any item: its construct's when it is an indicator, else the model's
         (for the items of the ``servqual`` and ``metrics`` blocks)."""
-        for c in self.constructs:
-            if item in c.indicator_names:
-                return self.scale_of(c.name)
-        return self.scale
+        owner = self._owner.get(item)
+        return self.scale if owner is None else self.scale_of(owner.name)
 
     @cached_property
     def endogenous(self) -> tuple[str, ...]:
