@@ -51,6 +51,7 @@ import pandas as pd
 import sem_csat
 from sem_csat.data import prepare_data
 from sem_csat.pls import engine
+from sem_csat.pls.model import spec_structure
 
 SEED = 2026
 
@@ -96,20 +97,6 @@ def engine_alone(x: np.ndarray, structure: engine.PLSStructure) -> np.ndarray:
     return engine.construct_scores(engine.standardize(x), est.weights)
 
 
-def structure_of(spec: Any) -> engine.PLSStructure:
-    pos = {name: k for k, name in enumerate(spec.indicator_names)}
-    names = list(spec.construct_names)
-    adjacency = np.zeros((len(names), len(names)), dtype=bool)
-    for p in spec.paths:
-        adjacency[names.index(p.source), names.index(p.target)] = True
-    return engine.compile_structure(
-        [[pos[i] for i in c.indicator_names] for c in spec.constructs],
-        ["A"] * len(names),
-        adjacency,
-        names=names,
-    )
-
-
 # ------------------------------------------------------------------------------------ memory
 def _status(field: str) -> float:
     with open("/proc/self/status") as fh:
@@ -138,7 +125,7 @@ def memory_child(n_rows: int) -> None:
     """Run in a fresh process: print the peak memory of a fit and of the engine alone."""
     spec, df = simulate(n_rows)
     x = df.to_numpy()  # a view of the frame's block
-    structure = structure_of(spec)
+    structure = spec_structure(spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sem_csat.fit(spec, df.iloc[:1000])
@@ -213,7 +200,7 @@ def main() -> None:
         f"answers ({mb:.0f} MB float64); {os.cpu_count()} CPUs, load average {load}"
     )
     x = df.to_numpy()
-    structure = structure_of(spec)
+    structure = spec_structure(spec)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -111,4 +111,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             "please report it with the output of --debug\n"
         )
         return EXIT_INTERNAL
-

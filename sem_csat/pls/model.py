@@ -35,7 +35,7 @@ from sem_csat.spec.model import ModelSpec
 if TYPE_CHECKING:
     from sem_csat.data.moments import SummaryStatistics
 
-__all__ = ["PLS", "PLSSettings", "fit_pls", "item_correlation"]
+__all__ = ["PLS", "PLSSettings", "fit_pls", "item_correlation", "spec_structure"]
 
 Scheme = Literal["path", "centroid", "factorial"]
 Missing = Literal["listwise", "mean"]
@@ -290,7 +290,10 @@ class PLS:
         return _estimate(spec, prepared_moments(stats), settings)
 
 
-def _structure(spec: ModelSpec) -> engine.PLSStructure:
+def spec_structure(spec: ModelSpec) -> engine.PLSStructure:
+    """The compiled PLS model of a spec without higher-order constructs or interaction terms:
+    its blocks in spec order, Mode B for formative constructs and Mode A otherwise, and the
+    paths as an adjacency matrix (:func:`~sem_csat.pls.engine.compile_structure`)."""
     pos = {name: k for k, name in enumerate(spec.indicator_names)}
     blocks = [np.array([pos[i] for i in c.indicator_names]) for c in spec.constructs]
     modes = ["B" if c.mode == "formative" else "A" for c in spec.constructs]
@@ -362,7 +365,7 @@ def _estimate(spec: ModelSpec, prepared: PreparedData, settings: PLSSettings) ->
     else:
         est = engine.estimate(
             r,
-            _structure(spec),
+            spec_structure(spec),
             scheme=settings.scheme,
             tol=settings.tol,
             max_iter=settings.max_iter,

@@ -226,18 +226,9 @@ def _pls_limit(spec: ModelSpec, corr: FloatArray, method: str, scheme: str) -> F
 
 def _pls_structure(spec: ModelSpec) -> Any:
     """The compiled PLS model (blocks in spec order, Mode A for reflective constructs)."""
-    from sem_csat.pls import engine
+    from sem_csat.pls.model import spec_structure
 
-    pos = {name: k for k, name in enumerate(spec.indicator_names)}
-    blocks = [np.array([pos[i] for i in c.indicator_names]) for c in spec.constructs]
-    modes = ["B" if c.mode == "formative" else "A" for c in spec.constructs]
-    index = {name: k for k, name in enumerate(spec.construct_names)}
-    adjacency = np.zeros((len(index), len(index)), dtype=bool)
-    for p in spec.paths:
-        adjacency[index[p.source], index[p.target]] = True
-    return engine.compile_structure(
-        blocks, modes, adjacency, n_indicators=len(pos), names=spec.construct_names
-    )
+    return spec_structure(spec)
 
 
 def _progress(total: int, progress: bool | None) -> Any:
