@@ -47,7 +47,7 @@ from sem_csat.inference.bootstrap import (
     SeedLike,
     run_bootstrap,
 )
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 if TYPE_CHECKING:
     from sem_csat.cbsem.pipeline import CBSEMFit
@@ -86,7 +86,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
-class CBSEMBootstrap(BootstrapFacts):
+class CBSEMBootstrap(BootstrapFacts, ResultDisplay):
     """Bootstrap results of a covariance-based SEM (from :func:`bootstrap_cbsem`).
 
     Every table has its labels followed by the columns ``estimate`` (full sample),
@@ -210,12 +210,6 @@ class CBSEMBootstrap(BootstrapFacts):
         return Summary(
             f"sem_csat CB-SEM bootstrap: {r.spec.name}", header, sections, self.diagnostics
         )
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         return (

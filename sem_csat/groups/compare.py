@@ -26,7 +26,7 @@ from sem_csat.groups.permutation import GroupPermutations, permute_groups, seed_
 from sem_csat.groups.split import Missing
 from sem_csat.groups.stats import Centring
 from sem_csat.inference.bootstrap import SeedLike
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 if TYPE_CHECKING:
     from sem_csat.data import RawData
@@ -36,7 +36,7 @@ __all__ = ["GroupComparison", "compare_groups"]
 
 
 @dataclass(frozen=True, eq=False)
-class GroupComparison:
+class GroupComparison(ResultDisplay):
     """MICOM, multi-group analysis and index comparison of one model across groups or waves.
 
     Attributes
@@ -123,12 +123,6 @@ class GroupComparison:
         sections.append(Section("Effect differences", self.mga.effects, collapsed=True))
         title = f"sem_csat {'wave' if d.waves else 'group'} comparison: {f.spec.name} by {d.column}"
         return Summary(title, header, sections, self.diagnostics)
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{g} ({n})" for g, n in self.fits.data.sizes.items())

@@ -25,7 +25,7 @@ from sem_csat.diagnostics import Diagnostic, emit
 from sem_csat.errors import SemCsatError, SemCsatWarning
 from sem_csat.groups.split import GroupedData, Missing, split
 from sem_csat.pls.model import PLS, PLSSettings
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 if TYPE_CHECKING:
     import os
@@ -76,7 +76,7 @@ def group_context(prefix: str) -> Iterator[None]:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class GroupFits:
+class GroupFits(ResultDisplay):
     """The model fitted separately in every group (from :func:`fit_groups`).
 
     Attributes
@@ -194,12 +194,6 @@ class GroupFits:
         ]
         title = f"sem_csat {d.noun} fits: {self.spec.name} by {d.column}"
         return Summary(title, header, sections, self.diagnostics)
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         return (

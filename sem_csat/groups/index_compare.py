@@ -44,7 +44,7 @@ from sem_csat.groups.permutation import GroupPermutations, permute_groups, seed_
 from sem_csat.groups.stats import bootstrap_difference, permutation_p
 from sem_csat.inference.bootstrap import SeedLike
 from sem_csat.pls.index import item_scales
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 __all__ = ["INDEX_GROUP_COLUMNS", "INTERVALS", "IndexComparison", "compare_index"]
 
@@ -66,7 +66,7 @@ INTERVALS: Final[tuple[Interval, ...]] = ("bootstrap", "permutation")
 
 
 @dataclass(frozen=True, eq=False)
-class IndexComparison:
+class IndexComparison(ResultDisplay):
     """The index of every group and the differences between groups (from :func:`compare_index`).
 
     Attributes
@@ -235,12 +235,6 @@ class IndexComparison:
             f"{f.spec.name} by {d.column}"
         )
         return Summary(title, header, sections, self.diagnostics)
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         return (

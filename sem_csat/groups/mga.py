@@ -58,7 +58,7 @@ from sem_csat.groups.stats import (
 )
 from sem_csat.inference.bootstrap import SeedLike
 from sem_csat.pls.bootstrap import PLSLayout
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 __all__ = ["KINDS", "MGA_COLUMNS", "MGAResult", "mga"]
 
@@ -89,7 +89,7 @@ _STAT = {
 
 
 @dataclass(frozen=True, eq=False)
-class MGAResult:
+class MGAResult(ResultDisplay):
     """Multi-group comparison of paths, effects and index scores (from :func:`mga`).
 
     Attributes
@@ -302,12 +302,6 @@ class MGAResult:
             sections.append(Section("Index scores (0-100)", self.index, collapsed=True))
         title = f"sem_csat multi-group analysis: {f.spec.name} by {d.column}"
         return Summary(title, header, sections, self.diagnostics)
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         t = self.table

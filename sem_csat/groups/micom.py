@@ -62,7 +62,7 @@ from sem_csat.groups.permutation import (
 )
 from sem_csat.groups.stats import permutation_p, permutation_p_lower
 from sem_csat.inference.bootstrap import SeedLike
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 __all__ = ["MICOM_COLUMNS", "STEPS", "MICOMResult", "micom"]
 
@@ -89,7 +89,7 @@ def check_alpha(alpha: object) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class MICOMResult:
+class MICOMResult(ResultDisplay):
     """The three MICOM steps for every construct and pair of groups (from :func:`micom`).
 
     Attributes
@@ -296,12 +296,6 @@ class MICOMResult:
         ]
         title = f"sem_csat MICOM: {f.spec.name} by {d.column}"
         return Summary(title, header, sections, self.diagnostics)
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         v = self.verdicts["invariance"].value_counts()

@@ -45,7 +45,7 @@ import pandas as pd
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import UsageError
 from sem_csat.metrics.columns import DataLike, answers, check_answers, missing_note, survey_frame
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 if TYPE_CHECKING:
     from sem_csat.metrics.plot import Chart
@@ -152,7 +152,7 @@ def fong_critical_difference(a: int, b: int, n: int) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class KanoResult:
+class KanoResult(ResultDisplay):
     """Kano categories and Berger coefficients of every feature.
 
     Attributes
@@ -214,12 +214,6 @@ class KanoResult:
             [Section("Features", shown[cols], lines=lines)],
             self.diagnostics,
         )
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         counts = self.table["category"].value_counts()

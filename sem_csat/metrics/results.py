@@ -9,7 +9,7 @@ import pandas as pd
 
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.errors import UsageError
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 __all__ = [
     "COMPARE",
@@ -58,7 +58,7 @@ TOTAL: Final = "all"
 
 
 @dataclass(frozen=True, eq=False)
-class SurveyMetrics:
+class SurveyMetrics(ResultDisplay):
     """NPS, CSAT and CES scores by group, with intervals and group differences.
 
     Attributes
@@ -154,12 +154,6 @@ class SurveyMetrics:
             )
         sections.append(Section("Details", self.details, collapsed=True))
         return Summary("Survey metrics", header, sections, self.diagnostics)
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         metrics = "/".join(self.items)

@@ -47,7 +47,7 @@ from sem_csat.metrics.columns import (
     survey_frame,
 )
 from sem_csat.spec.model import did_you_mean
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 __all__ = [
     "DIMENSIONS",
@@ -164,7 +164,7 @@ def _names(value: object, dim: object) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, eq=False)
-class ServqualResult:
+class ServqualResult(ResultDisplay):
     """SERVQUAL gaps by dimension and item.
 
     Attributes
@@ -222,12 +222,6 @@ class ServqualResult:
             Section("Gaps by item", self.items, collapsed=True),
         ]
         return Summary("SERVQUAL gap analysis", header, sections, self.diagnostics)
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         overall = self.table.loc[self.table["dimension"] == OVERALL, "gap"]

@@ -50,7 +50,7 @@ import pandas as pd
 
 from sem_csat.errors import SpecError, UsageError
 from sem_csat.spec.model import ModelSpec, did_you_mean
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 __all__ = [
     "Population",
@@ -67,7 +67,7 @@ _NODES: Final = 64  # Gauss-Legendre nodes for the bivariate normal integrals
 
 
 @dataclass(frozen=True, eq=False)
-class Population:
+class Population(ResultDisplay):
     """Population values of a model and the correlations they imply.
 
     Attributes
@@ -126,12 +126,6 @@ class Population:
                 Section("Implied construct correlations", phi, index=True, collapsed=True),
             ],
         )
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         return (

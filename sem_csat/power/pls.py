@@ -36,7 +36,7 @@ from typing import Final
 import pandas as pd
 
 from sem_csat.errors import UsageError
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 __all__ = [
     "PLS_TABLE_COLUMNS",
@@ -132,7 +132,7 @@ def minimum_detectable_path(
 
 
 @dataclass(frozen=True)
-class PLSPlan:
+class PLSPlan(ResultDisplay):
     """A PLS sample-size plan by the inverse square root method (from :func:`pls_plan`).
 
     Attributes
@@ -183,12 +183,6 @@ class PLSPlan:
             "model (loadings, several predictors) use sem_csat.power.simulate.",
         )
         return Summary("PLS sample size", header, [Section("Plan", self.table, lines=lines)])
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         return f"<PLSPlan min_path {self.min_path:.4f}, n {self.n}>"

@@ -16,7 +16,7 @@ import pandas as pd
 from sem_csat.diagnostics import Diagnostic
 from sem_csat.power.implied import Population
 from sem_csat.power.replicates import FAILED, INADMISSIBLE, NOT_CONVERGED, OK
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 __all__ = ["STATUS_LABELS", "TABLE_COLUMNS", "PowerSimulation", "SimulationSettings"]
 
@@ -58,7 +58,7 @@ class SimulationSettings:
 
 
 @dataclass(frozen=True, eq=False)
-class PowerSimulation:
+class PowerSimulation(ResultDisplay):
     """Monte Carlo power, bias and coverage of every path.
 
     Attributes
@@ -151,12 +151,6 @@ class PowerSimulation:
             Section("Replicates", counts, index=True),
         ]
         return Summary("Monte Carlo power analysis", header, sections, self.diagnostics)
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         s = self.settings

@@ -37,7 +37,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sem_csat.errors import UsageError
-from sem_csat.summary import Section, Summary
+from sem_csat.summary import ResultDisplay, Section, Summary
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -428,7 +428,7 @@ def rmsea_sample_size_nested(
 
 
 @dataclass(frozen=True, eq=False)
-class RMSEAPlan:
+class RMSEAPlan(ResultDisplay):
     """An RMSEA power analysis: power at given sample sizes, or the sample size for a power.
 
     Attributes
@@ -479,12 +479,6 @@ class RMSEAPlan:
                 *lines,
             )
         return Summary("RMSEA power analysis", header, [Section("Power", self.table, lines=lines)])
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         row = self.table.iloc[0]

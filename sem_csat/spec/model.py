@@ -37,6 +37,7 @@ from sem_csat.spec.checks import (
 )
 from sem_csat.spec.expressions import Binary, Expression
 from sem_csat.spec.practice import Metrics, Servqual
+from sem_csat.summary import ResultDisplay
 
 if TYPE_CHECKING:
     from sem_csat.summary import Summary
@@ -453,7 +454,7 @@ class Constraint:
 
 
 @dataclass(frozen=True)
-class ModelSpec:
+class ModelSpec(ResultDisplay):
     """An immutable, validated customer-satisfaction model.
 
     Parameters
@@ -861,12 +862,6 @@ class ModelSpec:
         from sem_csat.spec.overview import spec_summary
 
         return spec_summary(self)
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def __repr__(self) -> str:
         return (
