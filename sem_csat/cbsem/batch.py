@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,6 +55,15 @@ _SYMMETRIC: Final = ("psi", "theta")
 #: From this many samples on, Σ⁻¹ comes from vectorised forward substitution on the Cholesky
 #: factors (faster for large stacks); below it, from LAPACK (fewer numpy calls).
 _VECTOR_INVERSE: Final = 48
+#: Samples that :func:`solve` iterates together (a stack that stays in the processor's cache).
+WIDTH: Final = 256
+
+try:  # the gufunc np.linalg.cholesky calls (NumPy ≥ 1.8), used to factor a stack in one call
+    from numpy.linalg import _umath_linalg
+
+    _CHOLESKY_LO: Any = _umath_linalg.cholesky_lo
+except (ImportError, AttributeError):  # pragma: no cover - another NumPy layout
+    _CHOLESKY_LO = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,6 +102,22 @@ class Moments:
             eye = np.eye(cov.shape[-1])
             icov = np.linalg.inv(np.where((sign > 0)[:, None, None], cov, eye))
         return cls(cov, np.asarray(nobs, dtype=np.float64), mean, logdet, icov)
+
+    def copy(self) -> Moments:
+        """A copy that :meth:`assign` may change."""
+        return self.take(np.arange(self.cov.shape[0]))
+
+    def assign(self, at: NDArray[np.intp], other: Moments, rows: NDArray[np.intp]) -> None:
+        """Overwrite samples ``at`` with samples ``rows`` of ``other`` (in place)."""
+        self.cov[at] = other.cov[rows]
+        self.nobs[at] = other.nobs[rows]
+        for mine, theirs in (
+            (self.mean, other.mean),
+            (self.logdet, other.logdet),
+            (self.icov, other.icov),
+        ):
+            if mine is not None and theirs is not None:
+                mine[at] = theirs[rows]
 
     def take(self, rows: NDArray[np.intp]) -> Moments:
         return Moments(
@@ -409,19 +434,22 @@ def _cholesky(a: FloatArray) -> tuple[FloatArray, BoolArray]:
     the identity's factor)."""
     ok: BoolArray = np.asarray(np.isfinite(a).all(axis=(1, 2)), dtype=bool)
     eye = np.eye(a.shape[-1])
-    safe = np.where(ok[:, None, None], a, eye)
+    safe = a if ok.all() else np.where(ok[:, None, None], a, eye)
+    if _CHOLESKY_LO is not None:
+        # NumPy's own kernel behind np.linalg.cholesky, without the exception: a matrix that
+        # is not positive definite comes back as NaN and the others are factored as usual
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore", under="ignore"):
+            chol = np.asarray(_CHOLESKY_LO(safe, signature="d->d"), dtype=np.float64)
+        good = ~np.isnan(chol[:, :, 0]).any(axis=1)
+        if good.all():
+            return chol, ok
+        ok &= good
+        return np.where(ok[:, None, None], chol, eye), ok
     try:
         return np.linalg.cholesky(safe), ok
     except np.linalg.LinAlgError:
         pass
-    # which ones failed: the smallest eigenvalues of the whole stack in one LAPACK call, then
-    # bisection only if a matrix at the edge of definiteness still defeats the factorisation
-    ok &= np.linalg.eigvalsh(safe)[:, 0] > 0.0
-    safe = np.where(ok[:, None, None], safe, eye)
-    try:
-        return np.linalg.cholesky(safe), ok
-    except np.linalg.LinAlgError:
-        pass
+    # which ones failed: bisection (a failed Cholesky of a stack does not say which one)
     _mark_not_pd(safe, np.arange(safe.shape[0]), ok)
     return np.linalg.cholesky(np.where(ok[:, None, None], safe, eye)), ok
 
@@ -464,6 +492,7 @@ def solve(
     tol: float = 1e-8,
     max_iter: int = 80,
     initial: tuple[FloatArray, FloatArray] | None = None,
+    width: int = WIDTH,
 ) -> tuple[FloatArray, BoolArray]:
     """Minimise f_b for every sample of ``data`` from ``z0`` by batched BFGS.
 
@@ -475,11 +504,18 @@ def solve(
     the next iteration, together with the other samples' steps (one evaluation of the whole
     stack per iteration).  A sample stops when its quasi-Newton step max|H_b∇f_b| is at most
     ``tol``·max(1, max|z_b|) (its estimates are then within about ``tol`` of the minimum: the
-    iteration converges superlinearly), or as not converged when no step lowers f_b.  Samples
-    leave the stack when they stop, so a sample's numbers do not depend on the others.
+    iteration converges superlinearly), or as not converged when no step lowers f_b or after
+    ``max_iter`` evaluations.
+
+    At most ``width`` samples iterate together (the working set); a sample that stops gives
+    its place to the next one waiting, so the stack stays full until the last samples, and
+    the few slow samples at the end are the only ones iterated in a small stack.  Every
+    sample is computed by the same row-wise operations whatever else is in the stack, so its
+    numbers do not depend on the other samples (up to the rounding of the inverse of Σ, which
+    a small stack takes from LAPACK).
 
     ``initial`` gives f_b and ∇f_b at ``z0`` when they are known without an evaluation
-    (:meth:`BatchProblem.at_start`).
+    (:meth:`BatchProblem.start_map`).
 
     Returns
     -------
@@ -489,85 +525,160 @@ def solve(
         ``(c,)``.
     """
     c = data.cov.shape[0]
-    q = np.asarray(z0).size
-    out = np.repeat(np.asarray(z0, dtype=np.float64)[None], c, axis=0)
+    z_start = np.asarray(z0, dtype=np.float64)
+    q = z_start.size
+    out = np.repeat(z_start[None], c, axis=0)
     if initial is None:
-        f, g, _ = problem.evaluate(out, data)
+        f_all, g_all, _ = problem.evaluate(out, data)
     else:
-        f, g = initial[0].copy(), initial[1].copy()
+        f_all, g_all = initial
     converged = np.zeros(c, dtype=bool)
-    finite = np.isfinite(f)
+    finite = np.isfinite(f_all)
     if q == 0:
         converged[finite] = True
         return out, converged
-    # the working set: the samples still iterating, kept contiguous (every array indexed by
-    # position in it; ``rows`` maps a position to its sample) and compacted when half of it
-    # has stopped, so that most iterations gather nothing
-    rows = np.flatnonzero(finite)
-    z, f, g = out[rows], f[rows], g[rows]
-    sub = data if rows.size == c else data.take(rows)
-    hk = np.repeat(np.asarray(h_inv, dtype=np.float64)[None], rows.size, axis=0)
-    work = np.empty_like(hk)
-    step = np.ones(rows.size)
-    active = np.arange(rows.size)
-    for _ in range(max_iter):
-        if active.size == 0:
-            break
-        if active.size <= rows.size // 2:  # compact: the stopped samples leave the arrays
-            out[rows] = z
-            rows, z, f, g, hk, step = (
-                rows[active],
-                z[active],
-                f[active],
-                g[active],
-                hk[active],
-                step[active],
-            )
-            sub = sub.take(active)
-            work = work[: rows.size]
-            active = np.arange(rows.size)
-        every = active.size == rows.size
-        d = -np.einsum("cij,cj->ci", hk if every else hk[active], g if every else g[active])
-        size = np.max(np.abs(d), axis=1)
-        za = z if every else z[active]
-        done = size <= tol * np.maximum(1.0, np.max(np.abs(za), axis=1))
-        converged[rows[active[done]]] = True
-        if done.any():
-            active, d, za = active[~done], d[~done], za[~done]
-        if active.size == 0:
-            break
-        every = active.size == rows.size
-        t = step[active]
-        g_old, f_old = (g, f) if every else (g[active], f[active])
-        cand = za + t[:, None] * d
-        f_new, g_new, _ = problem.evaluate(cand, sub if every else sub.take(active))
-        slope = np.einsum("ci,ci->c", d, g_old)
+    queue = np.flatnonzero(finite)  # samples waiting for a place, in order
+    h0 = np.asarray(h_inv, dtype=np.float64)
+    d0_all = -(g_all @ h0)  # the first step of every sample (h0 is symmetric)
+    size = min(max(int(width), 1), queue.size)
+    slots = _Slots.fill(queue[:size], data, z_start, h0, f_all, g_all, d0_all)
+    waiting = size
+    while slots.rows.size:
+        z, g, hk = slots.z, slots.g, slots.h
+        d = slots.d
+        big = np.abs(d).max(axis=1) > tol * np.maximum(1.0, np.abs(z).max(axis=1))
+        alive = big & (slots.step > 1e-6) & (slots.iters < max_iter)
+        if not alive.all():  # stopped: converged (small step), or no step lowers f, or cap
+            gone = np.flatnonzero(~alive)
+            rows = slots.rows[gone]
+            out[rows] = z[gone]
+            converged[rows[~big[gone]]] = True
+            new = queue[waiting : waiting + gone.size]
+            waiting += new.size
+            slots.replace(gone[: new.size], new, data, z_start, h0, f_all, g_all, d0_all)
+            if new.size < gone.size:
+                slots = slots.keep(np.setdiff1d(np.arange(slots.rows.size), gone[new.size :]))
+            continue  # the newcomers' first step is checked like any other
+        t = slots.step
+        cand = z + t[:, None] * d
+        f_new, g_new, _ = problem.evaluate(cand, slots.data)
+        slots.iters += 1
+        f_old = slots.f
+        slope = np.einsum("ci,ci->c", d, g)
         limit = f_old + 1e-4 * t * slope + 1e-13 * np.maximum(1.0, np.abs(f_old))
         ok = np.isfinite(f_new) & (f_new <= limit)
-        good = active[ok]
-        moved = cand[ok] - za[ok]
-        change = g_new[ok] - g_old[ok]
-        z[good], f[good], g[good] = cand[ok], f_new[ok], g_new[ok]
-        step[good] = 1.0
-        step[active[~ok]] *= 0.5
+        moved = cand - z
+        change = g_new - g
         sy = np.einsum("ci,ci->c", moved, change)
-        upd = sy > 1e-12 * np.linalg.norm(moved, axis=1) * np.linalg.norm(change, axis=1)
-        if upd.any():
-            which = good[upd]
-            s_, y, rho = moved[upd], change[upd], 1.0 / sy[upd]
-            whole = which.size == rows.size  # the bulk of the iterations: no gather, no scatter
-            h = hk if whole else hk[which]
-            hy = np.einsum("cij,cj->ci", h, y)
-            yhy = np.einsum("ci,ci->c", y, hy)
+        upd = ok & (sy > 1e-12 * np.linalg.norm(moved, axis=1) * np.linalg.norm(change, axis=1))
+        # the samples whose step failed keep their point and try half the step
+        okc = ok[:, None]
+        np.copyto(z, cand, where=okc)
+        np.copyto(g, g_new, where=okc)
+        np.copyto(slots.f, f_new, where=ok)
+        slots.step = np.where(ok, 1.0, 0.5 * t)
+        if upd.any():  # BFGS: H + s uᵀ + u sᵀ (exactly H where the update is skipped)
+            rho = np.where(upd, 1.0 / np.where(upd, sy, 1.0), 0.0)
+            s_ = moved * upd[:, None]
+            hy = (hk @ change[:, :, None])[:, :, 0]
+            yhy = np.einsum("ci,ci->c", change, hy)
             u = -rho[:, None] * hy + (0.5 * (rho * rho * yhy + rho))[:, None] * s_
-            outer = np.einsum("ci,cj->cij", s_, u, out=work[: which.size])
-            h += outer
-            h += np.swapaxes(outer, 1, 2)
-            if not whole:
-                hk[which] = h
-        active = active[step[active] > 1e-6]  # no step lowers f any more: not converged
-    out[rows] = z
+            pair = slots.pair
+            pair[:, :, 0] = s_
+            pair[:, :, 1] = u
+            swap = slots.swap
+            swap[:, 0, :] = u
+            swap[:, 1, :] = s_
+            hk += np.matmul(pair, swap, out=slots.work)
+        slots.d = -(hk @ g[:, :, None])[:, :, 0]
     return out, converged
+
+
+@dataclass(eq=False)
+class _Slots:
+    """The working set of :func:`solve`: one row per sample being iterated."""
+
+    rows: NDArray[np.intp]
+    data: Moments
+    z: FloatArray
+    f: FloatArray
+    g: FloatArray
+    d: FloatArray
+    h: FloatArray
+    step: FloatArray
+    iters: NDArray[np.intp]
+    pair: FloatArray
+    swap: FloatArray
+    work: FloatArray
+
+    @classmethod
+    def fill(
+        cls,
+        rows: NDArray[np.intp],
+        data: Moments,
+        z0: FloatArray,
+        h0: FloatArray,
+        f: FloatArray,
+        g: FloatArray,
+        d: FloatArray,
+    ) -> _Slots:
+        k, q = rows.size, z0.size
+        return cls(
+            rows=rows.copy(),
+            data=data.take(rows).copy(),
+            z=np.repeat(z0[None], k, axis=0),
+            f=f[rows].copy(),
+            g=g[rows].copy(),
+            d=d[rows].copy(),
+            h=np.repeat(h0[None], k, axis=0),
+            step=np.ones(k),
+            iters=np.zeros(k, dtype=np.intp),
+            pair=np.empty((k, q, 2)),
+            swap=np.empty((k, 2, q)),
+            work=np.empty((k, q, q)),
+        )
+
+    def replace(
+        self,
+        at: NDArray[np.intp],
+        rows: NDArray[np.intp],
+        data: Moments,
+        z0: FloatArray,
+        h0: FloatArray,
+        f: FloatArray,
+        g: FloatArray,
+        d: FloatArray,
+    ) -> None:
+        """Put samples ``rows`` (fresh, at ``z0``) in places ``at``."""
+        if not at.size:
+            return
+        self.rows[at] = rows
+        self.data.assign(at, data, rows)
+        self.z[at] = z0
+        self.f[at] = f[rows]
+        self.g[at] = g[rows]
+        self.d[at] = d[rows]
+        self.h[at] = h0
+        self.step[at] = 1.0
+        self.iters[at] = 0
+
+    def keep(self, at: NDArray[np.intp]) -> _Slots:
+        """Only the places ``at``."""
+        k = at.size
+        return _Slots(
+            rows=self.rows[at],
+            data=self.data.take(at),
+            z=self.z[at],
+            f=self.f[at],
+            g=self.g[at],
+            d=self.d[at],
+            h=self.h[at],
+            step=self.step[at],
+            iters=self.iters[at],
+            pair=self.pair[:k],
+            swap=self.swap[:k],
+            work=self.work[:k],
+        )
 
 
 def hessian_inverse(hessian: FloatArray, fisher: FloatArray) -> FloatArray:
