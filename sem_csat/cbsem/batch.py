@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 from sem_csat.cbsem.estimate import Reparam
 from sem_csat.cbsem.lisrel import Block, LisrelModel
 
-__all__ = ["BatchProblem", "Moments", "Point", "solve"]
+__all__ = ["WIDTH", "BatchProblem", "Moments", "Point", "default_width", "solve"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -55,8 +55,10 @@ _SYMMETRIC: Final = ("psi", "theta")
 #: From this many samples on, Σ⁻¹ comes from vectorised forward substitution on the Cholesky
 #: factors (faster for large stacks); below it, from LAPACK (fewer numpy calls).
 _VECTOR_INVERSE: Final = 48
-#: Samples that :func:`solve` iterates together (a stack that stays in the processor's cache).
-WIDTH: Final = 256
+#: Most samples that :func:`solve` iterates together (:func:`default_width`).
+WIDTH: Final = 512
+#: Bytes the working set's inverse-Hessian stacks (two of width × q × q doubles) may use.
+_WIDTH_BYTES: Final = 64 * 2**20
 
 try:  # the gufunc np.linalg.cholesky calls (NumPy ≥ 1.8), used to factor a stack in one call
     from numpy.linalg import _umath_linalg
@@ -152,6 +154,62 @@ class Point:
         return out
 
 
+@dataclass(frozen=True, eq=False)
+class _FlatLayout:
+    """The block's matrices side by side in one row per sample: where the free parameters
+    go (one scatter builds every matrix) and where their derivatives are read back."""
+
+    template: FloatArray  # (T,) every matrix's fixed values, flattened, one after the other
+    views: tuple[tuple[str, int, int, tuple[int, ...]], ...]  # name, start, stop, shape
+    scatter_pos: NDArray[np.intp]  # positions in a row of x's entries (both triangles)
+    scatter_src: NDArray[np.intp]
+    #: per matrix: flat positions in its derivative, the x entries they give, and the
+    #: weights (2 for an off-diagonal entry of a symmetric matrix; None when all are 1)
+    gather: dict[str, tuple[NDArray[np.intp], NDArray[np.intp], FloatArray | None]]
+    covers: bool  # every x entry is gathered from some matrix
+
+    @classmethod
+    def build(cls, block: Block, n_free: int) -> _FlatLayout:
+        views, parts, pos_all, src_all = [], [], [], []
+        gather = {}
+        start = 0
+        for name, template in block.templates.items():
+            shape = tuple(int(k) for k in template.shape)
+            views.append((name, start, start + template.size, shape))
+            parts.append(template.reshape(-1))
+            fr = block.free.get(name)
+            if fr is not None and fr.index.size:
+                if template.ndim == 1:
+                    local = fr.rows.astype(np.intp)
+                    weight = None
+                else:
+                    local = (fr.rows * shape[1] + fr.cols).astype(np.intp)
+                    weight = None
+                    if name in _SYMMETRIC and fr.offdiag.any():
+                        mirror = (fr.cols * shape[1] + fr.rows).astype(np.intp)
+                        pos_all.append(start + mirror[fr.offdiag])
+                        src_all.append(fr.index[fr.offdiag])
+                        weight = np.where(fr.offdiag, 2.0, 1.0)
+                pos_all.append(start + local)
+                src_all.append(fr.index)
+                gather[name] = (local, fr.index.astype(np.intp), weight)
+            start += template.size
+        template = np.concatenate(parts) if parts else np.zeros(0)
+        pos = np.concatenate(pos_all).astype(np.intp) if pos_all else np.zeros(0, np.intp)
+        src = np.concatenate(src_all).astype(np.intp) if src_all else np.zeros(0, np.intp)
+        covered = np.zeros(n_free, dtype=bool)
+        covered[src] = True
+        return cls(template, tuple(views), pos, src, gather, bool(covered.all()))
+
+    def matrices(self, x: FloatArray) -> dict[str, FloatArray]:
+        c = x.shape[0]
+        flat = np.empty((c, self.template.size))
+        flat[:] = self.template
+        if self.scatter_pos.size:
+            flat[:, self.scatter_pos] = x[:, self.scatter_src]
+        return {name: flat[:, a:b].reshape((c, *shape)) for name, a, b, shape in self.views}
+
+
 class BatchProblem:
     """f_b(z) and ∂f_b/∂z for stacks of samples (one block; see the module docstring).
 
@@ -193,6 +251,7 @@ class BatchProblem:
         w = np.full((p, p), 0.5)
         np.fill_diagonal(w, 1.0)
         self._vech_w = w
+        self._layout = _FlatLayout.build(self.block, self.n_free)
 
     # ------------------------------------------------------------------------ moments
     def x(self, z: FloatArray) -> FloatArray:
@@ -203,22 +262,9 @@ class BatchProblem:
         return out
 
     def matrices(self, x: FloatArray) -> dict[str, FloatArray]:
-        """The block's matrices for a stack of parameter vectors ``(c, n_free)``."""
-        c = x.shape[0]
-        out = {}
-        for name, template in self.block.templates.items():
-            mat = np.repeat(template[None], c, axis=0)
-            fr = self.block.free.get(name)
-            if fr is not None and fr.index.size:
-                values = x[:, fr.index]
-                if mat.ndim == 2:
-                    mat[:, fr.rows] = values
-                else:
-                    mat[:, fr.rows, fr.cols] = values
-                    if name in _SYMMETRIC:
-                        mat[:, fr.cols, fr.rows] = values
-            out[name] = mat
-        return out
+        """The block's matrices for a stack of parameter vectors ``(c, n_free)`` (views of one
+        array filled by one scatter of x)."""
+        return self._layout.matrices(x)
 
     def point(self, x: FloatArray) -> Point:
         """Implied moments of a stack of parameter vectors (NaN where I − B is singular)."""
@@ -242,8 +288,10 @@ class BatchProblem:
         else:
             m = lam
             la = lam @ psi
-        sigma = la @ np.swapaxes(lam, 1, 2) + mats["theta"]
-        sigma = 0.5 * (sigma + np.swapaxes(sigma, 1, 2))
+        sigma = la @ np.swapaxes(lam, 1, 2)
+        sigma += mats["theta"]
+        sigma += np.swapaxes(sigma, 1, 2)  # NumPy buffers the overlapping operand
+        sigma *= 0.5
         mu = None
         if self.meanstructure:
             alpha = mats["alpha"]
@@ -270,25 +318,30 @@ class BatchProblem:
         p = sigma.shape[-1]
         if self.estimator == "ML":
             chol, ok = _cholesky(sigma)
-            diag = np.einsum("cii->ci", chol)
-            logdet = 2.0 * np.log(np.where(ok[:, None], diag, 1.0)).sum(axis=1)
+            diag = np.einsum("cii->ci", chol)  # the identity's factor where Σ is not PD
+            logdet = 2.0 * np.log(diag).sum(axis=1)
             if sigma.shape[0] >= _VECTOR_INVERSE:
                 linv = _lower_inverse(chol, diag)
                 inv = np.swapaxes(linv, 1, 2) @ linv
             else:  # few samples: one LAPACK call beats p vectorised steps
-                inv = np.linalg.inv(np.where(ok[:, None, None], sigma, np.eye(p)))
+                safe = sigma if ok.all() else np.where(ok[:, None, None], sigma, np.eye(p))
+                inv = np.asarray(np.linalg.inv(safe), dtype=np.float64)
             logdet_s = data.logdet if data.logdet is not None else np.linalg.slogdet(s)[1]
             target = sigma - s
-            f = logdet + np.einsum("cij,cij->c", s, inv) - logdet_s - p
+            f = logdet + np.einsum("cij,cij->c", s, inv)
+            f -= logdet_s
             gmu = None
             if d is not None:
                 vd = (inv @ d[:, :, None])[:, :, 0]
-                f = f + np.einsum("ci,ci->c", d, vd)
-                target = target - d[:, :, None] * d[:, None, :]
+                f += np.einsum("ci,ci->c", d, vd)
+                target -= d[:, :, None] * d[:, None, :]
                 gmu = -vd
-            g = 0.5 * (inv @ target @ inv)
-            g = 0.5 * (g + np.swapaxes(g, 1, 2))
-            f = np.where(ok & np.isfinite(logdet_s), 0.5 * f, np.inf)
+            g = inv @ target @ inv
+            g += np.swapaxes(g, 1, 2)
+            g *= 0.25
+            f -= p
+            f *= 0.5
+            f[~(ok & np.isfinite(logdet_s))] = np.inf
             return f, g, gmu
         r = s - sigma
         if self.estimator == "GLS":
@@ -315,7 +368,7 @@ class BatchProblem:
         """∂f/∂x from G = ∂f/∂Σ (and ∂f/∂μ), gathered at the free entries."""
         block = self.block
         c = g.shape[0]
-        grad = np.zeros((c, self.n_free))
+        grad = np.empty((c, self.n_free)) if self._layout.covers else np.zeros((c, self.n_free))
         mt = np.swapaxes(pt.m, 1, 2)
         gm = g @ pt.m
         mgm = mt @ gm
@@ -338,17 +391,16 @@ class BatchProblem:
                 parts["beta"] = parts["beta"] + mg[:, :, None] * ca[:, None, :]
             parts["nu"] = gmu
             parts["alpha"] = mg
+        lay = self._layout
         for name, part in parts.items():
-            fr = block.free.get(name)
-            if fr is None or not fr.index.size:
+            gather = lay.gather.get(name)
+            if gather is None:
                 continue
-            if part.ndim == 2:
-                grad[:, fr.index] = part[:, fr.rows]
-                continue
-            values = part[:, fr.rows, fr.cols]
-            if name in _SYMMETRIC:
-                values = np.where(fr.offdiag, 2.0 * values, values)
-            grad[:, fr.index] = values
+            pos, index, weight = gather
+            values = part.reshape(c, -1)[:, pos]
+            if weight is not None:
+                values *= weight
+            grad[:, index] = values
         return grad
 
     def start_map(self, z0: FloatArray) -> StartMap | None:
@@ -393,9 +445,13 @@ class BatchProblem:
         for mat in (pt.latent_cov, pt.mats["theta"]):
             if not mat.shape[-1]:
                 continue
-            eig = np.linalg.eigvalsh(0.5 * (mat + np.swapaxes(mat, 1, 2)))
-            scale = np.maximum(1.0, eig[:, -1])
-            out |= eig[:, 0] < -tol * scale
+            sym = 0.5 * (mat + np.swapaxes(mat, 1, 2))
+            # a positive definite matrix passes: eigenvalues only where Cholesky fails
+            doubt = np.flatnonzero(~_cholesky(sym)[1])
+            if doubt.size:
+                eig = np.linalg.eigvalsh(sym[doubt])
+                scale = np.maximum(1.0, eig[:, -1])
+                out[doubt] |= eig[:, 0] < -tol * scale
         return out
 
 
@@ -434,7 +490,7 @@ def _cholesky(a: FloatArray) -> tuple[FloatArray, BoolArray]:
     the identity's factor)."""
     ok: BoolArray = np.asarray(np.isfinite(a).all(axis=(1, 2)), dtype=bool)
     eye = np.eye(a.shape[-1])
-    safe = a if ok.all() else np.where(ok[:, None, None], a, eye)
+    safe: FloatArray = a if ok.all() else np.where(ok[:, None, None], a, eye)
     if _CHOLESKY_LO is not None:
         # NumPy's own kernel behind np.linalg.cholesky, without the exception: a matrix that
         # is not positive definite comes back as NaN and the others are factored as usual
@@ -444,7 +500,8 @@ def _cholesky(a: FloatArray) -> tuple[FloatArray, BoolArray]:
         if good.all():
             return chol, ok
         ok &= good
-        return np.where(ok[:, None, None], chol, eye), ok
+        out: FloatArray = np.where(ok[:, None, None], chol, eye)
+        return out, ok
     try:
         return np.linalg.cholesky(safe), ok
     except np.linalg.LinAlgError:
@@ -483,6 +540,15 @@ def _lower_inverse(chol: FloatArray, diag: FloatArray) -> FloatArray:
     return out
 
 
+def default_width(n_z: int) -> int:
+    """Samples :func:`solve` iterates together for ``n_z`` parameters: :data:`WIDTH`, halved
+    until the inverse-Hessian stack and its update buffer fit in 64 MiB, at least 16."""
+    width = WIDTH
+    while width > 16 and 2 * width * max(n_z, 1) ** 2 * 8 > _WIDTH_BYTES:
+        width //= 2
+    return width
+
+
 def solve(
     problem: BatchProblem,
     data: Moments,
@@ -492,7 +558,7 @@ def solve(
     tol: float = 1e-8,
     max_iter: int = 80,
     initial: tuple[FloatArray, FloatArray] | None = None,
-    width: int = WIDTH,
+    width: int | None = None,
 ) -> tuple[FloatArray, BoolArray]:
     """Minimise f_b for every sample of ``data`` from ``z0`` by batched BFGS.
 
@@ -507,7 +573,8 @@ def solve(
     iteration converges superlinearly), or as not converged when no step lowers f_b or after
     ``max_iter`` evaluations.
 
-    At most ``width`` samples iterate together (the working set); a sample that stops gives
+    At most ``width`` samples (default :func:`default_width`) iterate together (the working
+    set); a sample that stops gives
     its place to the next one waiting, so the stack stays full until the last samples, and
     the few slow samples at the end are the only ones iterated in a small stack.  Every
     sample is computed by the same row-wise operations whatever else is in the stack, so its
@@ -540,7 +607,7 @@ def solve(
     queue = np.flatnonzero(finite)  # samples waiting for a place, in order
     h0 = np.asarray(h_inv, dtype=np.float64)
     d0_all = -(g_all @ h0)  # the first step of every sample (h0 is symmetric)
-    size = min(max(int(width), 1), queue.size)
+    size = min(default_width(q) if width is None else max(int(width), 1), queue.size)
     slots = _Slots.fill(queue[:size], data, z_start, h0, f_all, g_all, d0_all)
     waiting = size
     while slots.rows.size:
@@ -577,11 +644,17 @@ def solve(
         np.copyto(g, g_new, where=okc)
         np.copyto(slots.f, f_new, where=ok)
         slots.step = np.where(ok, 1.0, 0.5 * t)
-        if upd.any():  # BFGS: H + s uᵀ + u sᵀ (exactly H where the update is skipped)
+        # BFGS: H⁺ = H + s uᵀ + u sᵀ (s = y = 0, so H⁺ = H exactly, where the update is
+        # skipped); Hy and Hg in one product, and the next step −H⁺g from them
+        both = slots.both
+        both[:, :, 0] = np.where(upd[:, None], change, 0.0)
+        both[:, :, 1] = g
+        prod = np.matmul(hk, both, out=slots.prod)
+        hy, hg = prod[:, :, 0], prod[:, :, 1]
+        if upd.any():
             rho = np.where(upd, 1.0 / np.where(upd, sy, 1.0), 0.0)
-            s_ = moved * upd[:, None]
-            hy = (hk @ change[:, :, None])[:, :, 0]
-            yhy = np.einsum("ci,ci->c", change, hy)
+            s_ = np.where(upd[:, None], moved, 0.0)
+            yhy = np.einsum("ci,ci->c", both[:, :, 0], hy)
             u = -rho[:, None] * hy + (0.5 * (rho * rho * yhy + rho))[:, None] * s_
             pair = slots.pair
             pair[:, :, 0] = s_
@@ -590,7 +663,11 @@ def solve(
             swap[:, 0, :] = u
             swap[:, 1, :] = s_
             hk += np.matmul(pair, swap, out=slots.work)
-        slots.d = -(hk @ g[:, :, None])[:, :, 0]
+            ug = np.einsum("ci,ci->c", u, g)
+            sg = np.einsum("ci,ci->c", s_, g)
+            slots.d = -(hg + s_ * ug[:, None] + u * sg[:, None])
+        else:
+            slots.d = -hg
     return out, converged
 
 
@@ -610,6 +687,8 @@ class _Slots:
     pair: FloatArray
     swap: FloatArray
     work: FloatArray
+    both: FloatArray
+    prod: FloatArray
 
     @classmethod
     def fill(
@@ -636,6 +715,8 @@ class _Slots:
             pair=np.empty((k, q, 2)),
             swap=np.empty((k, 2, q)),
             work=np.empty((k, q, q)),
+            both=np.empty((k, q, 2)),
+            prod=np.empty((k, q, 2)),
         )
 
     def replace(
@@ -678,6 +759,8 @@ class _Slots:
             pair=self.pair[:k],
             swap=self.swap[:k],
             work=self.work[:k],
+            both=self.both[:k],
+            prod=self.prod[:k],
         )
 
 
