@@ -503,7 +503,8 @@ def _cholesky(a: FloatArray) -> tuple[FloatArray, BoolArray]:
         out: FloatArray = np.where(ok[:, None, None], chol, eye)
         return out, ok
     try:
-        return np.linalg.cholesky(safe), ok
+        chol = np.asarray(np.linalg.cholesky(safe), dtype=np.float64)
+        return chol, ok
     except np.linalg.LinAlgError:
         pass
     # which ones failed: bisection (a failed Cholesky of a stack does not say which one)
