@@ -15,6 +15,25 @@ Run from the repository root::
    sem_csat must finish at least as fast as lavaan.
 
 Timings depend on the load of the machine: run it on a quiet one.
+
+Where the time goes (HS CFA, 2000 resamples in two chunks of 1000, one core; CPU time per
+resample, measured with the machine shared): drawing the counts ~10 µs (one generator per
+resample, as the seeding scheme requires: ~2 µs to seed it, ~6 µs for its 301 draws), the
+moments of the resamples ~3 µs, the batched solver ~60 µs, the statistics and the improper-
+solution check ~3 µs.  The solver evaluates f and ∇f 14.3 times per resample (13.8 accepted
+BFGS steps, 0.5 halved ones) at ~3.3 µs each in a working set of 512 resamples (Cholesky
+~0.3 µs, the inverse of Σ by vectorised substitution ~0.6 µs, V(Σ − S)V and the gradient's
+products ~1 µs, the rest in NumPy's per-call overhead on 9 × 9 matrices), and spends ~1 µs
+per step on the BFGS update and the next step (one batched product for Hy and Hg).  The
+arithmetic itself is ~5,000 multiply-adds per step (Σ, its Cholesky factor and inverse,
+V(Σ − S)V, the gradient, the rank-2 update of a 21 × 21 inverse Hessian): ~70,000 per resample,
+~35 µs at 4 GFLOP/s, so the solver runs within about twice the arithmetic's bound; what
+remains is NumPy's cost per call on small matrices and the ~15 steps of a quasi-Newton method.
+Measured alternatives on 200 resamples: Newton with the exact Hessian needs a median of 7 steps
+but diverges without a line search on a third of them and costs several evaluations per
+Hessian; Fisher scoring needs a median of 28 (on this misfitting model the expected information
+is 0.2–2.1 times the Hessian); BFGS started from each resample's own Hessian at ẑ needs 17.2
+evaluations against 14.4 from the full-sample one.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 from sem_csat.cbsem.estimate import Reparam
 from sem_csat.cbsem.lisrel import Block, LisrelModel
 
-__all__ = ["BatchProblem", "Moments", "Point", "solve"]
+__all__ = ["WIDTH", "BatchProblem", "Moments", "Point", "default_width", "solve"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -55,6 +55,17 @@ _SYMMETRIC: Final = ("psi", "theta")
 #: From this many samples on, Σ⁻¹ comes from vectorised forward substitution on the Cholesky
 #: factors (faster for large stacks); below it, from LAPACK (fewer numpy calls).
 _VECTOR_INVERSE: Final = 48
+#: Most samples that :func:`solve` iterates together (:func:`default_width`).
+WIDTH: Final = 512
+#: Bytes the working set's inverse-Hessian stacks (two of width × q × q doubles) may use.
+_WIDTH_BYTES: Final = 64 * 2**20
+
+try:  # the gufunc np.linalg.cholesky calls (NumPy ≥ 1.8), used to factor a stack in one call
+    from numpy.linalg import _umath_linalg
+
+    _CHOLESKY_LO: Any = _umath_linalg.cholesky_lo
+except (ImportError, AttributeError):  # pragma: no cover - another NumPy layout
+    _CHOLESKY_LO = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +105,22 @@ class Moments:
             icov = np.linalg.inv(np.where((sign > 0)[:, None, None], cov, eye))
         return cls(cov, np.asarray(nobs, dtype=np.float64), mean, logdet, icov)
 
+    def copy(self) -> Moments:
+        """A copy that :meth:`assign` may change."""
+        return self.take(np.arange(self.cov.shape[0]))
+
+    def assign(self, at: NDArray[np.intp], other: Moments, rows: NDArray[np.intp]) -> None:
+        """Overwrite samples ``at`` with samples ``rows`` of ``other`` (in place)."""
+        self.cov[at] = other.cov[rows]
+        self.nobs[at] = other.nobs[rows]
+        for mine, theirs in (
+            (self.mean, other.mean),
+            (self.logdet, other.logdet),
+            (self.icov, other.icov),
+        ):
+            if mine is not None and theirs is not None:
+                mine[at] = theirs[rows]
+
     def take(self, rows: NDArray[np.intp]) -> Moments:
         return Moments(
             self.cov[rows],
@@ -125,6 +152,62 @@ class Point:
             return psi
         out: FloatArray = self.c @ psi @ np.swapaxes(self.c, 1, 2)
         return out
+
+
+@dataclass(frozen=True, eq=False)
+class _FlatLayout:
+    """The block's matrices side by side in one row per sample: where the free parameters
+    go (one scatter builds every matrix) and where their derivatives are read back."""
+
+    template: FloatArray  # (T,) every matrix's fixed values, flattened, one after the other
+    views: tuple[tuple[str, int, int, tuple[int, ...]], ...]  # name, start, stop, shape
+    scatter_pos: NDArray[np.intp]  # positions in a row of x's entries (both triangles)
+    scatter_src: NDArray[np.intp]
+    #: per matrix: flat positions in its derivative, the x entries they give, and the
+    #: weights (2 for an off-diagonal entry of a symmetric matrix; None when all are 1)
+    gather: dict[str, tuple[NDArray[np.intp], NDArray[np.intp], FloatArray | None]]
+    covers: bool  # every x entry is gathered from some matrix
+
+    @classmethod
+    def build(cls, block: Block, n_free: int) -> _FlatLayout:
+        views, parts, pos_all, src_all = [], [], [], []
+        gather = {}
+        start = 0
+        for name, template in block.templates.items():
+            shape = tuple(int(k) for k in template.shape)
+            views.append((name, start, start + template.size, shape))
+            parts.append(template.reshape(-1))
+            fr = block.free.get(name)
+            if fr is not None and fr.index.size:
+                if template.ndim == 1:
+                    local = fr.rows.astype(np.intp)
+                    weight = None
+                else:
+                    local = (fr.rows * shape[1] + fr.cols).astype(np.intp)
+                    weight = None
+                    if name in _SYMMETRIC and fr.offdiag.any():
+                        mirror = (fr.cols * shape[1] + fr.rows).astype(np.intp)
+                        pos_all.append(start + mirror[fr.offdiag])
+                        src_all.append(fr.index[fr.offdiag])
+                        weight = np.where(fr.offdiag, 2.0, 1.0)
+                pos_all.append(start + local)
+                src_all.append(fr.index)
+                gather[name] = (local, fr.index.astype(np.intp), weight)
+            start += template.size
+        template = np.concatenate(parts) if parts else np.zeros(0)
+        pos = np.concatenate(pos_all).astype(np.intp) if pos_all else np.zeros(0, np.intp)
+        src = np.concatenate(src_all).astype(np.intp) if src_all else np.zeros(0, np.intp)
+        covered = np.zeros(n_free, dtype=bool)
+        covered[src] = True
+        return cls(template, tuple(views), pos, src, gather, bool(covered.all()))
+
+    def matrices(self, x: FloatArray) -> dict[str, FloatArray]:
+        c = x.shape[0]
+        flat = np.empty((c, self.template.size))
+        flat[:] = self.template
+        if self.scatter_pos.size:
+            flat[:, self.scatter_pos] = x[:, self.scatter_src]
+        return {name: flat[:, a:b].reshape((c, *shape)) for name, a, b, shape in self.views}
 
 
 class BatchProblem:
@@ -168,6 +251,7 @@ class BatchProblem:
         w = np.full((p, p), 0.5)
         np.fill_diagonal(w, 1.0)
         self._vech_w = w
+        self._layout = _FlatLayout.build(self.block, self.n_free)
 
     # ------------------------------------------------------------------------ moments
     def x(self, z: FloatArray) -> FloatArray:
@@ -178,22 +262,9 @@ class BatchProblem:
         return out
 
     def matrices(self, x: FloatArray) -> dict[str, FloatArray]:
-        """The block's matrices for a stack of parameter vectors ``(c, n_free)``."""
-        c = x.shape[0]
-        out = {}
-        for name, template in self.block.templates.items():
-            mat = np.repeat(template[None], c, axis=0)
-            fr = self.block.free.get(name)
-            if fr is not None and fr.index.size:
-                values = x[:, fr.index]
-                if mat.ndim == 2:
-                    mat[:, fr.rows] = values
-                else:
-                    mat[:, fr.rows, fr.cols] = values
-                    if name in _SYMMETRIC:
-                        mat[:, fr.cols, fr.rows] = values
-            out[name] = mat
-        return out
+        """The block's matrices for a stack of parameter vectors ``(c, n_free)`` (views of one
+        array filled by one scatter of x)."""
+        return self._layout.matrices(x)
 
     def point(self, x: FloatArray) -> Point:
         """Implied moments of a stack of parameter vectors (NaN where I − B is singular)."""
@@ -217,8 +288,10 @@ class BatchProblem:
         else:
             m = lam
             la = lam @ psi
-        sigma = la @ np.swapaxes(lam, 1, 2) + mats["theta"]
-        sigma = 0.5 * (sigma + np.swapaxes(sigma, 1, 2))
+        sigma = la @ np.swapaxes(lam, 1, 2)
+        sigma += mats["theta"]
+        sigma += np.swapaxes(sigma, 1, 2)  # NumPy buffers the overlapping operand
+        sigma *= 0.5
         mu = None
         if self.meanstructure:
             alpha = mats["alpha"]
@@ -245,25 +318,30 @@ class BatchProblem:
         p = sigma.shape[-1]
         if self.estimator == "ML":
             chol, ok = _cholesky(sigma)
-            diag = np.einsum("cii->ci", chol)
-            logdet = 2.0 * np.log(np.where(ok[:, None], diag, 1.0)).sum(axis=1)
+            diag = np.einsum("cii->ci", chol)  # the identity's factor where Σ is not PD
+            logdet = 2.0 * np.log(diag).sum(axis=1)
             if sigma.shape[0] >= _VECTOR_INVERSE:
                 linv = _lower_inverse(chol, diag)
                 inv = np.swapaxes(linv, 1, 2) @ linv
             else:  # few samples: one LAPACK call beats p vectorised steps
-                inv = np.linalg.inv(np.where(ok[:, None, None], sigma, np.eye(p)))
+                safe = sigma if ok.all() else np.where(ok[:, None, None], sigma, np.eye(p))
+                inv = np.asarray(np.linalg.inv(safe), dtype=np.float64)
             logdet_s = data.logdet if data.logdet is not None else np.linalg.slogdet(s)[1]
             target = sigma - s
-            f = logdet + np.einsum("cij,cij->c", s, inv) - logdet_s - p
+            f = logdet + np.einsum("cij,cij->c", s, inv)
+            f -= logdet_s
             gmu = None
             if d is not None:
                 vd = (inv @ d[:, :, None])[:, :, 0]
-                f = f + np.einsum("ci,ci->c", d, vd)
-                target = target - d[:, :, None] * d[:, None, :]
+                f += np.einsum("ci,ci->c", d, vd)
+                target -= d[:, :, None] * d[:, None, :]
                 gmu = -vd
-            g = 0.5 * (inv @ target @ inv)
-            g = 0.5 * (g + np.swapaxes(g, 1, 2))
-            f = np.where(ok & np.isfinite(logdet_s), 0.5 * f, np.inf)
+            g = inv @ target @ inv
+            g += np.swapaxes(g, 1, 2)
+            g *= 0.25
+            f -= p
+            f *= 0.5
+            f[~(ok & np.isfinite(logdet_s))] = np.inf
             return f, g, gmu
         r = s - sigma
         if self.estimator == "GLS":
@@ -290,7 +368,7 @@ class BatchProblem:
         """∂f/∂x from G = ∂f/∂Σ (and ∂f/∂μ), gathered at the free entries."""
         block = self.block
         c = g.shape[0]
-        grad = np.zeros((c, self.n_free))
+        grad = np.empty((c, self.n_free)) if self._layout.covers else np.zeros((c, self.n_free))
         mt = np.swapaxes(pt.m, 1, 2)
         gm = g @ pt.m
         mgm = mt @ gm
@@ -313,17 +391,16 @@ class BatchProblem:
                 parts["beta"] = parts["beta"] + mg[:, :, None] * ca[:, None, :]
             parts["nu"] = gmu
             parts["alpha"] = mg
+        lay = self._layout
         for name, part in parts.items():
-            fr = block.free.get(name)
-            if fr is None or not fr.index.size:
+            gather = lay.gather.get(name)
+            if gather is None:
                 continue
-            if part.ndim == 2:
-                grad[:, fr.index] = part[:, fr.rows]
-                continue
-            values = part[:, fr.rows, fr.cols]
-            if name in _SYMMETRIC:
-                values = np.where(fr.offdiag, 2.0 * values, values)
-            grad[:, fr.index] = values
+            pos, index, weight = gather
+            values = part.reshape(c, -1)[:, pos]
+            if weight is not None:
+                values *= weight
+            grad[:, index] = values
         return grad
 
     def start_map(self, z0: FloatArray) -> StartMap | None:
@@ -368,9 +445,13 @@ class BatchProblem:
         for mat in (pt.latent_cov, pt.mats["theta"]):
             if not mat.shape[-1]:
                 continue
-            eig = np.linalg.eigvalsh(0.5 * (mat + np.swapaxes(mat, 1, 2)))
-            scale = np.maximum(1.0, eig[:, -1])
-            out |= eig[:, 0] < -tol * scale
+            sym = 0.5 * (mat + np.swapaxes(mat, 1, 2))
+            # a positive definite matrix passes: eigenvalues only where Cholesky fails
+            doubt = np.flatnonzero(~_cholesky(sym)[1])
+            if doubt.size:
+                eig = np.linalg.eigvalsh(sym[doubt])
+                scale = np.maximum(1.0, eig[:, -1])
+                out[doubt] |= eig[:, 0] < -tol * scale
         return out
 
 
@@ -409,19 +490,24 @@ def _cholesky(a: FloatArray) -> tuple[FloatArray, BoolArray]:
     the identity's factor)."""
     ok: BoolArray = np.asarray(np.isfinite(a).all(axis=(1, 2)), dtype=bool)
     eye = np.eye(a.shape[-1])
-    safe = np.where(ok[:, None, None], a, eye)
+    safe: FloatArray = a if ok.all() else np.where(ok[:, None, None], a, eye)
+    if _CHOLESKY_LO is not None:
+        # NumPy's own kernel behind np.linalg.cholesky, without the exception: a matrix that
+        # is not positive definite comes back as NaN and the others are factored as usual
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore", under="ignore"):
+            chol = np.asarray(_CHOLESKY_LO(safe, signature="d->d"), dtype=np.float64)
+        good = ~np.isnan(chol[:, :, 0]).any(axis=1)
+        if good.all():
+            return chol, ok
+        ok &= good
+        out: FloatArray = np.where(ok[:, None, None], chol, eye)
+        return out, ok
     try:
-        return np.linalg.cholesky(safe), ok
+        chol = np.asarray(np.linalg.cholesky(safe), dtype=np.float64)
+        return chol, ok
     except np.linalg.LinAlgError:
         pass
-    # which ones failed: the smallest eigenvalues of the whole stack in one LAPACK call, then
-    # bisection only if a matrix at the edge of definiteness still defeats the factorisation
-    ok &= np.linalg.eigvalsh(safe)[:, 0] > 0.0
-    safe = np.where(ok[:, None, None], safe, eye)
-    try:
-        return np.linalg.cholesky(safe), ok
-    except np.linalg.LinAlgError:
-        pass
+    # which ones failed: bisection (a failed Cholesky of a stack does not say which one)
     _mark_not_pd(safe, np.arange(safe.shape[0]), ok)
     return np.linalg.cholesky(np.where(ok[:, None, None], safe, eye)), ok
 
@@ -455,6 +541,15 @@ def _lower_inverse(chol: FloatArray, diag: FloatArray) -> FloatArray:
     return out
 
 
+def default_width(n_z: int) -> int:
+    """Samples :func:`solve` iterates together for ``n_z`` parameters: :data:`WIDTH`, halved
+    until the inverse-Hessian stack and its update buffer fit in 64 MiB, at least 16."""
+    width = WIDTH
+    while width > 16 and 2 * width * max(n_z, 1) ** 2 * 8 > _WIDTH_BYTES:
+        width //= 2
+    return width
+
+
 def solve(
     problem: BatchProblem,
     data: Moments,
@@ -464,6 +559,7 @@ def solve(
     tol: float = 1e-8,
     max_iter: int = 80,
     initial: tuple[FloatArray, FloatArray] | None = None,
+    width: int | None = None,
 ) -> tuple[FloatArray, BoolArray]:
     """Minimise f_b for every sample of ``data`` from ``z0`` by batched BFGS.
 
@@ -475,11 +571,19 @@ def solve(
     the next iteration, together with the other samples' steps (one evaluation of the whole
     stack per iteration).  A sample stops when its quasi-Newton step max|H_b∇f_b| is at most
     ``tol``·max(1, max|z_b|) (its estimates are then within about ``tol`` of the minimum: the
-    iteration converges superlinearly), or as not converged when no step lowers f_b.  Samples
-    leave the stack when they stop, so a sample's numbers do not depend on the others.
+    iteration converges superlinearly), or as not converged when no step lowers f_b or after
+    ``max_iter`` evaluations.
+
+    At most ``width`` samples (default :func:`default_width`) iterate together (the working
+    set); a sample that stops gives
+    its place to the next one waiting, so the stack stays full until the last samples, and
+    the few slow samples at the end are the only ones iterated in a small stack.  Every
+    sample is computed by the same row-wise operations whatever else is in the stack, so its
+    numbers do not depend on the other samples (up to the rounding of the inverse of Σ, which
+    a small stack takes from LAPACK).
 
     ``initial`` gives f_b and ∇f_b at ``z0`` when they are known without an evaluation
-    (:meth:`BatchProblem.at_start`).
+    (:meth:`BatchProblem.start_map`).
 
     Returns
     -------
@@ -489,85 +593,176 @@ def solve(
         ``(c,)``.
     """
     c = data.cov.shape[0]
-    q = np.asarray(z0).size
-    out = np.repeat(np.asarray(z0, dtype=np.float64)[None], c, axis=0)
+    z_start = np.asarray(z0, dtype=np.float64)
+    q = z_start.size
+    out = np.repeat(z_start[None], c, axis=0)
     if initial is None:
-        f, g, _ = problem.evaluate(out, data)
+        f_all, g_all, _ = problem.evaluate(out, data)
     else:
-        f, g = initial[0].copy(), initial[1].copy()
+        f_all, g_all = initial
     converged = np.zeros(c, dtype=bool)
-    finite = np.isfinite(f)
+    finite = np.isfinite(f_all)
     if q == 0:
         converged[finite] = True
         return out, converged
-    # the working set: the samples still iterating, kept contiguous (every array indexed by
-    # position in it; ``rows`` maps a position to its sample) and compacted when half of it
-    # has stopped, so that most iterations gather nothing
-    rows = np.flatnonzero(finite)
-    z, f, g = out[rows], f[rows], g[rows]
-    sub = data if rows.size == c else data.take(rows)
-    hk = np.repeat(np.asarray(h_inv, dtype=np.float64)[None], rows.size, axis=0)
-    work = np.empty_like(hk)
-    step = np.ones(rows.size)
-    active = np.arange(rows.size)
-    for _ in range(max_iter):
-        if active.size == 0:
-            break
-        if active.size <= rows.size // 2:  # compact: the stopped samples leave the arrays
-            out[rows] = z
-            rows, z, f, g, hk, step = (
-                rows[active],
-                z[active],
-                f[active],
-                g[active],
-                hk[active],
-                step[active],
-            )
-            sub = sub.take(active)
-            work = work[: rows.size]
-            active = np.arange(rows.size)
-        every = active.size == rows.size
-        d = -np.einsum("cij,cj->ci", hk if every else hk[active], g if every else g[active])
-        size = np.max(np.abs(d), axis=1)
-        za = z if every else z[active]
-        done = size <= tol * np.maximum(1.0, np.max(np.abs(za), axis=1))
-        converged[rows[active[done]]] = True
-        if done.any():
-            active, d, za = active[~done], d[~done], za[~done]
-        if active.size == 0:
-            break
-        every = active.size == rows.size
-        t = step[active]
-        g_old, f_old = (g, f) if every else (g[active], f[active])
-        cand = za + t[:, None] * d
-        f_new, g_new, _ = problem.evaluate(cand, sub if every else sub.take(active))
-        slope = np.einsum("ci,ci->c", d, g_old)
+    queue = np.flatnonzero(finite)  # samples waiting for a place, in order
+    h0 = np.asarray(h_inv, dtype=np.float64)
+    d0_all = -(g_all @ h0)  # the first step of every sample (h0 is symmetric)
+    size = min(default_width(q) if width is None else max(int(width), 1), queue.size)
+    slots = _Slots.fill(queue[:size], data, z_start, h0, f_all, g_all, d0_all)
+    waiting = size
+    while slots.rows.size:
+        z, g, hk = slots.z, slots.g, slots.h
+        d = slots.d
+        big = np.abs(d).max(axis=1) > tol * np.maximum(1.0, np.abs(z).max(axis=1))
+        alive = big & (slots.step > 1e-6) & (slots.iters < max_iter)
+        if not alive.all():  # stopped: converged (small step), or no step lowers f, or cap
+            gone = np.flatnonzero(~alive)
+            rows = slots.rows[gone]
+            out[rows] = z[gone]
+            converged[rows[~big[gone]]] = True
+            new = queue[waiting : waiting + gone.size]
+            waiting += new.size
+            slots.replace(gone[: new.size], new, data, z_start, h0, f_all, g_all, d0_all)
+            if new.size < gone.size:
+                slots = slots.keep(np.setdiff1d(np.arange(slots.rows.size), gone[new.size :]))
+            continue  # the newcomers' first step is checked like any other
+        t = slots.step
+        cand = z + t[:, None] * d
+        f_new, g_new, _ = problem.evaluate(cand, slots.data)
+        slots.iters += 1
+        f_old = slots.f
+        slope = np.einsum("ci,ci->c", d, g)
         limit = f_old + 1e-4 * t * slope + 1e-13 * np.maximum(1.0, np.abs(f_old))
         ok = np.isfinite(f_new) & (f_new <= limit)
-        good = active[ok]
-        moved = cand[ok] - za[ok]
-        change = g_new[ok] - g_old[ok]
-        z[good], f[good], g[good] = cand[ok], f_new[ok], g_new[ok]
-        step[good] = 1.0
-        step[active[~ok]] *= 0.5
+        moved = cand - z
+        change = g_new - g
         sy = np.einsum("ci,ci->c", moved, change)
-        upd = sy > 1e-12 * np.linalg.norm(moved, axis=1) * np.linalg.norm(change, axis=1)
+        upd = ok & (sy > 1e-12 * np.linalg.norm(moved, axis=1) * np.linalg.norm(change, axis=1))
+        # the samples whose step failed keep their point and try half the step
+        okc = ok[:, None]
+        np.copyto(z, cand, where=okc)
+        np.copyto(g, g_new, where=okc)
+        np.copyto(slots.f, f_new, where=ok)
+        slots.step = np.where(ok, 1.0, 0.5 * t)
+        # BFGS: H⁺ = H + s uᵀ + u sᵀ (s = y = 0, so H⁺ = H exactly, where the update is
+        # skipped); Hy and Hg in one product, and the next step −H⁺g from them
+        both = slots.both
+        both[:, :, 0] = np.where(upd[:, None], change, 0.0)
+        both[:, :, 1] = g
+        prod = np.matmul(hk, both, out=slots.prod)
+        hy, hg = prod[:, :, 0], prod[:, :, 1]
         if upd.any():
-            which = good[upd]
-            s_, y, rho = moved[upd], change[upd], 1.0 / sy[upd]
-            whole = which.size == rows.size  # the bulk of the iterations: no gather, no scatter
-            h = hk if whole else hk[which]
-            hy = np.einsum("cij,cj->ci", h, y)
-            yhy = np.einsum("ci,ci->c", y, hy)
+            rho = np.where(upd, 1.0 / np.where(upd, sy, 1.0), 0.0)
+            s_ = np.where(upd[:, None], moved, 0.0)
+            yhy = np.einsum("ci,ci->c", both[:, :, 0], hy)
             u = -rho[:, None] * hy + (0.5 * (rho * rho * yhy + rho))[:, None] * s_
-            outer = np.einsum("ci,cj->cij", s_, u, out=work[: which.size])
-            h += outer
-            h += np.swapaxes(outer, 1, 2)
-            if not whole:
-                hk[which] = h
-        active = active[step[active] > 1e-6]  # no step lowers f any more: not converged
-    out[rows] = z
+            pair = slots.pair
+            pair[:, :, 0] = s_
+            pair[:, :, 1] = u
+            swap = slots.swap
+            swap[:, 0, :] = u
+            swap[:, 1, :] = s_
+            hk += np.matmul(pair, swap, out=slots.work)
+            ug = np.einsum("ci,ci->c", u, g)
+            sg = np.einsum("ci,ci->c", s_, g)
+            slots.d = -(hg + s_ * ug[:, None] + u * sg[:, None])
+        else:
+            slots.d = -hg
     return out, converged
+
+
+@dataclass(eq=False)
+class _Slots:
+    """The working set of :func:`solve`: one row per sample being iterated."""
+
+    rows: NDArray[np.intp]
+    data: Moments
+    z: FloatArray
+    f: FloatArray
+    g: FloatArray
+    d: FloatArray
+    h: FloatArray
+    step: FloatArray
+    iters: NDArray[np.intp]
+    pair: FloatArray
+    swap: FloatArray
+    work: FloatArray
+    both: FloatArray
+    prod: FloatArray
+
+    @classmethod
+    def fill(
+        cls,
+        rows: NDArray[np.intp],
+        data: Moments,
+        z0: FloatArray,
+        h0: FloatArray,
+        f: FloatArray,
+        g: FloatArray,
+        d: FloatArray,
+    ) -> _Slots:
+        k, q = rows.size, z0.size
+        return cls(
+            rows=rows.copy(),
+            data=data.take(rows).copy(),
+            z=np.repeat(z0[None], k, axis=0),
+            f=f[rows].copy(),
+            g=g[rows].copy(),
+            d=d[rows].copy(),
+            h=np.repeat(h0[None], k, axis=0),
+            step=np.ones(k),
+            iters=np.zeros(k, dtype=np.intp),
+            pair=np.empty((k, q, 2)),
+            swap=np.empty((k, 2, q)),
+            work=np.empty((k, q, q)),
+            both=np.empty((k, q, 2)),
+            prod=np.empty((k, q, 2)),
+        )
+
+    def replace(
+        self,
+        at: NDArray[np.intp],
+        rows: NDArray[np.intp],
+        data: Moments,
+        z0: FloatArray,
+        h0: FloatArray,
+        f: FloatArray,
+        g: FloatArray,
+        d: FloatArray,
+    ) -> None:
+        """Put samples ``rows`` (fresh, at ``z0``) in places ``at``."""
+        if not at.size:
+            return
+        self.rows[at] = rows
+        self.data.assign(at, data, rows)
+        self.z[at] = z0
+        self.f[at] = f[rows]
+        self.g[at] = g[rows]
+        self.d[at] = d[rows]
+        self.h[at] = h0
+        self.step[at] = 1.0
+        self.iters[at] = 0
+
+    def keep(self, at: NDArray[np.intp]) -> _Slots:
+        """Only the places ``at``."""
+        k = at.size
+        return _Slots(
+            rows=self.rows[at],
+            data=self.data.take(at),
+            z=self.z[at],
+            f=self.f[at],
+            g=self.g[at],
+            d=self.d[at],
+            h=self.h[at],
+            step=self.step[at],
+            iters=self.iters[at],
+            pair=self.pair[:k],
+            swap=self.swap[:k],
+            work=self.work[:k],
+            both=self.both[:k],
+            prod=self.prod[:k],
+        )
 
 
 def hessian_inverse(hessian: FloatArray, fisher: FloatArray) -> FloatArray:

@@ -66,18 +66,29 @@ __all__ = [
     "default_chunk",
 ]
 
-#: Most resamples per batched estimation.  The chunk depends only on the model (never on
-#: ``n_jobs``), so the numbers do not depend on the number of workers.
-CHUNK: Final = 256
-#: Bytes of the per-resample inverse-Hessian stack (chunk × q × q doubles) a chunk may use.
+#: Most resamples per chunk (one call of the replicate function).  The chunk depends only on
+#: the model, the data and the number of resamples (never on ``n_jobs``), so the numbers do
+#: not depend on the number of workers.
+CHUNK: Final = 1024
+#: Fewest resamples per chunk.
+_MIN_CHUNK: Final = 256
+#: Bytes a chunk's draw counts and moments may use.
 _CHUNK_BYTES: Final = 64 * 2**20
 
 
-def default_chunk(n_free: int) -> int:
-    """Resamples per chunk for a model with ``n_free`` free parameters: :data:`CHUNK`, halved
-    until the BFGS inverse-Hessian stack (chunk × q² doubles) fits in 64 MiB, at least 16."""
-    chunk = CHUNK
-    while chunk > 16 and chunk * max(n_free, 1) ** 2 * 8 > _CHUNK_BYTES:
+def default_chunk(n_boot: int, n_obs: int = 0, p: int = 0) -> int:
+    """Resamples per chunk: half of ``n_boot`` (two chunks, for two workers), between 256 and
+    :data:`CHUNK`, fewer when the draw counts (chunk × ``n_obs``) and moments (chunk × ``p``²)
+    would need more than 64 MiB; at least 16.
+
+    The batched solver iterates at most :func:`~sem_csat.cbsem.batch.default_width` resamples
+    of the chunk at a time and refills the working set from the chunk, so a large chunk costs
+    no memory for the inverse Hessians; the slowest resamples of a chunk iterate alone at its
+    end, so fewer, larger chunks waste less.
+    """
+    chunk = min(CHUNK, max(_MIN_CHUNK, -(-int(n_boot) // 2)))
+    per_resample = 8 * (2 * max(n_obs, 0) + 4 * max(p, 0) ** 2)
+    while chunk > 16 and chunk * per_resample > _CHUNK_BYTES:
         chunk //= 2
     return chunk
 
@@ -297,9 +308,10 @@ def bootstrap_cbsem(
     progress
         Progress bar: None shows one on a terminal for runs longer than a second; False never.
     chunk_size
-        Resamples per batched estimation (default :func:`default_chunk` of the model).  The
-        chunks do not depend on ``n_jobs``, so the numbers are bit-identical for any number
-        of workers; another chunk size can change them in the last digits.
+        Resamples per batched estimation (default :func:`default_chunk` of ``n_boot`` and
+        the data's size).  The chunks do not depend on ``n_jobs``, so the numbers are
+        bit-identical for any number of workers; another chunk size can change them in the
+        last digits (every resample is the same, and reaches the same optimum).
     bca
         Run the jackknife (one fit per respondent) that the BCa acceleration needs (default
         True); with False the ``bca_*`` columns are NaN.
@@ -366,7 +378,9 @@ def bootstrap_cbsem(
         n_boot,
         seed=seed,
         n_jobs=n_jobs,
-        chunk_size=default_chunk(fit.npar) if chunk_size is None else chunk_size,
+        chunk_size=(
+            default_chunk(n_boot, x.shape[0], x.shape[1]) if chunk_size is None else chunk_size
+        ),
         progress=progress,
         jackknife=bca,
     )
