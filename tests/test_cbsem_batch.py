@@ -202,3 +202,27 @@ def test_default_chunk_and_width() -> None:
     assert default_chunk(2000, 1_000_000, 9) < 64  # the draw counts stay within 64 MiB
     assert batch.default_width(21) == batch.WIDTH
     assert 16 <= batch.default_width(1000) < batch.WIDTH  # the inverse Hessians within 64 MiB
+
+
+@pytest.mark.parametrize("kernel", ["numpy gufunc", "public fallback"])
+def test_a_stacks_cholesky_marks_the_matrices_that_are_not_positive_definite(
+    kernel: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NumPy's kernel (private, when present) and the public fallback by bisection agree: the
+    factors of the positive-definite matrices, the identity's for the others, and the marks."""
+    if kernel == "public fallback":
+        monkeypatch.setattr(batch, "_CHOLESKY_LO", None)
+    elif batch._CHOLESKY_LO is None:  # pragma: no cover - another NumPy layout
+        pytest.skip("this NumPy has no cholesky_lo kernel")
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=(9, 5, 5))
+    stack = a @ a.transpose(0, 2, 1) + 0.1 * np.eye(5)
+    stack[2, 0, 0] = -1.0  # not positive definite
+    stack[5] = np.outer(a[5, 0], a[5, 0]) - 1e-3 * np.eye(5)  # indefinite (rank 1, shifted)
+    stack[7, 1, 1] = np.nan  # not finite
+    chol, ok = batch._cholesky(stack)
+    assert ok.tolist() == [True, True, False, True, True, False, True, False, True]
+    for k in np.flatnonzero(ok):
+        np.testing.assert_allclose(chol[k], np.linalg.cholesky(stack[k]), rtol=1e-12, atol=1e-14)
+    for k in np.flatnonzero(~ok):
+        np.testing.assert_array_equal(chol[k], np.eye(5))
