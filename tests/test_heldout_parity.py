@@ -69,10 +69,6 @@ CASES = [
 ]
 ATOL, RTOL = 1e-4, 1e-3
 
-_OMEGA_FIML = (
-    "CBSEMResult.quality raises UsageError after FIML; semTools' compRelSEM() and AVE() give "
-    "omega and AVE from the model and the saturated (EM) moments"
-)
 _ILL = (
     "lavaan's optimum is determined only to about 1e-4 here ({}); sem_csat's chi-square is "
     "as low or lower, so the differences are lavaan's imprecision, not sem_csat's"
@@ -91,9 +87,6 @@ _ECSI = _ILL.format(
 
 #: (case, test) -> the defect that makes the comparison fail (see PARITY_REPORT).
 XFAIL: dict[tuple[str, str], str] = {
-    **{(f"{c}_{m}", "omega_ave"): _OMEGA_FIML for c in ("fiml05", "fiml25", "fimlblock")
-       for m in ("ml", "mlr")},
-    ("fiml25_std_lv_mlr", "omega_ave"): _OMEGA_FIML,
     **{(c, "modindices"): _ECSI for c in ("ecsi_defined_ml", "ecsi_defined_mlr")},
     ("nonpd_ml", "modindices"): (
         "lavaan lists the marker loadings F1 =~ y1 (MI .0117) and F2 =~ y4 (MI .204): freeing "

@@ -382,11 +382,16 @@ class CBSEMResult(SEMResult):
         ``rho_c`` is this ω, and the AVE is semTools' ``AVE``
         (:func:`sem_csat.measurement.model_ave`).
 
+        After FIML, the sample moments are the EM estimate of the unrestricted (saturated)
+        model, lavaan's h1, which is what semTools reads from a FIML fit: ω, AVE, α, HTMT and
+        the item statistics all come from it.  After a fit to a covariance or correlation
+        matrix they come from that matrix.
+
         Raises
         ------
         UsageError
-            After a fit to a covariance matrix, with FIML or with ordinal items: α and HTMT
-            need every respondent's complete answers.
+            With ordinal items (DWLS, WLSMV): ω of ordinal items needs the thresholds
+            (Green & Yang 2009), which is not implemented.
         """
         from sem_csat.cbsem.checks import latent_covariance
         from sem_csat.errors import UsageError
@@ -397,8 +402,12 @@ class CBSEMResult(SEMResult):
             quality_from_measures,
         )
 
-        if not self._answers:
-            raise UsageError(f"The measurement-quality report (alpha, HTMT) {_NEEDS_ANSWERS}")
+        if self.method in _ORDINAL:
+            raise UsageError(
+                "The measurement-quality report (omega, AVE, alpha, HTMT) is not yet available "
+                "for ordinal items (DWLS, WLSMV); fit the items as continuous (method='ml' or "
+                "'mlr') for it, or report the standardized loadings of params."
+            )
         t = self.estimate.params
         load = t[(t["op"] == "=~") & t["rhs"].isin(self.spec.indicator_names)]
         std = pd.Series(load["std_all"].to_numpy(), index=load["rhs"].astype(str).to_numpy())
@@ -434,7 +443,37 @@ class CBSEMResult(SEMResult):
             rho_c=pd.Series(omega),
             ave=pd.Series(ave),
         )
-        return quality_from_measures(self.spec, self.data, measures)
+        data, notes = self._quality_data(s)
+        return quality_from_measures(self.spec, data, measures, notes=notes)
+
+    def _quality_data(
+        self, em_cov: NDArray[np.float64]
+    ) -> tuple[PreparedData, tuple[Diagnostic, ...]]:
+        """The data of the quality report: the answers; the fitted matrix; or, after FIML, the
+        EM estimate of the saturated covariance matrix ``em_cov`` (with a note saying so)."""
+        from sem_csat.data.moments import SummaryStatistics, prepared_moments
+        from sem_csat.errors import MissingDataWarning
+
+        if self.data.moments is not None or self.data.complete:
+            return self.data, ()
+        items = list(self.spec.indicator_names)
+        stats = SummaryStatistics(
+            matrix=pd.DataFrame(em_cov, index=items, columns=items),
+            n_obs=int(self.data.n_used),
+            kind="covariance",
+            source=self.data.source,
+            sha256=self.data.sha256,
+        )
+        note = Diagnostic(
+            "info",
+            "quality_from_em_moments",
+            "With missing answers (FIML), omega, AVE, alpha, HTMT and the item statistics are "
+            "computed from the EM estimate of the saturated covariance matrix of all "
+            f"{self.data.n_used} respondents (lavaan's h1, which semTools reads from a FIML "
+            "fit), not from the complete cases only.",
+            MissingDataWarning,
+        )
+        return prepared_moments(stats), (note,)
 
     @cached_property
     def htmt_bootstrap(self) -> HTMTBootstrap | None:

@@ -333,12 +333,14 @@ def quality_from_measures(
     n_boot: int = 0,
     seed: SeedLike = None,
     n_jobs: int | None = 1,
+    notes: tuple[Diagnostic, ...] = (),
 ) -> QualityReport:
-    """Build a report from model-based measures of any engine (see the module notes)."""
+    """Build a report from model-based measures of any engine (see the module notes);
+    ``notes`` are carried into the report's diagnostics (how the moments were obtained)."""
     from sem_csat.data import PreparedData, prepare_data
 
     prepared = data if isinstance(data, PreparedData) else prepare_data(spec, data)
-    return _build(spec, prepared, measures, conf, n_boot, seed, n_jobs, ())
+    return _build(spec, prepared, measures, conf, n_boot, seed, n_jobs, notes)
 
 
 # --------------------------------------------------------------------------------------------
