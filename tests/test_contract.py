@@ -286,10 +286,9 @@ def test_tables_figures_findings_run_facts(results: dict[str, SEMResult]) -> Non
     assert {"mediation", "specific_indirect", "htmt_bootstrap"} <= set(results["pls_boot"].tables())
     assert {"fit", "params", "reliability", "htmt"} <= set(results["ml"].tables())
     assert "htmt_bootstrap" in results["ml_boot"].tables()
-    # without every respondent's answers there are no quality tables, and no quality report
-    assert "reliability" not in results["ml_cov"].tables()
-    with pytest.raises(UsageError, match="answers of every respondent"):
-        _ = results["fiml"].quality
+    # a matrix's and FIML's quality report come from the moments (the fitted matrix, the EM h1)
+    assert {"reliability", "htmt"} <= set(results["ml_cov"].tables())
+    assert isinstance(results["fiml"].quality, QualityReport)
     assert isinstance(results["ml"].quality, QualityReport)
 
 

@@ -78,7 +78,10 @@ def test_write_is_what_the_command_line_writes_for_a_covariance_matrix(tmp_path:
         sem_csat.write(result, tmp_path / "python", figures=False)
     kept = {p.name for p in (tmp_path / "python").iterdir()}
     assert kept == {"fit.csv", "params.csv", "paths.csv", "outer.csv", "r2.csv", "effects.csv",
-                    "results.xlsx", "modindices.csv", "diagnostics.csv", "run.json"}  # fmt: skip
+                    "results.xlsx", "modindices.csv", "diagnostics.csv", "run.json",
+                    # the quality tables from the matrix (alpha, omega, AVE, HTMT)
+                    "reliability.csv", "items.csv", "htmt.csv", "htmt2.csv",
+                    "fornell_larcker.csv"}  # fmt: skip
     for name in kept:
         if name.endswith(".csv"):
             assert (cli / name).read_bytes() == (tmp_path / "python" / name).read_bytes(), name

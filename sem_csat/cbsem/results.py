@@ -168,6 +168,11 @@ class CBSEMResult(SEMResult):
         return bool(self.estimate.converged)
 
     @property
+    def _has_quality(self) -> bool:
+        """Whether :attr:`quality` exists: continuous items (answers, FIML or a matrix)."""
+        return self.method not in _ORDINAL
+
+    @property
     def _answers(self) -> bool:
         """Whether every respondent's complete answers were fitted (raw, continuous)."""
         return self.data.complete and self.method not in _ORDINAL
@@ -623,7 +628,7 @@ class CBSEMResult(SEMResult):
         }
         if self._modindices is not None:
             out["modindices"] = self._modindices
-        if self._answers:
+        if self._has_quality:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 out.update(self.quality.csv_tables())
@@ -639,9 +644,9 @@ class CBSEMResult(SEMResult):
         return self.dashboard_figures()
 
     def findings(self) -> tuple[Diagnostic, ...]:
-        """The estimation's diagnostics, and with raw answers the quality verdicts and the
-        HTMT bootstrap's findings."""
-        if not self._answers:
+        """The estimation's diagnostics, the quality verdicts (continuous items) and the HTMT
+        bootstrap's findings."""
+        if not self._has_quality:
             return self.diagnostics
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
