@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sem_csat.rendering.apa import STAR_LEVELS
@@ -75,6 +76,7 @@ _CHARS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=8192)  # cell texts repeat (".42", "—"): a large table escapes few distinct ones
 def latex_escape(text: str) -> str:
     r"""Escape ``text`` for LaTeX text mode (specials and the tables' Unicode symbols).
 

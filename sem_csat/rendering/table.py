@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -283,6 +284,55 @@ class Table:
         keys = list(self.data[self.group_by])
         return [i == 0 or keys[i] != keys[i - 1] for i in range(n)]
 
+    def _column_cells(self, col: Column, column: Callable[[str], Sequence[object]]) -> list[Cell]:
+        """The formatted cells of ``col`` on every row; ``column(key)`` gives a data column."""
+        decimals = self.decimals if col.decimals is None else col.decimals
+        values = column(col.key)
+        if col.kind == "ci":
+            uppers = values if col.upper is None else column(col.upper)
+            texts = []
+            for value, upper in zip(values, uppers, strict=True):
+                lo = format_value(value, col.ci_kind, decimals)
+                hi = format_value(upper, col.ci_kind, decimals)
+                texts.append(f"[{lo}, {hi}]" if lo and hi else col.missing)
+        else:
+            texts = [format_value(v, col.kind, decimals, col.missing) for v in values]
+        if col.stars is None:
+            return [Cell(t) for t in texts]
+        ps = column(col.stars)
+        return [
+            Cell(t, stars(p) if t != col.missing else "") for t, p in zip(texts, ps, strict=True)
+        ]
+
+    @cached_property
+    def _body(self) -> tuple[tuple[Cell, ...], ...]:
+        """The formatted body, computed once: every renderer shows the same cells.
+
+        The values are read as a row of ``DataFrame.iterrows`` holds them (one array of the
+        frame's common dtype per row), column by column.
+        """
+        data = self.data
+        if not data.columns.is_unique:  # a label names several columns: the row-wise path
+            return tuple(
+                tuple(self._cell(row, c) for c in self.columns) for _, row in data.iterrows()
+            )
+        values = data.to_numpy()  # what iterrows() gives each row, as one block
+        position = {str(k): j for j, k in enumerate(data.columns)}
+
+        def column(key: str) -> Sequence[object]:
+            return values[:, position[key]]  # type: ignore[no-any-return]
+
+        by_column = [self._column_cells(c, column) for c in self.columns]
+        starts = self._group_starts()
+        blank = Cell("")
+        return tuple(
+            tuple(
+                blank if c.per_group and not first else cells[i]
+                for c, cells in zip(self.columns, by_column, strict=True)
+            )
+            for i, first in enumerate(starts)
+        )
+
     def _cell(self, row: pd.Series, col: Column) -> Cell:
         decimals = self.decimals if col.decimals is None else col.decimals
         value = row[col.key]
@@ -297,16 +347,12 @@ class Table:
         return Cell(text, mark)
 
     def cells(self) -> list[list[Cell]]:
-        """The formatted body: one list of :class:`Cell` per row (used by every renderer)."""
-        out = []
-        for (_, row), first in zip(self.data.iterrows(), self._group_starts(), strict=True):
-            out.append(
-                [
-                    Cell("") if c.per_group and not first else self._cell(row, c)
-                    for c in self.columns
-                ]
-            )
-        return out
+        """The formatted body: one list of :class:`Cell` per row (used by every renderer).
+
+        Formatted once per table (the values are never rounded in ``data``; a table is not
+        changed after it is made).
+        """
+        return [list(row) for row in self._body]
 
     # ------------------------------------------------------------------ text
     def to_text(self, *, heading: bool = True) -> str:
@@ -512,6 +558,7 @@ class Table:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
 
 
+@lru_cache(maxsize=8192)  # cell texts repeat (".42", "—"): a large table escapes few distinct ones
 def _md(text: str) -> str:
     """Escape text for a Markdown cell: HTML specials as entities, Markdown specials with ``\\``."""
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False).replace("\n", " ")
