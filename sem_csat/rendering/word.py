@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
 
 from sem_csat.rendering.apa import STAR_LEVELS
 
@@ -24,11 +25,14 @@ if TYPE_CHECKING:
     from docx.table import _Cell
     from docx.text.paragraph import Paragraph
 
-    from sem_csat.rendering.table import Table
+    from sem_csat.rendering.table import Cell, Table
 
 __all__ = ["add_table", "write_docx"]
 
 _EDGES = ("top", "bottom")  # schema order inside w:tcBorders
+#: A rule of the table: a single black line, 1 pt (eighths of a point).
+_RULE_ATTRIBUTES = (("val", "single"), ("sz", "8"), ("space", "0"), ("color", "000000"))
+_RULE = " ".join(f'w:{name}="{value}"' for name, value in _RULE_ATTRIBUTES)
 
 
 def _set_borders(cell: _Cell, edges: Iterable[str]) -> None:
@@ -46,10 +50,8 @@ def _set_borders(cell: _Cell, edges: Iterable[str]) -> None:
     for edge in _EDGES:
         if edge in wanted:
             element = OxmlElement(f"w:{edge}")
-            element.set(qn("w:val"), "single")
-            element.set(qn("w:sz"), "8")
-            element.set(qn("w:space"), "0")
-            element.set(qn("w:color"), "000000")
+            for name, value in _RULE_ATTRIBUTES:
+                element.set(qn(f"w:{name}"), value)
             borders.append(element)
     tc_pr.append(borders)
 
@@ -72,6 +74,58 @@ def _align(paragraph: Paragraph, align: str) -> None:
     }[align]
 
 
+def _plain(text: str) -> bool:
+    """Text that python-docx writes as one ``w:t`` (no tab, line break or control character)."""
+    return all(ch >= " " for ch in text)
+
+
+def _run_xml(text: str, properties: str) -> str:
+    """A run as ``Paragraph.add_run(text)`` makes it, with ``properties`` (``w:rPr``)."""
+    if not text:
+        return f"<w:r>{properties}</w:r>"
+    space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
+    return f"<w:r>{properties}<w:t{space}>{escape(text)}</w:t></w:r>"
+
+
+def _append_body(tbl: Any, body: Sequence[Sequence[Cell]], table: Table) -> None:
+    """Append the body rows of ``table`` to its python-docx table element ``tbl``.
+
+    Each cell is what python-docx's objects make of it in :func:`add_table`'s other branch:
+    the cell width of the table's grid, a paragraph aligned as its column with a run of the
+    text (an empty ``w:rPr``: not bold) and a superscript run of the stars; the last row is
+    ruled below.  The rows are parsed in one piece and the table's own elements moved in
+    front of them (moving a few elements between XML trees is cheap, thousands is not).
+    """
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+
+    widths = [gc.get(qn("w:w")) for gc in tbl.tblGrid.gridCol_lst]
+    rule = f"<w:tcBorders><w:bottom {_RULE}/></w:tcBorders>"
+    plain, sup = "<w:rPr/>", '<w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+    made: dict[tuple[Cell, str, str, str], str] = {}  # the same value recurs in a large table
+
+    def tc(cell: Cell, align: str, width: str, borders: str) -> str:
+        key = (cell, align, width, borders)
+        if key not in made:
+            runs = _run_xml(cell.text, plain) + (_run_xml(cell.stars, sup) if cell.stars else "")
+            made[key] = (
+                f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/>{borders}</w:tcPr>'
+                f'<w:p><w:pPr><w:jc w:val="{align}"/></w:pPr>{runs}</w:p></w:tc>'
+            )
+        return made[key]
+
+    aligns = [col.align for col in table.columns]
+    rows = []
+    for i, row in enumerate(body):
+        borders = rule if i == len(body) - 1 else ""
+        cells = zip(row, aligns, widths, strict=True)
+        rows.append("<w:tr>" + "".join(tc(c, a, w, borders) for c, a, w in cells) + "</w:tr>")
+    new = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(rows)}</w:tbl>")
+    for k, child in enumerate(list(tbl)):
+        new.insert(k, child)
+    tbl.getparent().replace(tbl, new)
+
+
 def add_table(document: DocxDocument, table: Table) -> None:
     """Append ``table`` to ``document``: number, italic title, ruled table, notes.
 
@@ -81,6 +135,13 @@ def add_table(document: DocxDocument, table: Table) -> None:
         A ``docx.Document()``.
     table
         The table to add.
+
+    Notes
+    -----
+    The headings are written through python-docx's objects; the body rows, which can be
+    tens of thousands of cells (the discriminant-validity matrix of a large model), are built
+    as the same XML in one piece (:func:`_append_body`), as python-docx's cell, paragraph and
+    run objects would make them.
     """
     if table.number_label:
         _write(document.add_paragraph(), table.number_label, bold=True)
@@ -90,7 +151,9 @@ def add_table(document: DocxDocument, table: Table) -> None:
     spans = table.spanners()
     body = table.cells()
     n_head = 2 if spans else 1
-    grid = document.add_table(rows=n_head + len(body), cols=len(table.columns))
+    bulk = all(_plain(c.text) and _plain(c.stars) for row in body for c in row)
+    n_rows = n_head if bulk else n_head + len(body)
+    grid = document.add_table(rows=n_rows, cols=len(table.columns))
     borders: dict[tuple[int, int], set[str]] = {}
 
     def mark(row: int, col: int, edge: str) -> None:
@@ -99,7 +162,8 @@ def add_table(document: DocxDocument, table: Table) -> None:
     for j in range(len(table.columns)):
         mark(0, j, "top")
         mark(n_head - 1, j, "bottom")
-        mark(n_head + len(body) - 1, j, "bottom")
+        if not bulk or not body:
+            mark(n_head + len(body) - 1, j, "bottom")
     if spans:
         for s in spans:
             if not s.label:
@@ -117,13 +181,16 @@ def add_table(document: DocxDocument, table: Table) -> None:
         paragraph = cells[n_head - 1][j].paragraphs[0]
         _write(paragraph, col.label)
         _align(paragraph, col.align)
-    for i, row in enumerate(body):
-        for j, (cell, col) in enumerate(zip(row, table.columns, strict=True)):
-            paragraph = cells[n_head + i][j].paragraphs[0]
-            _write(paragraph, cell.text, cell.stars)
-            _align(paragraph, col.align)
     for (i, j), edges in borders.items():
         _set_borders(cells[i][j], edges)
+    if not bulk:  # tabs or line breaks, which python-docx turns into elements of their own
+        for i, row in enumerate(body):
+            for j, (cell, col) in enumerate(zip(row, table.columns, strict=True)):
+                paragraph = cells[n_head + i][j].paragraphs[0]
+                _write(paragraph, cell.text, cell.stars)
+                _align(paragraph, col.align)
+    elif body:
+        _append_body(grid._tbl, body, table)
 
     if table.note:
         paragraph = document.add_paragraph()
