@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sem_csat.comparison import Comparison
@@ -193,16 +194,13 @@ def discriminant_table(result: Any) -> Table:
     fl: pd.DataFrame | None = q.fornell_larcker
     names = [str(n) for n in htmt.index]
     key = "construct" if "construct" not in names else "construct_"
-    rows = []
-    for i, a in enumerate(htmt.index):
-        row: dict[str, object] = {key: str(a)}
-        for j, b in enumerate(htmt.columns):
-            if j < i:
-                row[str(b)] = htmt.loc[a, b]
-            else:
-                row[str(b)] = _NAN if fl is None else fl.loc[a, b]
-        rows.append(row)
-    data = pd.DataFrame(rows, columns=[key, *names])
+    # below the diagonal (by position) the HTMT, on and above it the Fornell-Larcker matrix
+    below = np.tril(np.ones(htmt.shape, dtype=bool), k=-1)
+    above = np.full(htmt.shape, _NAN) if fl is None else fl.loc[htmt.index, htmt.columns]
+    values = np.where(below, htmt.to_numpy(dtype=np.float64), np.asarray(above, dtype=np.float64))
+    data = pd.DataFrame(values, columns=[str(b) for b in htmt.columns])
+    data.insert(0, key, [str(a) for a in htmt.index])
+    data = data.loc[:, [key, *names]]
     cols = [Column(key, "Construct", "text")]
     cols += [Column(n, n, "bounded", missing=DASH) for n in names]
     upper = (
