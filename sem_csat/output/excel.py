@@ -153,6 +153,33 @@ def _cell(sheet: Any, value: object, font: Any = None) -> Any:
     return cell
 
 
+def _column_values(sheet: Any, column: pd.Series) -> list[object]:
+    """The workbook values of one column: what :func:`_cell` stores, as plain values where
+    openpyxl stores them so by itself (numbers, booleans, empty cells and text that it does
+    not read as a formula or an error code), else as a cell of :func:`_cell`.
+
+    Plain values let openpyxl write a row without a cell object per value, which is what a
+    sheet of a quarter of a million cells (the cross-loadings of a large model) costs.
+    """
+    from openpyxl.cell.cell import ERROR_CODES
+
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iubf":
+        values = column.to_numpy()
+        out: list[object] = values.tolist()  # Python numbers, as _cell_value makes them
+        if values.dtype.kind == "f":
+            for i in np.flatnonzero(~np.isfinite(values)):
+                out[i] = _cell_value(out[i])
+        return out
+    out = []
+    for value in column.to_numpy(dtype=object):
+        plain = _cell_value(value)
+        if isinstance(plain, str) and (plain.startswith("=") or plain in ERROR_CODES):
+            out.append(_cell(sheet, plain))
+        else:
+            out.append(plain)
+    return out
+
+
 def write_excel(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     """Write ``sheets`` (from :func:`excel_tables`) to the workbook ``path``; return it.
 
@@ -174,13 +201,14 @@ def write_excel(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
         sheet = book.create_sheet(name)
         sheet.freeze_panes = "A2"
         headers = [str(c) for c in safe.columns]
-        columns = [safe.iloc[:, j].to_numpy(dtype=object) for j in range(safe.shape[1])]
-        for j, (header, values) in enumerate(zip(headers, columns, strict=True), start=1):
-            widths = [len(header), *(len(str(_cell_value(v) or "")) for v in values[:50])]
+        columns = [safe.iloc[:, j] for j in range(safe.shape[1])]
+        for j, (header, column) in enumerate(zip(headers, columns, strict=True), start=1):
+            first = column.iloc[:50].to_numpy(dtype=object)
+            widths = [len(header), *(len(str(_cell_value(v) or "")) for v in first)]
             sheet.column_dimensions[get_column_letter(j)].width = min(60, max(widths) + 2)
         sheet.append([_cell(sheet, h, bold) for h in headers])
-        for i in range(len(safe)):
-            sheet.append([_cell(sheet, col[i]) for col in columns])
+        for row in zip(*(_column_values(sheet, column) for column in columns), strict=True):
+            sheet.append(row)
     out = Path(path)
     book.save(str(out))
     return out
