@@ -27,6 +27,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from sem_csat.diagram.geometry import (
     Point,
     Rect,
@@ -110,8 +112,6 @@ class _Obstacles:
     def __init__(
         self, shapes: Sequence[Shape], heads: Sequence[Rect], edges: Sequence[tuple[Point, ...]]
     ) -> None:
-        import numpy as np
-
         rects = [s.bbox for s in shapes] + list(heads)
         self.rects = np.array(
             [(r.left, r.bottom, r.right, r.top) for r in rects], dtype=float
@@ -130,8 +130,6 @@ class _Obstacles:
         )
 
     def count(self, box: Rect, own: int, on_line: bool, pad: float, rects: bool = True) -> int:
-        import numpy as np
-
         g = box.inflate(pad)
         n = 0
         if rects and len(self.rects):
@@ -160,6 +158,29 @@ class _Obstacles:
         return n
 
 
+class _Placed:
+    """Label boxes placed so far, as an array: :meth:`count` gives the number that overlap a
+    box, as :func:`~sem_csat.diagram.geometry.rects_overlap` counts them one by one."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[float, float, float, float]] = []
+        self._array: np.ndarray | None = None
+
+    def add(self, r: Rect) -> None:
+        self.rows.append((r.left, r.right, r.bottom, r.top))
+        self._array = None
+
+    def count(self, box: Rect) -> int:
+        if not self.rows:
+            return 0
+        if self._array is None:
+            self._array = np.array(self.rows, dtype=np.float64)
+        b = self._array
+        hits = (box.left < b[:, 1]) & (b[:, 0] < box.right) & (box.bottom < b[:, 3])
+        hits &= b[:, 2] < box.top
+        return int(np.count_nonzero(hits))
+
+
 def count_problems(
     shapes: Sequence[Shape],
     edges: Sequence[tuple[Point, ...]],
@@ -170,15 +191,15 @@ def count_problems(
     clearance), each checked against the labels before it: one count per edge."""
     index = _Obstacles(shapes, heads, edges)
     counts = [0] * len(boxes)
-    placed: list[Rect] = []
+    placed = _Placed()
     for k, box in enumerate(boxes):
         if box is None:
             continue
         own = list(itertools.pairwise(edges[k]))
         on_line = any(segment_hits_rect(p, q, box) for p, q in own)
         counts[k] = index.count(box, k, on_line, 0.0)
-        counts[k] += sum(1 for r in placed if rects_overlap(box, r))
-        placed.append(box)
+        counts[k] += placed.count(box)
+        placed.add(box)
     return counts
 
 
@@ -214,7 +235,7 @@ def place_labels(
     edges = [r.points if r is not None else () for r in requests] + list(others)
     index = _Obstacles(shapes, heads, edges)
     boxes: list[Rect | None] = [None] * len(requests)
-    placed: list[Rect] = []
+    placed = _Placed()
     todo = sorted(
         (k for k, r in enumerate(requests) if r is not None),
         key=lambda k: (-(requests[k].width if requests[k] else 0.0), k),  # type: ignore[union-attr]
@@ -228,7 +249,7 @@ def place_labels(
         for rect, on_line in _candidates(req, pad):
             grown = rect.inflate(pad)
             c = index.count(rect, k, on_line, pad)
-            c += sum(1 for r in placed if rects_overlap(grown, r))
+            c += placed.count(grown)
             if best is None or c < best[0]:
                 best = (c, rect)
             if c == 0:
@@ -242,5 +263,5 @@ def place_labels(
         chosen = free or (best[1] if best is not None else None)
         if chosen is not None:
             boxes[k] = chosen
-            placed.append(chosen)
+            placed.add(chosen)
     return boxes

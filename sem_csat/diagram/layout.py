@@ -217,14 +217,31 @@ def _heads(polylines: Sequence[Sequence[Point]], fs: float) -> list[Rect]:
 
 
 def edge_crossings(layout: Layout) -> int:
-    """Number of crossings between segments of different edges in a drawn layout."""
+    """Number of crossings between segments of different edges in a drawn layout.
+
+    Pairs of segments whose bounding boxes do not meet cannot cross; they are screened out
+    in bulk, and the others are tested exactly (:func:`~sem_csat.diagram.geometry.segments_cross`).
+    """
+    import numpy as np
+
     segs = [(k, p, q) for k, e in enumerate(layout.edges) for p, q in e.segments]
-    return sum(
-        1
-        for i, (k1, p1, q1) in enumerate(segs)
-        for k2, p2, q2 in segs[i + 1 :]
-        if k1 != k2 and segments_cross(p1, q1, p2, q2)
-    )
+    if len(segs) < 2:
+        return 0
+    owner = np.array([k for k, _, _ in segs])
+    xy = np.array([(*p, *q) for _, p, q in segs], dtype=np.float64)
+    lo = np.minimum(xy[:, :2], xy[:, 2:]) - 1e-6
+    hi = np.maximum(xy[:, :2], xy[:, 2:]) + 1e-6
+    count = 0
+    for i in range(len(segs) - 1):
+        rest = slice(i + 1, None)
+        near = (lo[rest, 0] <= hi[i, 0]) & (lo[i, 0] <= hi[rest, 0])
+        near &= (lo[rest, 1] <= hi[i, 1]) & (lo[i, 1] <= hi[rest, 1])
+        near &= owner[rest] != owner[i]
+        _, p1, q1 = segs[i]
+        for j in np.flatnonzero(near) + i + 1:
+            _, p2, q2 = segs[j]
+            count += segments_cross(p1, q1, p2, q2)
+    return count
 
 
 def compute_layout(

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from sem_csat.diagram.geometry import (
     HEAD_LENGTH_EM,
     Point,
@@ -244,6 +246,122 @@ def cross_positions(
 
 _Link = tuple[str, str, Point, Point]  # endpoint ids (ignored in tests) and the segment
 
+#: Slack of the screening by bounding boxes, in points: a screen only lets through more
+#: candidates, which are then tested exactly.
+_SCREEN = 1e-6
+
+
+def _grown_boxes(shapes: Sequence[Shape], pad: float) -> np.ndarray:
+    """``(left, right, bottom, top)`` of every shape grown by ``pad``, as in
+    :func:`~sem_csat.diagram.geometry.segment_hits_shape`."""
+    rows = [
+        (
+            s.x - (s.width / 2 + pad),
+            s.x + (s.width / 2 + pad),
+            s.y - (s.height / 2 + pad),
+            s.y + (s.height / 2 + pad),
+        )
+        for s in shapes
+    ]
+    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+
+
+def _segment_boxes(segments: Sequence[tuple[Point, Point]]) -> np.ndarray:
+    """``(min x, max x, min y, max y)`` of every segment."""
+    rows = [
+        (min(p[0], q[0]), max(p[0], q[0]), min(p[1], q[1]), max(p[1], q[1])) for p, q in segments
+    ]
+    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+
+
+def _near(segs: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """``(segment, box)`` index pairs whose bounding boxes meet (with :data:`_SCREEN` slack):
+    the only pairs in which the segment can enter the shape."""
+    if not len(segs) or not len(boxes):
+        return np.empty((0, 2), dtype=np.intp)
+    meet = (
+        (segs[:, None, 1] + _SCREEN >= boxes[None, :, 0])
+        & (segs[:, None, 0] - _SCREEN <= boxes[None, :, 1])
+        & (segs[:, None, 3] + _SCREEN >= boxes[None, :, 2])
+        & (segs[:, None, 2] - _SCREEN <= boxes[None, :, 3])
+    )
+    return np.argwhere(meet)
+
+
+class _Placed:
+    """The shapes and links of the layers placed so far, with their bounding boxes as arrays.
+
+    Segments are screened against shapes by their bounding boxes in bulk and only the pairs
+    that pass are tested exactly (:func:`~sem_csat.diagram.geometry.segment_hits_shape`), so
+    the answers are those of testing every pair, at a cost that grows with the pairs that
+    are close rather than with all pairs (a chain of hundreds of constructs).
+    """
+
+    def __init__(self, pad: float) -> None:
+        self.pad = pad
+        self.real: list[tuple[str, Shape]] = []  # construct and indicator shapes
+        self.real_boxes = np.empty((0, 4))
+        self.links: list[_Link] = []
+        self.link_boxes = np.empty((0, 4))
+        self.every_shape = np.empty((0, 6))  # left, right, bottom, top, x, width (dummies too)
+
+    def add(self, shapes: Sequence[tuple[str, Shape]], links: Sequence[_Link]) -> None:
+        real = [(nid, sh) for nid, sh in shapes if not is_dummy(nid)]
+        self.real += real
+        self.real_boxes = np.vstack([self.real_boxes, _grown_boxes([s for _, s in real], self.pad)])
+        self.links += links
+        self.link_boxes = np.vstack(
+            [self.link_boxes, _segment_boxes([(p, q) for _, _, p, q in links])]
+        )
+        rows = [
+            (
+                s.x - s.width / 2,
+                s.x + s.width / 2,
+                s.y - s.height / 2,
+                s.y + s.height / 2,
+                s.x,
+                s.width,
+            )
+            for _, s in shapes
+        ]
+        self.every_shape = np.vstack([self.every_shape, np.array(rows).reshape(-1, 6)])
+
+    def clear_of(
+        self, links: Sequence[_Link], fresh: Sequence[tuple[str, Shape]], *, both: bool = True
+    ) -> bool:
+        """Whether no segment of ``links`` enters a placed or a ``fresh`` shape and, with
+        ``both``, no placed link enters a ``fresh`` shape (a link never counts against its
+        own two ends)."""
+        pad = self.pad
+        segs = _segment_boxes([(p, q) for _, _, p, q in links])
+        fresh_boxes = _grown_boxes([s for _, s in fresh], pad)
+        for shapes, boxes in ((self.real, self.real_boxes), (fresh, fresh_boxes)):
+            for i, j in _near(segs, boxes):
+                a, b, p, q = links[i]
+                nid, sh = shapes[j]
+                if nid not in (a, b) and segment_hits_shape(p, q, sh, pad):
+                    return False
+        if not both:
+            return True
+        for i, j in _near(self.link_boxes, fresh_boxes):
+            a, b, p, q = self.links[i]
+            nid, sh = fresh[j]
+            if nid not in (a, b) and segment_hits_shape(p, q, sh, pad):
+                return False
+        return True
+
+    def start(self, shapes: Sequence[Shape], lo: float, hgap: float) -> float:
+        """The smallest x, at least ``lo``, at which ``shapes`` (placed at x = 0) keep ``hgap``
+        from every placed shape whose height range comes within ``hgap`` of theirs."""
+        e = self.every_shape
+        for sv in shapes:
+            a = sv.bbox
+            rows = e[(a.bottom < e[:, 3] + hgap) & (e[:, 2] < a.top + hgap)]
+            if len(rows):
+                need = rows[:, 4] + rows[:, 5] / 2 + hgap - (sv.x - sv.width / 2)
+                lo = max(lo, float(need.max()))
+        return lo
+
 
 def place_layers(
     graph: LayeredGraph,
@@ -270,7 +388,7 @@ def place_layers(
     x: dict[str, float] = {}
     lx: list[float] = []  # x of each placed layer
     shapes: dict[str, list[tuple[str, Shape]]] = {}
-    links: list[_Link] = []
+    edge_rank = {e: k for k, e in enumerate(graph.edges)}
     band = [
         (
             max((foot[v].extent()[0] for v in order if v in foot), default=0.0),
@@ -294,41 +412,37 @@ def place_layers(
             out.append((indicator_id(v, name), Shape("box", xv + dx, y[v] + dy, bw, bh)))
         return out
 
-    def real(lst: list[tuple[str, Shape]]) -> list[tuple[str, Shape]]:
-        return [(nid, sh) for nid, sh in lst if not is_dummy(nid)]
+    placed = _Placed(pad)
 
-    def clear(p: Point, q: Point, obstacles: list[tuple[str, Shape]]) -> bool:
-        return not any(segment_hits_shape(p, q, sh, pad) for _, sh in obstacles)
+    def clear(p: Point, q: Point, fresh: list[tuple[str, Shape]]) -> bool:
+        return placed.clear_of([("", "", p, q)], fresh, both=False)
 
+    incoming: dict[str, list[tuple[str, str]]] = {}
+    for u, v in graph.edges:
+        incoming.setdefault(v, []).append((u, v))
     entries: dict[str, float] = {}
     exits: dict[str, float] = {}
     for i, order in enumerate(graph.order):
         lo = 0.0
         if i > 0:
             lo = lx[i - 1] + min_len
-            placed = [sh for lst in shapes.values() for _, sh in lst]
-            for v in order:
-                for _, sv in place(v, 0.0):
-                    for su in placed:
-                        a, b = sv.bbox, su.bbox
-                        if a.bottom < b.top + hgap and b.bottom < a.top + hgap:
-                            lo = max(lo, su.x + su.width / 2 + hgap - (sv.x - sv.width / 2))
-        new_edges = [(u, v) for u, v in graph.edges if v in order]
+            lo = placed.start([sv for v in order for _, sv in place(v, 0.0)], lo, hgap)
+        new_edges = [e for v in order for e in incoming.get(v, ())]
+        new_edges.sort(key=edge_rank.__getitem__)
         before = [u for u in graph.order[i - 1] if is_dummy(u)] if i > 0 else []
         for _ in range(400):
             new_shapes = {v: place(v, lo) for v in order}
-            every = real([s for lst in (*shapes.values(), *new_shapes.values()) for s in lst])
-            fresh = real([s for lst in new_shapes.values() for s in lst])
+            fresh = [s for lst in new_shapes.values() for s in lst if not is_dummy(s[0])]
             # where long paths enter this layer and leave the previous one: along the band
             # where that is free, else at the dummy itself
             ins, outs = {}, {}
             for v in order:
                 if is_dummy(v):
                     e = enter(i, lo)
-                    ins[v] = e if clear((e, y[v]), (lo, y[v]), every) else lo
+                    ins[v] = e if clear((e, y[v]), (lo, y[v]), fresh) else lo
             for u in before:
                 e = leave(i - 1, lx[i - 1], lo)
-                outs[u] = e if clear((lx[i - 1], y[u]), (e, y[u]), every) else lx[i - 1]
+                outs[u] = e if clear((lx[i - 1], y[u]), (e, y[u]), fresh) else lx[i - 1]
             new_links: list[_Link] = []
             for u, v in new_edges:
                 new_links.append((u, v, (outs.get(u, x.get(u, 0.0)), y[u]), (ins.get(v, lo), y[v])))
@@ -339,17 +453,7 @@ def place_layers(
             for v in order:
                 for nid, sh in new_shapes[v][1:]:
                     new_links.append((v, nid, (lo, y[v]), (sh.x, sh.y)))
-            ok = all(
-                not segment_hits_shape(p, q, sh, pad)
-                for a, b, p, q in new_links
-                for nid, sh in every
-                if nid not in (a, b)
-            ) and all(
-                not segment_hits_shape(p, q, sh, pad)
-                for a, b, p, q in links
-                for nid, sh in fresh
-                if nid not in (a, b)
-            )
+            ok = placed.clear_of(new_links, fresh)
             for u, v in new_edges if ok else ():
                 if u in foot and v in foot:
                     su, sv = shapes[u][0][1], new_shapes[v][0][1]
@@ -374,6 +478,6 @@ def place_layers(
         entries.update(ins)
         exits.update(outs)
         shapes.update(new_shapes)
-        links.extend(new_links)
+        placed.add([s for lst in new_shapes.values() for s in lst], new_links)
     through = {v: (entries[v], exits[v]) for v in entries}
     return x, {v: lst for v, lst in shapes.items() if v in foot}, through
