@@ -21,6 +21,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 __all__ = [
@@ -73,9 +74,14 @@ def char_width(ch: str) -> float:
     return _NARROW
 
 
+@lru_cache(maxsize=16384)  # layouts measure the same labels again and again
+def _em_width(text: str) -> float:
+    return sum(char_width(ch) for ch in text)
+
+
 def text_width(text: str, size: float) -> float:
     """Approximate width in points of one line of ``text`` set at ``size`` points."""
-    return sum(char_width(ch) for ch in text) * size
+    return _em_width(text) * size
 
 
 @dataclass(frozen=True)
