@@ -307,3 +307,125 @@ def test_from_frame_infers_kinds() -> None:
     assert [c.kind for c in t.columns] == ["text", "int", "coef", "text"]
     assert not math.isnan(t.data["x"].iloc[0])
     assert re.search(r"\b3\b", t.to_text())
+
+
+# ---------------------------------------------------------------------------- large tables
+def _mixed_table() -> Table:
+    """Integer, float, text, boolean and nullable columns, NaN and pd.NA, row groups, stars
+    and an interval: every path of the cell formatting."""
+    data = pd.DataFrame(
+        {
+            "group": ["A", "A", "B", "B"],
+            "n": [1, 2, 3, 4],
+            "beta": [0.4231, -0.0004, np.nan, 1.08],
+            "lo": [0.1, np.nan, -0.2, 0.5],
+            "hi": [0.7, 0.3, 0.2, np.inf],
+            "p": [0.0004, 0.04, np.nan, 0.5],
+            "flag": [True, False, True, False],
+            "count": pd.array([1, None, 3, 4], dtype="Int64"),
+            "label": [" lead", "a & b", "x\ty", "—"],
+        }
+    )
+    columns = (
+        Column("group", "Group", "text", per_group=True),
+        Column("n", "n", "int"),
+        Column("beta", "β", "bounded", stars="p", missing="—"),
+        Column("lo", "CI", "ci", upper="hi"),
+        Column("p", "p", "p"),
+        Column("flag", "Flag", "coef"),
+        Column("count", "Count", "int", missing="—"),
+        Column("label", "Label", "text"),
+    )
+    return Table(data, columns, "Mixed", group_by="group", note="A note.")
+
+
+def _cells_row_by_row(table: Table) -> list[list[tuple[str, str]]]:
+    """The table's cells formatted one row of ``iterrows()`` at a time (the definition)."""
+    out = []
+    first = True
+    previous = None
+    for _, row in table.data.iterrows():
+        first = table.group_by is None or row[table.group_by] != previous
+        previous = row[table.group_by] if table.group_by else None
+        cells = []
+        for col in table.columns:
+            if col.per_group and not first:
+                cells.append(("", ""))
+                continue
+            decimals = table.decimals if col.decimals is None else col.decimals
+            if col.kind == "ci":
+                lo = format_value(row[col.key], col.ci_kind, decimals)
+                hi = format_value(row[col.upper], col.ci_kind, decimals)
+                text = f"[{lo}, {hi}]" if lo and hi else col.missing
+            else:
+                text = format_value(row[col.key], col.kind, decimals, col.missing)
+            mark = stars(row[col.stars]) if col.stars and text != col.missing else ""
+            cells.append((text, mark))
+        out.append(cells)
+    return out
+
+
+def test_cells_are_formatted_once_as_row_by_row() -> None:
+    table = _mixed_table()
+    cells = table.cells()
+    assert [[(c.text, c.stars) for c in row] for row in cells] == _cells_row_by_row(table)
+    cells[0][0] = cells[0][1]  # the caller's copy: the table keeps its own
+    assert table.cells()[0][0].text == "A"
+    # every renderer shows the formatted body
+    assert ".423" in table.to_text()
+    assert ".423" in table.to_markdown()
+    assert "[0.100, 0.700]" in table.to_html()
+
+
+def test_docx_body_is_what_python_docx_makes_cell_by_cell() -> None:
+    """The body rows, built as XML in one piece, equal python-docx's own objects."""
+    from lxml import etree
+
+    from sem_csat.rendering.word import add_table
+
+    plain = pd.DataFrame({"a": ["x", " y", "a & b <c>", ""], "b": [0.5, np.nan, -2.0, 1.0]})
+    plain["p"] = [0.01, 0.2, 0.0001, 0.5]
+    table = Table(
+        plain,
+        (
+            Column("a", "A", "text", group="G"),
+            Column("b", "B", "coef", stars="p", group="G"),
+            Column("p", "p", "p"),
+        ),
+        title="T",
+    )
+    document = docx.Document()
+    add_table(document, table)
+    built = document.tables[0]
+
+    reference = docx.Document()
+    grid = reference.add_table(rows=2 + len(plain), cols=3)
+    jc = {"left": 0, "right": 2}
+    for i, row in enumerate(table.cells()):
+        last = i == len(plain) - 1
+        for j, (cell, col) in enumerate(zip(row, table.columns, strict=True)):
+            paragraph = grid.cell(2 + i, j).paragraphs[0]
+            paragraph.add_run(cell.text).bold = None
+            if cell.stars:
+                paragraph.add_run(cell.stars).font.superscript = True
+            paragraph.alignment = jc[col.align]
+            if last:
+                tc_pr = grid.cell(2 + i, j)._tc.get_or_add_tcPr()
+                borders = etree.SubElement(tc_pr, docx.oxml.ns.qn("w:tcBorders"))
+                bottom = etree.SubElement(borders, docx.oxml.ns.qn("w:bottom"))
+                for name, value in (("val", "single"), ("sz", "8"), ("space", "0")):
+                    bottom.set(docx.oxml.ns.qn(f"w:{name}"), value)
+                bottom.set(docx.oxml.ns.qn("w:color"), "000000")
+    body = [etree.tostring(tr) for tr in built._tbl.tr_lst[2:]]
+    expected = [etree.tostring(tr) for tr in grid._tbl.tr_lst[2:]]
+    assert body == expected
+    assert built.cell(3, 0).text == " y"
+    assert built.cell(2, 1).text == "0.500*"
+
+
+def test_docx_writes_tabs_and_line_breaks_as_python_docx_does(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    table = _mixed_table()
+    path = table.to_docx(tmp_path / "mixed.docx")
+    grid = docx.Document(str(path)).tables[0]
+    assert grid.cell(3, 7).text == "x\ty"  # a w:tab element, read back as a tab
+    assert grid.cell(1, 2).text == ".423***"
