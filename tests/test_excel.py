@@ -164,3 +164,31 @@ def test_the_command_line_writes_the_workbook(tmp_path: Path) -> None:
     book = load_workbook(out / "results.xlsx")
     assert "paths" in book.sheetnames
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_text_that_openpyxl_would_read_as_a_formula_or_error_stays_text(tmp_path: Path) -> None:
+    """Plain values go to openpyxl as they are; text such as an operator ``==`` or ``#N/A``
+    (which openpyxl reads as a formula or an error code) is still stored as text."""
+    frame = pd.DataFrame(
+        {
+            "op": ["==", "=~", "~"],
+            "label": ["#N/A", "#DIV/0!", "ok"],
+            "n": [1, 2, 3],
+            "x": [0.25, -np.inf, np.nan],
+            "count": pd.array([1, None, 3], dtype="Int64"),
+        }
+    )
+    path = write_excel(excel_tables({"params": frame}, [], {}), tmp_path / "x.xlsx")
+    book = load_workbook(path)
+    sheet = book["params"]
+    cells = {c.coordinate: c for row in sheet.iter_rows() for c in row}
+    assert [cells[f"A{r}"].data_type for r in (2, 3, 4)] == ["s", "s", "s"]
+    assert [cells[f"B{r}"].data_type for r in (2, 3, 4)] == ["s", "s", "s"]
+    got = _sheet(book, "params")
+    assert list(got["op"]) == ["==", "=~", "~"]
+    assert list(got["label"]) == ["#N/A", "#DIV/0!", "ok"]
+    assert list(got["n"]) == [1, 2, 3]
+    assert got["x"].iloc[0] == 0.25
+    assert got["x"].iloc[1] == "-inf"
+    assert got["x"].iloc[2] is None
+    assert [cells[f"E{r}"].value for r in (2, 3, 4)] == [1, None, 3]  # pd.NA: an empty cell
