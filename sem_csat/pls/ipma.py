@@ -257,7 +257,11 @@ class IPMAResult(ResultDisplay):
             out["group"] = ""
         else:
             out["label"] = out["name"]
-            out["group"] = [self.spec.construct_of(n).display for n in out["name"]]
+            owner: dict[str, str] = {}  # spec.construct_of once per item: O(k^2) for k constructs
+            for c in self.spec.constructs:
+                for item in c.indicator_names:
+                    owner.setdefault(item, c.display)
+            out["group"] = [owner.get(n) or self.spec.construct_of(n).display for n in out["name"]]
         return out
 
 
