@@ -52,6 +52,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_cbsem_bootstrap.py
 	$(BIN)/python benchmarks/bench_mga.py
 	$(BIN)/python benchmarks/bench_power.py
+	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_size.py
 
 ## paper: regenerate the paper's tables, figures and benchmarks, then build paper/paper.pdf
 paper: $(VENV)/.installed-dev

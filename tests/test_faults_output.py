@@ -253,7 +253,8 @@ def _chain_model(k: int, n: int = 150) -> tuple[sem_csat.ModelSpec, pd.DataFrame
 
 def test_a_long_chain_of_constructs_is_fitted_and_written(tmp_path: Path) -> None:
     """Every step scales with the model (a chain of 300 constructs once ran for minutes in
-    matrix powers; ``benchmarks/`` times the full size, this checks the path end to end)."""
+    matrix powers; ``benchmarks/bench_size.py`` times ``sem-csat fit`` of chains of 50, 150
+    and 300 constructs step by step, this checks the path end to end)."""
     k = 40
     spec, data = _chain_model(k)
     with warnings.catch_warnings():
