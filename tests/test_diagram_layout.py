@@ -18,8 +18,9 @@ from sem_csat.diagram.geometry import (
     rects_overlap,
     sample_path,
     segment_hits_shape,
+    segments_cross,
 )
-from sem_csat.diagram.layout import edge_crossings
+from sem_csat.diagram.layout import edge_crossings, layout_within, shared_geometry
 from sem_csat.errors import FigureWarning, UsageError
 from sem_csat.spec import ModelSpec
 from sem_csat.spec.builders import reflective
@@ -293,3 +294,52 @@ def test_layout_within_a_width() -> None:
     assert layout_within(spec, full.bounds.width / 2) is None
     with pytest.raises(UsageError, match="orientation"):
         compute_layout(spec, orientation="RL")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- large models
+def test_edge_crossings_counts_every_crossing_pair() -> None:
+    """Screening segment pairs by their boxes leaves the count of all pairs unchanged."""
+    for spec, indicators, flow in seeded_random_specs(25, seed=11):
+        lay = compute_layout(spec, indicators=indicators, **FLOWS[flow])
+        segs = [(k, p, q) for k, e in enumerate(lay.edges) for p, q in e.segments]
+        every_pair = sum(
+            1
+            for (k1, p1, q1), (k2, p2, q2) in itertools.combinations(segs, 2)
+            if k1 != k2 and segments_cross(p1, q1, p2, q2)
+        )
+        assert edge_crossings(lay) == every_pair
+
+
+def test_shared_geometry_gives_the_same_layouts() -> None:
+    """Attempts that share their geometry (fit_to_column) give the layouts computed alone."""
+    for spec, indicators, flow in seeded_random_specs(12, seed=3):
+        labels = fake_labels(spec, indicators)
+        alone = [
+            compute_layout(spec, indicators=indicators, edge_labels=labels, **FLOWS[flow]),
+            layout_within(spec, 400.0, indicators=indicators, edge_labels=labels, **FLOWS[flow]),
+        ]
+        with shared_geometry():
+            shared = [
+                layout_within(
+                    spec, 400.0, indicators=indicators, edge_labels=labels, **FLOWS[flow]
+                ),
+                compute_layout(spec, indicators=indicators, edge_labels=labels, **FLOWS[flow]),
+                layout_within(
+                    spec, 400.0, indicators=indicators, edge_labels=labels, **FLOWS[flow]
+                ),
+            ]
+        assert shared == [alone[1], alone[0], alone[1]]
+
+
+def test_a_long_chain_keeps_the_layout_invariants() -> None:
+    """A chain of 40 constructs, one layer each: placement screened in arrays stays exact."""
+    lines = ["name: Chain", "constructs:"]
+    lines += [f"  C{j}: {{indicators: [x{j}_1, x{j}_2]}}" for j in range(40)]
+    lines += ["paths:"] + [f"  - C{j - 1} -> C{j}" for j in range(1, 40)]
+    lines += ["  - C0 -> C5", "  - C10 -> C30"]  # long paths across many layers
+    spec = ModelSpec.from_yaml("\n".join(lines) + "\n")
+    for flow in ("top to bottom", "zigzag"):
+        lay = compute_layout(
+            spec, indicators=True, edge_labels=fake_labels(spec, True), **FLOWS[flow]
+        )
+        check_invariants(lay, spec, labels_clear=False)

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sem_csat.diagram.compact import LADDERS, MAX_HEIGHT_IN, Step, abbreviations, legend_lines
-from sem_csat.diagram.layout import Layout, compute_layout, edge_crossings, layout_within
+from sem_csat.diagram.layout import (
+    Layout,
+    compute_layout,
+    edge_crossings,
+    layout_within,
+    shared_geometry,
+)
 from sem_csat.diagram.themes import SIZES
 from sem_csat.errors import FigureWarning
 from sem_csat.rendering.apa import format_value
@@ -148,8 +154,22 @@ def fit_to_column(
 
     Returns the drawing and whether it had to move from a single to a double column.  Each
     step is laid out once, within the size of a double column, and then judged against the
-    column asked for.
+    column asked for (the attempts share their geometry: :func:`.layout.shared_geometry`).
     """
+    with shared_geometry():
+        return _fit_to_column(spec, r2, size, shown, show_r2, indicators, edge_labels, title)
+
+
+def _fit_to_column(
+    spec: ModelSpec,
+    r2: Mapping[str, float],
+    size: str,
+    shown: dict[str, str],
+    show_r2: bool,
+    indicators: bool,
+    edge_labels: dict[tuple[str, str], str],
+    title: str | None,
+) -> tuple[Drawing, bool]:
     args = (shown, show_r2, indicators, edge_labels)
     margins = 2 * MARGIN_PT
     limit = (SIZES["double"].width_in * 72 - margins, MAX_HEIGHT_IN["double"] * 72 - margins)

@@ -49,7 +49,9 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -95,6 +97,7 @@ __all__ = [
     "edge_crossings",
     "indicator_id",
     "layout_within",
+    "shared_geometry",
 ]
 
 Orientation = Literal["LR", "TB"]
@@ -409,6 +412,71 @@ def _layout(
     place: bool = True,
 ) -> Layout:
     """One layout attempt; ``place=False`` leaves the edge labels unplaced (to measure)."""
+    shared = _SHARED.get()
+    key = None
+    if shared is not None:
+        key = (
+            id(spec),
+            indicators,
+            None if node_text is None else tuple((k, tuple(v)) for k, v in node_text.items()),
+            tuple(edge_labels.items()),
+            m,
+            wrap,
+        )
+    geometry = shared.get(key) if shared is not None else None
+    if geometry is None:
+        geometry = _geometry(spec, indicators, node_text, edge_labels, m, wrap)
+        if shared is not None:
+            shared[key] = geometry
+    nodes, raw, graph, crossings = geometry
+    fs = m.fs
+    requests = [
+        LabelRequest(pts, *m.label(lab), kind == "path") if lab else None
+        for _, _, kind, pts, lab in raw
+    ]
+    heads = _heads([pts for _, _, _, pts, _ in raw], fs)
+    boxes: list[Rect | None] = [None] * len(requests)
+    if place:
+        boxes = place_labels([n.shape for n in nodes], requests, pad=0.15 * fs, heads=heads)
+    edges = tuple(
+        Edge(s, t, kind, pts, lab, box, m.ds if lab else 0.0)
+        for (s, t, kind, pts, lab), box in zip(raw, boxes, strict=True)
+    )
+    return _normalised(list(nodes), edges, graph, m, crossings)
+
+
+_RawEdge = tuple[str, str, Literal["path", "indicator"], tuple[Point, ...], str | None]
+#: Nodes, edges before their labels are placed, the layered graph and its crossings.
+_Geometry = tuple[tuple[Node, ...], tuple[_RawEdge, ...], LayeredGraph, int]
+#: Geometries computed within :func:`shared_geometry`, by their inputs.
+_SHARED: ContextVar[dict[Hashable, _Geometry] | None] = ContextVar("_SHARED", default=None)
+
+
+@contextmanager
+def shared_geometry() -> Iterator[None]:
+    """Within this block, layout attempts with the same model, text, labels and metrics share
+    their geometry (nodes and edge polylines), so that only their labels are placed again.
+
+    :func:`layout_within` measures a layout without its labels before it lays it out in full,
+    and :func:`~sem_csat.diagram.column.fit_to_column` lays out without a size limit the steps
+    that fit no column: the same geometry each time, which costs most for large models.
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _geometry(
+    spec: ModelSpec,
+    indicators: bool,
+    node_text: Mapping[str, Sequence[str]] | None,
+    edge_labels: Mapping[tuple[str, str], str],
+    m: Metrics,
+    wrap: int,
+) -> _Geometry:
+    """Steps 1 to 5 of the module notes and the edge polylines (see :func:`_layout`)."""
     fs = m.fs
     terms = {i.name: i for i in spec.interactions}  # drawn as nodes with their paths
     names = [*terms, *spec.topological_order]
@@ -466,7 +534,7 @@ def _layout(
     by_id = {n.id: n for n in nodes}
 
     # --- edges
-    raw: list[tuple[str, str, Literal["path", "indicator"], tuple[Point, ...], str | None]] = []
+    raw: list[_RawEdge] = []
     for src, tgt in pairs:
         pts: list[Point] = []
         for v in graph.chains[(src, tgt)]:
@@ -487,19 +555,7 @@ def _layout(
                     raw.append((iid, c.name, "indicator", (b, a), label))
                 else:
                     raw.append((c.name, iid, "indicator", (a, b), label))
-    requests = [
-        LabelRequest(pts, *m.label(lab), kind == "path") if lab else None
-        for _, _, kind, pts, lab in raw
-    ]
-    heads = _heads([pts for _, _, _, pts, _ in raw], fs)
-    boxes: list[Rect | None] = [None] * len(requests)
-    if place:
-        boxes = place_labels([n.shape for n in nodes], requests, pad=0.15 * fs, heads=heads)
-    edges = tuple(
-        Edge(s, t, kind, pts, lab, box, m.ds if lab else 0.0)
-        for (s, t, kind, pts, lab), box in zip(raw, boxes, strict=True)
-    )
-    return _normalised(nodes, edges, graph, m, crossings)
+    return tuple(nodes), tuple(raw), graph, crossings
 
 
 def _dimension_links(spec: ModelSpec) -> list[tuple[str, str]]:
