@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -284,7 +284,7 @@ class Table:
         keys = list(self.data[self.group_by])
         return [i == 0 or keys[i] != keys[i - 1] for i in range(n)]
 
-    def _column_cells(self, col: Column, column: Callable[[str], Sequence[object]]) -> list[Cell]:
+    def _column_cells(self, col: Column, column: Callable[[str], Iterable[object]]) -> list[Cell]:
         """The formatted cells of ``col`` on every row; ``column(key)`` gives a data column."""
         decimals = self.decimals if col.decimals is None else col.decimals
         values = column(col.key)
@@ -312,19 +312,22 @@ class Table:
         frame's common dtype per row), column by column.
         """
         data = self.data
+        starts = self._group_starts()
+        blank = Cell("")
         if not data.columns.is_unique:  # a label names several columns: the row-wise path
             return tuple(
-                tuple(self._cell(row, c) for c in self.columns) for _, row in data.iterrows()
+                tuple(
+                    blank if c.per_group and not first else self._cell(row, c) for c in self.columns
+                )
+                for (_, row), first in zip(data.iterrows(), starts, strict=True)
             )
         values = data.to_numpy()  # what iterrows() gives each row, as one block
         position = {str(k): j for j, k in enumerate(data.columns)}
 
-        def column(key: str) -> Sequence[object]:
-            return values[:, position[key]]  # type: ignore[no-any-return]
+        def column(key: str) -> Iterable[object]:
+            return values[:, position[key]]
 
         by_column = [self._column_cells(c, column) for c in self.columns]
-        starts = self._group_starts()
-        blank = Cell("")
         return tuple(
             tuple(
                 blank if c.per_group and not first else cells[i]
