@@ -96,14 +96,19 @@ def chain_model(k: int, n: int = 150) -> tuple[str, pd.DataFrame]:
 
 
 def cli_seconds(spec_file: Path, data_file: Path, out: Path) -> float:
-    """Wall-clock seconds of one ``sem-csat fit`` in a child process."""
-    env = dict(os.environ, MPLBACKEND="Agg")
+    """Wall-clock seconds of one ``sem-csat fit`` in a child process that imports the same
+    sem_csat as this one (run in the output's folder, so that no ``sem_csat`` folder in the
+    working directory comes first)."""
+    package_root = str(Path(sem_csat.__file__).resolve().parents[1])
+    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=path)
     command = ["fit", str(spec_file), str(data_file), "--out", str(out), "--quiet"]
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "sem_csat.cli", *command],
         check=True,
         env=env,
+        cwd=out.parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
