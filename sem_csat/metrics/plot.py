@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from sem_csat.errors import UsageError
+from sem_csat.rendering import labels
+from sem_csat.rendering.labels import Box
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,7 +34,6 @@ WIDTHS: Final = {"single": 3.5, "double": 7.2}
 #: Smallest font size used anywhere in a chart, in points.
 MIN_FONT_PT: Final = 7.0
 _FORMATS: Final = (".pdf", ".svg", ".png", ".eps")
-_Box = tuple[float, float, float, float]
 
 
 def _width(size: str | float) -> float:
@@ -118,7 +119,6 @@ _QUADRANTS: Final = (
     (0.98, 0.02, "right", "bottom", "Must-be (M)"),
     (0.02, 0.02, "left", "bottom", "Indifferent (I)"),
 )
-_DIRECTIONS: Final = ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
 
 
 def kano_chart(
@@ -209,10 +209,6 @@ def kano_chart(
     return Chart(figure=fig, kind="kano", data=data)
 
 
-def _overlaps(a: _Box, b: _Box, gap: float) -> bool:
-    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
-
-
 def _label_points(
     ax: Axes,
     data: pd.DataFrame,
@@ -237,10 +233,10 @@ def _label_points(
         return
     dpi = float(fig.dpi)
     frame = ax.get_window_extent(renderer)
-    inside: _Box = (frame.x0 + 1, frame.y0 + 1, frame.x1 - 1, frame.y1 - 1)
+    inside: Box = (frame.x0 + 1, frame.y0 + 1, frame.x1 - 1, frame.y1 - 1)
     pts = ax.transData.transform(np.column_stack([data["x"], data["y"]]))
     half = 0.5 * marker_pt * dpi / 72.0 + 1.0
-    obstacles: list[_Box] = [(px - half, py - half, px + half, py + half) for px, py in pts]
+    obstacles: list[Box] = [(px - half, py - half, px + half, py + half) for px, py in pts]
     for t in fixed:
         e = t.get_window_extent(renderer)
         obstacles.append((e.x0, e.y0, e.x1, e.y1))
@@ -253,44 +249,15 @@ def _label_points(
         # keep 10% in hand, and anchor each label at its edge nearest to the point
         hw, hh = 0.55 * ext.width, 0.5 * ext.height
         step = max(hh, 4.0)
-        best: tuple[float, float, float, _Box, int, int] = (
-            math.inf, px, py, (px, py, px, py), 1, 0,
+        spot = labels.place(
+            (px, py), (hw, hh), clearance=half + gap, step=step, rings=12, inside=inside,
+            obstacles=obstacles, gap=gap, per_overlap=1.0,
         )  # fmt: skip
-        chosen: tuple[float, float, _Box, int, int] | None = None
-        for ring in range(12):
-            for ux, uy in _DIRECTIONS:
-                cx = px + ux * (hw + half + gap + ring * step)
-                cy = py + uy * (hh + half + gap + ring * step)
-                box = (cx - hw, cy - hh, cx + hw, cy + hh)
-                fits = (
-                    box[0] >= inside[0]
-                    and box[1] >= inside[1]
-                    and box[2] <= inside[2]
-                    and box[3] <= inside[3]
-                )
-                clash = sum(
-                    max(0.0, min(box[2], o[2]) - max(box[0], o[0]))
-                    * max(0.0, min(box[3], o[3]) - max(box[1], o[1]))
-                    + 1.0
-                    for o in obstacles
-                    if _overlaps(box, o, gap)
-                )
-                if fits and clash == 0.0:
-                    chosen = (cx, cy, box, ux, uy)
-                    break
-                penalty = clash + (0.0 if fits else 1e6)
-                if penalty < best[0]:
-                    best = (penalty, cx, cy, box, ux, uy)
-            if chosen is not None:
-                break
-        if chosen is None:
-            chosen = (best[1], best[2], best[3], best[4], best[5])
-        cx, cy, box, ux, uy = chosen
-        obstacles.append(box)
+        box, ux, uy = spot.box, spot.ux, spot.uy
         ha = {1: "left", 0: "center", -1: "right"}[ux]
         va = {1: "bottom", 0: "center", -1: "top"}[uy]
-        anchor_x = box[0] if ux == 1 else box[2] if ux == -1 else cx
-        anchor_y = box[1] if uy == 1 else box[3] if uy == -1 else cy
+        anchor_x = box[0] if ux == 1 else box[2] if ux == -1 else spot.cx
+        anchor_y = box[1] if uy == 1 else box[3] if uy == -1 else spot.cy
         offset = ScaledTranslation(
             (anchor_x - px) / dpi, (anchor_y - py) / dpi, fig.dpi_scale_trans
         )
@@ -299,20 +266,7 @@ def _label_points(
             x, y, str(label), fontsize=fontsize, ha=ha, va=va,
             transform=ax.transData + offset, zorder=4,
         )  # fmt: skip
-        if math.hypot(cx - px, cy - py) > math.hypot(hw, hh) + half + gap + step:
-            ex = min(max(px, box[0]), box[2])
-            ey = min(max(py, box[1]), box[3])
-            ax.annotate(
-                "",
-                xy=(x, y),
-                xytext=((ex - px) * 72.0 / dpi, (ey - py) * 72.0 / dpi),
-                textcoords="offset points",
-                arrowprops={
-                    "arrowstyle": "-",
-                    "color": "0.45",
-                    "linewidth": 0.5,
-                    "shrinkA": 0.0,
-                    "shrinkB": half * 72.0 / dpi,
-                },
-                zorder=2,
+        if labels.is_far(spot, (px, py), math.hypot(hw, hh) + half + gap + step):
+            labels.draw_leader(
+                ax, (x, y), (px, py), box, dpi=dpi, linewidth=0.5, shrink_pt=half * 72.0 / dpi
             )

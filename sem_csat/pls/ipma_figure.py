@@ -21,6 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from sem_csat.errors import UsageError
+from sem_csat.rendering import labels
+from sem_csat.rendering.labels import Box, overlaps
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,18 +52,7 @@ FIGURE_SIZES: dict[tuple[str, int], tuple[float, float]] = {
     ("single", 2): (3.5, 6.9),
 }
 
-#: The label of a point sits in the first free place of a growing ring around it (in this
-#: order: right, upper right, above, upper left, left, lower left, below, lower right).
-_DIRECTIONS: tuple[tuple[int, int], ...] = (
-    (1, 0),
-    (1, 1),
-    (0, 1),
-    (-1, 1),
-    (-1, 0),
-    (-1, -1),
-    (0, -1),
-    (1, -1),
-)
+#: Rings of candidate label positions searched around a point (:mod:`sem_csat.rendering.labels`).
 _RINGS = 40
 #: Most points labelled in one panel: a larger model shows its most important drivers (the
 #: others stay in ``ipma.csv``), so that the map stays legible and is drawn in seconds (the
@@ -276,7 +267,7 @@ def _pixels(ax: Axes, points: float) -> float:
     return points * dpi / 72.0
 
 
-def marker_boxes(ax: Axes, rows: pd.DataFrame, marker_size: float) -> list[_Box]:
+def marker_boxes(ax: Axes, rows: pd.DataFrame, marker_size: float) -> list[Box]:
     """Pixel boxes of the markers of ``rows`` (their size in points, plus the edge line)."""
     pts = ax.transData.transform(np.column_stack([rows["x"], rows["y"]]))
     half = 0.5 * _pixels(ax, marker_size + 0.7)
@@ -297,31 +288,13 @@ def _clear_caption(ax: Axes, panel: _Panel, renderer: RendererBase) -> bool:
         ext = panel.caption.get_window_extent(renderer)
         box = (ext.x0, ext.y0, ext.x1, ext.y1)
         markers = marker_boxes(ax, panel.rows, panel.marker_size)
-        if not any(_overlap(box, m, _pixels(ax, GAP_PT)) for m in markers):
+        if not any(overlaps(box, m, _pixels(ax, GAP_PT)) for m in markers):
             break
         moved = True
         y0, y1 = ax.get_ylim()
         axes_height = ax.get_window_extent(renderer).height
         ax.set_ylim(y0 - (ext.height + 6.0) / axes_height * (y1 - y0) * 1.2, y1)
     return moved
-
-
-_Box = tuple[float, float, float, float]
-
-
-def _overlap(a: _Box, b: _Box, margin: float = 0.0) -> bool:
-    return (
-        a[0] < b[2] + margin
-        and b[0] < a[2] + margin
-        and a[1] < b[3] + margin
-        and b[1] < a[3] + margin
-    )
-
-
-def _area(a: _Box, b: _Box) -> float:
-    dx = min(a[2], b[2]) - max(a[0], b[0])
-    dy = min(a[3], b[3]) - max(a[1], b[1])
-    return max(dx, 0.0) * max(dy, 0.0)
 
 
 def _place_labels(ax: Axes, panel: _Panel, renderer: RendererBase) -> None:
@@ -345,8 +318,8 @@ def _place_labels(ax: Axes, panel: _Panel, renderer: RendererBase) -> None:
     dpi = float(fig.dpi)
     gap = _pixels(ax, GAP_PT)
     frame = ax.get_window_extent(renderer)
-    inside: _Box = (frame.x0 + gap, frame.y0 + gap, frame.x1 - gap, frame.y1 - gap)
-    obstacles: list[_Box] = list(marker_boxes(ax, rows, panel.marker_size))
+    inside: Box = (frame.x0 + gap, frame.y0 + gap, frame.x1 - gap, frame.y1 - gap)
+    obstacles: list[Box] = list(marker_boxes(ax, rows, panel.marker_size))
     if isinstance(panel.caption, Text):
         ext = panel.caption.get_window_extent(renderer)
         obstacles.append((ext.x0, ext.y0, ext.x1, ext.y1))
@@ -358,33 +331,11 @@ def _place_labels(ax: Axes, panel: _Panel, renderer: RendererBase) -> None:
         probe.remove()
         hw, hh = 0.5 * ext.width, 0.5 * ext.height
         step = max(hh, 4.0)
-        best: tuple[float, float, float, _Box] = (math.inf, px, py, (px, py, px, py))
-        chosen: tuple[float, float, _Box] | None = None
-        for ring in range(_RINGS):
-            for ux, uy in _DIRECTIONS:
-                cx = px + ux * (hw + half_marker + 2 * gap + ring * step)
-                cy = py + uy * (hh + half_marker + 2 * gap + ring * step)
-                box = (cx - hw, cy - hh, cx + hw, cy + hh)
-                fits = (
-                    box[0] >= inside[0]
-                    and box[1] >= inside[1]
-                    and box[2] <= inside[2]
-                    and box[3] <= inside[3]
-                )
-                clash = sum(_area(box, o) for o in obstacles if _overlap(box, o, gap))
-                if fits and not any(_overlap(box, o, gap) for o in obstacles):
-                    chosen = (cx, cy, box)
-                    break
-                penalty = clash + (0.0 if fits else 1e6)
-                if penalty < best[0]:
-                    best = (penalty, cx, cy, box)
-            if chosen is not None:
-                break
-        if chosen is None:
-            chosen = (best[1], best[2], best[3])
-        cx, cy, box = chosen
-        obstacles.append(box)
-        offset = ScaledTranslation((cx - px) / dpi, (cy - py) / dpi, fig.dpi_scale_trans)
+        spot = labels.place(
+            (px, py), (hw, hh), clearance=half_marker + 2 * gap, step=step, rings=_RINGS,
+            inside=inside, obstacles=obstacles, gap=gap,
+        )  # fmt: skip
+        offset = ScaledTranslation((spot.cx - px) / dpi, (spot.cy - py) / dpi, fig.dpi_scale_trans)
         x, y = ax.transData.inverted().transform((px, py))
         text = ax.text(
             x,
@@ -397,21 +348,9 @@ def _place_labels(ax: Axes, panel: _Panel, renderer: RendererBase) -> None:
             zorder=4,
         )
         text.set_gid("ipma-label")
-        far = math.hypot(cx - px, cy - py) > math.hypot(hw, hh) + half_marker + 2 * gap + step
-        if far:
-            ex = min(max(px, box[0]), box[2])
-            ey = min(max(py, box[1]), box[3])
-            ax.annotate(
-                "",
-                xy=(x, y),
-                xytext=((ex - px) * 72.0 / dpi, (ey - py) * 72.0 / dpi),
-                textcoords="offset points",
-                arrowprops={
-                    "arrowstyle": "-",
-                    "color": "0.45",
-                    "linewidth": 0.6,
-                    "shrinkA": 0.0,
-                    "shrinkB": half_marker * 72.0 / dpi + 1.0,
-                },
-                zorder=2,
+        near = math.hypot(hw, hh) + half_marker + 2 * gap + step
+        if labels.is_far(spot, (px, py), near):
+            shrink = half_marker * 72.0 / dpi + 1.0
+            labels.draw_leader(
+                ax, (x, y), (px, py), spot.box, dpi=dpi, linewidth=0.6, shrink_pt=shrink
             )
