@@ -140,6 +140,7 @@ def legend_pt(step: Step, legend: list[str]) -> float:
     return (len(legend) * LEGEND_LINE + 0.6) * step.detail_size if legend else 0.0
 
 
+@shared_geometry()  # a context manager as decorator: each call's attempts share the geometry
 def fit_to_column(
     spec: ModelSpec,
     r2: Mapping[str, float],
@@ -156,20 +157,6 @@ def fit_to_column(
     step is laid out once, within the size of a double column, and then judged against the
     column asked for (the attempts share their geometry: :func:`.layout.shared_geometry`).
     """
-    with shared_geometry():
-        return _fit_to_column(spec, r2, size, shown, show_r2, indicators, edge_labels, title)
-
-
-def _fit_to_column(
-    spec: ModelSpec,
-    r2: Mapping[str, float],
-    size: str,
-    shown: dict[str, str],
-    show_r2: bool,
-    indicators: bool,
-    edge_labels: dict[tuple[str, str], str],
-    title: str | None,
-) -> tuple[Drawing, bool]:
     args = (shown, show_r2, indicators, edge_labels)
     margins = 2 * MARGIN_PT
     limit = (SIZES["double"].width_in * 72 - margins, MAX_HEIGHT_IN["double"] * 72 - margins)

@@ -213,22 +213,16 @@ def _ml_setup(
 
 def _pls_limit(spec: ModelSpec, corr: FloatArray, method: str, scheme: str) -> FloatArray:
     from sem_csat.pls import engine
+    from sem_csat.pls.model import spec_structure
     from sem_csat.pls.plsc import consistent
 
-    structure = _pls_structure(spec)
+    structure = spec_structure(spec)
     est = engine.estimate(corr, structure, scheme=scheme, on_error="nan")  # type: ignore[arg-type]
     final = consistent(est, corr) if method == "plsc" else est
     names = list(spec.construct_names)
     return np.array(
         [float(final.paths[names.index(p.source), names.index(p.target)]) for p in spec.paths]
     )
-
-
-def _pls_structure(spec: ModelSpec) -> Any:
-    """The compiled PLS model (blocks in spec order, Mode A for reflective constructs)."""
-    from sem_csat.pls.model import spec_structure
-
-    return spec_structure(spec)
 
 
 def _progress(total: int, progress: bool | None) -> Any:
@@ -361,6 +355,7 @@ def simulate(
     infinitely many respondents it would find 0.25 (``limit``), not 0.3.
     """
     from sem_csat.inference.bootstrap import seed_sequence
+    from sem_csat.pls.model import spec_structure
     from sem_csat.spec.library import load_spec
 
     model = spec if isinstance(spec, ModelSpec) else load_spec(spec)
@@ -420,7 +415,7 @@ def simulate(
         spawn_key=tuple(int(k) for k in root.spawn_key),
         sources=sources,
         targets=targets,
-        pls=_pls_structure(model) if method != "ml" else None,
+        pls=spec_structure(model) if method != "ml" else None,
         scheme=scheme,
         ml=ml,
     )
