@@ -42,10 +42,8 @@ References
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Final
 
 import numpy as np
@@ -63,6 +61,7 @@ from sem_csat.inference.bootstrap import (
     replicate_rng,
     seed_sequence,
 )
+from sem_csat.inference.replicates import FailureCounts
 from sem_csat.pls import engine
 from sem_csat.pls.bootstrap import PLSReplicateFunction, pls_replicate_fn
 from sem_csat.pls.index import IndexStatistic
@@ -252,7 +251,7 @@ def _run_chunk(job: _PairJob, pair: int, start: int, stop: int) -> _ChunkResult:
 
 
 @dataclass(frozen=True, eq=False)
-class PairPermutations:
+class PairPermutations(FailureCounts):
     """The permutation distribution of one pair of groups.
 
     Attributes
@@ -297,22 +296,6 @@ class PairPermutations:
     def n_perm(self) -> int:
         """Number of permutations drawn."""
         return int(self.failure.shape[0])
-
-    @cached_property
-    def ok(self) -> npt.NDArray[np.bool_]:
-        """``(n_perm,)`` True for permutations that could be estimated."""
-        ok: npt.NDArray[np.bool_] = self.failure == ""
-        return ok
-
-    @property
-    def n_ok(self) -> int:
-        """Number of successful permutations."""
-        return int(self.ok.sum())
-
-    @cached_property
-    def failures(self) -> dict[str, int]:
-        """Failed permutations by reason, most frequent first."""
-        return dict(Counter(str(f) for f in self.failure if f != "").most_common())
 
     def split(self, u: int) -> tuple[IntArray, IntArray]:
         """Rows of the permuted groups ``a`` and ``b`` of permutation ``u``.

@@ -25,7 +25,15 @@ from sem_csat.inference.intervals import (
     summarize,
 )
 
-__all__ = ["CONSTANT_ITEM", "NONFINITE", "NOT_CONVERGED", "RECOMMENDED_OK", "BootstrapReplicates"]
+__all__ = [
+    "CONSTANT_ITEM",
+    "NONFINITE",
+    "NOT_CONVERGED",
+    "RECOMMENDED_OK",
+    "BootstrapReplicates",
+    "FailureCounts",
+    "tally",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -47,8 +55,36 @@ def _share(k: int, n: int) -> str:
     return f"{pct:.2g}%" if pct < 1 else f"{pct:.1f}%"
 
 
+def tally(reasons: ObjectArray) -> dict[str, int]:
+    """Failure reasons (``""`` for a success) counted, most frequent first."""
+    return dict(Counter(str(f) for f in reasons if f != "").most_common())
+
+
+class FailureCounts:
+    """``ok``, ``n_ok`` and ``failures`` of resamples with a ``failure`` reason each (``""``
+    for a success): the bootstrap's replicates and the permutations of a group comparison."""
+
+    failure: ObjectArray
+
+    @cached_property
+    def ok(self) -> BoolArray:
+        """True for the resamples that succeeded."""
+        ok: BoolArray = self.failure == ""
+        return ok
+
+    @property
+    def n_ok(self) -> int:
+        """Number of resamples that succeeded."""
+        return int(self.ok.sum())
+
+    @cached_property
+    def failures(self) -> dict[str, int]:
+        """Failed resamples by reason, most frequent first."""
+        return tally(self.failure)
+
+
 @dataclass(frozen=True, eq=False)
-class BootstrapReplicates:
+class BootstrapReplicates(FailureCounts):
     """The replicates of a bootstrap run and their summaries.
 
     Attributes
@@ -102,25 +138,9 @@ class BootstrapReplicates:
         return np.random.SeedSequence(self.seed, spawn_key=self.spawn_key)
 
     @cached_property
-    def ok(self) -> BoolArray:
-        """``(n_boot,)`` True for successful replicates."""
-        ok: BoolArray = self.failure == ""
-        return ok
-
-    @property
-    def n_ok(self) -> int:
-        """Number of successful replicates."""
-        return int(self.ok.sum())
-
-    @cached_property
-    def failures(self) -> dict[str, int]:
-        """Number of failed replicates by reason, most frequent first."""
-        return dict(Counter(str(f) for f in self.failure if f != "").most_common())
-
-    @cached_property
     def jackknife_failures(self) -> dict[str, int]:
         """Number of failed leave-one-out fits by reason."""
-        return dict(Counter(str(f) for f in self.jackknife_failure if f != "").most_common())
+        return tally(self.jackknife_failure)
 
     @property
     def names(self) -> tuple[str, ...]:
